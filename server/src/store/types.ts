@@ -1,0 +1,297 @@
+// The storage contract. Handlers and detection code talk only to `Store`; no SQL, no
+// driver types cross this boundary, so a PostgreSQL backend can implement the same
+// interface. Every method that touches the database is async for the same reason, even
+// though the SQLite backend is synchronous underneath.
+//
+// Conventions:
+// - Times are epoch seconds as floats (wall clock of the client for points, of the server
+//   for received_at / first_seen / last_seen).
+// - Metric values are JS numbers and may be NaN, Infinity or -Infinity; the store keeps
+//   them exactly. Turning them into the strings "NaN"/"Infinity"/"-Infinity" for JSON is
+//   the HTTP layer's job.
+// - rank -1 means "unknown rank" (the wire format's rule).
+
+/** Who sent a batch; stored on the run row (first non-null value wins, later values update). */
+export interface Identity {
+  pod_uid?: string;
+  pod_name?: string;
+  namespace?: string;
+  host?: string;
+  pid?: number;
+  local_rank?: number | null;
+  node_rank?: number | null;
+  world_size?: number | null;
+}
+
+export interface PointInput {
+  name: string;
+  step: number;
+  /** NaN and ±Infinity allowed. */
+  value: number;
+  wall_time: number;
+}
+
+export type RunStateName = 'running' | 'finished';
+
+export interface RunStateInput {
+  state: RunStateName;
+  exit_code?: number | null;
+  finished_at?: number | null;
+}
+
+export interface RunInfo {
+  project?: string;
+  name?: string;
+  /** Any JSON value (the user's wandb config). */
+  config?: unknown;
+}
+
+/** One ingest body's worth of points: all of one run and one rank. */
+export interface MetricBatch {
+  workload_uid: string;
+  run_id: string;
+  /** -1 when unknown. */
+  rank: number;
+  identity: Identity;
+  run?: RunInfo;
+  run_state?: RunStateInput;
+  points: PointInput[];
+  /** Server receive time. */
+  received_at: number;
+}
+
+/** A run seen through a detection report (no points). */
+export interface RunUpsert {
+  workload_uid: string;
+  run_id: string;
+  rank: number;
+  identity: Identity;
+  run?: RunInfo;
+  run_state?: RunStateInput;
+  /** Client time the run started (the report's timestamp), if known. */
+  started_at?: number | null;
+  received_at: number;
+}
+
+/** One stored detection source; (workload_uid, source, source_key) is the identity, re-reports overwrite. */
+export interface DetectionSourceRecord {
+  workload_uid: string;
+  source: 'wandb' | 'user';
+  /** e.g. "<pod>/<rank>/<run_id>" for wandb reports, "manual" for the user override. */
+  source_key: string;
+  /** DetectionResult JSON produced by detection/. */
+  result: unknown;
+  evidence: unknown;
+  hints: unknown;
+  reported_at: number;
+}
+
+/** The merged per-workload detection. The scalar fields feed list filters; `merged` is the full object. */
+export interface WorkloadDetectionRecord {
+  workload_uid: string;
+  framework: string;
+  wrapper_framework: string | null;
+  base_framework: string | null;
+  confidence: number;
+  status: string;
+  /** The whole merged detection object (what GET framework-detection returns). */
+  merged: unknown;
+  updated_at: number;
+}
+
+/** A row of GET /api/v1/workloads. Detection fields are null until a detection was saved. */
+export interface WorkloadRow {
+  workload_uid: string;
+  framework: string | null;
+  wrapper_framework: string | null;
+  base_framework: string | null;
+  confidence: number | null;
+  status: string | null;
+  first_seen: number;
+  last_seen: number;
+  runs: number;
+  pods: number;
+  points: number;
+  last_step: number | null;
+  /** Last value of metric "loss", else of the first metric (by name) ending in "loss"; may be NaN/±Inf. */
+  last_loss: number | null;
+  /** Runs whose state is still "running". */
+  active_runs: number;
+}
+
+export interface WorkloadDetail extends WorkloadRow {
+  /** The merged detection object, or null. */
+  detection: unknown;
+  /** Number of distinct metric names. */
+  metrics: number;
+}
+
+export interface WorkloadFilter {
+  /** Substring match on workload_uid (case-insensitive). */
+  q?: string;
+  framework?: string;
+  status?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface RunRow {
+  run_id: string;
+  project: string | null;
+  name: string | null;
+  rank: number;
+  local_rank: number | null;
+  node_rank: number | null;
+  world_size: number | null;
+  host: string | null;
+  pod_name: string | null;
+  pid: number | null;
+  state: RunStateName;
+  exit_code: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  last_seen: number;
+  last_step: number | null;
+  points: number;
+  config: unknown;
+}
+
+export interface MetricSummary {
+  name: string;
+  count: number;
+  /** Value at the latest point (latest wall time across runs/ranks); may be non-finite. */
+  last: number | null;
+  /** Over finite values only; null if there are none. */
+  min: number | null;
+  max: number | null;
+  last_step: number | null;
+  last_time: number | null;
+}
+
+export interface SeriesQuery {
+  workload_uid: string;
+  name: string;
+  run_id?: string;
+  rank?: number;
+  from_step?: number;
+  to_step?: number;
+  from_time?: number;
+  to_time?: number;
+  /** 2..100000; the caller validates. */
+  max_points: number;
+}
+
+/** [step, value, wall_time]; value may be NaN/±Infinity. */
+export type SeriesPoint = [number, number, number];
+
+export interface Series {
+  run_id: string;
+  rank: number;
+  /** Points in the queried range before downsampling. */
+  total_points: number;
+  downsampled: boolean;
+  /** Sorted by step. */
+  points: SeriesPoint[];
+}
+
+export interface RawPointsQuery {
+  workload_uid: string;
+  names?: string[];
+  from_time?: number;
+  to_time?: number;
+  /** Hard cap on rows returned (the caller picks it; e.g. 100000). */
+  limit: number;
+}
+
+export interface RawPoint {
+  metric_name: string;
+  run_id: string;
+  rank: number;
+  step: number;
+  value: number;
+  wall_time: number;
+}
+
+export interface StepTimesQuery {
+  workload_uid: string;
+  from_time?: number;
+  to_time?: number;
+  limit: number;
+}
+
+export interface RetentionResult {
+  points: number;
+  workloads: number;
+}
+
+export interface StorePressure {
+  /** Points accepted by writeMetrics but not yet committed. */
+  queued_points: number;
+  /** True when new writes would be refused; answer 429/503 with Retry-After. */
+  saturated: boolean;
+}
+
+/** Thrown by writeMetrics when the pending queue is full; HTTP maps it to 503 + Retry-After. */
+export class StoreSaturatedError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('storage write queue is full; retry later');
+    this.name = 'StoreSaturatedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export interface Store {
+  /** Applies pending schema migrations; safe to call repeatedly. */
+  migrate(): Promise<void>;
+
+  /**
+   * Upserts points keyed by (workload, run_id, rank, name, step); last write wins.
+   * Resolves after the transaction that holds them committed (group commit: concurrent
+   * calls share one transaction). `written` = points stored (new or overwritten).
+   * Rejects with StoreSaturatedError when the pending queue is full.
+   */
+  writeMetrics(batch: MetricBatch): Promise<{ written: number }>;
+  /** Creates or updates a run from a detection report (no points). */
+  upsertRun(run: RunUpsert): Promise<void>;
+
+  upsertDetectionSource(rec: DetectionSourceRecord): Promise<void>;
+  listDetectionSources(workloadUid: string): Promise<DetectionSourceRecord[]>;
+  saveWorkloadDetection(rec: WorkloadDetectionRecord): Promise<void>;
+  getWorkloadDetection(workloadUid: string): Promise<WorkloadDetectionRecord | null>;
+
+  /** Sorted by last_seen desc. */
+  listWorkloads(filter: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }>;
+  getWorkload(workloadUid: string): Promise<WorkloadDetail | null>;
+  listRuns(workloadUid: string): Promise<RunRow[]>;
+  /** Sorted by name. */
+  listMetricNames(workloadUid: string): Promise<MetricSummary[]>;
+  /** One series per (run, rank), downsampled server-side to at most max_points each. */
+  querySeries(q: SeriesQuery): Promise<Series[]>;
+
+  /**
+   * Grafana-compat (original D.1 `metrics/data`): raw points, no downsampling, ordered by
+   * wall_time then step. `names` empty/undefined = all metrics. Nothing is reserved or hidden.
+   */
+  queryRawPoints(q: RawPointsQuery): Promise<RawPoint[]>;
+  /** Grafana-compat (`metrics/iteration-times`): the earliest wall time of each step, by step. */
+  queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>>;
+
+  /** Deletes points with wall_time < cutoff, then workloads last seen before cutoff. */
+  deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult>;
+
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  pressure(): StorePressure;
+  /** Commits everything pending, then closes. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Upper bound on points waiting for the group commit (default 500,000). */
+  maxQueuedPoints?: number;
+  /** Retry-After seconds suggested when saturated (default 1). */
+  retryAfterSeconds?: number;
+  /** SQLite busy_timeout in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
