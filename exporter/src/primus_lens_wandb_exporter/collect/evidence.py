@@ -1,0 +1,171 @@
+"""Framework-detection evidence, split by cost.
+
+`take_snapshot` runs on the training thread inside `wandb.init` and only copies what is already
+in memory (env vars, the wandb config, run info, which framework modules are in sys.modules):
+well under a millisecond. `build_body` runs on the reporter's worker thread and adds everything
+that costs: package versions, torch details, GPU probes (subprocesses), build info.
+Nothing here imports a framework to detect it.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from primus_lens_wandb_exporter import __version__
+from primus_lens_wandb_exporter.collect import hardware, hints, software
+from primus_lens_wandb_exporter.collect.identity import current as current_identity
+from primus_lens_wandb_exporter.model import RunInfo
+
+# The original's list, plus launcher and Primus signals (documented in the exporter README).
+ENV_VARS: Tuple[str, ...] = (
+    "FRAMEWORK", "TRAINING_FRAMEWORK", "PRIMUS_CONFIG", "PRIMUS_VERSION", "PRIMUS_BACKEND",
+    "DEEPSPEED_CONFIG", "DEEPSPEED_VERSION", "DS_CONFIG", "MEGATRON_CONFIG", "MEGATRON_LM_PATH",
+    "JAX_BACKEND", "JAX_PLATFORMS", "PL_TRAINER_GPUS", "TRANSFORMERS_CACHE", "MASTER_ADDR", "MASTER_PORT",
+    "EXP", "BACKEND", "MEGATRON_PATH", "TORCHTITAN_PATH", "TORCHELASTIC_RUN_ID", "MEGATRON_LM_TP_DEGREE",
+    "MEGATRON_LM_PP_DEGREE", "RANK", "LOCAL_RANK", "WORLD_SIZE", "NODE_RANK", "SLURM_JOB_ID", "SLURM_NODEID",
+    "PET_NODE_RANK", "OMPI_COMM_WORLD_SIZE", "KUBEFLOW_TRAINER_FRAMEWORK",
+)
+ENV_PREFIXES: Tuple[str, ...] = ("ACCELERATE_USE_", "FSDP_", "PRIMUS_")
+_OWN_PREFIX = "PRIMUS_LENS_"  # our own settings are not framework evidence
+
+MODULE_NAMES: Tuple[str, ...] = tuple(dict.fromkeys(m for m, _, _ in hints.MODULE_FRAMEWORKS)) + (
+    "torch", "tensorflow", "flax", "keras", "paddle", "mlx", "ray", "vllm", "trl", "peft", "composer",
+    "transformer_engine", "apex", "fairscale", "torch.distributed", "megatron.core.parallel_state",
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the training thread copies at `wandb.init` (and re-takes at the first logs)."""
+
+    run: RunInfo
+    tags: Tuple[str, ...]
+    config: Dict[str, Any]
+    environment: Dict[str, str]
+    modules: Tuple[str, ...]
+    hints: Dict[str, Any]
+
+
+def collect_environment(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    env = os.environ if env is None else env
+    found = {name: env[name] for name in ENV_VARS if name in env}
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIXES) and not name.startswith(_OWN_PREFIX):
+            found[name] = value
+    return found
+
+
+def imported_modules() -> Tuple[str, ...]:
+    modules = sys.modules
+    return tuple(name for name in MODULE_NAMES if name in modules)
+
+
+def run_config(run: Any) -> Dict[str, Any]:
+    """The user's config without wandb's `_wandb` bookkeeping; local reads only (no RPC)."""
+    try:
+        config = run.config
+        raw = config.as_dict() if hasattr(config, "as_dict") else dict(config)
+        return {k: v for k, v in raw.items() if k != "_wandb"}
+    except Exception:
+        return {}
+
+
+def take_snapshot(run: Any, info: RunInfo, config: Optional[Dict[str, Any]] = None) -> Snapshot:
+    environment = collect_environment()
+    config = run_config(run) if config is None else config
+    modules = imported_modules()
+    try:
+        tags = tuple(str(t) for t in (getattr(run, "tags", None) or ()))
+    except Exception:
+        tags = ()
+    return Snapshot(info, tags, config, environment, modules, hints.compute(environment, config, modules, info.project))
+
+
+def _pytorch(modules: Tuple[str, ...]) -> Dict[str, Any]:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {"available": False}
+    info: Dict[str, Any] = {"available": True, "version": str(getattr(torch, "__version__", ""))}
+    try:
+        version = getattr(torch, "version", None)
+        info["cuda_version"] = getattr(version, "cuda", None)
+        info["hip_version"] = getattr(version, "hip", None)
+        cuda = getattr(torch, "cuda", None)
+        # is_available() only asks the driver; it never initialises a CUDA context.
+        info["cuda_available"] = bool(cuda.is_available()) if cuda is not None else False
+    except Exception:
+        pass
+    info["detected_modules"] = {
+        "deepspeed": "deepspeed" in modules,
+        "megatron": any(m.startswith("megatron") for m in modules),
+        "transformers": "transformers" in modules,
+        "lightning": "lightning" in modules or "pytorch_lightning" in modules,
+    }
+    return info
+
+
+def _initialized(modules: Tuple[str, ...]) -> Dict[str, bool]:
+    """Cheap "in use" signals from modules that are already imported; never imports anything."""
+    checks = (
+        ("torch.distributed", "torch.distributed", "is_initialized"),
+        ("megatron", "megatron.core.parallel_state", "model_parallel_is_initialized"),
+        ("deepspeed", "deepspeed.comm", "is_initialized"),
+    )
+    result: Dict[str, bool] = {}
+    for label, module_name, func in checks:
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        try:
+            result[label] = bool(getattr(module, func)())
+        except Exception:
+            continue
+    return result
+
+
+def _legacy_frameworks(snap: Snapshot, versions: Dict[str, str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    wrappers: Dict[str, Any] = {}
+    bases: Dict[str, Any] = {}
+    for module, name, layer in hints.MODULE_FRAMEWORKS:
+        if module not in snap.modules:
+            continue
+        target = wrappers if layer == "wrapper" else bases
+        target.setdefault(name, {"detected": True, "version": versions.get(name.replace("_trainer", ""), "unknown")})
+    return wrappers, bases
+
+
+def build_body(snap: Snapshot, report_seq: int, reason: str) -> Dict[str, Any]:
+    """The full /wandb/detection body (wire-format.md); runs on the worker thread."""
+    ident = current_identity()
+    packages = software.package_versions()
+    wrappers, bases = _legacy_frameworks(snap, packages)
+    evidence: Dict[str, Any] = {
+        "wandb": {"project": snap.run.project, "name": snap.run.name, "id": snap.run.id,
+                  "config": snap.config, "tags": list(snap.tags)},
+        "environment": snap.environment,
+        "pytorch": _pytorch(snap.modules),
+        "wrapper_frameworks": wrappers,
+        "base_frameworks": bases,
+        "modules": {"imported": list(snap.modules), "initialized": _initialized(snap.modules)},
+        "system": {"python_version": sys.version, "python_executable": sys.executable,
+                   "platform": sys.platform, "machine": platform.machine()},
+        "hardware": hardware.collect(),
+        "software": {"packages": packages, "rocm_version": hardware.rocm_version()},
+    }
+    build = software.build_info()
+    if build:
+        evidence["build"] = build
+    return {
+        "source": "wandb", "type": "framework_detection_raw", "version": "1.0",
+        "workload_uid": ident.workload_uid, "pod_uid": ident.pod_uid, "pod_name": ident.pod_name,
+        "namespace": ident.namespace, "rank": ident.rank, "local_rank": ident.local_rank,
+        "world_size": ident.world_size, "node_rank": ident.node_rank, "host": ident.host, "pid": ident.pid,
+        "exporter_version": __version__, "run_id": snap.run.id,
+        "run": {"id": snap.run.id, "project": snap.run.project, "name": snap.run.name},
+        "report_seq": report_seq, "reason": reason, "timestamp": time.time(),
+        "evidence": evidence, "hints": snap.hints,
+    }

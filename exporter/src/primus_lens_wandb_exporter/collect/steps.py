@@ -1,0 +1,62 @@
+"""A per-run mirror of wandb's step/commit rules, so each row carries the `_step` wandb stores.
+
+The rules are wandb-core's (handlePartialHistorySync), which Python's `Run._log` mirrors:
+1. `current` starts at the run's starting step (0, or last step + 1 when resuming).
+2. A given `step` above `current` first flushes the pending row at `current`, then moves to it.
+   A `step` below `current` is dropped by wandb (with a warning), so we drop it too.
+3. Items merge into the pending row; a later value for a key overwrites an earlier one.
+4. The row is flushed when `commit` is true, or when `commit` is omitted and `step` is omitted.
+   Flushing emits the row at `current` and advances `current` by one (an empty row only advances).
+The original exporter stored step 0 whenever the step was omitted; that cannot happen here.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+Items = Sequence[Tuple[str, Any]]
+
+
+class StepMirror:
+    __slots__ = ("current", "_pending", "_pending_ts", "dropped_calls")
+
+    def __init__(self, starting_step: int = 0) -> None:
+        self.current = starting_step
+        self._pending: Dict[str, Any] = {}
+        self._pending_ts = 0.0
+        self.dropped_calls = 0
+
+    def apply(
+        self, items: Items, step: Optional[int], commit: Optional[bool], timestamp: float
+    ) -> Tuple[List[Tuple[int, float, Items]], bool]:
+        """Applies one accepted log call. Returns (completed rows, accepted?).
+
+        A completed row is (step, timestamp of its last call, items).
+        """
+        done: List[Tuple[int, float, Items]] = []
+        if step is not None:
+            if step > self.current:
+                self._flush_into(done)
+                self.current = step
+            elif step < self.current:
+                self.dropped_calls += 1
+                return done, False
+        if items:
+            pending = self._pending
+            for key, value in items:
+                pending[key] = value
+            self._pending_ts = timestamp
+        if commit if commit is not None else step is None:
+            self._flush_into(done)
+            self.current += 1
+        return done, True
+
+    def take_pending(self) -> Optional[Tuple[int, float, Items]]:
+        """The partial row at `current`, if any (wandb writes it when the run ends)."""
+        done: List[Tuple[int, float, Items]] = []
+        self._flush_into(done)
+        return done[0] if done else None
+
+    def _flush_into(self, done: List[Tuple[int, float, Items]]) -> None:
+        if self._pending:
+            done.append((self.current, self._pending_ts, tuple(self._pending.items())))
+            self._pending = {}

@@ -1,0 +1,87 @@
+"""Call-time snapshot of the values in a `wandb.log` dict (runs on the training thread).
+
+The snapshot keeps exactly what can become a metric point: ints, floats, bools, numpy scalars
+and 0-d arrays, one-element torch tensors, and nested mappings (flattened with `.`; `/` kept).
+Tensors are copied with `detach().clone()` because training code mutates them in place after
+logging; `.item()` would force a device sync on the training thread, so `float()` happens later,
+on the worker. Anything else (strings, media, tables, histograms, lists) is skipped and counted
+per key. NaN and infinities are kept: a loss going NaN is what an operator needs to see.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, List, Mapping, Tuple
+
+from primus_lens_wandb_exporter import output
+
+_MAX_DEPTH = 8  # nesting deeper than this is almost surely a data structure, not metrics
+
+_skipped_lock = threading.Lock()
+skipped_counts: Dict[str, int] = {}
+
+
+def _note_skipped(key: str, value: Any) -> None:
+    with _skipped_lock:
+        seen = key in skipped_counts
+        skipped_counts[key] = skipped_counts.get(key, 0) + 1
+    if not seen:
+        output.debug_once(
+            "skip:" + key, output.WANDB, "Skipping non-numeric metric: %s (type: %s)" % (key, type(value).__name__)
+        )
+
+
+def _snapshot_other(value: Any) -> Any:
+    """Returns a kept copy of a numpy/torch scalar, or None when the value is not a scalar."""
+    module = type(value).__module__
+    if module == "numpy":
+        ndim = getattr(value, "ndim", None)
+        if ndim == 0:
+            kind = getattr(getattr(value, "dtype", None), "kind", "")
+            if kind not in ("b", "i", "u", "f"):
+                return None
+            # numpy scalars are immutable; a 0-d array is not, so copy it.
+            return value.copy() if hasattr(value, "flags") else value
+        if ndim is not None and getattr(value, "size", 0) == 1 and value.dtype.kind in ("b", "i", "u", "f"):
+            return value.reshape(()).copy()
+        return None
+    if module.startswith("torch"):
+        numel = getattr(value, "numel", None)
+        if numel is None or numel() != 1:
+            return None
+        if getattr(value, "is_complex", lambda: False)():
+            return None
+        return value.detach().clone()
+    return None
+
+
+def snapshot(data: Mapping[str, Any]) -> List[Tuple[str, Any]]:
+    """Flattens `data` into (key, value) pairs; never mutates `data`, never raises on values."""
+    out: List[Tuple[str, Any]] = []
+    _flatten(data, "", out, 0)
+    return out
+
+
+def _flatten(data: Mapping[Any, Any], prefix: str, out: List[Tuple[str, Any]], depth: int) -> None:
+    for key, value in data.items():
+        name = prefix + (key if type(key) is str else str(key))
+        kind = type(value)
+        if kind is float or kind is int or kind is bool:
+            out.append((name, value))
+            continue
+        try:
+            if isinstance(value, Mapping):
+                if depth < _MAX_DEPTH:
+                    _flatten(value, name + ".", out, depth + 1)
+                else:
+                    _note_skipped(name, value)
+                continue
+            if isinstance(value, (int, float)):  # int/float subclasses (IntEnum, numpy.float64)
+                out.append((name, value))
+                continue
+            kept = _snapshot_other(value)
+        except Exception:
+            kept = None
+        if kept is None:
+            _note_skipped(name, value)
+        else:
+            out.append((name, kept))

@@ -1,0 +1,90 @@
+"""A `sys.meta_path` finder that runs our patch right after `wandb/__init__.py` has executed.
+
+Duck-typed on purpose: subclassing `importlib.abc.MetaPathFinder` would import `importlib.abc`
+(and `typing`) at every interpreter start, ~30 ms. The finder fires once, for the top-level
+`wandb` package only (every `wandb.*` import runs `wandb/__init__.py` first), then removes itself.
+"""
+import sys
+
+_TARGET = "wandb"
+
+
+class _PatchAfterExecLoader:
+    """Wraps wandb's real loader: delegates everything, adds one step after `exec_module`."""
+
+    def __init__(self, loader, spec) -> None:  # type: ignore[no-untyped-def]
+        self._loader = loader
+        self._spec = spec
+
+    def create_module(self, spec):  # type: ignore[no-untyped-def]
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:  # type: ignore[no-untyped-def]
+        # Put the real loader back first so wandb's own resource lookups and any later reload
+        # never see us; importlib already copied our wrapper into module.__loader__.
+        self._spec.loader = self._loader
+        try:
+            module.__loader__ = self._loader
+        except Exception:
+            pass
+        try:
+            self._loader.exec_module(module)
+        except BaseException:
+            register()  # wandb failed to import; patch whichever later import succeeds
+            raise
+        try:
+            from primus_lens_wandb_exporter.hook.activate import on_wandb_imported
+
+            on_wandb_imported(module)
+        except Exception:
+            pass
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        # get_code, is_package, get_resource_reader, ...: whatever importlib or a tool asks for.
+        return getattr(self._loader, name)
+
+
+class WandbImportFinder:
+    def __init__(self) -> None:
+        self._busy = False
+
+    def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
+        if fullname != _TARGET or self._busy:
+            return None
+        self._busy = True  # our own lookup below must not find us again
+        try:
+            spec = None
+            for finder in list(sys.meta_path):
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                return spec
+            unregister()
+            spec.loader = _PatchAfterExecLoader(spec.loader, spec)
+            return spec
+        except Exception:
+            return None
+        finally:
+            self._busy = False
+
+
+_finder = WandbImportFinder()
+
+
+def register() -> None:
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
+def unregister() -> None:
+    try:
+        sys.meta_path.remove(_finder)
+    except ValueError:
+        pass
+
+
+def is_registered() -> bool:
+    return _finder in sys.meta_path

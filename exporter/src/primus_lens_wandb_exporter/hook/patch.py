@@ -1,0 +1,150 @@
+"""Wrappers on `wandb.sdk.wandb_run.Run` and `wandb.init`.
+
+Why the class and not `wandb.log`: `wandb.init` binds `wandb.log = run.log` (a bound method made
+at init), so a module patch misses `run.log` (Lightning, Accelerate) and goes stale. `Run._log`
+is what `log`, `wandb.log`, `wandb.watch` and the TensorBoard sync all reach, so it is the primary
+hook; `log` is a fallback for versions or subclasses that do not route through `_log`. A
+thread-local marker makes each call recorded exactly once, and only after wandb's call returned,
+so a call wandb rejected is never reported. `_finish` is primary (`with run:` calls it directly),
+`finish` the fallback.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from primus_lens_wandb_exporter.hook.tracker import Tracker
+
+_ORIGINAL = "__primus_lens_original__"
+_tls = threading.local()
+_patched: List[Tuple[Any, str, Any]] = []  # (owner, attribute, original) for unpatch()
+
+
+def _log_args(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, Any, Any]:
+    data = args[0] if args else kwargs.get("data")
+    step = args[1] if len(args) > 1 else kwargs.get("step")
+    commit = args[2] if len(args) > 2 else kwargs.get("commit")
+    return data, step, commit
+
+
+def _wrap_log(original: Callable[..., Any], tracker: Tracker, primary: bool) -> Callable[..., Any]:
+    flag = "in_log_primary" if primary else "in_log_fallback"
+
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_tls, flag, False):
+            return original(self, *args, **kwargs)  # nested call of the same kind: not a new row
+        if primary:
+            _tls.recorded = True  # tells an enclosing `log` wrapper that `_log` took care of it
+        else:
+            _tls.recorded = False
+        setattr(_tls, flag, True)
+        try:
+            seed = tracker.seed_for(self)
+            result = original(self, *args, **kwargs)
+        finally:
+            setattr(_tls, flag, False)
+        if primary or not _tls.recorded:
+            data, step, commit = _log_args(args, kwargs)
+            tracker.on_log(self, seed, data, step, commit)
+        return result
+
+    setattr(wrapper, _ORIGINAL, original)
+    return wrapper
+
+
+def _wrap_finish(original: Callable[..., Any], tracker: Tracker) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_tls, "in_finish", False):
+            return original(self, *args, **kwargs)
+        _tls.in_finish = True
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            _tls.in_finish = False
+            # wandb sets _is_finished before its teardown, which may still raise (a timeout):
+            # the run is over either way, so close it out.
+            if getattr(self, "_is_finished", True):
+                exit_code = args[0] if args else kwargs.get("exit_code")
+                tracker.on_finish(self, exit_code)
+        return result
+
+    setattr(wrapper, _ORIGINAL, original)
+    return wrapper
+
+
+def _wrap_init(original: Callable[..., Any], tracker: Tracker, announce: Callable[[], None]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        announce()
+        run = original(*args, **kwargs)
+        tracker.on_init(run)
+        tracker.after_init()
+        return run
+
+    setattr(wrapper, _ORIGINAL, original)
+    return wrapper
+
+
+def _replace(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
+    current = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name, None)
+    if current is None or getattr(current, _ORIGINAL, None) is not None:
+        return False
+    setattr(owner, name, make(current))
+    _patched.append((owner, name, current))
+    return True
+
+
+def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bool:
+    """Patches wandb in place; returns False when this wandb has no Run class we understand."""
+    import wandb.sdk.wandb_run as wandb_run  # already imported by wandb/__init__
+
+    run_cls = getattr(wandb_run, "Run", None)
+    if run_cls is None or "_log" not in run_cls.__dict__ and "log" not in run_cls.__dict__:
+        return False
+    _replace(run_cls, "_log", lambda f: _wrap_log(f, tracker, primary=True))
+    _replace(run_cls, "log", lambda f: _wrap_log(f, tracker, primary=False))
+    _replace(run_cls, "_finish", lambda f: _wrap_finish(f, tracker))
+    _replace(run_cls, "finish", lambda f: _wrap_finish(f, tracker))
+
+    original_init = getattr(wandb, "init", None)
+    if original_init is not None and getattr(original_init, _ORIGINAL, None) is None:
+        wrapped = _wrap_init(original_init, tracker, announce_init)
+        for module_name in ("wandb", "wandb.sdk", "wandb.sdk.wandb_init"):
+            module = _sys_module(module_name)
+            if module is not None and getattr(module, "init", None) is original_init:
+                setattr(module, "init", wrapped)
+                _patched.append((module, "init", original_init))
+
+    _adopt_existing_run(wandb, tracker)
+    return True
+
+
+def _adopt_existing_run(wandb: Any, tracker: Tracker) -> None:
+    """Patched after a run already exists: register it and refresh the stale `wandb.log`."""
+    run = getattr(wandb, "run", None)
+    if run is None:
+        return
+    log = getattr(wandb, "log", None)
+    if getattr(log, "__self__", None) is run:
+        try:
+            wandb.log = run.log
+        except Exception:
+            pass
+    tracker.on_init(run)
+    tracker.after_init()
+
+
+def _sys_module(name: str) -> Optional[Any]:
+    import sys
+
+    return sys.modules.get(name)
+
+
+def unpatch() -> None:
+    """Restores every original (tests)."""
+    while _patched:
+        owner, name, original = _patched.pop()
+        setattr(owner, name, original)

@@ -1,0 +1,195 @@
+"""Per-run bookkeeping between wandb's calls and the reporter (training thread).
+
+Each entry point is called by a wrapper in `patch.py` *after* wandb's own call succeeded, and
+never raises: every internal failure is counted and described once (`_failed`). Runs are keyed
+by object identity (a weakref guards against id reuse), so `reinit="create_new"` runs, a repeated
+`wandb.init` returning the same run, and calls from other threads all land on the right run.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from typing import Any, Callable, Dict, List, Optional
+
+from primus_lens_wandb_exporter import output
+from primus_lens_wandb_exporter.collect import identity, values
+from primus_lens_wandb_exporter.collect.steps import StepMirror
+from primus_lens_wandb_exporter.config import Config
+from primus_lens_wandb_exporter.hook import runs
+from primus_lens_wandb_exporter.hook.detection import Detection
+from primus_lens_wandb_exporter.model import Row, RunInfo
+
+MAX_INTERNAL_ERRORS = 100  # past this we stop recording: fail open rather than cost every step
+
+
+class RunState:
+    __slots__ = ("ref", "info", "mirror", "lock", "owner_pid", "finished", "log_calls", "detection")
+
+    def __init__(self, run: Any, info: RunInfo, start_step: int) -> None:
+        self.ref = weakref.ref(run)
+        self.info = info
+        self.mirror = StepMirror(start_step)
+        self.lock = threading.Lock()
+        self.owner_pid = os.getpid()
+        self.finished = False
+        self.log_calls = 0
+        self.detection: Optional[Detection] = None
+
+
+class Tracker:
+    def __init__(self, config: Config, reporter: Any) -> None:
+        self._config = config
+        self._reporter = reporter
+        self._runs: Dict[int, RunState] = {}
+        self._registry_lock = threading.Lock()
+        self.internal_errors = 0
+        self.rows_recorded = 0
+        self.calls_dropped = 0
+        # Set by activate: installs the reporter's exit handlers. Called after every wandb.init
+        # returns, so our atexit is registered after wandb's and therefore runs before it.
+        self.exit_hook: Optional[Callable[[], None]] = None
+        try:
+            os.register_at_fork(after_in_child=self._after_fork_in_child)
+        except AttributeError:  # not on this platform
+            pass
+
+    # ---- lookups --------------------------------------------------------------------------
+    def _state(self, run: Any) -> Optional[RunState]:
+        state = self._runs.get(id(run))
+        if state is not None and state.ref() is run:
+            return state
+        return None
+
+    def _register(self, run: Any, start_step: int) -> Optional[RunState]:
+        if runs.is_passive(run) or not identity.rank_selected(identity.current(), self._config.ranks):
+            return None
+        state = RunState(run, runs.run_info(run), start_step)
+        with self._registry_lock:
+            self._runs[id(run)] = state
+        return state
+
+    def seed_for(self, run: Any) -> Optional[int]:
+        """Called before wandb's log call: the step to start from if this run is new to us."""
+        if self.internal_errors >= MAX_INTERNAL_ERRORS or self._state(run) is not None:
+            return None
+        try:
+            return runs.local_step(run)
+        except Exception:
+            return None
+
+    # ---- entry points ---------------------------------------------------------------------
+    def on_init(self, run: Any) -> None:
+        try:
+            if run is None or self._state(run) is not None:
+                return  # a repeated wandb.init returning the same run: already reported
+            state = self._register(run, runs.starting_step(run))
+            if state is None:
+                return
+            output.info(output.WANDB, "WandB run initialized: %s" % runs.display_name(run, state.info))
+            identity.warn_if_no_workload(identity.current())
+            if self._reporter is not None:
+                state.detection = Detection(self._reporter, state.info)
+                state.detection.report_at_init(run)
+        except Exception as exc:
+            self._failed("init", exc)
+
+    def on_log(self, run: Any, seed: Optional[int], data: Any, step: Any, commit: Any) -> None:
+        if self.internal_errors >= MAX_INTERNAL_ERRORS:
+            return
+        try:
+            state = self._state(run)
+            if state is None:
+                state = self._register(run, seed if seed is not None else 0)
+                if state is None:
+                    return
+            if state.finished:
+                return
+            timestamp = time.time()
+            items = values.snapshot(data)
+            with state.lock:
+                rows, accepted = state.mirror.apply(items, None if step is None else int(step), commit, timestamp)
+                state.log_calls += 1
+                calls = state.log_calls
+            if not accepted:
+                self.calls_dropped += 1
+                output.debug(output.WANDB, "step %s < current step: dropped, as wandb does" % step)
+            self._submit(state, rows)
+            if state.detection is not None and calls in (1, 2, 3, 10, 100):
+                state.detection.maybe_update(run, "log")
+        except Exception as exc:
+            self._failed("log", exc)
+
+    def on_finish(self, run: Any, exit_code: Any) -> None:
+        try:
+            state = self._state(run)
+            if state is None or state.finished:
+                return
+            self._close(state, 0 if exit_code is None else int(exit_code), run)
+        except Exception as exc:
+            self._failed("finish", exc)
+
+    def after_init(self) -> None:
+        if self.exit_hook is None:
+            return
+        try:
+            self.exit_hook()
+        except Exception as exc:
+            self._failed("exit-handlers", exc)
+
+    def before_shutdown(self) -> None:
+        """At exit (atexit, multiprocessing Finalize, SIGTERM): close runs never finished."""
+        try:
+            output.info(output.WANDB, "Cleaning up...")
+            with self._registry_lock:
+                states = list(self._runs.values())
+            for state in states:
+                if not state.finished:
+                    self._close(state, None, state.ref())
+        except Exception as exc:
+            self._failed("shutdown", exc)
+
+    # ---- internals ------------------------------------------------------------------------
+    def _close(self, state: RunState, exit_code: Optional[int], run: Any) -> None:
+        with state.lock:
+            if state.finished:
+                return
+            state.finished = True
+            pending = state.mirror.take_pending()
+        self._submit(state, [pending] if pending else [])
+        if state.owner_pid != os.getpid():
+            return  # a forked child flushes what it logged but never ends its parent's run
+        if state.detection is not None and run is not None:
+            state.detection.maybe_update(run, "finish")
+        if self._reporter is not None:
+            self._reporter.run_finished(state.info, exit_code)
+
+    def _submit(self, state: RunState, rows: List[Any]) -> None:
+        reporter = self._reporter
+        for step, timestamp, items in rows:
+            self.rows_recorded += 1
+            if reporter is not None:
+                reporter.submit_row(Row(state.info, step, timestamp, items))
+        if rows and output.debug_enabled():
+            output.debug(output.WANDB, "run %s: %d row(s) up to step %d" % (state.info.id, len(rows), rows[-1][0]))
+
+    def _failed(self, where: str, exc: BaseException) -> None:
+        self.internal_errors += 1
+        output.error_once(
+            "internal:" + where, output.WANDB,
+            "Internal error in %s hook (training continues; shown once): %s: %s" % (where, type(exc).__name__, exc),
+        )
+        if self.internal_errors == MAX_INTERNAL_ERRORS:
+            output.error(output.WANDB, "Too many internal errors; metric capture stopped for this process")
+
+    def _after_fork_in_child(self) -> None:
+        # The parent still owns its pending rows and will send them: drop our copies, or the
+        # child would send them again (ddtrace #18262). Locks may have been held at fork time.
+        for state in list(self._runs.values()):
+            state.lock = threading.Lock()
+            state.mirror.take_pending()
+        self._registry_lock = threading.Lock()
+
+    def open_runs(self) -> List[RunInfo]:
+        return [s.info for s in list(self._runs.values()) if not s.finished]
