@@ -40,6 +40,7 @@ VARIABLES: Tuple[Var, ...] = (
     Var("PRIMUS_LENS_WANDB_EXIT_TIMEOUT", "10.0", "the most seconds the exporter may add to the end of a job"),
     Var("PRIMUS_LENS_WANDB_RETRY_WINDOW", "60.0", "seconds a batch is retried before it goes to the spool"),
     Var("PRIMUS_LENS_WANDB_SPOOL_DIR", "", "on-disk spool for undeliverable batches (default: ~/.cache/primus-lens/spool)"),
+    Var("PRIMUS_LENS_WANDB_SPOOL_MAX_MB", "256", "spool size bound; when full its oldest data is dropped and counted"),
     Var("PRIMUS_LENS_WANDB_RANKS", "all", "which ranks report: all, 0, 0,8, local0"),
     Var("PRIMUS_LENS_WANDB_HANDLE_SIGTERM", "false", "flush on SIGTERM, then chain to the previous handler"),
     Var("PRIMUS_LENS_WANDB_SAVE_LOCAL", "false", "also write JSONL per node and rank (needs OUTPUT_PATH)"),
@@ -75,6 +76,8 @@ class Config:
     output_path: str
     debug: bool
     quiet: bool
+    # Added after the first cut; defaulted so a Config built by keyword elsewhere still works.
+    spool_max_mb: int = 256
     # Problems found while parsing (bad numbers fall back to the default); shown once by `check`
     # and at start in debug mode, never raised.
     warnings: Tuple[str, ...] = ()
@@ -118,5 +121,6 @@ def load(env: Optional[Mapping[str, str]] = None) -> Config:
         output_path=env.get("PRIMUS_LENS_WANDB_OUTPUT_PATH", "").strip(),
         debug=parse_bool(env.get("PRIMUS_LENS_WANDB_DEBUG"), False),
         quiet=parse_bool(env.get("PRIMUS_LENS_WANDB_QUIET"), False),
+        spool_max_mb=int(number("PRIMUS_LENS_WANDB_SPOOL_MAX_MB", int, 0)),
         warnings=tuple(warnings),
     )

@@ -22,6 +22,12 @@ def configure(debug: bool, quiet: bool) -> None:
     _state["quiet"] = quiet and not debug
 
 
+def reset_after_fork() -> None:
+    """In a forked child: another thread may have held the say-once lock at fork time."""
+    global _once_lock
+    _once_lock = threading.Lock()
+
+
 def debug_enabled() -> bool:
     return _state["debug"]
 
