@@ -2,7 +2,8 @@
 # `make demo` after the build: start the telemetry processor, run the founding quickstart against
 # it, show what arrived, then keep serving until Ctrl-C.
 #
-# Environment: PORT (8080), PY (.venv/bin/python), LENS_DATABASE_URL (server default when unset).
+# Environment: PORT (8080), PY (.venv/bin/python), LENS_DATABASE_URL (server default when unset),
+# DEMO_DIR (data/demo: the server log and the offline wandb files).
 # The server runs in a session of its own so that Ctrl-C reaches only this script, which then
 # stops the server with SIGTERM (a clean drain) instead of it dying mid-write.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 PORT="${PORT:-8080}"
 PY="${PY:-.venv/bin/python}"
 BASE="http://localhost:${PORT}"
-LOG_DIR="data/demo"
+LOG_DIR="${DEMO_DIR:-data/demo}"
 mkdir -p "$LOG_DIR"
 SERVER_LOG="$LOG_DIR/server.log"
 
@@ -24,6 +25,7 @@ fi
 echo "==> starting the telemetry processor on :$PORT (log: $SERVER_LOG)"
 PORT="$PORT" setsid node server/dist/src/main.js >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
+echo "$SERVER_PID" >"$LOG_DIR/server.pid"
 
 stop_server() {
   if kill -0 "$SERVER_PID" 2>/dev/null; then

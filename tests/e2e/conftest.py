@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Iterator
+
+import pytest
+
+from harness import ROOT, Server
+
+
+@pytest.fixture(scope="session")
+def installed_exporter() -> str:
+    """The exporter must be the wheel in .venv, not the source tree: only a wheel install has the
+    .pth that activates it in a plain `python script.py`."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import primus_lens_wandb_exporter as m; print(m.__file__)"],
+        cwd="/", stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60,
+    )
+    assert probe.returncode == 0, "exporter not installed in %s (run `make build`):\n%s" % (sys.executable, probe.stderr)
+    location = probe.stdout.strip()
+    assert "site-packages" in location and not location.startswith(os.path.join(ROOT, "exporter")), location
+    return location
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, installed_exporter: str) -> Iterator[Server]:
+    """One server per test module; tests use distinct workload UIDs so they do not see each other."""
+    instance = Server(str(tmp_path_factory.mktemp("server"))).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()

@@ -1,0 +1,163 @@
+"""The founding document (/work/shared/seed/QUICKSTART_API.*.md), followed literally.
+
+Its environment variables, its training code unchanged, real wandb in offline mode, the exporter
+as installed in .venv, and the real server on a free port. Every line the document promises is
+checked, on the exporter's side and on the server's, and so is the data behind them.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from typing import Any, Dict, List
+
+import pytest
+
+from harness import Server, clean_env, lines_in_order, run_python
+
+# Section 2 of the founding document, character for character.
+FOUNDING_TRAINING_CODE = '''import wandb
+
+# Use wandb as usual - Primus Lens hijacks it automatically
+run = wandb.init(
+    project="my-project",
+    config={"framework": "primus"}
+)
+
+# Training loop
+for step in range(100):
+    wandb.log({"loss": 0.5, "accuracy": 0.9}, step=step)
+
+wandb.finish()
+'''
+
+# "Example output" of the founding document, in order (each is a line prefix).
+FOUNDING_OUTPUT = [
+    "[Primus Lens WandB] Installing WandB hook...",
+    "[Primus Lens WandB] API reporting enabled",
+    "[Primus Lens API Reporter] Started (API: %s)",
+    "[Primus Lens WandB] Intercepted wandb.init()",
+    "[Primus Lens WandB] WandB run initialized: ",
+    "[Primus Lens WandB] Framework detection data queued for reporting",
+    "  Detected frameworks: ['primus']",
+    "  Confidence: high",
+    "[Primus Lens WandB] Cleaning up...",
+    "[Primus Lens API Reporter] Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0",
+]
+
+
+def founding_env(server: Server, scratch: str) -> Dict[str, str]:
+    # Section 1, with the API address pointed at this test's server (the document uses :8080).
+    return clean_env({
+        "WORKLOAD_UID": "my-workload-123",
+        "POD_UID": "my-pod-456",
+        "PRIMUS_CONFIG": "/config/primus.yaml",
+        "PRIMUS_VERSION": "1.2.3",
+        "PRIMUS_LENS_API_BASE_URL": "http://localhost:%d/api/v1" % server.port,
+        "WANDB_MODE": "offline",
+    }, scratch)
+
+
+@pytest.fixture(scope="module")
+def founding_run(server: Server, tmp_path_factory: pytest.TempPathFactory) -> "subprocess.CompletedProcess[str]":
+    scratch = str(tmp_path_factory.mktemp("founding"))
+    script = "%s/train.py" % scratch
+    with open(script, "w") as handle:
+        handle.write(FOUNDING_TRAINING_CODE)
+    return run_python(script, founding_env(server, scratch), cwd=scratch)
+
+
+def test_training_script_succeeds_unchanged(founding_run: "subprocess.CompletedProcess[str]") -> None:
+    assert founding_run.returncode == 0, founding_run.stderr[-4000:]
+
+
+def test_exporter_prints_the_founding_lines_in_order(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+    expected = [line % ("http://localhost:%d/api/v1" % server.port) if "%s" in line else line for line in FOUNDING_OUTPUT]
+    missing = lines_in_order(founding_run.stderr, expected)
+    assert missing == [], "not found in order: %r\n--- stderr ---\n%s" % (missing, founding_run.stderr[-4000:])
+    # The stats line is what the document tells users to grep for.
+    stats = [l for l in founding_run.stderr.splitlines() if "API Reporter" in l and "Stats" in l]
+    assert len(stats) == 1, stats
+
+
+def test_server_log_has_the_founding_lines(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+    needles = [
+        "Processing WandB detection for workload my-workload-123",
+        "✓ Detected framework from WandB: primus (confidence: 0.80)",
+        "Processing WandB metrics: ",
+    ]
+    log = server.wait_for_log(needles)
+    for needle in needles:
+        assert needle in log, "%r not in the server log:\n%s" % (needle, log[-4000:])
+    # "<n> metrics": a count, and the counts add up to every point sent (100 steps x 2 keys).
+    counts = []
+    for line in log.splitlines():
+        if "Processing WandB metrics: " in line:
+            tail = line.split("Processing WandB metrics: ", 1)[1]
+            counts.append(int(tail.split(" metrics", 1)[0]))
+    assert counts and sum(counts) >= 200
+
+
+def test_framework_detection_query_returns_primus(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+    status, detection = server.get("/workloads/my-workload-123/framework-detection")
+    assert status == 200, detection
+    assert detection["workload_uid"] == "my-workload-123"
+    assert detection["framework"] == "primus"
+    assert detection["confidence"] >= 0.8
+
+
+def test_query_api_returns_exactly_the_200_points_logged(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+    expected_values = {"loss": 0.5, "accuracy": 0.9}
+    total = 0
+    for name, value in expected_values.items():
+        series: List[Dict[str, Any]] = server.series("my-workload-123", name)
+        assert len(series) == 1, series  # one run, one rank
+        points = series[0]["points"]
+        assert [p[0] for p in points] == list(range(100)), name
+        assert all(math.isclose(p[1], value) for p in points), name
+        total += len(points)
+    assert total == 200
+
+
+def test_founding_curl_check_gets_a_clear_400(server: Server) -> None:
+    done = subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "-X", "POST", "http://localhost:%d/api/v1/wandb/detection" % server.port,
+         "-H", "Content-Type: application/json", "-d", '{"test": "data"}', "-w", "\n%{http_code}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    body_text, _, code = done.stdout.rpartition("\n")
+    assert code == "400", done.stdout
+    body = json.loads(body_text)
+    assert body["meta"]["code"] == 400
+    errors = body["data"]["errors"]
+    assert errors, body
+    # "Clear" means it names what is required, so the user knows what to send.
+    assert "workload_uid" in json.dumps(errors), body
+
+
+def test_kubernetes_variant_framework_env_without_version_detects_primus(server: Server, tmp_path) -> None:
+    """The document's pod: FRAMEWORK=primus and PRIMUS_CONFIG, POD_UID from the downward API, no PRIMUS_VERSION."""
+    scratch = str(tmp_path)
+    script = "%s/train.py" % scratch
+    with open(script, "w") as handle:
+        handle.write(FOUNDING_TRAINING_CODE)
+    env = clean_env({
+        "WORKLOAD_UID": "workload-abc-123",
+        "POD_UID": "0f5c4d1e-8a3b-4c2d-9e7f-1a2b3c4d5e6f",
+        "POD_NAME": "training-pod",
+        "POD_NAMESPACE": "default",
+        "FRAMEWORK": "primus",
+        "PRIMUS_CONFIG": "/workspace/config.yaml",
+        "PRIMUS_LENS_API_BASE_URL": "http://localhost:%d/api/v1" % server.port,
+        "WANDB_MODE": "offline",
+    }, scratch)
+    done = run_python(script, env, cwd=scratch)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "  Detected frameworks: ['primus']" in done.stderr.splitlines(), done.stderr[-4000:]
+    assert "Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0" in done.stderr
+    status, detection = server.get("/workloads/workload-abc-123/framework-detection")
+    assert status == 200, detection
+    assert detection["framework"] == "primus"
+    assert server.wait_for_log(["Processing WandB detection for workload workload-abc-123"]).count(
+        "Processing WandB detection for workload workload-abc-123") >= 1
