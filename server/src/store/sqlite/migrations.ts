@@ -1,0 +1,140 @@
+// Versioned schema. Append new migrations; never edit an applied one.
+//
+// Layout: strings are interned (workloads, runs, metric_names) so the hot table, points,
+// stays four numbers wide. A series is one (run row, metric name) pair, where a run row
+// is (workload, run_id, rank). points is keyed (series_id, step) WITHOUT ROWID: appends
+// to a series land on one B-tree leaf, and a step range of one series is one range scan.
+// chunks holds a small rollup per ~256 consecutive points of a series (see chunks.ts), so
+// downsampling a million-point series reads thousands of rows, not millions.
+// NaN is stored as value NULL (SQLite cannot hold NaN); ±Infinity are stored as REAL.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE workloads (
+  id INTEGER PRIMARY KEY,
+  uid TEXT NOT NULL UNIQUE,
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  points INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER
+);
+CREATE INDEX workloads_by_last_seen ON workloads(last_seen);
+
+CREATE TABLE pods (
+  workload_id INTEGER NOT NULL,
+  pod_key TEXT NOT NULL,
+  pod_uid TEXT,
+  pod_name TEXT,
+  namespace TEXT,
+  host TEXT,
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  PRIMARY KEY (workload_id, pod_key)
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  workload_id INTEGER NOT NULL,
+  run_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  project TEXT,
+  name TEXT,
+  config TEXT,
+  local_rank INTEGER,
+  node_rank INTEGER,
+  world_size INTEGER,
+  host TEXT,
+  pod_name TEXT,
+  pid INTEGER,
+  state TEXT NOT NULL DEFAULT 'running',
+  exit_code INTEGER,
+  started_at REAL,
+  finished_at REAL,
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  points INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER,
+  UNIQUE (workload_id, run_id, rank)
+);
+
+CREATE TABLE metric_names (
+  id INTEGER PRIMARY KEY,
+  workload_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  UNIQUE (workload_id, name)
+);
+
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  workload_id INTEGER NOT NULL,
+  run_pk INTEGER NOT NULL,
+  metric_id INTEGER NOT NULL,
+  count INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER,
+  last_value REAL,
+  last_time REAL,
+  fmin REAL,
+  fmax REAL,
+  UNIQUE (run_pk, metric_id)
+);
+CREATE INDEX series_by_metric ON series(metric_id);
+CREATE INDEX series_by_workload ON series(workload_id);
+
+CREATE TABLE points (
+  series_id INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL,
+  wall_time REAL NOT NULL,
+  PRIMARY KEY (series_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE chunks (
+  series_id INTEGER NOT NULL,
+  start_step INTEGER NOT NULL,
+  end_step INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  fmin REAL,
+  fmin_step INTEGER,
+  fmax REAL,
+  fmax_step INTEGER,
+  nan_step INTEGER,
+  pinf_step INTEGER,
+  ninf_step INTEGER,
+  min_wall REAL NOT NULL,
+  max_wall REAL NOT NULL,
+  PRIMARY KEY (series_id, start_step)
+) WITHOUT ROWID;
+
+CREATE TABLE detection_sources (
+  workload_id INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  result TEXT,
+  evidence TEXT,
+  hints TEXT,
+  reported_at REAL NOT NULL,
+  PRIMARY KEY (workload_id, source, source_key)
+) WITHOUT ROWID;
+
+CREATE TABLE workload_detection (
+  workload_id INTEGER PRIMARY KEY,
+  framework TEXT NOT NULL,
+  wrapper_framework TEXT,
+  base_framework TEXT,
+  confidence REAL NOT NULL,
+  status TEXT NOT NULL,
+  merged TEXT,
+  updated_at REAL NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,182 @@
+// Writes the points of one series inside the caller's transaction and keeps the series'
+// chunk rollups and summary (count, last, finite min/max) current in the same
+// transaction. Re-delivered points with identical content cost one failed insert and one
+// lookup; points whose content changed mark their chunk for a rebuild (last write wins).
+import type Database from 'better-sqlite3';
+import {
+  addToChunk,
+  CHUNK_TARGET_POINTS,
+  chunkFromPoints,
+  newChunk,
+  toStoredValue,
+  type ChunkRow,
+} from './chunks.js';
+
+export interface SeriesPointInput {
+  step: number;
+  value: number;
+  wall_time: number;
+}
+
+export interface SeriesWriteResult {
+  /** Points that did not exist before. */
+  inserted: number;
+  /** Largest step written, or null when nothing changed. */
+  maxStep: number | null;
+}
+
+interface TouchedChunk {
+  row: ChunkRow;
+  /** Key in the table before this write; null for a chunk created by this write. */
+  storedStart: number | null;
+  dirty: boolean;
+}
+
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+export class SeriesWriter {
+  private readonly insertPoint;
+  private readonly selectPoint;
+  private readonly updatePoint;
+  private readonly chunkAtOrBefore;
+  private readonly nextChunkStart;
+  private readonly chunkPoints;
+  private readonly upsertChunk;
+  private readonly deleteChunk;
+  private readonly seriesChunks;
+  private readonly selectSeries;
+  private readonly updateSeries;
+
+  constructor(db: Database.Database) {
+    this.insertPoint = db.prepare('INSERT OR IGNORE INTO points (series_id, step, value, wall_time) VALUES (?, ?, ?, ?)');
+    this.selectPoint = db.prepare('SELECT value, wall_time FROM points WHERE series_id = ? AND step = ?').raw();
+    this.updatePoint = db.prepare('UPDATE points SET value = ?, wall_time = ? WHERE series_id = ? AND step = ?');
+    this.chunkAtOrBefore = db.prepare(
+      'SELECT * FROM chunks WHERE series_id = ? AND start_step <= ? ORDER BY start_step DESC LIMIT 1',
+    );
+    this.nextChunkStart = db
+      .prepare('SELECT start_step FROM chunks WHERE series_id = ? AND start_step > ? ORDER BY start_step LIMIT 1')
+      .pluck();
+    this.chunkPoints = db
+      .prepare('SELECT step, value, wall_time FROM points WHERE series_id = ? AND step >= ? AND step < ? ORDER BY step')
+      .raw();
+    this.upsertChunk = db.prepare(`INSERT OR REPLACE INTO chunks (series_id, start_step, end_step, count, fmin, fmin_step,
+      fmax, fmax_step, nan_step, pinf_step, ninf_step, min_wall, max_wall) VALUES (@series_id, @start_step, @end_step,
+      @count, @fmin, @fmin_step, @fmax, @fmax_step, @nan_step, @pinf_step, @ninf_step, @min_wall, @max_wall)`);
+    this.deleteChunk = db.prepare('DELETE FROM chunks WHERE series_id = ? AND start_step = ?');
+    this.seriesChunks = db
+      .prepare('SELECT count(*), sum(count), min(fmin), max(fmax), max(end_step) FROM chunks WHERE series_id = ?')
+      .raw();
+    this.selectSeries = db.prepare('SELECT count, last_step, fmin, fmax FROM series WHERE id = ?').raw();
+    this.updateSeries = db.prepare(
+      'UPDATE series SET count = ?, last_step = ?, last_value = ?, last_time = ?, fmin = ?, fmax = ? WHERE id = ?',
+    );
+  }
+
+  /** `points` must be sorted by step with unique steps. */
+  write(seriesId: number, points: readonly SeriesPointInput[]): SeriesWriteResult {
+    const touched = new Map<number, TouchedChunk>();
+    let cur: TouchedChunk | null = null;
+    let curEnd = NO_UPPER_BOUND; // start of the chunk after `cur` (exclusive bound)
+    let inserted = 0;
+    let anyDirty = false;
+    let maxStep: number | null = null;
+    const fresh: SeriesPointInput[] = [];
+
+    for (const p of points) {
+      const stored = toStoredValue(p.value);
+      const isNew = this.insertPoint.run(seriesId, p.step, stored, p.wall_time).changes === 1;
+      if (!isNew) {
+        const old = this.selectPoint.get(seriesId, p.step) as [number | null, number];
+        if (old[0] === stored && old[1] === p.wall_time) continue;
+        this.updatePoint.run(stored, p.wall_time, seriesId, p.step);
+      }
+      maxStep = maxStep === null || p.step > maxStep ? p.step : maxStep;
+
+      if (cur === null || p.step < cur.row.start_step || p.step >= curEnd) {
+        const found = this.chunkAtOrBefore.get(seriesId, p.step) as ChunkRow | undefined;
+        if (found === undefined) {
+          cur = null;
+          curEnd = (this.nextChunkStart.get(seriesId, p.step) as number | undefined) ?? NO_UPPER_BOUND;
+        } else {
+          cur = touched.get(found.start_step) ?? { row: found, storedStart: found.start_step, dirty: false };
+          touched.set(found.start_step, cur);
+          curEnd = (this.nextChunkStart.get(seriesId, found.start_step) as number | undefined) ?? NO_UPPER_BOUND;
+        }
+      }
+
+      if (!isNew) {
+        if (cur !== null) cur.dirty = true;
+        anyDirty = true;
+        continue;
+      }
+      inserted += 1;
+      fresh.push(p);
+      const startNew =
+        cur === null ||
+        (curEnd === NO_UPPER_BOUND && p.step > cur.row.end_step && cur.row.count >= CHUNK_TARGET_POINTS);
+      if (startNew) {
+        cur = { row: newChunk(seriesId, p.step, p.value, p.wall_time), storedStart: null, dirty: false };
+        touched.set(p.step, cur);
+      } else {
+        addToChunk(cur!.row, p.step, p.value, p.wall_time);
+      }
+    }
+
+    for (const t of touched.values()) if (!t.dirty) this.upsertChunk.run(t.row);
+    for (const t of touched.values()) if (t.dirty) this.rebuildChunk(seriesId, t);
+    if (maxStep === null) return { inserted: 0, maxStep: null };
+    if (anyDirty) this.recomputeSeries(seriesId);
+    else this.foldIntoSeries(seriesId, fresh);
+    return { inserted, maxStep };
+  }
+
+  /** Rebuilds one chunk from its points, e.g. after an overwrite or a retention delete. */
+  rebuildChunk(seriesId: number, t: { row: ChunkRow; storedStart: number | null }): void {
+    const from = t.storedStart ?? t.row.start_step;
+    const until = (this.nextChunkStart.get(seriesId, from) as number | undefined) ?? NO_UPPER_BOUND;
+    const rows = this.chunkPoints.all(seriesId, from, until) as Array<[number, number | null, number]>;
+    this.deleteChunk.run(seriesId, from);
+    const rebuilt = chunkFromPoints(seriesId, rows);
+    if (rebuilt !== null) this.upsertChunk.run(rebuilt);
+  }
+
+  /** Recomputes the series summary from its chunks (O(chunks), not O(points)). */
+  recomputeSeries(seriesId: number): void {
+    const [n, count, fmin, fmax, lastStep] = this.seriesChunks.get(seriesId) as [
+      number, number | null, number | null, number | null, number | null,
+    ];
+    if (n === 0 || lastStep === null) {
+      this.updateSeries.run(0, null, null, null, null, null, seriesId);
+      return;
+    }
+    const last = this.selectPoint.get(seriesId, lastStep) as [number | null, number];
+    this.updateSeries.run(count ?? 0, lastStep, last[0], last[1], fmin, fmax, seriesId);
+  }
+
+  private foldIntoSeries(seriesId: number, fresh: readonly SeriesPointInput[]): void {
+    const s = this.selectSeries.get(seriesId) as [number, number | null, number | null, number | null];
+    let [count, lastStep, fmin, fmax] = s;
+    let lastValue: number | null | undefined;
+    let lastTime = 0;
+    for (const p of fresh) {
+      count += 1;
+      if (Number.isFinite(p.value)) {
+        if (fmin === null || p.value < fmin) fmin = p.value;
+        if (fmax === null || p.value > fmax) fmax = p.value;
+      }
+      if (lastStep === null || p.step > lastStep) {
+        lastStep = p.step;
+        lastValue = toStoredValue(p.value);
+        lastTime = p.wall_time;
+      }
+    }
+    if (lastValue === undefined) {
+      // The last point did not move; keep last_value/last_time as they are.
+      const cur = this.selectPoint.get(seriesId, lastStep as number) as [number | null, number];
+      lastValue = cur[0];
+      lastTime = cur[1];
+    }
+    this.updateSeries.run(count, lastStep, lastValue, lastTime, fmin, fmax, seriesId);
+  }
+}

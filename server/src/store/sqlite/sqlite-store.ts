@@ -1,0 +1,172 @@
+// The SQLite implementation of Store (better-sqlite3, WAL).
+//
+// Durability: journal_mode=WAL with synchronous=NORMAL. A committed transaction survives
+// a crash of this process (it is in the WAL file); a power loss or OS crash may lose the
+// last transactions committed before the WAL was synced (milliseconds). FULL would sync
+// every commit and costs ~7x in write throughput (anchors 4.2).
+import Database from 'better-sqlite3';
+import { GroupCommitQueue } from '../group-commit.js';
+import type {
+  DetectionSourceRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
+  Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure, WorkloadDetail,
+  WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
+} from '../types.js';
+import { BatchWriter } from './batch-writer.js';
+import { DetectionRows } from './detection-rows.js';
+import { applyMigrations } from './migrate.js';
+import { RawQueries } from './raw-queries.js';
+import { Retention } from './retention.js';
+import { SeriesReader } from './series-query.js';
+import { WorkloadQueries } from './workload-queries.js';
+import { assertValidBatch } from '../validate-batch.js';
+
+const DEFAULT_MAX_QUEUED_POINTS = 500_000;
+const MAX_POINTS_PER_COMMIT = 100_000;
+
+export class SqliteStore implements Store {
+  private readonly writer: BatchWriter;
+  private readonly reader: SeriesReader;
+  private readonly workloads: WorkloadQueries;
+  private readonly detection: DetectionRows;
+  private readonly raw: RawQueries;
+  private readonly retention: Retention;
+  private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
+  private closed = false;
+
+  /** Opens (creating if needed) and migrates the database at `path` (a file or ':memory:'). */
+  static open(path: string, opts: StoreOptions = {}): SqliteStore {
+    const db = new Database(path);
+    try {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+      if (path !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('cache_size = -65536'); // 64 MiB page cache
+      db.pragma('temp_store = MEMORY');
+      applyMigrations(db);
+      return new SqliteStore(db, opts);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private constructor(private readonly db: Database.Database, opts: StoreOptions) {
+    this.writer = new BatchWriter(db);
+    this.reader = new SeriesReader(db);
+    this.workloads = new WorkloadQueries(db);
+    this.detection = new DetectionRows(db);
+    this.raw = new RawQueries(db);
+    this.retention = new Retention(db, this.writer.series);
+    const commitMany = db.transaction((items: MetricBatch[]) => items.map((b) => ({ written: this.writer.writeMetrics(b) })));
+    this.queue = new GroupCommitQueue<MetricBatch, { written: number }>(
+      (items) => this.guard(() => commitMany(items)),
+      {
+        maxQueued: opts.maxQueuedPoints ?? DEFAULT_MAX_QUEUED_POINTS,
+        maxPerCommit: MAX_POINTS_PER_COMMIT,
+        retryAfterSeconds: opts.retryAfterSeconds ?? 1,
+      },
+    );
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.db);
+  }
+
+  writeMetrics(batch: MetricBatch): Promise<{ written: number }> {
+    try {
+      assertValidBatch(batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.queue.submit(batch, Math.max(1, batch.points.length));
+  }
+
+  async upsertRun(run: RunUpsert): Promise<void> {
+    this.write(() => this.writer.upsertRun(run));
+  }
+
+  async upsertDetectionSource(rec: DetectionSourceRecord): Promise<void> {
+    this.write(() => this.detection.upsert(this.writer.touchWorkload(rec.workload_uid, rec.reported_at), rec));
+  }
+
+  async listDetectionSources(workloadUid: string): Promise<DetectionSourceRecord[]> {
+    return this.detection.list(workloadUid);
+  }
+
+  async saveWorkloadDetection(rec: WorkloadDetectionRecord): Promise<void> {
+    this.write(() => this.detection.save(this.writer.touchWorkload(rec.workload_uid, rec.updated_at), rec));
+  }
+
+  async getWorkloadDetection(workloadUid: string): Promise<WorkloadDetectionRecord | null> {
+    return this.detection.get(workloadUid);
+  }
+
+  async listWorkloads(filter: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
+    return this.workloads.listWorkloads(filter);
+  }
+
+  async getWorkload(workloadUid: string): Promise<WorkloadDetail | null> {
+    return this.workloads.getWorkload(workloadUid);
+  }
+
+  async listRuns(workloadUid: string): Promise<RunRow[]> {
+    return this.workloads.listRuns(workloadUid);
+  }
+
+  async listMetricNames(workloadUid: string): Promise<MetricSummary[]> {
+    return this.workloads.listMetricNames(workloadUid);
+  }
+
+  async querySeries(q: SeriesQuery): Promise<Series[]> {
+    return this.reader.query(q);
+  }
+
+  async queryRawPoints(q: RawPointsQuery): Promise<RawPoint[]> {
+    return this.raw.rawPoints(q);
+  }
+
+  async queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>> {
+    return this.raw.stepTimesOf(q);
+  }
+
+  async deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult> {
+    // Commit what is queued first, so "older than" is judged on everything acknowledged.
+    await this.queue.drain();
+    return this.guard(() => this.retention.deleteOlderThan(cutoffEpochS));
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      return this.db.prepare('SELECT 1').pluck().get() === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  pressure(): StorePressure {
+    return { queued_points: this.queue.queued, saturated: this.queue.saturated };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.close();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private write(fn: () => void): void {
+    if (this.closed) throw new Error('store is closed');
+    this.guard(() => this.db.transaction(fn)());
+  }
+
+  /** Runs fn; on failure the transaction rolled back, so cached ids may be stale. */
+  private guard<R>(fn: () => R): R {
+    try {
+      return fn();
+    } catch (err) {
+      this.writer.resetCache();
+      throw err;
+    }
+  }
+}
