@@ -1,0 +1,115 @@
+// Typed client for the query API. Every call can be cancelled, and every failure becomes an
+// ApiError that the pages turn into an explicit error state.
+import type {
+  Detection, DetectionOverride, MetricSummary, RunRow, SeriesResponse, WorkloadList, WorkloadSummary,
+} from "./types.js";
+
+const API_BASE = "/api/v1";
+const TOKEN_KEY = "primus-lens.api-token";
+
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number, readonly body: unknown) {
+    super(message);
+  }
+  get needsToken(): boolean {
+    return this.status === 401;
+  }
+}
+
+export function savedToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage can be disabled; the dashboard still works without a token
+  }
+}
+
+export function saveToken(token: string): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* storage disabled: the token lives only as long as this page */
+  }
+}
+
+async function request<T>(method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  const token = savedToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let response: Response;
+  try {
+    response = await fetch(API_BASE + path, {
+      method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    throw new ApiError(`Server unreachable (${String(err)})`, 0, null);
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  if (!response.ok) throw new ApiError(errorMessage(response.status, parsed), response.status, parsed);
+  return parsed as T;
+}
+
+function errorMessage(status: number, body: unknown): string {
+  if (body && typeof body === "object") {
+    const record = body as Record<string, unknown>;
+    if (typeof record.error === "string") return `${status}: ${record.error}`;
+    if (typeof record.message === "string") return `${status}: ${record.message}`;
+  }
+  return `HTTP ${status}`;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+const enc = encodeURIComponent;
+
+export interface ListParams {
+  q?: string;
+  framework?: string;
+  status?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface SeriesParams {
+  name: string;
+  run_id?: string;
+  rank?: number;
+  from_step?: number;
+  to_step?: number;
+  from_time?: number;
+  to_time?: number;
+  max_points?: number;
+}
+
+export const api = {
+  workloads: (p: ListParams, signal?: AbortSignal) =>
+    request<WorkloadList>("GET", `/workloads${query({ ...p })}`, signal),
+  workload: (uid: string, signal?: AbortSignal) =>
+    request<WorkloadSummary>("GET", `/workloads/${enc(uid)}`, signal),
+  runs: (uid: string, signal?: AbortSignal) =>
+    request<{ runs: RunRow[] }>("GET", `/workloads/${enc(uid)}/runs`, signal),
+  metrics: (uid: string, signal?: AbortSignal) =>
+    request<{ metrics: MetricSummary[] }>("GET", `/workloads/${enc(uid)}/metrics`, signal),
+  series: (uid: string, p: SeriesParams, signal?: AbortSignal) =>
+    request<SeriesResponse>("GET", `/workloads/${enc(uid)}/metrics/series${query({ ...p })}`, signal),
+  detection: (uid: string, signal?: AbortSignal) =>
+    request<Detection>("GET", `/workloads/${enc(uid)}/framework-detection`, signal),
+  overrideDetection: (uid: string, body: DetectionOverride) =>
+    request<Detection>("POST", `/workloads/${enc(uid)}/framework-detection`, undefined, body),
+};

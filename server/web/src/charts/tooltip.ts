@@ -1,0 +1,65 @@
+// Hover tooltip: the x under the cursor and, per visible series, the raw and smoothed values.
+import type uPlot from "uplot";
+import { formatTime, formatValue } from "../format.js";
+import type { XAxisMode } from "./series-data.js";
+
+export interface TooltipSource {
+  mode: XAxisMode;
+  labels: string[];
+  colors: string[];
+  raw: Array<Array<number | null>>;
+  smoothed: Array<Array<number | null>>;
+  visible: (seriesIndex: number) => boolean;
+}
+
+/** How far to look left/right for a series' nearest point when it has none exactly at the cursor. */
+const NEAREST_SCAN = 2_000;
+
+export function updateTooltip(u: uPlot, tip: HTMLElement, src: TooltipSource): void {
+  const idx = u.cursor.idx;
+  const left = u.cursor.left ?? -1;
+  if (idx === null || idx === undefined || left < 0) {
+    tip.hidden = true;
+    return;
+  }
+  const xs = u.data[0];
+  const x = xs[idx] as number;
+  const rows: string[] = [];
+  for (let s = 0; s < src.raw.length; s++) {
+    if (!src.visible(s)) continue;
+    const at = nearest(src.raw[s] as Array<number | null>, idx);
+    if (at === null) continue;
+    const raw = src.raw[s]?.[at] ?? null;
+    const smooth = src.smoothed[s]?.[at] ?? null;
+    rows.push(`<div class="tt-row"><span class="swatch" style="background:${src.colors[s]}"></span>`
+      + `<span class="tt-label">${escapeHtml(src.labels[s] ?? "")}</span>`
+      + `<span class="tt-val">${formatValue(smooth)}</span>`
+      + `<span class="tt-raw">${formatValue(raw)}</span></div>`);
+  }
+  if (rows.length === 0) {
+    tip.hidden = true;
+    return;
+  }
+  const head = src.mode === "step" ? `step ${formatValue(x)}` : formatTime(x);
+  tip.innerHTML = `<div class="tt-head">${head}<span class="tt-cols">smoothed · raw</span></div>${rows.join("")}`;
+  tip.hidden = false;
+  const width = u.over.clientWidth;
+  const tipWidth = tip.offsetWidth;
+  const placeLeft = left + 16 + tipWidth > width;
+  tip.style.left = `${placeLeft ? Math.max(0, left - tipWidth - 16) : left + 16}px`;
+  tip.style.top = `${Math.max(0, (u.cursor.top ?? 0) - 10)}px`;
+}
+
+function nearest(column: Array<number | null>, idx: number): number | null {
+  if (column[idx] !== null && column[idx] !== undefined) return idx;
+  for (let d = 1; d <= NEAREST_SCAN; d++) {
+    if (idx - d >= 0 && column[idx - d] !== null && column[idx - d] !== undefined) return idx - d;
+    if (idx + d < column.length && column[idx + d] !== null && column[idx + d] !== undefined) return idx + d;
+    if (idx - d < 0 && idx + d >= column.length) break;
+  }
+  return null;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

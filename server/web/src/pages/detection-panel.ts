@@ -1,0 +1,126 @@
+// "Why do we think this is Megatron?": the merged detection, each source with its indicators,
+// the conflicts, and a manual override (POST framework-detection, source "user", highest priority).
+import { api } from "../api.js";
+import { frameworkBadge } from "../badges.js";
+import { h } from "../dom.js";
+import { formatConfidence, formatTime } from "../format.js";
+import type { Detection, DetectionSource } from "../types.js";
+
+const KNOWN = ["primus", "megatron", "deepspeed", "torchtitan", "fsdp", "lightning", "transformers", "accelerate",
+  "jax", "maxtext", "nemo", "colossalai", "pytorch"];
+
+export interface DetectionPanel {
+  el: HTMLElement;
+  update(detection: Detection | null): void;
+}
+
+export function detectionPanel(uid: string, onOverride: (detection: Detection) => void): DetectionPanel {
+  const body = h("div", { class: "detection-body" });
+  const el = h("section", { class: "panel", id: "detection-panel" },
+    h("h2", { text: "Framework detection" }), body, overrideForm(uid, (d) => { update(d); onOverride(d); }));
+
+  function update(detection: Detection | null): void {
+    if (!detection) {
+      body.replaceChildren(h("p", { class: "muted", text: "No detection report yet. The exporter sends one at wandb.init." }));
+      return;
+    }
+    const sources = detection.sources ?? [];
+    const conflicts = detection.conflicts ?? [];
+    body.replaceChildren(
+      h("div", { class: "kv" },
+        h("span", { class: "kv-item" }, frameworkBadge(detection)),
+        kv("method", detection.method ?? "–"),
+        kv("updated", formatTime(detection.updated_at ?? null))),
+      conflicts.length ? h("div", { class: "conflicts", role: "note" },
+        h("strong", { text: `${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ` }),
+        ...conflicts.map((c) => h("div", { class: "conflict", text: describe(c) }))) : "",
+      sources.length ? sourcesTable(sources) : h("p", { class: "muted", text: "No sources recorded." }));
+  }
+
+  return { el, update };
+}
+
+function sourcesTable(sources: DetectionSource[]): HTMLElement {
+  return h("table", { class: "table compact sources-table" },
+    h("thead", null, h("tr", null, ...["Source", "From", "Framework", "Confidence", "Method", "Indicators", "Time"]
+      .map((t) => h("th", { text: t })))),
+    h("tbody", null, ...sources.map((s) => h("tr", { data: { source: String(s.source ?? "") } },
+      h("td", { class: "mono", text: String(s.source ?? "–") }),
+      h("td", { class: "mono small", text: where(s) }),
+      h("td", { text: [s.wrapper_framework, s.base_framework].filter(Boolean).join(" / ") || String(s.framework ?? "–") }),
+      h("td", { class: "num", text: formatConfidence(typeof s.confidence === "number" ? s.confidence : null) }),
+      h("td", { text: String(s.method ?? "–") }),
+      h("td", null, ...indicatorChips(s.indicators)),
+      h("td", { class: "small", text: formatTime(sourceTime(s)) })))));
+}
+
+function where(s: DetectionSource): string {
+  const parts: string[] = [];
+  if (s.pod_name) parts.push(String(s.pod_name));
+  if (typeof s.rank === "number" && s.rank >= 0) parts.push(`rank ${s.rank}`);
+  if (s.run_id) parts.push(`run ${String(s.run_id)}`);
+  return parts.join(" · ") || "–";
+}
+
+function sourceTime(s: DetectionSource): number | null {
+  for (const key of ["updated_at", "time", "timestamp", "reported_at", "created_at"]) {
+    const value = s[key];
+    if (typeof value === "number") return value;
+  }
+  return null;
+}
+
+function indicatorChips(indicators: unknown): HTMLElement[] {
+  const list = Array.isArray(indicators) ? indicators
+    : indicators && typeof indicators === "object" ? Object.entries(indicators).map(([k, v]) => `${k}=${describe(v)}`)
+      : indicators ? [indicators] : [];
+  return list.map((item) => h("span", { class: "chip mono", text: describe(item) }));
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (typeof record.message === "string") return record.message;
+    if (typeof record.description === "string") return record.description;
+  }
+  return JSON.stringify(value);
+}
+
+function kv(key: string, value: string): HTMLElement {
+  return h("span", { class: "kv-item" }, h("span", { class: "muted", text: `${key} ` }), value);
+}
+
+function overrideForm(uid: string, onSaved: (detection: Detection) => void): HTMLElement {
+  const framework = h("input", { class: "input", name: "framework", list: "known-frameworks", required: true,
+    placeholder: "framework (e.g. megatron)", "aria-label": "Framework" });
+  const wrapper = h("input", { class: "input", name: "wrapper", list: "known-frameworks", placeholder: "wrapper (optional)",
+    "aria-label": "Wrapper framework" });
+  const base = h("input", { class: "input", name: "base", list: "known-frameworks", placeholder: "base (optional)",
+    "aria-label": "Base framework" });
+  const note = h("input", { class: "input", name: "note", placeholder: "why (optional)", "aria-label": "Note" });
+  const message = h("span", { class: "form-message", role: "status" });
+  const submit = h("button", { class: "btn btn-primary", type: "submit" }, "Set framework");
+  const form = h("form", { class: "override-form", id: "override-form" },
+    h("datalist", { id: "known-frameworks" }, ...KNOWN.map((f) => h("option", { value: f }))),
+    framework, wrapper, base, note, submit, message);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = { framework: framework.value.trim(),
+      ...(wrapper.value.trim() ? { wrapper_framework: wrapper.value.trim() } : {}),
+      ...(base.value.trim() ? { base_framework: base.value.trim() } : {}),
+      ...(note.value.trim() ? { note: note.value.trim() } : {}) };
+    if (!body.framework) return;
+    submit.disabled = true;
+    message.className = "form-message";
+    message.textContent = "Saving…";
+    api.overrideDetection(uid, body).then((detection) => {
+      message.textContent = "Saved as a manual override.";
+      onSaved(detection);
+    }, (err: unknown) => {
+      message.className = "form-message error";
+      message.textContent = `Override failed: ${err instanceof Error ? err.message : String(err)}`;
+    }).finally(() => { submit.disabled = false; });
+  });
+  return h("details", { class: "override" }, h("summary", { text: "Set the framework manually" }), form);
+}

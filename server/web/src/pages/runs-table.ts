@@ -1,0 +1,64 @@
+// Runs of a workload: who ran where, its state, progress, and the last value of key metrics.
+import { h } from "../dom.js";
+import { formatAgo, formatCount, formatTime, formatValue } from "../format.js";
+import type { MetricSummary, RunRow } from "../types.js";
+import { seriesKey } from "../charts/series-source.js";
+
+const KEY_METRIC = /(^|[/._])(loss|acc|accuracy|lr|learning_rate|grad_norm|ppl|perplexity)$/i;
+const MAX_KEY_METRICS = 3;
+
+/** Loss first, then the other usual suspects, at most three columns. */
+export function pickKeyMetrics(metrics: ReadonlyArray<MetricSummary>): string[] {
+  const names = metrics.map((m) => m.name).filter((name) => KEY_METRIC.test(name));
+  names.sort((a, b) => Number(!/loss$/i.test(a)) - Number(!/loss$/i.test(b)) || a.localeCompare(b));
+  return names.slice(0, MAX_KEY_METRICS);
+}
+
+export class RunsTable {
+  readonly el = h("section", { class: "panel", id: "runs-panel" });
+  private readonly cells = new Map<string, HTMLElement>();
+
+  render(runs: RunRow[], keyMetrics: string[]): void {
+    this.cells.clear();
+    const now = Date.now() / 1000;
+    if (runs.length === 0) {
+      this.el.replaceChildren(h("h2", { text: "Runs" }), h("p", { class: "muted", text: "No runs reported yet." }));
+      return;
+    }
+    const head = ["Run", "Rank", "Host / pod", "State", "Exit", "Last step", "Started", "Last seen", ...keyMetrics];
+    const rows = runs.map((run) => {
+      const key = seriesKey(run.run_id, run.rank ?? -1);
+      const metricCells = keyMetrics.map((metric) => {
+        const cell = h("td", { class: "num mono", text: "…" });
+        this.cells.set(`${metric}\u0000${key}`, cell);
+        return cell;
+      });
+      return h("tr", { class: "run-row", data: { runId: run.run_id, state: run.state } },
+        h("td", { class: "nowrap" }, h("div", { text: run.name || run.run_id }),
+          h("div", { class: "mono small muted", text: [run.project, run.run_id].filter(Boolean).join(" · ") })),
+        h("td", { class: "num nowrap", text: rankText(run) }),
+        h("td", { class: "mono small", text: [run.host, run.pod_name].filter(Boolean).join(" / ") || "–" }),
+        h("td", null, h("span", { class: `status-chip run-${run.state}`, text: run.state })),
+        h("td", { class: `num ${run.exit_code ? "bad" : ""}`, text: run.exit_code === null ? "–" : String(run.exit_code) }),
+        h("td", { class: "num", text: formatCount(run.last_step) }),
+        h("td", { class: "small nowrap", title: formatTime(run.started_at), text: formatAgo(run.started_at, now) }),
+        h("td", { class: "small nowrap", title: formatTime(run.last_seen), text: formatAgo(run.last_seen, now) }),
+        ...metricCells);
+    });
+    this.el.replaceChildren(h("h2", { text: `Runs (${runs.length})` }),
+      h("div", { class: "table-scroll" }, h("table", { class: "table compact", id: "runs-table" },
+        h("thead", null, h("tr", null, ...head.map((t) => h("th", { text: t, title: t })))),
+        h("tbody", null, ...rows))));
+  }
+
+  /** Filled from the charts' data, so the table costs no extra request. */
+  setLastValue(metric: string, key: string, value: number | null): void {
+    const cell = this.cells.get(`${metric}\u0000${key}`);
+    if (cell) cell.textContent = formatValue(value);
+  }
+}
+
+function rankText(run: RunRow): string {
+  if (run.rank === null || run.rank < 0) return "–";
+  return run.world_size ? `${run.rank} / ${run.world_size}` : String(run.rank);
+}
