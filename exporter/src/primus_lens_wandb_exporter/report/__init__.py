@@ -1,0 +1,56 @@
+"""The reporter: queues rows and detection on the training thread, delivers them off it.
+
+    from primus_lens_wandb_exporter.report import get_reporter
+    reporter = get_reporter(config)   # one per process; a forked child gets a fresh one in place
+
+Layout (one job per file): worker.py (bounded queue + thread, knows nothing about HTTP),
+transport.py (the HTTP connection), policy.py (retry rules as pure functions), delivery.py
+(applies them within one deadline), encode.py (wire-format bodies), spool.py (disk),
+local_save.py (JSONL), reporter.py (joins them), lifecycle.py (atexit, fork, SIGTERM).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Callable, Optional
+
+from primus_lens_wandb_exporter import output
+from primus_lens_wandb_exporter.config import Config
+from primus_lens_wandb_exporter.model import Identity
+from primus_lens_wandb_exporter.report.reporter import Reporter
+
+__all__ = ["Reporter", "get_reporter", "current_reporter"]
+
+_state = {"reporter": None}  # type: dict
+_create_lock = threading.Lock()
+
+
+def get_reporter(config: Config, identity_provider: Optional[Callable[[], Identity]] = None) -> Reporter:
+    """The process-global reporter, created (and announced) on first use; no thread yet."""
+    reporter = _state["reporter"]
+    if reporter is not None:
+        return reporter
+    with _create_lock:
+        if _state["reporter"] is None:
+            _state["reporter"] = Reporter(config, identity_provider)
+            if config.api_reporting:
+                output.info(output.REPORTER, "Started (API: %s)" % config.api_base_url)
+        return _state["reporter"]
+
+
+def current_reporter() -> Optional[Reporter]:
+    return _state["reporter"]
+
+
+def _after_fork_in_child() -> None:
+    # Runs in the child right after fork, before any user code: only replace state, never wait.
+    global _create_lock
+    _create_lock = threading.Lock()
+    output.reset_after_fork()
+    reporter = _state["reporter"]
+    if reporter is not None:
+        reporter.reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

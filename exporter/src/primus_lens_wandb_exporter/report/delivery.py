@@ -1,0 +1,112 @@
+"""Delivery policy: what to do with each answer, within one deadline per send.
+
+- 2xx: delivered.
+- connection error / 429 / 5xx (policy.RETRYABLE_STATUSES): retried with exponential backoff and
+  jitter, honouring Retry-After, until the outage has lasted PRIMUS_LENS_WANDB_RETRY_WINDOW, the
+  exit deadline comes, or the memory queue is filling up. Then the body is "undelivered" and the
+  caller spools it. The outage clock is shared by all bodies: once the server has been gone
+  longer than the window, each new body gets one attempt, so a dead server costs one connect per
+  batch instead of a window of sleeping per batch.
+- 413: split in two and deliver each half.
+- other 4xx: rejected, not retried (the same body would be refused again).
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from primus_lens_wandb_exporter.report import encode, policy
+from primus_lens_wandb_exporter.report.exit_clock import ExitClock
+from primus_lens_wandb_exporter.report.transport import HttpTransport, Response
+
+
+@dataclass
+class Outcome:
+    delivered: List[Dict[str, Any]] = field(default_factory=list)
+    rejected: List[Tuple[Dict[str, Any], Response]] = field(default_factory=list)
+    undelivered: List[Dict[str, Any]] = field(default_factory=list)
+    retries: int = 0
+
+
+class Delivery:
+    def __init__(
+        self,
+        transport: HttpTransport,
+        request_timeout_s: float,
+        retry_window_s: float,
+        exit_clock: ExitClock,
+        under_pressure: Callable[[], bool],
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._transport = transport
+        self._request_timeout_s = request_timeout_s
+        self._retry_window_s = retry_window_s
+        self._exit = exit_clock
+        self._under_pressure = under_pressure
+        self._rand = rand
+        self.failing_since: Optional[float] = None  # monotonic start of the current outage
+
+    @property
+    def server_down(self) -> bool:
+        return self.failing_since is not None
+
+    def send(self, path: str, body: Dict[str, Any]) -> Outcome:
+        outcome = Outcome()
+        self._send_into(path, body, encode.to_gzip_json(body), outcome)
+        return outcome
+
+    def send_raw(self, path: str, gzip_body: bytes) -> Tuple[str, Optional[Response], int]:
+        """For spool replay: ('delivered'|'rejected'|'undelivered', last answer, retries)."""
+        response, retries = self._attempts(path, gzip_body)
+        if response is not None and policy.is_success(response.status):
+            return "delivered", response, retries
+        if response is not None and not policy.is_retryable(response.status):
+            return "rejected", response, retries
+        return "undelivered", response, retries
+
+    def _send_into(self, path: str, body: Dict[str, Any], payload: bytes, outcome: Outcome) -> None:
+        response, retries = self._attempts(path, payload)
+        outcome.retries += retries
+        if response is None or policy.is_retryable(response.status):
+            outcome.undelivered.append(body)
+        elif policy.is_success(response.status):
+            outcome.delivered.append(body)
+        elif response.status == policy.TOO_LARGE_STATUS and (halves := encode.split_metrics_body(body)):
+            for half in halves:
+                self._send_into(path, half, encode.to_gzip_json(half), outcome)
+        else:
+            outcome.rejected.append((body, response))
+
+    def _attempts(self, path: str, payload: bytes) -> Tuple[Optional[Response], int]:
+        """Send until an answer is final or the retry budget is spent; (last answer, retries)."""
+        retries = 0
+        response: Optional[Response] = None
+        for attempt in range(10_000):  # the window/deadline ends it long before; a hard bound anyway
+            if self._exit.expired():
+                return response, retries
+            timeout = self._exit.cap(self._request_timeout_s)
+            response = self._transport.post(path, payload, timeout)
+            if not policy.is_retryable(response.status):
+                if policy.is_success(response.status):
+                    self.failing_since = None
+                return response, retries
+            now = time.monotonic()
+            if self.failing_since is None:
+                self.failing_since = now
+            if response.status == 0 and response.reused_connection and attempt == 0:
+                # A kept-alive connection the server closed while idle: not an outage, retry now.
+                retries += 1
+                continue
+            delay = response.retry_after_s
+            if delay is None:
+                delay = policy.backoff_s(attempt, self._rand)
+            if now + delay > self.failing_since + self._retry_window_s or self._under_pressure():
+                return response, retries
+            left = self._exit.remaining_s()
+            if left is not None and delay >= left:
+                return response, retries
+            retries += 1
+            self._exit.sleep(delay)
+        return response, retries

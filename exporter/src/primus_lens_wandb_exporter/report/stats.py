@@ -1,0 +1,55 @@
+"""What the reporter did, for the `Stopped. Stats: {...}` line and `check`.
+
+Counters are written by the worker thread (and by the training thread only for drops), read by
+anyone; plain ints are enough because only one thread writes each of them.
+"""
+from __future__ import annotations
+
+from typing import Dict
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.detection_sent = 0  # detection reports the server took
+        self.metrics_sent = 0  # wandb rows (logged steps) the server took, as the original counted
+        self.errors = 0  # bodies the server refused for good + internal failures
+        self.points_sent = 0  # metric points the server took
+        self.retries = 0  # extra attempts after a failed one
+        self.dropped = 0  # points lost: queue overflow, refused bodies, spool full or unwritable
+        self.spooled = 0  # points written to the on-disk spool (later replays count as sent)
+
+    def as_dict(self, dropped_from_queue: int) -> Dict[str, int]:
+        """`dropped_from_queue`: the worker's own count, kept by the training thread."""
+        # Key order is the founding document's, then ours.
+        return {
+            "detection_sent": self.detection_sent,
+            "metrics_sent": self.metrics_sent,
+            "errors": self.errors,
+            "points_sent": self.points_sent,
+            "retries": self.retries,
+            "dropped": self.dropped + dropped_from_queue,
+            "spooled": self.spooled,
+        }
+
+
+class TailBudget:
+    """PRIMUS_LENS_WANDB_EXIT_TIMEOUT as one budget for the end of a job.
+
+    Waiting at run finish, on SIGTERM and at exit all draw from it, so together they add at most
+    the exit timeout. It is refilled when training logs again (`activity` changed), so each run
+    of a sweep gets the full budget at its own finish.
+    """
+
+    def __init__(self, total_s: float) -> None:
+        self._total_s = total_s
+        self._spent_s = 0.0
+        self._activity = -1
+
+    def remaining_s(self, activity: int) -> float:
+        if activity != self._activity:
+            self._activity = activity
+            self._spent_s = 0.0
+        return max(0.0, self._total_s - self._spent_s)
+
+    def spend(self, seconds: float) -> None:
+        self._spent_s += max(0.0, seconds)

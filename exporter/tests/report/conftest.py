@@ -1,0 +1,100 @@
+"""Shared fixtures: a fault-injection server and a way to run a sending process against it."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Set
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parents[1] / "src"
+sys.path.insert(0, str(SRC))
+sys.path.insert(0, str(HERE))
+
+from fault_server import FaultServer, Key  # noqa: E402
+
+WORKLOAD = "w-test"
+
+
+@dataclass
+class Finished:
+    returncode: int
+    added_s: float  # from "training done" to process exit: what the exporter added
+    stderr: str
+
+    def stats(self) -> Dict[str, int]:
+        match = re.search(r"Stopped\. Stats: (\{.*\})", self.stderr)
+        assert match, self.stderr
+        return eval(match.group(1), {})  # a dict of ints, printed by our own code
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    srv = FaultServer()
+    yield srv
+    srv.close()
+
+
+def reporter_env(server: FaultServer, spool_dir: Path, **overrides: str) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRIMUS_LENS_")}
+    env.update(
+        PYTHONPATH=str(SRC),
+        WORKLOAD_UID=WORKLOAD,
+        PRIMUS_LENS_API_BASE_URL=server.base_url,
+        PRIMUS_LENS_WANDB_SPOOL_DIR=str(spool_dir),
+        PRIMUS_LENS_WANDB_FLUSH_INTERVAL="0.1",
+        PRIMUS_LENS_WANDB_BATCH_SIZE="40",
+        PRIMUS_LENS_WANDB_TIMEOUT="0.5",
+        PRIMUS_LENS_WANDB_EXIT_TIMEOUT="3",
+        PRIMUS_LENS_WANDB_RETRY_WINDOW="6",
+    )
+    env.pop("RANK", None)
+    env.update(overrides)
+    return env
+
+
+def run_script(args: List[str], env: Dict[str, str], timeout_s: float = 60) -> Finished:
+    proc = subprocess.Popen([sys.executable] + args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        raise AssertionError("sending process hung past %ss:\n%s" % (timeout_s, stderr))
+    ended = time.monotonic()
+    match = re.search(r"FINISHING (\d+\.\d+)", stderr)
+    added = ended - float(match.group(1)) if match else float("nan")
+    return Finished(proc.returncode, added, stderr)
+
+
+def run_sender(
+    env: Dict[str, str], run_id: str, steps: int = 60, width: int = 3, step_s: float = 0.0, timeout_s: float = 60
+) -> Finished:
+    return run_script([str(HERE / "sender.py"), run_id, str(steps), str(width), str(step_s)], env, timeout_s)
+
+
+def expected_keys(run_id: str, steps: int = 60, width: int = 3) -> Set[Key]:
+    keys = {(WORKLOAD, run_id, -1, "m%d" % i, step) for step in range(steps) for i in range(width)}
+    keys.add((WORKLOAD, run_id, -1, "loss_nan", 3))
+    return keys
+
+
+def spool_files(spool_dir: Path) -> List[str]:
+    return sorted(p.name for p in spool_dir.glob("*")) if spool_dir.exists() else []
+
+
+def later(seconds: float, action) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+
+
+__all__ = ["Finished", "reporter_env", "run_sender", "run_script", "expected_keys", "spool_files", "later", "WORKLOAD"]

@@ -1,0 +1,103 @@
+"""Each server fault, twice: once healing within the retry window, once outlasting it.
+
+For every case the sending process exits 0, within the exit deadline, and the server ends up
+with exactly the expected keys (directly, or through the spool replayed by a later process),
+and never acknowledged the same key twice (the exporter never re-sent confirmed data).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Callable, Dict
+
+import pytest
+
+from conftest import expected_keys, later, reporter_env, run_sender, spool_files
+from fault_server import FaultServer
+
+EXIT_TIMEOUT_S = 3.0
+# Interpreter start/teardown on a loaded 2-core box; the exporter's own bound is EXIT_TIMEOUT_S.
+TEARDOWN_SLACK_S = 1.5
+# 60 steps of 40 ms: the job lives ~2.4 s, so a fault that heals within the retry window heals
+# while it trains (a fault still there when training ends is bounded by the exit deadline).
+TRAINING_STEP_S = 0.04
+
+HEALING: Dict[str, Callable[[FaultServer], None]] = {
+    "down": lambda s: (s.down(), later(0.8, s.up)),
+    "slow": lambda s: s.set_mode("slow", delay_s=0.3),
+    "hang": lambda s: s.set_mode("hang", fail_count=1),
+    "429": lambda s: s.set_mode("status", fail_count=2, status=429, retry_after=1),
+    "500": lambda s: s.set_mode("status", fail_count=2, status=500),
+    "413": lambda s: s.set_mode("too_large", max_points=10),
+    "reset": lambda s: s.set_mode("reset", fail_count=2),
+}
+
+LASTING: Dict[str, Callable[[FaultServer], None]] = {
+    "down": lambda s: s.down(),
+    "slow": lambda s: s.set_mode("slow", delay_s=2.0),  # slower than PRIMUS_LENS_WANDB_TIMEOUT
+    "hang": lambda s: s.set_mode("hang"),
+    "429": lambda s: s.set_mode("status", status=429, retry_after=1),
+    "500": lambda s: s.set_mode("status", status=500),
+    "503-http-date": lambda s: s.set_mode("status", status=503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"),
+    "reset": lambda s: s.set_mode("reset"),
+}
+
+
+def assert_bounded_exit(finished) -> None:  # type: ignore[no-untyped-def]
+    assert finished.returncode == 0, finished.stderr
+    assert not math.isnan(finished.added_s), finished.stderr
+    assert finished.added_s <= EXIT_TIMEOUT_S + TEARDOWN_SLACK_S, (finished.added_s, finished.stderr)
+
+
+@pytest.mark.parametrize("fault", sorted(HEALING))
+def test_fault_healing_within_retry_window_loses_and_duplicates_nothing(
+    fault: str, server: FaultServer, tmp_path: Path
+) -> None:
+    HEALING[fault](server)
+    env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_EXIT_TIMEOUT=str(EXIT_TIMEOUT_S))
+    finished = run_sender(env, "heal-" + fault, step_s=TRAINING_STEP_S)
+    assert_bounded_exit(finished)
+    assert server.keys() == expected_keys("heal-" + fault)
+    assert server.duplicate_acks() == []
+    assert server.run_states and server.run_states[-1]["exit_code"] == 0
+    assert len(server.detections) == 1
+    stats = finished.stats()
+    assert stats["metrics_sent"] == 60 and stats["points_sent"] == 181, stats
+    assert stats["dropped"] == 0 and stats["spooled"] == 0, stats
+    assert spool_files(tmp_path / "spool") == []
+    if fault in ("down", "hang", "429", "500", "reset"):
+        assert stats["retries"] > 0, stats
+
+
+@pytest.mark.parametrize("fault", sorted(LASTING))
+def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays_it(
+    fault: str, server: FaultServer, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    LASTING[fault](server)
+    env = reporter_env(
+        server,
+        spool,
+        PRIMUS_LENS_WANDB_EXIT_TIMEOUT=str(EXIT_TIMEOUT_S),
+        PRIMUS_LENS_WANDB_RETRY_WINDOW="0.5",
+    )
+    first = run_sender(env, "first-" + fault)
+    assert_bounded_exit(first)
+    assert first.stats()["spooled"] > 0, first.stderr
+    assert spool_files(spool), "nothing was spooled"
+    assert "API unreachable; keeping unsent data in" in first.stderr
+
+    server.release.set()  # let hung handlers go; they never answered, so nothing was acked
+    if fault == "down":
+        server.up()
+    server.set_mode("ok")
+    second = run_sender(env, "second-" + fault)
+    assert_bounded_exit(second)
+    assert server.keys() == expected_keys("first-" + fault) | expected_keys("second-" + fault)
+    if fault != "slow":
+        # "slow" stores each body and answers after the client gave up: the exporter cannot
+        # know it arrived, spools it, and the replay overwrites the same keys (still one each).
+        assert server.duplicate_acks() == []
+    assert spool_files(spool) == []
+    finished_runs = {state["exit_code"] for state in server.run_states}
+    assert finished_runs == {0}
