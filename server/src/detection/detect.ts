@@ -1,0 +1,53 @@
+// detectFromReport: one /wandb/detection body (v0.1, v0.2 or ours) → an explainable result.
+
+import { readEvidence } from './evidence.js';
+import { clip } from './read.js';
+import { wandbIndicators } from './rules-config.js';
+import { envIndicators } from './rules-env.js';
+import { runtimeIndicators } from './rules-runtime.js';
+import { decide } from './score.js';
+import type { DetectionResult, Indicator } from './types.js';
+
+/** Bump when a rule or weight changes, so stored results can be told apart and re-evaluated. */
+export const DETECTOR_VERSION = 'lens-detect/1.0.0';
+
+const MAX_DETAILS_PER_INDICATOR = 3;
+
+/** One indicator per (framework, signal, kind): the strongest weight, a few example details. */
+function collapse(indicators: Indicator[]): Indicator[] {
+  const merged = new Map<string, { ind: Indicator; details: string[] }>();
+  for (const ind of indicators) {
+    const key = `${ind.framework}\u0000${ind.signal}\u0000${ind.kind}`;
+    const entry = merged.get(key);
+    if (entry === undefined) {
+      merged.set(key, { ind: { ...ind }, details: ind.detail === undefined ? [] : [ind.detail] });
+      continue;
+    }
+    entry.ind.weight = Math.max(entry.ind.weight, ind.weight);
+    if (ind.detail !== undefined && !entry.details.includes(ind.detail) && entry.details.length < MAX_DETAILS_PER_INDICATOR) {
+      entry.details.push(ind.detail);
+    }
+  }
+  return [...merged.values()]
+    .map(({ ind, details }) => {
+      const { detail: _dropped, ...rest } = ind;
+      return details.length > 0 ? { ...rest, detail: clip(details.join(', ')) } : rest;
+    })
+    .sort((a, b) => b.weight - a.weight || a.framework.localeCompare(b.framework) || a.signal.localeCompare(b.signal));
+}
+
+export function detectFromReport(report: unknown): DetectionResult {
+  const evidence = readEvidence(report);
+  const indicators = collapse([...envIndicators(evidence), ...wandbIndicators(evidence), ...runtimeIndicators(evidence)]);
+  const decision = decide(indicators);
+  return {
+    framework: decision.top?.framework ?? 'unknown',
+    wrapper_framework: decision.wrapper?.framework ?? null,
+    base_framework: decision.base?.framework ?? null,
+    confidence: decision.confidence,
+    method: decision.top?.method ?? 'none',
+    indicators,
+    conflicts: decision.conflicts,
+    detector_version: DETECTOR_VERSION,
+  };
+}

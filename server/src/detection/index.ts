@@ -1,0 +1,10 @@
+// Framework detection: pure functions over report bodies. See README.md for the rules.
+
+export type {
+  Conflict, DetectionResult, DetectionStatus, Indicator, IndicatorKind, Layer, SourceResult, WorkloadDetection,
+} from './types.js';
+export { DETECTOR_VERSION, detectFromReport } from './detect.js';
+export { mergeWorkload, STATUS_THRESHOLDS } from './merge.js';
+export { confidenceLabel } from './confidence.js';
+export { sourceFromReport, sourceKey, userOverrideSource, type UserOverride } from './sources.js';
+export { CATALOGUE } from './catalogue.js';

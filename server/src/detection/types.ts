@@ -1,0 +1,56 @@
+// The shapes the detector returns. Other server modules (HTTP layer, store, dashboard)
+// depend on these names, so they change only additively.
+
+export type Layer = 'wrapper' | 'base' | 'runtime';
+export type IndicatorKind = 'initialized' | 'imported' | 'declared' | 'installed' | 'name' | 'hint';
+
+/** One piece of evidence that matched a rule. `signal` is the rule family (also used as the method tag). */
+export interface Indicator {
+  signal: string;
+  framework: string;
+  layer: Layer;
+  kind: IndicatorKind;
+  weight: number;
+  detail?: string;
+}
+
+/** Two or more frameworks in the same layer were each strongly evidenced. */
+export interface Conflict {
+  layer: 'wrapper' | 'base';
+  candidates: Array<{ framework: string; score: number }>;
+  resolution: string;
+}
+
+export interface DetectionResult {
+  /** 'unknown' when no rule matched. */
+  framework: string;
+  wrapper_framework: string | null;
+  base_framework: string | null;
+  /** 0..1, rounded to 2 decimals. */
+  confidence: number;
+  method: string;
+  indicators: Indicator[];
+  conflicts: Conflict[];
+  detector_version: string;
+}
+
+export interface SourceResult extends DetectionResult {
+  source: 'wandb' | 'user';
+  /** Identifies what a re-report replaces, e.g. `pod/rank/run`. */
+  source_key: string;
+  /** Epoch seconds. */
+  reported_at: number;
+}
+
+export type DetectionStatus = 'verified' | 'confirmed' | 'suspected' | 'conflict' | 'unknown';
+
+export interface WorkloadDetection {
+  framework: string;
+  wrapper_framework: string | null;
+  base_framework: string | null;
+  confidence: number;
+  status: DetectionStatus;
+  method: string;
+  sources: SourceResult[];
+  conflicts: Conflict[];
+}
