@@ -17,9 +17,10 @@ def _is_wandb_service_process() -> bool:
 
 def _make_reporter(config: config_mod.Config) -> Optional[Any]:
     try:
+        from primus_lens_wandb_exporter.collect.identity import current
         from primus_lens_wandb_exporter.report import get_reporter
 
-        return get_reporter(config)
+        return get_reporter(config, current)
     except Exception as exc:
         output.error_once("reporter", output.WANDB, "Reporter unavailable, metrics are not sent: %s" % exc)
         return None

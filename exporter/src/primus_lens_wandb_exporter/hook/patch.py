@@ -133,7 +133,7 @@ def _adopt_existing_run(wandb: Any, tracker: Tracker) -> None:
             wandb.log = run.log
         except Exception:
             pass
-    tracker.on_init(run)
+    tracker.on_init(run, adopted=True)
     tracker.after_init()
 
 

@@ -80,11 +80,13 @@ class Tracker:
             return None
 
     # ---- entry points ---------------------------------------------------------------------
-    def on_init(self, run: Any) -> None:
+    def on_init(self, run: Any, adopted: bool = False) -> None:
+        """After `wandb.init` returned `run`; `adopted` when we meet a run created before our patch."""
         try:
             if run is None or self._state(run) is not None:
                 return  # a repeated wandb.init returning the same run: already reported
-            state = self._register(run, runs.starting_step(run))
+            start = runs.local_step(run) if adopted else None
+            state = self._register(run, runs.starting_step(run) if start is None else start)
             if state is None:
                 return
             output.info(output.WANDB, "WandB run initialized: %s" % runs.display_name(run, state.info))

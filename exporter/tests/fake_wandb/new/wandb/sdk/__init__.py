@@ -1,0 +1,2 @@
+from wandb.sdk import wandb_run, wandb_init
+from wandb.sdk.wandb_init import init

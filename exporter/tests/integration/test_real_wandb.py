@@ -1,0 +1,125 @@
+"""Real wandb (offline, in subprocesses, through the installed .pth) against a capture server.
+
+For every path and step rule, the rows our server received must equal the rows wandb-core
+stored in the run's own transaction log, with the same `_step`s, and nothing duplicated.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from . import scripts
+from .harness import CaptureServer, available_venvs, base_env, run_script, wandb_history
+
+ALL = available_venvs()
+CURRENT = [v for v in ALL if v.startswith("w031")]
+CREATE_NEW_OK = [v for v in ALL if not v.startswith("w016")]
+
+
+def norm(rows: List[Tuple[int, Dict[str, float]]]) -> List[Tuple[int, Dict[str, Any]]]:
+    return [(s, {k: ("nan" if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}) for s, r in rows]
+
+
+def run_ids(stdout: str) -> Dict[str, str]:
+    ids: Dict[str, str] = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            ids.update(json.loads(line))
+    return ids
+
+
+def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[CaptureServer, Any, Dict[str, str]]:
+    with CaptureServer() as server:
+        done = run_script(venv, code, base_env(server.base_url, str(tmp_path), **env))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return server, done, run_ids(done.stdout)
+
+
+@pytest.mark.parametrize("venv", CURRENT)
+def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
+    server, done, ids = run_case(tmp_path, venv, scripts.FOUNDING, PRIMUS_CONFIG="/config/primus.yaml",
+                                 PRIMUS_VERSION="1.2.3", WORKLOAD_UID="my-workload-123")
+    lines = [l for l in done.stderr.splitlines() if l.startswith(("[Primus Lens", "  "))]
+    expected_order = [
+        "[Primus Lens WandB] Installing WandB hook...",
+        "[Primus Lens WandB] API reporting enabled",
+        "[Primus Lens API Reporter] Started (API: %s)" % server.base_url,
+        "[Primus Lens WandB] Intercepted wandb.init()",
+        "[Primus Lens WandB] WandB run initialized: my-run",
+        "[Primus Lens WandB] Framework detection data queued for reporting",
+        "  Detected frameworks: ['primus']",
+        "  Confidence: high",
+        "[Primus Lens WandB] Cleaning up...",
+    ]
+    assert lines[:len(expected_order)] == expected_order, done.stderr
+    stats = [l for l in lines if "Stopped. Stats:" in l]
+    assert len(stats) == 1 and "'detection_sent': 1, 'metrics_sent': 100, 'errors': 0" in stats[0]
+    assert server.rows(ids["run"]) == [(s, {"loss": 0.5, "accuracy": 0.9}) for s in range(100)]
+    assert server.rows(ids["run"]) == wandb_history(venv, str(tmp_path))[ids["run"]]
+    detection = server.of("/wandb/detection")
+    assert len(detection) == 1 and detection[0]["workload_uid"] == "my-workload-123"
+    assert detection[0]["hints"]["possible_frameworks"] == ["primus"]
+    assert [(s["run_id"], s["state"], s["exit_code"]) for s in server.run_states()] == [(ids["run"], "finished", 0)]
+
+
+@pytest.mark.parametrize("venv", ALL)
+def test_log_paths_threads_with_block_and_repeated_init(tmp_path: Any, venv: str) -> None:
+    server, _, ids = run_case(tmp_path, venv, scripts.PATHS)
+    stored = wandb_history(venv, str(tmp_path))
+    assert server.rows(ids["run"]) == stored[ids["run"]] == [
+        (0, {"a": 1}), (1, {"b": 2}), (2, {"t": 0}), (3, {"t": 1}), (4, {"t": 2}), (5, {"t": 3}), (6, {"t": 4})]
+    assert server.rows(ids["with"]) == stored[ids["with"]] == [(0, {"w": 1}), (1, {"w": 2})]
+    assert len(server.of("/wandb/detection")) == 2  # the repeated init did not report again
+    assert sorted((s["run_id"], s["exit_code"]) for s in server.run_states()) == sorted([(ids["run"], 0), (ids["with"], 0)])
+
+
+@pytest.mark.parametrize("venv", CREATE_NEW_OK)
+def test_create_new_two_live_runs(tmp_path: Any, venv: str) -> None:
+    server, _, ids = run_case(tmp_path, venv, scripts.CREATE_NEW)
+    stored = wandb_history(venv, str(tmp_path))
+    assert server.rows(ids["r1"]) == stored[ids["r1"]] == [(0, {"a": 1}), (1, {"a": 2})]
+    assert server.rows(ids["r2"]) == stored[ids["r2"]] == [(0, {"b": 10}), (1, {"b": 20})]
+
+
+@pytest.mark.parametrize("venv", ALL)
+def test_step_rules_values_nan_and_nesting_match_wandb(tmp_path: Any, venv: str) -> None:
+    server, _, ids = run_case(tmp_path, venv, scripts.STEPS)
+    got = norm(server.rows(ids["run"]))
+    assert got == [
+        (0, {"a": 1}), (1, {"b": 2, "c": 3}), (5, {"d": 4, "e": 5, "g": "nan", "h": math.inf, "i": -math.inf}),
+        (6, {"nested.x": 1.5, "nested.deep.y": 2, "slash/key": 3}),
+        (7, {"np32": 0.25, "np64": 7, "npbool": 1, "arr0": 4.5}), (8, {"only": 1}), (20, {"k": 1}), (30, {"last": 9}),
+    ]
+    stored = norm(wandb_history(venv, str(tmp_path))[ids["run"]])
+    assert [s for s, _ in got] == [s for s, _ in stored]
+    for (step, ours), (_, theirs) in zip(got, stored):
+        numeric = {k: v for k, v in theirs.items() if "." not in k and k not in ("text", "lst", "nested")}
+        assert {k: v for k, v in ours.items() if "." not in k} == numeric, step
+
+
+@pytest.mark.parametrize("venv", CURRENT)
+def test_fork_spawn_and_multiprocessing_children(tmp_path: Any, venv: str) -> None:
+    server, _, ids = run_case(tmp_path, venv, scripts.FORK_SPAWN_MP)
+    stored = wandb_history(venv, str(tmp_path))
+    assert server.rows(ids["parent"]) == stored[ids["parent"]] == [(0, {"p": 1}), (3, {"q": 1, "p": 2})]
+    for tag in ("forked", "spawn", "fork", "pool0", "pool1"):
+        assert server.rows(ids[tag]) == stored[ids[tag]] == [(i, {tag: i}) for i in range(3)], tag
+    points = server.points()
+    assert len(points) == len(set((r, n, s) for r, _, n, s, _ in points)), "a point was sent twice"
+
+
+@pytest.mark.parametrize("venv", CURRENT)
+def test_disabled_mode_stays_passive(tmp_path: Any, venv: str) -> None:
+    server, done, _ = run_case(tmp_path, venv, scripts.DISABLED)
+    assert server.of("/wandb/metrics") == [] and server.of("/wandb/detection") == []
+    assert "Internal error" not in done.stderr
+
+
+@pytest.mark.parametrize("venv", CURRENT)
+def test_exit_without_finish_sends_pending_row_and_closes_run(tmp_path: Any, venv: str) -> None:
+    server, _, ids = run_case(tmp_path, venv, scripts.NO_FINISH)
+    assert server.rows(ids["run"]) == [(0, {"a": 1}), (4, {"b": 2})]
+    assert [(s["run_id"], s["state"]) for s in server.run_states()] == [(ids["run"], "finished")]

@@ -1,0 +1,231 @@
+"""Interception against the fake wandb in its old (0.16) and new (0.31) shapes.
+
+Each test compares the rows the exporter produced with the rows the fake's wandb-core stored.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from .fake_wandb import fake_wandb
+
+SHAPES = ["old", "new"]
+
+
+def stored(run: Any) -> List[Tuple[int, Dict[str, Any]]]:
+    return [(step, row) for step, row in run.history]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_wandb_log_and_run_log_each_recorded_once_with_wandb_steps(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, _):
+        run = wandb.init(project="p")
+        wandb.log({"a": 1})
+        run.log({"a": 2})
+        run._log({"w": 3}, commit=False)  # wandb.watch / TensorBoard path
+        wandb.log({"a": 4, "b": 4}, step=5)  # held open: a step was given
+        run.log({"a": 6})                    # merges into step 5, then commits it
+        run.log({"a": 7})
+        wandb.finish()
+        assert stored(run) == [(0, {"a": 1}), (1, {"a": 2}), (2, {"w": 3}), (5, {"a": 6, "b": 4}), (6, {"a": 7})]
+        assert reporter.table() == stored(run)
+        assert [(info.id, code) for info, code in reporter.finished] == [(run.id, 0)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_with_block_finishes_through_private_finish(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, _):
+        with pytest.raises(ValueError):
+            with wandb.init(project="p") as run:
+                run.log({"x": 1.0}, step=3)
+                raise ValueError("boom")
+        assert reporter.table() == [(3, {"x": 1.0})] == stored(run)
+        assert [code for _, code in reporter.finished] == [1]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_repeated_init_returns_same_run_and_reports_once(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, _):
+        first = wandb.init(project="p")
+        again = wandb.init(project="p")
+        assert first is again
+        wandb.log({"a": 1})
+        assert len(reporter.detections) == 1
+        assert reporter.table() == [(0, {"a": 1})]
+
+
+def test_create_new_keeps_two_live_runs_apart() -> None:
+    with fake_wandb("new") as (wandb, reporter, _):
+        r1 = wandb.init(project="p")
+        r2 = wandb.init(project="p", reinit="create_new")
+        wandb.log({"a": 1})  # goes to r1: create_new does not become global
+        r2.log({"b": 1})
+        r2.log({"b": 2})
+        r1.log({"a": 2})
+        r2.finish()
+        r1.finish()
+        assert reporter.table(r1.id) == stored(r1) == [(0, {"a": 1}), (1, {"a": 2})]
+        assert reporter.table(r2.id) == stored(r2) == [(0, {"b": 1}), (1, {"b": 2})]
+        assert [info.id for info, _ in reporter.finished] == [r2.id, r1.id]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_other_threads_land_on_the_right_run(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, _):
+        run = wandb.init(project="p")
+
+        def work(tag: str) -> None:
+            for i in range(200):
+                run.log({tag: i})
+
+        threads = [threading.Thread(target=work, args=("t%d" % n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        run.finish()
+        assert sorted(s for s, _ in reporter.table()) == list(range(800))
+        assert len(set(reporter.threads)) >= 2
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rejected_calls_are_not_recorded_and_user_dict_is_untouched(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, _):
+        run = wandb.init(project="p")
+        with pytest.raises((TypeError, ValueError)):
+            run.log(["not", "a", "dict"])
+        data = {"loss": 0.5, "nested": {"a": 1}}
+        snapshot = copy.deepcopy(data)
+        run.log(data)
+        assert data == snapshot and data.keys() == snapshot.keys()
+        assert reporter.table() == [(0, {"loss": 0.5, "nested.a": 1})]
+
+
+def test_disabled_mode_is_passive_new_shape() -> None:
+    with fake_wandb("new") as (wandb, reporter, _):
+        run = wandb.init(project="p", mode="disabled")
+        wandb.log({"a": 1})
+        run.log({"a": 2})
+        run._log({"a": 3})  # even the inherited private path stays silent
+        with run:
+            pass
+        assert reporter.rows == [] and reporter.detections == [] and reporter.finished == []
+
+
+def test_disabled_mode_is_passive_old_shape() -> None:
+    with fake_wandb("old") as (wandb, reporter, _):
+        run = wandb.init(project="p", mode="disabled")
+        run.log({"a": 1})
+        assert reporter.rows == [] and reporter.detections == []
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_step_rules_match_what_wandb_stored(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, _):
+        run = wandb.init(project="p", resume_from_step=10)
+        run.log({"a": 1})                     # 10
+        run.log({"b": 1}, commit=False)       # pending 11
+        run.log({"c": 1})                     # 11 with b, c
+        run.log({"d": 1}, step=20)            # pending 20
+        run.log({"e": 1}, step=20)            # merges
+        run.log({"f": 1}, step=15)            # dropped by wandb
+        run.log({"g": 1}, step=21, commit=True)
+        run.log({"h": float("nan")})          # 22
+        run.log({"i": 1}, step=30)            # pending at finish
+        run.finish()
+        assert reporter.table()[:-1] == stored(run)[:-1]
+        assert [s for s, _ in reporter.table()] == [10, 11, 20, 21, 22, 30] == [s for s, _ in stored(run)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_patch_after_init_adopts_run_and_refreshes_wandb_log(shape: str) -> None:
+    with fake_wandb(shape, patch_first=False) as (wandb, reporter, tracker):
+        from primus_lens_wandb_exporter.hook import patch
+
+        run = wandb.init(project="p")
+        run.log({"early": 1})
+        stale = wandb.log
+        assert patch.apply(wandb, tracker, lambda: None)
+        assert wandb.log is not stale or shape == "old"
+        wandb.log({"late": 2})
+        run.log({"late": 3})
+        run.finish()
+        assert reporter.table() == [(1, {"late": 2}), (2, {"late": 3})]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_reporter_failure_never_reaches_user_code(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, reporter, tracker):
+        def explode(row: Any) -> None:
+            raise RuntimeError("reporter broke")
+
+        reporter.submit_row = explode  # type: ignore[assignment]
+        run = wandb.init(project="p")
+        for i in range(5):
+            run.log({"a": i})
+        run.finish()
+        assert tracker.internal_errors == 5
+        assert stored(run) == [(i, {"a": i}) for i in range(5)]
+
+
+def test_exit_cleanup_emits_pending_rows_and_finishes_open_runs(capsys: pytest.CaptureFixture) -> None:
+    with fake_wandb("new") as (wandb, reporter, tracker):
+        run = wandb.init(project="p")
+        run.log({"a": 1}, step=4)
+        tracker.before_shutdown()
+        assert reporter.table() == [(4, {"a": 1})]
+        assert [(info.id, code) for info, code in reporter.finished] == [(run.id, None)]
+        assert "[Primus Lens WandB] Cleaning up..." in capsys.readouterr().err
+
+
+def test_rank_filter_skips_unselected_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from primus_lens_wandb_exporter.collect import identity
+
+    monkeypatch.setenv("RANK", "3")
+    identity._cache["pid"] = -1
+    try:
+        with fake_wandb("new", env={"PRIMUS_LENS_WANDB_RANKS": "0,8"}) as (wandb, reporter, _):
+            run = wandb.init(project="p")
+            run.log({"a": 1})
+            assert reporter.rows == [] and reporter.detections == []
+    finally:
+        identity._cache["pid"] = -1
+
+
+def test_init_prints_founding_lines_and_detection(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIMUS_CONFIG", "/config/primus.yaml")
+    monkeypatch.setenv("PRIMUS_VERSION", "1.2.3")
+    monkeypatch.setenv("WORKLOAD_UID", "w-1")
+    with fake_wandb("new") as (wandb, reporter, _):
+        wandb.init(project="my-project", config={"framework": "primus"}, name="my-run")
+        err = capsys.readouterr().err
+        assert "[Primus Lens WandB] WandB run initialized: my-run\n" in err
+        assert "[Primus Lens WandB] Framework detection data queued for reporting\n" \
+               "  Detected frameworks: ['primus']\n  Confidence: high\n" in err
+        body = reporter.detections[0]()
+        assert body["workload_uid"] == "w-1" and body["report_seq"] == 0 and body["reason"] == "init"
+        assert body["evidence"]["wandb"]["config"] == {"framework": "primus"}  # no _wandb key
+        assert body["evidence"]["environment"]["PRIMUS_CONFIG"] == "/config/primus.yaml"
+        assert body["hints"]["possible_frameworks"] == ["primus"]
+
+
+def test_detection_update_when_a_framework_is_imported_after_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    with fake_wandb("new") as (wandb, reporter, _):
+        run = wandb.init(project="p")
+        run.log({"a": 1})
+        assert len(reporter.detections) == 1
+        monkeypatch.setitem(sys.modules, "deepspeed", types.ModuleType("deepspeed"))
+        run.log({"a": 2})
+        assert len(reporter.detections) == 2
+        body = reporter.detections[1]()
+        assert body["report_seq"] == 1 and body["reason"] == "log"
+        assert "deepspeed" in body["hints"]["base_frameworks"]
+        run.log({"a": 3})
+        run.finish()
+        assert len(reporter.detections) == 2  # nothing changed since
