@@ -45,6 +45,8 @@ class FaultServer:
         self.params: Dict[str, Any] = {}
         self.faults_left: Optional[int] = None
         self.requests = 0
+        self.connections = 0  # TCP connections accepted: keep-alive means few
+        self.headers: List[Dict[str, str]] = []
         self.stored: Dict[Key, Any] = {}
         self.acked: List[Key] = []
         self.detections: List[Dict[str, Any]] = []
@@ -71,7 +73,13 @@ class FaultServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                with server.lock:
+                    server.connections += 1
+
             def do_POST(self) -> None:
+                server.headers.append(dict(self.headers))
                 server._handle(self)
 
         httpd = _QuietServer(("127.0.0.1", self.port), Handler)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import email.utils
+
+import pytest
+
+from primus_lens_wandb_exporter.report import policy
+
+
+@pytest.mark.parametrize("status", [0, 429, 500, 502, 503, 504])
+def test_transient_answers_are_retried(status: int) -> None:
+    assert policy.is_retryable(status)
+
+
+@pytest.mark.parametrize("status", [200, 400, 401, 404, 413, 415, 422])
+def test_final_answers_are_not_retried(status: int) -> None:
+    assert not policy.is_retryable(status)
+
+
+def test_backoff_doubles_from_half_a_second_within_the_jitter() -> None:
+    for attempt, base in enumerate([0.5, 1.0, 2.0, 4.0, 8.0]):
+        assert policy.backoff_s(attempt, lambda: 0.0) == pytest.approx(base * 0.8)
+        assert policy.backoff_s(attempt, lambda: 1.0) == pytest.approx(base * 1.2)
+        assert policy.backoff_s(attempt, lambda: 0.5) == pytest.approx(base)
+
+
+def test_backoff_is_capped_even_for_absurd_attempt_numbers() -> None:
+    assert policy.backoff_s(10_000, lambda: 1.0) == pytest.approx(policy.MAX_BACKOFF_S * 1.2)
+
+
+def test_retry_after_in_seconds() -> None:
+    assert policy.parse_retry_after("7", now_epoch_s=0.0) == 7.0
+    assert policy.parse_retry_after(" 1.5 ", now_epoch_s=0.0) == 1.5
+
+
+def test_retry_after_http_date_in_the_future_counts_from_now() -> None:
+    now = 1_700_000_000.0
+    header = email.utils.formatdate(now + 42, usegmt=True)
+    assert policy.parse_retry_after(header, now) == pytest.approx(42, abs=1)
+
+
+def test_retry_after_http_date_in_the_past_means_now() -> None:
+    assert policy.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1_700_000_000.0) == 0.0
+
+
+@pytest.mark.parametrize("header", [None, "", "soon", "NaN"])
+def test_unusable_retry_after_is_ignored(header: str) -> None:
+    assert policy.parse_retry_after(header, 0.0) is None
+
+
+def test_retry_after_is_capped_and_never_negative() -> None:
+    assert policy.parse_retry_after("999999", 0.0) == policy.MAX_RETRY_AFTER_S
+    assert policy.parse_retry_after("-5", 0.0) == 0.0

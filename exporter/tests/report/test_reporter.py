@@ -1,0 +1,126 @@
+"""The reporter in-process: the hook's interface, threads, local JSONL, stats and the Stopped line."""
+from __future__ import annotations
+
+import json
+import math
+import threading
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from fault_server import FaultServer
+from primus_lens_wandb_exporter import config
+from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
+from primus_lens_wandb_exporter.report.reporter import Reporter
+
+RUN = RunInfo("r1", "proj", "name-1")
+WAIT_S = 5.0
+
+
+def make(server: FaultServer, tmp_path: Path, **env: str) -> Reporter:
+    settings = dict(
+        PRIMUS_LENS_API_BASE_URL=server.base_url,
+        PRIMUS_LENS_WANDB_SPOOL_DIR=str(tmp_path / "spool"),
+        PRIMUS_LENS_WANDB_FLUSH_INTERVAL="0.05",
+        PRIMUS_LENS_WANDB_EXIT_TIMEOUT="2",
+    )
+    settings.update(env)
+    identity = Identity("w", "pu", "pod-0", "ns", 2, 0, 4, 1, "host", 7)
+    return Reporter(config.load(settings), identity_provider=lambda: identity)
+
+
+class ThreadSpy:
+    """A value whose float() records which thread converted it."""
+
+    def __init__(self, value: float, seen: List[str]) -> None:
+        self.value, self.seen = value, seen
+
+    def __float__(self) -> float:
+        self.seen.append(threading.current_thread().name)
+        return self.value
+
+
+def test_values_and_detection_are_built_on_the_worker_thread(server: FaultServer, tmp_path: Path) -> None:
+    reporter = make(server, tmp_path)
+    seen: List[str] = []
+    reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p", "built_on": threading.current_thread().name})
+    reporter.submit_row(Row(RUN, 0, 1.0, [("x", ThreadSpy(1.5, seen))]))
+    assert reporter.flush(WAIT_S)
+    reporter.shutdown()
+    assert seen == ["PrimusLensReporter"]
+    assert server.detections[0]["built_on"] == "PrimusLensReporter"
+    assert server.stored[("w", "r1", 2, "x", 0)] == 1.5
+
+
+def test_the_stopped_line_has_the_founding_keys_then_ours(server: FaultServer, tmp_path: Path, capsys: Any) -> None:
+    reporter = make(server, tmp_path)
+    reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p"})
+    for step in range(100):
+        reporter.submit_row(Row(RUN, step, 1.0, [("loss", 0.5), ("accuracy", 0.9)]))
+    reporter.run_finished(RUN, 0)
+    reporter.shutdown()
+    reporter.shutdown()  # idempotent: one line
+    lines = [l for l in capsys.readouterr().err.splitlines() if "Stopped" in l]
+    assert lines == [
+        "[Primus Lens API Reporter] Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0, "
+        "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0}"
+    ]
+    assert server.run_states == [{"state": "finished", "exit_code": 0, "finished_at": pytest.approx(server.run_states[0]["finished_at"])}]
+
+
+def test_submit_never_raises_into_the_training_loop(server: FaultServer, tmp_path: Path) -> None:
+    reporter = make(server, tmp_path)
+    reporter.submit_row(None)  # type: ignore[arg-type]
+    reporter.submit_detection(lambda: 1 / 0)  # type: ignore[arg-type,return-value]
+    reporter.submit_row(Row(RUN, 0, 1.0, [("x", 1.0)]))
+    assert reporter.flush(WAIT_S)
+    reporter.shutdown()
+    assert reporter.stats()["errors"] == 2 and reporter.stats()["metrics_sent"] == 1
+
+
+def test_rows_after_shutdown_are_counted_as_dropped(server: FaultServer, tmp_path: Path) -> None:
+    reporter = make(server, tmp_path)
+    reporter.shutdown()
+    reporter.submit_row(Row(RUN, 0, 1.0, [("x", 1.0), ("y", 2.0)]))
+    assert reporter.stats()["dropped"] == 2
+
+
+def test_a_refused_batch_is_counted_and_said_once(server: FaultServer, tmp_path: Path, capsys: Any) -> None:
+    server.set_mode("status", status=422)
+    reporter = make(server, tmp_path, PRIMUS_LENS_WANDB_BATCH_SIZE="1")
+    for step in range(3):
+        reporter.submit_row(Row(RUN, step, 1.0, [("x", 1.0)]))
+    reporter.shutdown()
+    err = capsys.readouterr().err
+    assert err.count("Server refused a metrics batch: HTTP 422") == 1
+    stats = reporter.stats()
+    assert stats["errors"] == 3 and stats["dropped"] == 3 and stats["retries"] == 0
+
+
+def test_save_local_writes_strict_jsonl_per_node_and_rank_without_the_api(server: FaultServer, tmp_path: Path) -> None:
+    reporter = make(
+        server,
+        tmp_path,
+        PRIMUS_LENS_WANDB_API_REPORTING="false",
+        PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
+        PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path / "out"),
+    )
+    reporter.submit_row(Row(RUN, 0, 1.0, [("loss", math.nan), ("acc", 0.5)]))
+    reporter.submit_row(Row(RUN, 1, 2.0, [("loss", 0.25)]))
+    reporter.shutdown()
+    path = tmp_path / "out" / "node_1" / "rank_0" / "wandb_metrics.jsonl"
+    lines: List[Dict[str, Any]] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(l["step"], l["data"]) for l in lines] == [(0, {"loss": "NaN", "acc": 0.5}), (1, {"loss": 0.25})]
+    assert lines[0]["run_id"] == "r1"
+    assert server.requests == 0
+
+
+def test_an_unreachable_server_at_exit_spools_within_the_deadline(tmp_path: Path) -> None:
+    dead = FaultServer()
+    dead.down()
+    reporter = make(dead, tmp_path, PRIMUS_LENS_WANDB_EXIT_TIMEOUT="0.5")
+    reporter.submit_row(Row(RUN, 0, 1.0, [("x", 1.0)]))
+    reporter.shutdown()
+    assert reporter.stats()["spooled"] == 1
+    assert len(list((tmp_path / "spool").glob("*.metrics.1p.1r.json.gz"))) == 1

@@ -1,0 +1,176 @@
+"""The generic worker: wake-ups, bounds, drop-oldest, flush and stop, with no HTTP involved."""
+from __future__ import annotations
+
+import threading
+from typing import List, Tuple
+
+from primus_lens_wandb_exporter.report.worker import BatchWorker
+
+WAIT_S = 5.0  # an upper bound for "soon"; the tests pass in milliseconds
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.batches: List[List[int]] = []
+        self.threads: List[str] = []
+        self.got = threading.Event()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.drops: List[Tuple[int, int]] = []
+        self.errors: List[BaseException] = []
+
+    def export(self, items: List[int]) -> None:
+        self.gate.wait(WAIT_S)
+        self.batches.append(list(items))
+        self.threads.append(threading.current_thread().name)
+        self.got.set()
+
+    def exported(self) -> List[int]:
+        return [item for batch in self.batches for item in batch]
+
+
+def make(sink: Sink, max_weight: int = 1000, batch: int = 10, interval_s: float = 60.0) -> BatchWorker[int]:
+    return BatchWorker(
+        "TestWorker",
+        export=sink.export,
+        weigh=lambda item: 1,
+        on_drop=lambda item, weight: sink.drops.append((item, weight)),
+        on_error=sink.errors.append,
+        max_weight=max_weight,
+        batch_weight=batch,
+        interval_s=interval_s,
+    )
+
+
+def test_no_thread_starts_before_the_first_item() -> None:
+    before = threading.active_count()
+    worker = make(Sink())
+    assert threading.active_count() == before and not worker.thread_alive()
+    worker.submit(1, 1)
+    assert worker.thread_alive()
+    assert [t for t in threading.enumerate() if t.name == "TestWorker"][0].daemon
+    worker.stop(WAIT_S)
+
+
+def test_a_full_batch_is_exported_without_waiting_for_the_interval() -> None:
+    sink = Sink()
+    worker = make(sink, batch=5, interval_s=60.0)
+    for i in range(5):
+        worker.submit(i, 1)
+    assert sink.got.wait(WAIT_S), "a full batch must wake the worker long before the 60 s interval"
+    assert sink.exported() == [0, 1, 2, 3, 4]
+    assert sink.threads == ["TestWorker"]
+    worker.stop(WAIT_S)
+
+
+def test_a_partial_batch_is_exported_when_the_interval_passes() -> None:
+    sink = Sink()
+    worker = make(sink, batch=100, interval_s=0.05)
+    worker.submit(7, 1)
+    assert sink.got.wait(WAIT_S)
+    assert sink.exported() == [7]
+    worker.stop(WAIT_S)
+
+
+def test_an_idle_worker_sleeps_without_polling() -> None:
+    sink = Sink()
+    worker = make(sink, interval_s=0.01)
+    worker.submit(1, 1)
+    assert sink.got.wait(WAIT_S)
+    waits = []
+    original = worker._wake.wait
+
+    def counting_wait(timeout=None):  # type: ignore[no-untyped-def]
+        waits.append(timeout)
+        return original(timeout)
+
+    worker._wake.wait = counting_wait  # type: ignore[assignment]
+    worker._wake.set()  # let the current wait return so the next one is counted
+    threading.Event().wait(0.3)  # 30 intervals of 10 ms: a polling loop would wake ~30 times
+    assert len(waits) <= 2, waits
+    assert None in waits, "with nothing queued the worker must wait without a timeout"
+    worker.stop(WAIT_S)
+
+
+def test_a_full_queue_drops_the_oldest_and_counts_them() -> None:
+    sink = Sink()
+    sink.gate.clear()  # the sink is stuck: nothing leaves the queue
+    worker = make(sink, max_weight=10, batch=1000)
+    for i in range(25):
+        worker.submit(i, 1)
+    assert [item for item, _ in sink.drops] == list(range(15))
+    assert worker.dropped_weight == 15 and worker.pending_weight() == 10
+    sink.gate.set()
+    assert worker.flush(WAIT_S)
+    assert sink.exported() == list(range(15, 25))
+    worker.stop(WAIT_S)
+
+
+def test_flush_returns_once_everything_before_it_was_exported() -> None:
+    sink = Sink()
+    worker = make(sink, batch=1000, interval_s=60.0)
+    for i in range(3):
+        worker.submit(i, 1)
+    assert worker.flush(WAIT_S)
+    assert sink.exported() == [0, 1, 2]
+    worker.stop(WAIT_S)
+
+
+def test_flush_gives_up_at_its_timeout_when_the_sink_is_stuck() -> None:
+    sink = Sink()
+    sink.gate.clear()
+    worker = make(sink)
+    worker.submit(1, 1)
+    assert worker.flush(0.1) is False
+    sink.gate.set()
+    worker.stop(WAIT_S)
+
+
+def test_stop_drains_everything_and_ends_the_thread() -> None:
+    sink = Sink()
+    worker = make(sink, batch=4, interval_s=60.0)
+    for i in range(10):
+        worker.submit(i, 1)
+    assert worker.stop(WAIT_S)
+    assert sink.exported() == list(range(10))
+    assert max(len(b) for b in sink.batches) <= 4
+    assert not worker.thread_alive()
+
+
+def test_an_export_that_raises_is_reported_and_the_worker_keeps_going() -> None:
+    sink = Sink()
+    calls = []
+
+    def export(items: List[int]) -> None:
+        calls.append(items)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+
+    worker = BatchWorker("TestWorker", export, lambda i: 1, lambda i, w: None, sink.errors.append, 100, 1, 60.0)
+    worker.submit(1, 1)
+    worker.submit(2, 1)
+    assert worker.flush(WAIT_S)
+    assert [type(e) for e in sink.errors] == [RuntimeError]
+    assert [x for batch in calls for x in batch] == [1, 2]
+    worker.stop(WAIT_S)
+
+
+def test_take_all_returns_what_is_left_and_releases_flush_waiters() -> None:
+    worker = make(Sink())
+    worker._thread = object()  # pretend started, so nothing drains behind our back
+    worker._queue.extend([1, 2, 3])
+    assert worker.take_all() == [1, 2, 3]
+
+
+def test_reset_after_fork_forgets_the_queue_and_restarts_lazily() -> None:
+    sink = Sink()
+    sink.gate.clear()
+    worker = make(sink)
+    worker.submit(1, 1)
+    worker.reset_after_fork()
+    assert worker.pending_weight() == 0 and not worker.thread_alive()
+    sink.gate.set()
+    worker.submit(2, 1)
+    assert worker.flush(WAIT_S)
+    worker.stop(WAIT_S)
+    assert 2 in sink.exported()
