@@ -1,0 +1,113 @@
+// Migrations are versioned, applied once, and safe to run again or from two processes.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openStore } from '../../src/store/index.js';
+import { applyMigrations } from '../../src/store/sqlite/migrate.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { batch, tempStore } from './helpers.js';
+
+function versions(path: string): number[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+  } finally {
+    db.close();
+  }
+}
+
+test('migrate() is idempotent and reopening does not re-apply anything', async () => {
+  const t = await tempStore();
+  try {
+    await t.store.writeMetrics(batch({ points: [{ name: 'loss', step: 1, value: 1, wall_time: 1 }] }));
+    await t.store.migrate();
+    await t.store.migrate();
+    const store = await t.reopen();
+    await store.migrate();
+    assert.deepEqual(versions(t.path), MIGRATIONS.map((m) => m.version));
+    assert.equal((await store.getWorkload('w1'))?.points, 1);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a new migration is applied on top of an existing database, once', async () => {
+  const t = await tempStore();
+  try {
+    await t.store.close();
+    const extra = [...MIGRATIONS, { version: 999, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
+    const db = new Database(t.path);
+    try {
+      assert.deepEqual(applyMigrations(db, extra), [999]);
+      assert.deepEqual(applyMigrations(db, extra), []);
+      const cols = db.prepare("SELECT name FROM pragma_table_info('runs')").pluck().all();
+      assert.ok(cols.includes('note'));
+    } finally {
+      db.close();
+    }
+    t.store = await openStore(t.path);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a failing migration rolls back completely and is not recorded', async () => {
+  const t = await tempStore();
+  try {
+    await t.store.close();
+    const db = new Database(t.path);
+    try {
+      const bad = [...MIGRATIONS, { version: 1000, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;' }];
+      assert.throws(() => applyMigrations(db, bad), /no_such_table/);
+      assert.equal(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get(), 0);
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(versions(t.path), MIGRATIONS.map((m) => m.version));
+    t.store = await openStore(t.path);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('two processes opening a fresh file at once both succeed and migrate once', async () => {
+  const t = await tempStore();
+  const fresh = `${t.path}.fresh.db`;
+  try {
+    const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
+      const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
+    const run = (): Promise<string> => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fresh], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(out.trim());
+        else reject(new Error(`child exited ${code}: ${out}`));
+      });
+    });
+    assert.deepEqual(await Promise.all([run(), run()]), ['ok', 'ok']);
+    assert.deepEqual(versions(fresh), MIGRATIONS.map((m) => m.version));
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('openStore refuses postgres URLs with a clear message', async () => {
+  await assert.rejects(openStore('postgres://u@h/db'), /PostgreSQL is not yet supported/);
+});
+
+test('openStore accepts :memory:', async () => {
+  const s = await openStore(':memory:');
+  try {
+    await s.writeMetrics(batch({ points: [{ name: 'a', step: 0, value: 1, wall_time: 1 }] }));
+    assert.equal((await s.getWorkload('w1'))?.points, 1);
+    assert.equal(await s.ping(), true);
+  } finally {
+    await s.close();
+  }
+  assert.equal(await s.ping(), false);
+});
