@@ -1,0 +1,1 @@
+"""Shared helpers for the Primus Lens benchmarks (standard library only)."""

@@ -1,0 +1,97 @@
+"""The two servers under test, each on a fresh SQLite database, plus a blackhole socket."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from typing import List, Optional
+
+from .procs import ServerProcess, free_port
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OURS_MAIN = os.path.join(REPO, "server", "dist", "src", "main.js")
+
+
+def mlflow_venv() -> str:
+    return os.environ.get("LENS_BENCH_MLFLOW_VENV", os.path.join(REPO, ".venvs", "mlflow"))
+
+
+class Server:
+    def __init__(self, proc: ServerProcess, base_url: str, db_dir: str, db_prefix: str) -> None:
+        self.proc = proc
+        self.base_url = base_url
+        self.db_dir = db_dir
+        self.db_prefix = db_prefix
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+def start_ours(workdir: str, log_level: str = "info", node_args: Optional[List[str]] = None) -> Server:
+    """Ours with its SQLite default (a file, WAL), on a fresh database."""
+    if not os.path.exists(OURS_MAIN):
+        raise RuntimeError(f"{OURS_MAIN} missing: run `cd server && npm run build` first")
+    db_dir = os.path.join(workdir, "ours-db")
+    os.makedirs(db_dir, exist_ok=True)
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1",
+               LENS_DATABASE_URL=os.path.join(db_dir, "lens.db"), LENS_LOG_LEVEL=log_level)
+    env.pop("LENS_API_TOKEN", None)
+    proc = ServerProcess("ours", ["node", *(node_args or []), OURS_MAIN], env, os.path.join(workdir, "ours.log"),
+                         cwd=workdir)
+    base = f"http://127.0.0.1:{port}"
+    proc.wait_http(base + "/readyz", 30)
+    return Server(proc, base, db_dir, "lens.db")
+
+
+def start_mlflow(workdir: str, workers: Optional[int] = None) -> Server:
+    """`mlflow server` on loopback with its SQLite backend and a fresh database.
+
+    Workers: MLflow's default (4 uvicorn workers) unless `workers` is given.
+    """
+    venv = mlflow_venv()
+    exe = os.path.join(venv, "bin", "mlflow")
+    if not os.path.exists(exe):
+        raise RuntimeError(f"{exe} missing: run bench/setup_mlflow.sh first")
+    db_dir = os.path.join(workdir, "mlflow-db")
+    os.makedirs(db_dir, exist_ok=True)
+    port = free_port()
+    argv: List[str] = [exe, "server", "--backend-store-uri",
+                       "sqlite:///" + os.path.join(db_dir, "mlflow.db"),
+                       "--default-artifact-root", os.path.join(db_dir, "artifacts"),
+                       "--host", "127.0.0.1", "--port", str(port)]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
+    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
+               PATH=os.path.join(venv, "bin") + os.pathsep + os.environ.get("PATH", ""))
+    proc = ServerProcess("mlflow", argv, env, os.path.join(workdir, "mlflow.log"), cwd=workdir)
+    base = f"http://127.0.0.1:{port}"
+    proc.wait_http(base + "/health", 120)
+    return Server(proc, base, db_dir, "mlflow.db")
+
+
+class Blackhole:
+    """A socket that accepts connections and never answers: the worst case for a client."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = int(self.sock.getsockname()[1])
+        self._held: List[socket.socket] = []
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, name="blackhole", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self._held.append(conn)  # held open, never read, never answered
+
+    def close(self) -> None:
+        self._closed.set()
+        self.sock.close()
+        for conn in self._held:
+            conn.close()

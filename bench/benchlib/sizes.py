@@ -1,0 +1,35 @@
+"""The two sizes every scenario runs at: the full benchmark and the CI smoke run."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Sizes(NamedTuple):
+    name: str
+    # ingest: N runs (ranks) x M metrics x S steps, 1,000 points per request, C clients
+    runs: int
+    metrics: int
+    steps: int
+    warmup_steps: int
+    reps: int
+    # query: one series of `series_points`, a dashboard of 20 metrics, `query_reps` timings each
+    series_points: int
+    query_reps: int
+    # client side: wandb.log / mlflow.log_metrics calls per measurement
+    client_calls: int
+    client_reps: int
+    startup_runs: int
+    init_runs: int
+    sustained_calls: int
+    cpu_points: int
+
+
+FULL = Sizes(name="full", runs=8, metrics=20, steps=5000, warmup_steps=250, reps=3,
+             series_points=1_000_000, query_reps=15,
+             client_calls=3000, client_reps=3, startup_runs=60, init_runs=5,
+             sustained_calls=50_000, cpu_points=1_000_000)
+
+SMOKE = Sizes(name="smoke", runs=2, metrics=5, steps=40, warmup_steps=8, reps=1,
+              series_points=5_000, query_reps=2,
+              client_calls=40, client_reps=1, startup_runs=3, init_runs=1,
+              sustained_calls=300, cpu_points=2_000)

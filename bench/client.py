@@ -1,0 +1,166 @@
+"""Client side: what logging costs the training thread, start-up, init, CPU and sustained rate.
+
+Every measurement is a fresh interpreter (client_worker.py) so no run warms another; the
+configurations are interleaved A B C D A B C D.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from typing import Any, Dict, List, Tuple
+
+from benchlib.httpq import get_json
+from benchlib.servers import REPO, Blackhole, Server, mlflow_venv, start_mlflow, start_ours
+from benchlib.sizes import Sizes
+from benchlib.stats import median, ratio
+
+OUR_PY = os.path.join(REPO, ".venv", "bin", "python")
+WORKER = os.path.join(REPO, "bench", "client_worker.py")
+STATS_RE = re.compile(r"Stopped\. Stats: (\{.*?\})")
+CONFIGS = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_blackhole")
+
+
+class Ctx:
+    def __init__(self, workdir: str, ours: Server, mlflow: Server, hole: Blackhole) -> None:
+        self.workdir, self.ours, self.mlflow, self.hole = workdir, ours, mlflow, hole
+        self.seq = 0
+
+    def env(self, config: str) -> Tuple[str, Dict[str, str], str]:
+        """(python, environment, workload uid) for one run of a configuration."""
+        self.seq += 1
+        uid = f"client-{config}-{self.seq}-{time.time_ns()}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PRIMUS_LENS_", "WANDB_", "MLFLOW_"))}
+        if config == "mlflow_async":
+            env.update(MLFLOW_TRACKING_URI=self.mlflow.base_url, MLFLOW_DISABLE_TELEMETRY="true",
+                       DO_NOT_TRACK="true", PRIMUS_LENS_WANDB_HOOK="false")
+            return os.path.join(mlflow_venv(), "bin", "python"), env, uid
+        wandb_dir = os.path.join(self.workdir, "wandb", str(self.seq))
+        os.makedirs(wandb_dir, exist_ok=True)
+        env.update(WANDB_MODE="offline", WANDB_DIR=wandb_dir, WANDB_SILENT="true", WORKLOAD_UID=uid,
+                   POD_NAME="bench-pod", PRIMUS_LENS_WANDB_SPOOL_DIR=os.path.join(wandb_dir, "spool"))
+        if config == "wandb_only":
+            env["PRIMUS_LENS_WANDB_HOOK"] = "false"
+        elif config == "wandb_exporter":
+            env["PRIMUS_LENS_API_BASE_URL"] = self.ours.base_url + "/api/v1"
+        elif config == "wandb_exporter_blackhole":
+            env["PRIMUS_LENS_API_BASE_URL"] = f"http://127.0.0.1:{self.hole.port}/api/v1"
+            env["PRIMUS_LENS_WANDB_EXIT_TIMEOUT"] = "2"  # bounded exit; the data goes to the spool
+        return OUR_PY, env, uid
+
+    def run(self, config: str, scalars: int, calls: int) -> Dict[str, Any]:
+        py, env, uid = self.env(config)
+        out = os.path.join(self.workdir, f"worker-{self.seq}.json")
+        start = time.perf_counter()
+        proc = subprocess.run([py, WORKER, "wandb" if config.startswith("wandb") else "mlflow",
+                               str(scalars), str(calls), out], env=env, capture_output=True, text=True,
+                              timeout=600)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError(f"{config} worker failed ({proc.returncode}): {proc.stderr[-3000:]}")
+        with open(out) as fh:
+            result: Dict[str, Any] = json.load(fh)
+        result.update(config=config, workload=uid, wall_s=wall)
+        match = STATS_RE.search(proc.stderr)
+        if config.startswith("wandb_exporter"):
+            if match is None:
+                raise RuntimeError(f"{config}: no 'Stopped. Stats' line; is the exporter installed?\n{proc.stderr[-2000:]}")
+            result["exporter_stats"] = ast.literal_eval(match.group(1))
+        return result
+
+    def delivered(self, uid: str) -> int:
+        body = get_json(self.ours.base_url, f"/api/v1/workloads/{urllib.parse.quote(uid, safe='')}/metrics")
+        return sum(int(m["count"]) for m in body["metrics"])
+
+
+def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for scalars in (10, 100):
+        runs: Dict[str, List[Dict[str, Any]]] = {c: [] for c in CONFIGS}
+        for c in CONFIGS:  # warm-up: disk cache for imports
+            ctx.run(c, scalars, max(10, sizes.client_calls // 10))
+        for _ in range(sizes.client_reps):
+            for c in CONFIGS:
+                runs[c].append(ctx.run(c, scalars, sizes.client_calls))
+        table = {c: {"median_us": median(r["per_call_us_median"] for r in rs),
+                     "mean_us": median(r["per_call_us_mean"] for r in rs),
+                     "p99_us": median(r["per_call_us_p99"] for r in rs),
+                     "init_s": median(r["init_s"] for r in rs),
+                     "finish_s": median(r["finish_s"] for r in rs),
+                     "exit_s": median(r["exit_s"] for r in rs),
+                     "wall_s": median(r["wall_s"] for r in rs),
+                     "exporter_stats": rs[-1].get("exporter_stats")} for c, rs in runs.items()}
+        base = table["wandb_only"]["median_us"]
+        table["ratio_exporter_vs_wandb"] = ratio(table["wandb_exporter"]["median_us"], base)
+        table["ratio_blackhole_vs_wandb"] = ratio(table["wandb_exporter_blackhole"]["median_us"], base)
+        table["added_us_exporter"] = table["wandb_exporter"]["median_us"] - base
+        table["added_us_blackhole"] = table["wandb_exporter_blackhole"]["median_us"] - base
+        table["ratio_exporter_vs_mlflow"] = ratio(table["wandb_exporter"]["median_us"], table["mlflow_async"]["median_us"])
+        table["added_us_vs_mlflow"] = ratio(table["added_us_exporter"], table["mlflow_async"]["median_us"])
+        log(f"client per-call {scalars} scalars: " + ", ".join(
+            f"{c} {table[c]['median_us']:.1f} us" for c in CONFIGS))
+        out[str(scalars)] = table
+        init = {"wandb_only": [r["init_s"] for r in runs["wandb_only"]],
+                "wandb_exporter": [r["init_s"] for r in runs["wandb_exporter"]]}
+        out.setdefault("init_samples", {"wandb_only": [], "wandb_exporter": []})
+        for k, v in init.items():
+            out["init_samples"][k].extend(v)
+    s = out.pop("init_samples")
+    out["init"] = {"wandb_only_ms": median(s["wandb_only"]) * 1000, "wandb_exporter_ms": median(s["wandb_exporter"]) * 1000,
+                   "samples": len(s["wandb_only"])}
+    out["init"]["added_ms"] = out["init"]["wandb_exporter_ms"] - out["init"]["wandb_only_ms"]
+    return out
+
+
+def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
+    calls100 = max(1, sizes.cpu_points // 100)
+    cpu = {"wandb_only": [], "wandb_exporter": []}  # type: Dict[str, List[float]]
+    for _ in range(max(2, sizes.client_reps)):
+        for c in ("wandb_only", "wandb_exporter"):
+            r = ctx.run(c, 100, calls100)
+            cpu[c].append(r["process_cpu_s"])
+            if c == "wandb_exporter":
+                got = ctx.delivered(r["workload"])
+                if got != calls100 * 100:
+                    raise RuntimeError(f"cpu run delivered {got} of {calls100 * 100} points: {r.get('exporter_stats')}")
+    added = median(cpu["wandb_exporter"]) - median(cpu["wandb_only"])
+    out: Dict[str, Any] = {"cpu": {"points": calls100 * 100, "wandb_only_cpu_s": median(cpu["wandb_only"]),
+                                   "wandb_exporter_cpu_s": median(cpu["wandb_exporter"]),
+                                   "exporter_cpu_s_per_m_points": added / (calls100 * 100) * 1e6}}
+    sustained = []
+    for c in ("wandb_only", "wandb_exporter", "wandb_only", "wandb_exporter"):
+        r = ctx.run(c, 10, sizes.sustained_calls)
+        row = {"config": c, "calls_per_s": r["calls"] / r["loop_s"], "calls": r["calls"]}
+        if c == "wandb_exporter":
+            row["delivered_points"] = ctx.delivered(r["workload"])
+            row["expected_points"] = r["calls"] * 10
+            row["dropped"] = r["exporter_stats"].get("dropped")
+            row["zero_drops"] = row["delivered_points"] == row["expected_points"] and row["dropped"] == 0
+        sustained.append(row)
+        log(f"client sustained {c}: {row['calls_per_s']:,.0f} calls/s")
+    exp = [s for s in sustained if s["config"] == "wandb_exporter"]
+    out["sustained"] = {"runs": sustained,
+                        "wandb_exporter_calls_per_s": median(s["calls_per_s"] for s in exp),
+                        "wandb_only_calls_per_s": median(s["calls_per_s"] for s in sustained if s["config"] == "wandb_only"),
+                        "zero_drops": all(s["zero_drops"] for s in exp)}
+    return out
+
+
+def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
+    ours = start_ours(os.path.join(workdir, "client-ours"))
+    mlflow = start_mlflow(os.path.join(workdir, "client-mlflow"))
+    hole = Blackhole()
+    try:
+        ctx = Ctx(workdir, ours, mlflow, hole)
+        result = {"per_call": per_call(ctx, sizes, log)}
+        result.update(cpu_and_sustained(ctx, sizes, log))
+    finally:
+        hole.close()
+        ours.stop()
+        mlflow.stop()
+    return result

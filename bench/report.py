@@ -1,0 +1,96 @@
+"""Renders results.json as the Markdown tables BENCHMARKS.md quotes."""
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List
+
+
+def _f(value: Any, digits: int = 1) -> str:
+    if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)):
+        return f"{value:,.{digits}f}"
+    return "n/a"
+
+
+def _table(head: List[str], rows: List[List[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _ingest(r: Dict[str, Any]) -> str:
+    s, t = r["shape"], r["targets"]
+    rows = [[name, _f(v["points_per_s"], 0), ", ".join(_f(x, 0) for x in v["points_per_s_all"]),
+             _f(v["p50_ms"]), _f(v["p99_ms"]), _f(v["peak_rss_mb"], 0), _f(v["db_bytes_per_m_points"] / 2**20),
+             _f(v["server_cpu_s_per_m_points"], 2), _f(v["loadgen_cpu_s_per_m_points"], 2), str(v["retries"])]
+            for name, v in t.items()]
+    return (f"Stream: {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, {s['points_per_request']} points "
+            f"per request, {s['concurrency']} concurrent clients, {s['reps']} interleaved repetitions (median).\n\n"
+            + _table(["target", "points/s (median)", "each rep", "p50 ms", "p99 ms", "peak RSS MiB",
+                      "DB MiB per 1M points", "server CPU s per 1M", "loadgen CPU s per 1M", "429/503 retries"], rows)
+            + f"\nRatio ours/MLflow: **{_f(r['ratio_ours_vs_mlflow'])}×** (gzip bodies: {_f(r['ratio_ours_gzip_vs_mlflow'])}×)\n")
+
+
+def _query(r: Dict[str, Any]) -> str:
+    rows = [[name, _f(v["median_ms"]), _f(v["p90_ms"]), _f(v["min_ms"]), str(v.get("reps", r["reps"]))]
+            for name, v in r["cases"].items()]
+    d = r["dashboard"]
+    return (f"One series of {r['series_points']:,} points; dashboard = {d['metrics']} metrics × {d['runs']} runs × "
+            f"{d['steps']:,} steps over {d['connections']} parallel connections.\n\n"
+            + _table(["case", "median ms", "p90 ms", "min ms", "reps"], rows)
+            + f"\nSpeed-up, 1M series: {_f(r['speedup_series_vs_history'])}× vs get-history, "
+              f"{_f(r['speedup_series_vs_interval'])}× vs get-history-bulk-interval. Dashboard: "
+              f"{_f(r['speedup_dashboard_vs_history'])}× vs get-history, {_f(r['speedup_dashboard_vs_interval'])}× vs "
+              f"bulk-interval. Peak RSS: ours {_f(r['peak_rss_mb']['ours'], 0)} MiB, MLflow {_f(r['peak_rss_mb']['mlflow'], 0)} MiB.\n")
+
+
+def _client(r: Dict[str, Any]) -> str:
+    out = []
+    configs = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_blackhole")
+    for scalars in ("10", "100"):
+        t = r["per_call"][scalars]
+        rows = [[c, _f(t[c]["median_us"], 2), _f(t[c]["mean_us"], 2), _f(t[c]["p99_us"], 1),
+                 _f(t[c]["finish_s"], 2), _f(t[c]["exit_s"], 2)] for c in configs]
+        out.append(f"**{scalars} scalars per call**\n\n" + _table(
+            ["config", "median µs/call", "mean µs/call", "p99 µs/call", "finish s", "exit s"], rows)
+            + f"\nExporter vs wandb alone: {_f(t['ratio_exporter_vs_wandb'], 3)}× (+{_f(t['added_us_exporter'], 2)} µs); "
+              f"blackholed: {_f(t['ratio_blackhole_vs_wandb'], 3)}× (+{_f(t['added_us_blackhole'], 2)} µs); "
+              f"wandb+exporter vs MLflow async: {_f(t['ratio_exporter_vs_mlflow'], 3)}×; "
+              f"exporter's added cost vs MLflow's whole call: {_f(t['added_us_vs_mlflow'], 3)}×.\n")
+    i = r["per_call"]["init"]
+    out.append(f"wandb.init: {_f(i['wandb_only_ms'])} ms alone, {_f(i['wandb_exporter_ms'])} ms with the exporter "
+               f"(added {_f(i['added_ms'], 2)} ms, median of {i['samples']}).\n")
+    c = r["cpu"]
+    out.append(f"Exporter CPU: {_f(c['exporter_cpu_s_per_m_points'], 2)} s per million points "
+               f"(process CPU {_f(c['wandb_exporter_cpu_s'], 2)} s with vs {_f(c['wandb_only_cpu_s'], 2)} s without, "
+               f"{c['points']:,} points).\n")
+    s = r["sustained"]
+    out.append(f"Sustained wandb.log, 10 scalars: {_f(s['wandb_exporter_calls_per_s'], 0)} calls/s with the exporter "
+               f"(wandb alone {_f(s['wandb_only_calls_per_s'], 0)} calls/s); every point delivered and 0 dropped: "
+               f"{s['zero_drops']}.\n")
+    return "\n".join(out)
+
+
+def _startup(r: Dict[str, Any]) -> str:
+    rows = [[k, _f(v["median_ms"], 2), _f(v["p10_ms"], 2), _f(v["p90_ms"], 2)] for k, v in r["cases"].items()]
+    return (_table(["python -c pass", "median ms", "p10 ms", "p90 ms"], rows)
+            + f"\nAdded by the .pth: {_f(r['added_ms'], 2)} ms (median), {_f(r['added_ms_p10'], 2)} ms (p10), {r['runs']} runs each.\n")
+
+
+def render(results: Dict[str, Any]) -> str:
+    m = results["machine"]
+    parts = [f"# Bench results ({results['size']['name']})\n",
+             f"{m['date_utc']}; {m['nproc']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM; commit {m['git_commit']}; "
+             f"node {m['node']}, {m['python']}, wandb {m['wandb']}, exporter {m['exporter']}, fastify {m['fastify']}, "
+             f"better-sqlite3 {m['better_sqlite3']}; MLflow {m['mlflow']} ({m['mlflow_python']}, SQLAlchemy "
+             f"{m['mlflow_sqlalchemy']}).\n"]
+    for name, fn in (("ingest", _ingest), ("query", _query), ("client", _client), ("startup", _startup)):
+        r = results.get(name)
+        if r is None:
+            continue
+        parts.append(f"## {name}\n")
+        parts.append(f"FAILED: {r['error']}\n" if "error" in r else fn(r))
+    prof = results.get("profile")
+    if isinstance(prof, list):
+        parts.append("## profile of ours during ingest (self time)\n")
+        parts.append(_table(["function", "share"], [[str(n), f"{s * 100:.1f}%"] for n, s in prof]))
+    return "\n".join(parts)
