@@ -33,28 +33,31 @@ export function detectionPanel(uid: string, onOverride: (detection: Detection) =
         kv("updated", formatTime(detection.updated_at ?? null))),
       conflicts.length ? h("div", { class: "conflicts", role: "note" },
         h("strong", { text: `${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ` }),
-        ...conflicts.map((c) => h("div", { class: "conflict", text: describe(c) }))) : "",
-      sources.length ? sourcesTable(sources) : h("p", { class: "muted", text: "No sources recorded." }));
+        ...conflicts.map((c) => h("div", { class: "conflict", text: describeConflict(c) }))) : "",
+      sources.length ? sourcesList(sources) : h("p", { class: "muted", text: "No sources recorded." }));
   }
 
   return { el, update };
 }
 
-function sourcesTable(sources: DetectionSource[]): HTMLElement {
-  return h("table", { class: "table compact sources-table" },
-    h("thead", null, h("tr", null, ...["Source", "From", "Framework", "Confidence", "Method", "Indicators", "Time"]
-      .map((t) => h("th", { text: t })))),
-    h("tbody", null, ...sources.map((s) => h("tr", { data: { source: String(s.source ?? "") } },
-      h("td", { class: "mono", text: String(s.source ?? "–") }),
-      h("td", { class: "mono small", text: where(s) }),
-      h("td", { text: [s.wrapper_framework, s.base_framework].filter(Boolean).join(" / ") || String(s.framework ?? "–") }),
-      h("td", { class: "num", text: formatConfidence(typeof s.confidence === "number" ? s.confidence : null) }),
-      h("td", { text: String(s.method ?? "–") }),
-      h("td", null, ...indicatorChips(s.indicators)),
-      h("td", { class: "small", text: formatTime(sourceTime(s)) })))));
+/** One block per source: who reported, what it concluded, then the indicators that matched. */
+function sourcesList(sources: DetectionSource[]): HTMLElement {
+  return h("div", { class: "sources", id: "detection-sources" },
+    h("div", { class: "muted small", text: `${sources.length} source${sources.length === 1 ? "" : "s"}` }),
+    ...sources.map((s) => h("div", { class: "source", data: { source: String(s.source ?? "") } },
+      h("div", { class: "source-head" },
+        h("span", { class: "chip mono", text: String(s.source ?? "source") }),
+        h("span", { class: "mono small", text: where(s) }),
+        h("strong", { text: [s.wrapper_framework, s.base_framework].filter(Boolean).join(" / ") || String(s.framework ?? "unknown") }),
+        h("span", { class: "mono small", title: "confidence",
+          text: formatConfidence(typeof s.confidence === "number" ? s.confidence : null) }),
+        h("span", { class: "muted small", text: String(s.method ?? "") }),
+        h("span", { class: "muted small source-time", text: formatTime(sourceTime(s)) })),
+      h("div", { class: "indicators" }, ...indicatorChips(s.indicators)))));
 }
 
 function where(s: DetectionSource): string {
+  if (typeof s.source_key === "string" && s.source_key) return s.source_key;
   const parts: string[] = [];
   if (s.pod_name) parts.push(String(s.pod_name));
   if (typeof s.rank === "number" && s.rank >= 0) parts.push(`rank ${s.rank}`);
@@ -74,7 +77,38 @@ function indicatorChips(indicators: unknown): HTMLElement[] {
   const list = Array.isArray(indicators) ? indicators
     : indicators && typeof indicators === "object" ? Object.entries(indicators).map(([k, v]) => `${k}=${describe(v)}`)
       : indicators ? [indicators] : [];
-  return list.map((item) => h("span", { class: "chip mono", text: describe(item) }));
+  return list.map((item) => {
+    if (item && typeof item === "object" && typeof (item as Indicator).signal === "string") {
+      const ind = item as Indicator;
+      // "imported" beats "declared" beats "installed": colour says how strong the evidence is.
+      return h("span", { class: `chip mono ind-${String(ind.kind ?? "other")}`,
+        title: `${ind.framework ?? "?"} (${ind.layer ?? "?"}) · ${ind.kind ?? ""} · weight ${ind.weight ?? "?"}`,
+        text: `${ind.signal}: ${ind.detail ?? ind.framework ?? ""}` });
+    }
+    return h("span", { class: "chip mono", text: describe(item) });
+  });
+}
+
+interface Indicator {
+  signal: string;
+  framework?: string;
+  layer?: string;
+  kind?: string;
+  weight?: number;
+  detail?: string;
+}
+
+/** "wrapper: primus 0.94 vs deepspeed 0.94 (primus chosen: …)"; unknown shapes fall back to JSON. */
+function describeConflict(conflict: unknown): string {
+  if (conflict && typeof conflict === "object") {
+    const c = conflict as { layer?: string; candidates?: Array<{ framework?: string; score?: number }>; resolution?: string };
+    if (Array.isArray(c.candidates)) {
+      const vs = c.candidates.map((k) => `${k.framework ?? "?"}${typeof k.score === "number" ? ` ${k.score.toFixed(2)}` : ""}`)
+        .join(" vs ");
+      return `${c.layer ? `${c.layer}: ` : ""}${vs}${c.resolution ? ` (${c.resolution})` : ""}`;
+    }
+  }
+  return describe(conflict);
 }
 
 function describe(value: unknown): string {

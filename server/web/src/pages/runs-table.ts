@@ -37,11 +37,12 @@ export class RunsTable {
         h("td", { class: "nowrap" }, h("div", { text: run.name || run.run_id }),
           h("div", { class: "mono small muted", text: [run.project, run.run_id].filter(Boolean).join(" · ") })),
         h("td", { class: "num nowrap", text: rankText(run) }),
-        h("td", { class: "mono small", text: [run.host, run.pod_name].filter(Boolean).join(" / ") || "–" }),
+        h("td", { class: "mono small nowrap", text: [run.host, run.pod_name].filter(Boolean).join(" / ") || "–" }),
         h("td", null, h("span", { class: `status-chip run-${run.state}`, text: run.state })),
         h("td", { class: `num ${run.exit_code ? "bad" : ""}`, text: run.exit_code === null ? "–" : String(run.exit_code) }),
         h("td", { class: "num", text: formatCount(run.last_step) }),
-        h("td", { class: "small nowrap", title: formatTime(run.started_at), text: formatAgo(run.started_at, now) }),
+        h("td", { class: "small nowrap", title: formatTime(run.started_at),
+          text: run.started_at === null ? "–" : formatAgo(run.started_at, now) }),
         h("td", { class: "small nowrap", title: formatTime(run.last_seen), text: formatAgo(run.last_seen, now) }),
         ...metricCells);
     });
