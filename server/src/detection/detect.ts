@@ -24,14 +24,14 @@ function collapse(indicators: Indicator[]): Indicator[] {
       continue;
     }
     entry.ind.weight = Math.max(entry.ind.weight, ind.weight);
-    if (ind.detail !== undefined && !entry.details.includes(ind.detail) && entry.details.length < MAX_DETAILS_PER_INDICATOR) {
-      entry.details.push(ind.detail);
-    }
+    if (ind.detail !== undefined && !entry.details.includes(ind.detail)) entry.details.push(ind.detail);
   }
   return [...merged.values()]
     .map(({ ind, details }) => {
       const { detail: _dropped, ...rest } = ind;
-      return details.length > 0 ? { ...rest, detail: clip(details.join(', ')) } : rest;
+      // Sorted, so the same evidence listed in another order explains itself the same way.
+      const shown = [...details].sort().slice(0, MAX_DETAILS_PER_INDICATOR);
+      return shown.length > 0 ? { ...rest, detail: clip(shown.join(', ')) } : rest;
     })
     .sort((a, b) => b.weight - a.weight || a.framework.localeCompare(b.framework) || a.signal.localeCompare(b.signal));
 }

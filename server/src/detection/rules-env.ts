@@ -16,6 +16,8 @@ interface EnvRule {
   signal: string;
   /** 'present': the key exists; 'truthy': its value is 1/true/yes/on. */
   match: 'present' | 'truthy';
+  /** Values (lower-case) that say nothing about the framework. */
+  unless?: string[];
 }
 
 const ENV_RULES: readonly EnvRule[] = [
@@ -28,7 +30,7 @@ const ENV_RULES: readonly EnvRule[] = [
   { vars: ['TORCHTITAN_PATH'], framework: 'torchtitan', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
   { vars: ['JAX_BACKEND'], framework: 'jax', weight: KIND_WEIGHT.declared, signal: 'env_vars', match: 'present' },
   // PyTorch images often set JAX_PLATFORMS=cpu just to keep an installed jax off the GPU.
-  { vars: ['JAX_PLATFORMS'], framework: 'jax', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
+  { vars: ['JAX_PLATFORMS'], framework: 'jax', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present', unless: ['cpu', ''] },
   { vars: ['PL_TRAINER_GPUS'], framework: 'lightning', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
   // `accelerate launch` turns its config's distributed_type into these flags: a strong base signal.
   { vars: ['ACCELERATE_USE_DEEPSPEED'], framework: 'deepspeed', weight: DECLARED.accelerateLaunch, signal: 'accelerate_env', match: 'truthy' },
@@ -62,7 +64,8 @@ export function envIndicators(ev: Evidence): Indicator[] {
   for (const rule of ENV_RULES) {
     const framework = frameworkByName(rule.framework);
     if (framework === undefined) continue;
-    const matched = rule.vars.filter((v) => (rule.match === 'present' ? has(ev.env, v) : isTruthyFlag(own(ev.env, v))));
+    const matched = rule.vars.filter((v) => (rule.match === 'present' ? has(ev.env, v) : isTruthyFlag(own(ev.env, v)))
+      && !(rule.unless ?? []).includes(scalarText(own(ev.env, v)).trim().toLowerCase()));
     if (matched.length > 0) out.push(indicator(rule.signal, framework, 'declared', rule.weight, matched.join(', ')));
   }
   for (const name of NAME_VARS) {

@@ -1,0 +1,128 @@
+// Report bodies for the detection tables: a builder for our exporter's shape, and the
+// original exporter's v0.1 and v0.2 payloads as documented (original-lens.md A.5, A.6, B.2).
+
+type Json = Record<string, unknown>;
+
+export interface Parts {
+  env?: Record<string, unknown>;
+  config?: Json;
+  project?: string;
+  tags?: string[];
+  /** evidence.modules.imported (our exporter). */
+  imported?: string[];
+  /** evidence.modules.initialized (our exporter). */
+  initialized?: Record<string, boolean>;
+  packages?: Record<string, string>;
+  pytorch?: Json;
+  wrappers?: Json;
+  bases?: Json;
+  hints?: Json;
+}
+
+/** A detection body; `imported`/`initialized` make it one of ours (evidence.modules present). */
+export function report(p: Parts): Json {
+  const evidence: Json = {};
+  if (p.env !== undefined) evidence['environment'] = p.env;
+  if (p.config !== undefined || p.project !== undefined || p.tags !== undefined) {
+    evidence['wandb'] = { project: p.project ?? 'proj', name: 'run-1', id: 'abc123', config: p.config ?? {}, tags: p.tags ?? [] };
+  }
+  if (p.imported !== undefined || p.initialized !== undefined) {
+    evidence['modules'] = { imported: p.imported ?? [], initialized: p.initialized ?? {} };
+  }
+  if (p.packages !== undefined) evidence['software'] = { packages: p.packages, rocm_version: '6.2' };
+  if (p.pytorch !== undefined) evidence['pytorch'] = p.pytorch;
+  if (p.wrappers !== undefined) evidence['wrapper_frameworks'] = p.wrappers;
+  if (p.bases !== undefined) evidence['base_frameworks'] = p.bases;
+  const body: Json = {
+    source: 'wandb', type: 'framework_detection_raw', version: '1.0',
+    workload_uid: 'workload-123', pod_uid: 'uid-0', pod_name: 'pod-0', namespace: 'default',
+    timestamp: 1704067200.123, evidence,
+  };
+  if (p.hints !== undefined) body['hints'] = p.hints;
+  return body;
+}
+
+/** The founding document's example, as the original v0.1 exporter sent it. */
+export const V01_FOUNDING: Json = {
+  source: 'wandb', type: 'framework_detection_raw', version: '1.0',
+  workload_uid: 'workload-123', pod_uid: 'pod-uid-1', pod_name: 'training-pod', namespace: 'default',
+  evidence: {
+    wandb: {
+      project: 'my-project', name: 'my-run', id: 'r1',
+      config: { framework: 'primus', _wandb: { python_version: '3.10.12' } }, tags: [],
+    },
+    environment: { PRIMUS_CONFIG: '/config/primus.yaml', PRIMUS_VERSION: '1.2.3', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500' },
+    pytorch: {
+      available: true, version: '2.4.0', cuda_available: true, cuda_version: '12.1',
+      detected_modules: { deepspeed: false, megatron: false, transformers: false, lightning: false },
+    },
+    system: { python_version: '3.10.12 (main)', python_executable: '/usr/bin/python', platform: 'linux' },
+  },
+  hints: {
+    possible_frameworks: ['primus'], confidence: 'high',
+    primary_indicators: ['PRIMUS env vars', 'wandb_config.framework'], timestamp: 1704067200.1,
+  },
+  timestamp: 1704067200.123,
+};
+
+/** original-lens.md B.2, the v0.2 exporter's request, verbatim where it is concrete. */
+export const V02_B2: Json = {
+  source: 'wandb', type: 'framework_detection_raw', version: '1.0',
+  workload_uid: 'workload-123', pod_uid: 'uid-0', pod_name: 'pod-0', namespace: 'default',
+  timestamp: 1704067200.123,
+  evidence: {
+    wandb: { project: 'llama-pretrain', name: 'run', id: 'abc', config: { lr: 0.0003 }, tags: ['exp'] },
+    environment: { PRIMUS_CONFIG: '/cfg.yaml', PRIMUS_BACKEND: 'megatron', WORLD_SIZE: '8', RANK: '0' },
+    pytorch: {
+      available: true, version: '2.4.0', cuda_available: true, cuda_version: '12.1',
+      detected_modules: { deepspeed: false, megatron: true, transformers: true, lightning: false },
+    },
+    wrapper_frameworks: { primus: { detected: true, version: '1.0.0', initialized: true, base_framework: 'megatron' } },
+    base_frameworks: {
+      megatron: { detected: true, version: 'unknown', initialized: true },
+      jax: { detected: true, version: '0.4.30', backend: 'gpu', devices: 8 },
+    },
+    system: { python_version: '3.10.12 (…)', python_executable: '/usr/bin/python', platform: 'linux' },
+    hardware: {
+      gpu_arch: 'mi300', gpu_count: 8, gpu_memory_gb: 192.0, gpu_name: 'AMD Instinct MI300X',
+      rocm_version: 'rocm6.2', cuda_version: 'cuda…',
+    },
+    software: { packages: { torch: '2.4.0', flash_attn: '2.6.3' }, rocm_version: '6.2' },
+    build: { build_url: '…', image_tag: '…', git_commit: '…' },
+  },
+  hints: {
+    wrapper_frameworks: ['primus'], base_frameworks: ['megatron'], possible_frameworks: ['primus', 'megatron'],
+    confidence: 'high',
+    primary_indicators: ['import.primus', 'primus.base_framework=megatron', 'import.megatron', 'PRIMUS env vars', 'PRIMUS_BACKEND=megatron'],
+    framework_layers: {
+      primus: { layer: 'wrapper', base_frameworks: ['megatron'] },
+      megatron: { layer: 'base', wrapper_frameworks: ['primus'] },
+    },
+    timestamp: 1704067200.1,
+  },
+};
+
+/**
+ * The v0.2 false positive (original-lens.md C.3 rule 0, F.11): a Megatron job in an image that
+ * also has transformers installed. v0.2 imported every candidate, so transformers_trainer and
+ * transformers are "detected"; the original server then reported wrapper transformers_trainer at 0.90.
+ */
+export const V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED: Json = {
+  source: 'wandb', type: 'framework_detection_raw', version: '1.0',
+  workload_uid: 'w-fp', pod_name: 'pod-0',
+  evidence: {
+    wandb: { project: 'gpt-pretrain', name: 'r', id: 'x', config: {}, tags: [] },
+    environment: { WORLD_SIZE: '16', MASTER_ADDR: 'node-0' },
+    pytorch: { available: true, version: '2.4.0', detected_modules: { deepspeed: false, megatron: true, transformers: true, lightning: false } },
+    wrapper_frameworks: { transformers_trainer: { detected: true, version: '4.44.0', has_trainer: true, has_training_arguments: true } },
+    base_frameworks: {
+      megatron: { detected: true, version: 'unknown', initialized: true },
+      transformers: { detected: true, version: '4.44.0' },
+    },
+    software: { packages: { torch: '2.4.0', transformers: '4.44.0', megatron_core: '0.8.0' } },
+  },
+  hints: {
+    wrapper_frameworks: ['transformers_trainer'], base_frameworks: ['megatron'], confidence: 'high',
+    primary_indicators: ['import.megatron', 'import.transformers_trainer'],
+  },
+};
