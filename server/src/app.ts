@@ -1,0 +1,90 @@
+// buildApp wires the HTTP layer around an already opened store and returns a Fastify
+// instance that does not listen (tests and main.ts decide that). Loading order follows
+// fastify/demo: ecosystem plugins, then cross-cutting concerns, then the route groups.
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.js';
+import { registerErrorHandling } from './errors.js';
+import { bearerAuth } from './http/auth.js';
+import { lensValidatorCompiler } from './http/body-validator.js';
+import { registerBodyParsers } from './http/body-parser.js';
+import { QuietRequestLog } from './http/log-controller.js';
+import { ingestRoutes } from './ingest/routes.js';
+import { createMetrics, instrumentRequests } from './ops/prom.js';
+import { startRetention } from './ops/retention.js';
+import { opsRoutes } from './ops/routes.js';
+import { frameworkDetectionRoutes } from './query/framework-detection.js';
+import { grafanaRoutes } from './query/grafana.js';
+import { workloadRoutes } from './query/workloads.js';
+import type { Store } from './store/types.js';
+import { webPlugin } from './web/plugin.js';
+
+export interface AppDeps {
+  store: Store;
+  /** Where pino writes; tests capture the log lines through it. Default: stdout. */
+  logStream?: DestinationStream;
+}
+
+/** The deployed original served /v1; the founding document and our exporter use /api/v1. */
+export const API_PREFIXES = ['/api/v1', '/v1'] as const;
+
+export const SERVER_VERSION = '0.1.0';
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logStream ? { level: config.logLevel, stream: deps.logStream } : { level: config.logLevel },
+    logController: new QuietRequestLog(),
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    // Idle keep-alive sockets are closed on shutdown; in-flight requests are drained.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  // One schema library end to end: bodies are validated without type coercion (null must
+  // never become 0), query strings are converted ("100" → 100) before validation.
+  app.setValidatorCompiler(lensValidatorCompiler);
+  registerErrorHandling(app);
+  registerBodyParsers(app, config.bodyLimitBytes);
+
+  const metrics = createMetrics(() => deps.store.pressure().queued_points);
+  instrumentRequests(app, metrics);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Primus Lens telemetry processor',
+        version: SERVER_VERSION,
+        description: 'Ingest (wandb exporter), query, Grafana-compatible and operations endpoints. See docs/api.md.',
+      },
+      tags: [
+        { name: 'ingest', description: 'Exporter → server (envelope answers)' },
+        { name: 'query', description: 'Workloads, runs, metrics and series (plain JSON)' },
+        { name: 'detection', description: 'Framework detection' },
+        { name: 'grafana', description: 'Raw-shaped endpoints for the Grafana JSON API datasource' },
+        { name: 'ops', description: 'Health, readiness, Prometheus, this document' },
+      ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  await app.register(opsRoutes, { store: deps.store, metrics });
+  for (const prefix of API_PREFIXES) {
+    const hidden = prefix !== '/api/v1';
+    await app.register(
+      async (api) => {
+        if (config.apiToken !== null) api.addHook('onRequest', bearerAuth(config.apiToken));
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden });
+        await api.register(workloadRoutes, { store: deps.store, hidden });
+        await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
+        await api.register(grafanaRoutes, { store: deps.store, hidden });
+      },
+      { prefix },
+    );
+  }
+  await app.register(webPlugin);
+  startRetention(app, deps.store, config.retentionDays);
+  return app;
+}

@@ -1,0 +1,86 @@
+// Configuration comes only from the environment and is validated once, at boot, so a typo
+// in a deployment fails loudly instead of running with a silent default.
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** SQLite file path, ":memory:", or later postgres://… */
+  databaseUrl: string;
+  /** When set, ingest and query routes require `Authorization: Bearer <token>`. */
+  apiToken: string | null;
+  /** Points and workloads older than this are deleted; null keeps everything. */
+  retentionDays: number | null;
+  logLevel: LogLevel;
+  /** Cap on a request body, measured after gzip decompression (wire-format: 16 MiB). */
+  bodyLimitBytes: number;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readInt(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Reads and validates the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const port = readInt(env, 'PORT', 8080, 0, 65_535, problems);
+  const bodyLimitBytes = readInt(env, 'LENS_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1_024, 1024 ** 3, problems);
+
+  let retentionDays: number | null = null;
+  const retentionRaw = env.LENS_RETENTION_DAYS;
+  if (retentionRaw !== undefined && retentionRaw.trim() !== '') {
+    const days = Number(retentionRaw.trim());
+    if (!Number.isFinite(days) || days <= 0) {
+      problems.push(`LENS_RETENTION_DAYS=${JSON.stringify(retentionRaw)} must be a positive number of days`);
+    } else {
+      retentionDays = days;
+    }
+  }
+
+  const levelRaw = (env.LENS_LOG_LEVEL ?? 'info').trim().toLowerCase() || 'info';
+  const logLevel = LOG_LEVELS.find((l) => l === levelRaw);
+  if (logLevel === undefined) {
+    problems.push(`LENS_LOG_LEVEL=${JSON.stringify(env.LENS_LOG_LEVEL)} must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const host = (env.HOST ?? '').trim() || '0.0.0.0';
+  const databaseUrl = (env.LENS_DATABASE_URL ?? '').trim() || './data/lens.db';
+  const token = env.LENS_API_TOKEN ?? '';
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    databaseUrl,
+    apiToken: token === '' ? null : token,
+    retentionDays,
+    logLevel: logLevel ?? 'info',
+    bodyLimitBytes,
+  };
+}

@@ -1,0 +1,126 @@
+// POST /wandb/{detection,metrics,logs,batch}. Registered under /api/v1 and again under
+// /v1 (the deployed original's prefix; hidden from the OpenAPI document). Validation
+// errors are attached, not thrown, so the handlers can reject single items and keep the rest.
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errors, LensError, type FieldError } from '../errors.js';
+import type { LensMetrics } from '../ops/prom.js';
+import type { Store } from '../store/types.js';
+import { ingestDetection, ingestLogs, ingestMetrics, type IngestContext } from './handlers.js';
+import {
+  BatchAnswer,
+  BatchBody,
+  DetectionAnswer,
+  DetectionBody,
+  IngestError,
+  LogsBody,
+  MetricsAnswer,
+  MetricsBody,
+  type PartResultT,
+} from './schemas.js';
+import { bodyFieldErrors, isUnder } from './validation.js';
+
+export interface IngestRoutesOptions {
+  store: Store;
+  metrics: LensMetrics;
+  /** True for the /v1 alias: same routes, left out of the OpenAPI document. */
+  hidden: boolean;
+}
+
+/** Seconds a client is told to wait when the write queue is full before the body is read. */
+const SATURATED_RETRY_AFTER_S = 1;
+
+const errorResponses = { 400: IngestError, 401: IngestError, 413: IngestError, 415: IngestError, 503: IngestError };
+
+type PartName = 'detection' | 'metrics' | 'logs';
+type PartHandler = (ctx: IngestContext, body: unknown, errs: FieldError[], pointer: string) => Promise<object>;
+const PARTS: Array<[PartName, PartHandler]> = [
+  ['detection', ingestDetection],
+  ['metrics', ingestMetrics],
+  ['logs', ingestLogs],
+];
+
+export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fastify, opts) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // Refuse before reading the body: a saturated pipeline must not buffer more bodies.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!opts.store.pressure().saturated) {
+      done();
+      return;
+    }
+    reply
+      .code(503)
+      .header('retry-after', String(SATURATED_RETRY_AFTER_S))
+      .send({ meta: { code: 503, message: 'write pipeline is saturated; retry later' }, data: null });
+  });
+
+  const context = (log: IngestContext['log']): IngestContext => ({
+    store: opts.store,
+    metrics: opts.metrics,
+    log,
+    now: () => Date.now() / 1_000,
+  });
+  const timer = (endpoint: 'detection' | 'metrics' | 'logs' | 'batch') => opts.metrics.ingestSeconds.startTimer({ endpoint });
+  const common = { tags: ['ingest'], hide: opts.hidden };
+
+  app.post('/wandb/metrics', {
+    attachValidation: true,
+    schema: { ...common, summary: 'Report metric points of one run', body: MetricsBody, response: { 200: MetricsAnswer, ...errorResponses } },
+  }, async (request) => {
+    const end = timer('metrics');
+    const data = await ingestMetrics(context(request.log), request.body as unknown, bodyFieldErrors(request));
+    end();
+    return { meta: { code: 2000, message: 'OK' }, data };
+  });
+
+  app.post('/wandb/logs', {
+    attachValidation: true,
+    schema: { ...common, summary: 'Report logged rows (legacy B.4)', body: LogsBody, response: { 200: MetricsAnswer, ...errorResponses } },
+  }, async (request) => {
+    const end = timer('logs');
+    const data = await ingestLogs(context(request.log), request.body as unknown, bodyFieldErrors(request));
+    end();
+    return { meta: { code: 2000, message: 'OK' }, data };
+  });
+
+  app.post('/wandb/detection', {
+    attachValidation: true,
+    schema: { ...common, summary: 'Report framework-detection evidence', body: DetectionBody, response: { 200: DetectionAnswer, ...errorResponses } },
+  }, async (request) => {
+    const end = timer('detection');
+    const data = await ingestDetection(context(request.log), request.body as unknown, bodyFieldErrors(request));
+    end();
+    return { meta: { code: 2000, message: 'OK' }, data };
+  });
+
+  app.post('/wandb/batch', {
+    attachValidation: true,
+    schema: { ...common, summary: 'Report detection, metrics and logs in one body', body: BatchBody, response: { 200: BatchAnswer, ...errorResponses } },
+  }, async (request) => {
+    const end = timer('batch');
+    const errs = bodyFieldErrors(request);
+    const body = request.body as unknown as Record<string, unknown> | null;
+    const outside = errs.filter((e) => !PARTS.some(([part]) => isUnder(e.path, `/${part}`)));
+    const present = PARTS.filter(([part]) => body !== null && typeof body === 'object' && body[part] !== undefined);
+    if (outside.length > 0) throw errors.invalidRequest(errs);
+    if (present.length === 0) {
+      throw errors.invalidRequest([{ path: '/', message: 'at least one of detection, metrics, logs is required' }]);
+    }
+    const results: Partial<Record<PartName, PartResultT>> = {};
+    let success = true;
+    for (const [part, handle] of present) {
+      const pointer = `/${part}`;
+      try {
+        const data = await handle(context(request.log), (body as Record<string, unknown>)[part], errs.filter((e) => isUnder(e.path, pointer)), pointer);
+        results[part] = { success: true, ...data };
+      } catch (err) {
+        // A bad part fails alone; storage trouble (503/500) still fails the whole request.
+        if (!(err instanceof LensError) || err.statusCode !== 400) throw err;
+        success = false;
+        results[part] = { success: false, error: err.message, errors: err.fieldErrors };
+      }
+    }
+    end();
+    return { meta: { code: 2000, message: 'OK' }, data: { success, results } };
+  });
+};

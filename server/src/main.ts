@@ -1,0 +1,73 @@
+// The process: read the environment, open the store, listen, and on SIGTERM/SIGINT drain
+// in-flight requests, commit and close the database, exit 0. Everything HTTP lives in app.ts.
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openStore } from './store/index.js';
+
+/** A shutdown that takes longer than this is stuck; exit non-zero rather than hang a rollout. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`primus-lens: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const store = await openStore(config.databaseUrl);
+  const app = await buildApp(config, { store });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal; exiting without finishing the shutdown');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: draining requests, committing, closing the database');
+    setTimeout(() => {
+      app.log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app
+      .close()
+      .then(() => store.close())
+      .then(() => {
+        app.log.info('shutdown complete');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    app.log.fatal({ err }, `cannot listen on ${config.host}:${config.port}`);
+    await store.close();
+    process.exit(1);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  app.log.info(
+    { port, database: config.databaseUrl, auth: config.apiToken !== null },
+    `Primus Lens telemetry processor listening on http://${shownHost}:${port} (API http://${shownHost}:${port}/api/v1)`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`primus-lens: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
