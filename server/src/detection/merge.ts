@@ -25,10 +25,19 @@ function safeConfidence(c: unknown): number {
   return typeof c === 'number' && Number.isFinite(c) ? Math.min(1, Math.max(0, c)) : 0;
 }
 
+function timeOf(s: SourceResult): number {
+  return typeof s.reported_at === 'number' && Number.isFinite(s.reported_at) ? s.reported_at : 0;
+}
+
 /** Newer first; the user before the telemetry. */
 function bySourceOrder(a: SourceResult, b: SourceResult): number {
   const user = (s: SourceResult): number => (s.source === 'user' ? 0 : 1);
-  return user(a) - user(b) || b.reported_at - a.reported_at || a.source_key.localeCompare(b.source_key);
+  return user(a) - user(b) || timeOf(b) - timeOf(a) || String(a.source_key).localeCompare(String(b.source_key));
+}
+
+/** Stored sources come back from JSON; a damaged one must not break the merge of the others. */
+function conflictsOf(s: SourceResult): Conflict[] {
+  return Array.isArray(s.conflicts) ? s.conflicts.filter((c) => Array.isArray(c?.candidates)) : [];
 }
 
 /** The caller replaces re-reports already; if a key still appears twice, the newest wins. */
@@ -37,7 +46,7 @@ function latestPerKey(sources: SourceResult[]): SourceResult[] {
   for (const s of sources) {
     const key = `${s.source}\u0000${s.source_key}`;
     const seen = latest.get(key);
-    if (seen === undefined || s.reported_at >= seen.reported_at) latest.set(key, s);
+    if (seen === undefined || timeOf(s) >= timeOf(seen)) latest.set(key, s);
   }
   return [...latest.values()].sort(bySourceOrder);
 }
@@ -89,7 +98,8 @@ function compatible(a: SourceResult, b: SourceResult): boolean {
 }
 
 export function mergeWorkload(input: SourceResult[]): WorkloadDetection {
-  const sources = latestPerKey(Array.isArray(input) ? input.filter((s) => typeof s === 'object' && s !== null) : []);
+  const sources = latestPerKey(Array.isArray(input)
+    ? input.filter((s) => typeof s === 'object' && s !== null && typeof s.framework === 'string') : []);
   const user = sources.find((s) => s.source === 'user');
   if (user !== undefined) return fromUser(user, sources);
 
@@ -129,9 +139,9 @@ export function mergeWorkload(input: SourceResult[]): WorkloadDetection {
     confidence = Math.max(CONFLICT_FLOOR, confidence - CONFLICT_PENALTY);
   }
   // A source's own conflict counts when it is about the framework we chose (its penalty is already in its confidence).
-  const own = winner.best.conflicts.filter((c) => c.candidates.some((k) => k.framework === winner.framework));
+  const own = conflictsOf(winner.best).filter((c) => c.candidates.some((k) => k.framework === winner.framework));
   conflicts.push(...own);
-  const all = uniqueConflicts([...conflicts, ...winner.best.conflicts]);
+  const all = uniqueConflicts([...conflicts, ...conflictsOf(winner.best)]);
   const status: DetectionStatus = conflicts.length > 0 ? 'conflict' : statusFor(confidence, agreeing);
   return {
     framework: winner.framework,

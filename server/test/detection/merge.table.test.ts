@@ -118,3 +118,17 @@ test('merge: does not modify its input', () => {
   mergeWorkload(list);
   assert.deepEqual(list, copy);
 });
+
+test('merge: damaged stored sources are skipped or read safely', () => {
+  const good = wandb(DEEPSPEED_LOADED, 'p0', 0, 1);
+  const damaged = [
+    null, 7, { source: 'wandb', source_key: 'x' },
+    { ...good, source_key: 'p1/0/r', conflicts: 'oops', reported_at: Number.NaN },
+    { ...good, source_key: 'p2/0/r', conflicts: [null, { layer: 'base' }] },
+  ] as unknown as SourceResult[];
+  const got = mergeWorkload([good, ...damaged]);
+  assert.equal(got.framework, 'deepspeed');
+  assert.equal(got.sources.length, 3);
+  assert.equal(got.status, 'verified');
+  assert.deepEqual(got.conflicts, []);
+});
