@@ -34,6 +34,11 @@ const CASES: Case[] = [
     expect: { framework: 'primus', wrapper: 'primus', confidence: 0.8, method: 'env_vars', indicators: [{ framework: 'primus', signal: 'env_framework', kind: 'declared' }] } },
   { name: 'founding: v0.1 payload of the founding document', report: V01_FOUNDING,
     expect: { framework: 'primus', wrapper: 'primus', base: null, confidence: 0.8, method: 'env_vars', conflict: null } },
+  { name: 'founding, as our exporter sends it (modules, packages, hints, torch loaded by the script)', report: report({
+    env: { PRIMUS_CONFIG: '/config/primus.yaml', PRIMUS_VERSION: '1.2.3' }, config: { framework: 'primus' },
+    imported: ['torch'], initialized: {}, packages: { torch: '2.4.0', transformers: '4.44.0' }, pytorch: { available: true, detected_modules: { deepspeed: false, megatron: false, transformers: false, lightning: false } },
+    wrappers: {}, bases: {}, hints: { wrapper_frameworks: ['primus'], base_frameworks: [], possible_frameworks: ['primus'], confidence: 'high' } }),
+    expect: { framework: 'primus', wrapper: 'primus', base: 'pytorch', confidence: 0.8, method: 'env_vars', conflict: null } },
   { name: 'config framework=primus alone is a weaker declaration', report: report({ config: { framework: 'primus' } }),
     expect: { framework: 'primus', confidence: 0.7, method: 'wandb_config_framework' } },
   { name: 'FRAMEWORK=primus alone', report: report({ env: { FRAMEWORK: 'Primus' } }),
