@@ -196,6 +196,33 @@ describe("dashboard in a real browser against the real server", () => {
       null, { timeout: UI_TIMEOUT_MS });
   });
 
+  it("shows a hover tooltip, and redraws on a wall-time x axis", { timeout: 20_000 }, async () => {
+    const loss = page.locator('.chart-card[data-metric="loss"]');
+    const box = await loss.locator(".u-over").boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    const tip = loss.locator(".tooltip");
+    await tip.waitFor({ state: "visible", timeout: UI_TIMEOUT_MS });
+    assert.match(await tip.locator(".tt-head").textContent() ?? "", /^step \d+/);
+    assert.equal(await tip.locator(".tt-row").count(), 4);
+
+    const byStep = await canvasPixels(page, "loss");
+    await page.locator("#x-axis").selectOption("time");
+    assert.match(page.url(), /x=time/);
+    assert.equal(await loss.getAttribute("data-state"), "ready");
+    assert.notEqual(await canvasPixels(page, "loss"), byStep, "wall-time axis draws differently");
+    await page.locator("#x-axis").selectOption("step");
+  });
+
+  it("says so explicitly when a workload does not exist", { timeout: 20_000 }, async () => {
+    const other = await browser.context.newPage();
+    await other.goto(`${server.baseUrl}/workloads/no-such-workload`);
+    const state = other.locator('.state[data-state="empty"]');
+    await state.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await state.textContent() ?? "", /no-such-workload not found/);
+    await other.close();
+  });
+
   it("sets the framework manually through the override endpoint", { timeout: 20_000 }, async () => {
     await page.locator(".override summary").click();
     await page.locator('#override-form input[name="framework"]').fill("torchtitan");

@@ -7,6 +7,8 @@ import type { NonFiniteMarker } from "./series-data.js";
 
 /** Past this many markers per chart the header count still tells the truth; the plot stays readable. */
 const MAX_DRAWN = 300;
+/** Flags closer than this would overlap; the later one keeps its line and loses its label. */
+const FLAG_SPACING_PX = 30;
 
 const LABEL: Record<NonFiniteMarker["kind"], string> = { nan: "NaN", "+inf": "+Inf", "-inf": "−Inf" };
 
@@ -15,7 +17,10 @@ export function drawMarkers(u: uPlot, layer: HTMLElement, markers: ReadonlyArray
   const width = u.over.clientWidth;
   const fragment = document.createDocumentFragment();
   let drawn = 0;
-  for (const marker of markers) {
+  const lastFlag: Record<string, number> = {};
+  // Left to right, so the de-overlap below compares neighbours.
+  const ordered = [...markers].sort((a, b) => a.x - b.x);
+  for (const marker of ordered) {
     if (drawn >= MAX_DRAWN) break;
     if (!visible(marker.seriesIndex)) continue;
     const left = u.valToPos(marker.x, "x");
@@ -27,10 +32,14 @@ export function drawMarkers(u: uPlot, layer: HTMLElement, markers: ReadonlyArray
     el.style.left = `${left}px`;
     el.style.setProperty("--series-color", colorOf(marker.seriesIndex));
     el.title = `${LABEL[marker.kind]} at step ${formatValue(marker.step)}`;
-    const flag = document.createElement("span");
-    flag.className = "nf-flag";
-    flag.textContent = LABEL[marker.kind];
-    el.appendChild(flag);
+    const edge = marker.kind === "-inf" ? "bottom" : "top";
+    if (lastFlag[edge] === undefined || left - (lastFlag[edge] as number) >= FLAG_SPACING_PX) {
+      const flag = document.createElement("span");
+      flag.className = "nf-flag";
+      flag.textContent = LABEL[marker.kind];
+      el.appendChild(flag);
+      lastFlag[edge] = left;
+    }
     fragment.appendChild(el);
     drawn++;
   }
