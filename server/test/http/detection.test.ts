@@ -1,0 +1,214 @@
+// POST /wandb/detection, /wandb/batch and GET/POST framework-detection over real HTTP:
+// the founding document's body and log lines, the original v0.1/v0.2 bodies, re-reports,
+// the manual override, and the founding connectivity curl.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { get, messages, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+
+/** What our exporter sends for the founding quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
+const foundingBody = {
+  source: 'wandb',
+  type: 'framework_detection_raw',
+  version: '1.0',
+  workload_uid: 'my-workload-123',
+  pod_uid: 'my-pod-456',
+  pod_name: 'training-pod',
+  namespace: '',
+  rank: 0,
+  run_id: 'run-1',
+  timestamp: 1_704_067_200.1,
+  evidence: {
+    wandb: { project: 'my-project', name: 'my-run', id: 'run-1', config: { framework: 'primus', lr: 0.001 }, tags: [] },
+    environment: { PRIMUS_CONFIG: '/config/primus.yaml', PRIMUS_VERSION: '1.2.3' },
+    pytorch: { available: false },
+    system: { python_version: '3.11.4', python_executable: '/usr/bin/python', platform: 'linux' },
+  },
+  hints: { possible_frameworks: ['primus'], confidence: 'high', primary_indicators: ['PRIMUS env vars'], timestamp: 1_704_067_200 },
+};
+
+/** The original exporter v0.1 (Nov 2025): hints with possible_frameworks only, no rank, no run_id. */
+const v01Body = {
+  source: 'wandb',
+  type: 'framework_detection_raw',
+  version: '1.0',
+  workload_uid: 'legacy-01',
+  pod_uid: 'u',
+  pod_name: 'pod-a',
+  namespace: 'ns',
+  timestamp: 1_704_067_200.123,
+  evidence: {
+    wandb: { project: 'deepspeed-exp', name: 'r', id: 'abc123', config: { trainer: 'deepspeed' }, tags: ['x'] },
+    environment: { DEEPSPEED_CONFIG: '/ds.json', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500' },
+    pytorch: { available: true, version: '2.1.0', cuda_available: true, cuda_version: '12.1', detected_modules: { deepspeed: true, megatron: false, transformers: false, lightning: false } },
+    system: { python_version: '3.10.12', python_executable: '/usr/bin/python', platform: 'linux' },
+  },
+  hints: { possible_frameworks: ['deepspeed'], confidence: 'high', primary_indicators: ['DEEPSPEED env vars'], timestamp: 1_704_067_200.1 },
+};
+
+/** The original exporter v0.2 body of original-lens.md B.2. */
+const v02Body = {
+  source: 'wandb',
+  type: 'framework_detection_raw',
+  version: '1.0',
+  workload_uid: 'legacy-02',
+  pod_uid: 'u2',
+  pod_name: 'pod-b',
+  namespace: 'ns',
+  timestamp: 1_704_067_200.123,
+  evidence: {
+    wandb: { project: 'p', name: 'n', id: 'run-02', config: { _wandb: { cli_version: '0.16' } }, tags: [] },
+    environment: { PRIMUS_CONFIG: '/cfg.yaml', PRIMUS_BACKEND: 'megatron', WORLD_SIZE: '8', RANK: '0' },
+    pytorch: { available: true, version: '2.4.0', cuda_available: true, cuda_version: '12.1', detected_modules: { deepspeed: false, megatron: true, transformers: true, lightning: false } },
+    wrapper_frameworks: { primus: { detected: true, version: '1.0.0', initialized: true, base_framework: 'megatron' } },
+    base_frameworks: { megatron: { detected: true, version: 'unknown', initialized: true }, jax: { detected: true, version: '0.4.30', backend: 'gpu', devices: 8 } },
+    system: { python_version: '3.10.12 (main)', python_executable: '/usr/bin/python', platform: 'linux' },
+    hardware: { gpu_arch: 'mi300', gpu_count: 8, gpu_memory_gb: 192.0, gpu_name: 'AMD Instinct MI300X', rocm_version: 'rocm6.2', cuda_version: 'cuda…' },
+    software: { packages: { torch: '2.4.0', flash_attn: '2.6.3' }, rocm_version: '6.2' },
+    build: { build_url: 'u', dockerfile_url: 'd', image_tag: 't', build_date: 'b', git_commit: 'c', git_branch: 'm', git_repo: 'r', ci_pipeline_id: '1' },
+  },
+  hints: {
+    wrapper_frameworks: ['primus'],
+    base_frameworks: ['megatron'],
+    possible_frameworks: ['primus', 'megatron'],
+    confidence: 'high',
+    primary_indicators: ['import.primus', 'primus.base_framework=megatron'],
+    framework_layers: { primus: { layer: 'wrapper', base_frameworks: ['megatron'] }, megatron: { layer: 'base', wrapper_frameworks: ['primus'] } },
+    timestamp: 1_704_067_200.1,
+  },
+};
+
+describe('POST /api/v1/wandb/detection', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer();
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('detects primus (confidence 0.80) for the founding body and logs the two founding lines', async () => {
+    const before = s.logs.length;
+    const r = await postJson(s.base, '/api/v1/wandb/detection', foundingBody);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.message, 'detection reported successfully');
+    assert.equal(r.json.data.detection.framework, 'primus');
+    assert.equal(r.json.data.detection.confidence, 0.8);
+    const info = s.logs.slice(before).filter((l) => Number(l.level) === 30).map((l) => String(l.msg));
+    assert.deepEqual(info, ['Processing WandB detection for workload my-workload-123', '✓ Detected framework from WandB: primus (confidence: 0.80)']);
+  });
+
+  it('answers GET framework-detection with the merged object, and a re-report does not add a source', async () => {
+    const again = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, report_seq: 1, reason: 'log' });
+    assert.equal(again.status, 200);
+    const d = await get(s.base, '/api/v1/workloads/my-workload-123/framework-detection');
+    assert.equal(d.status, 200, d.text);
+    for (const key of ['workload_uid', 'framework', 'wrapper_framework', 'base_framework', 'confidence', 'status', 'method', 'sources', 'conflicts', 'updated_at']) {
+      assert.ok(key in d.json, `missing ${key}`);
+    }
+    assert.equal(d.json.workload_uid, 'my-workload-123');
+    assert.equal(d.json.framework, 'primus');
+    assert.equal(d.json.sources.length, 1);
+    const runs = await get(s.base, '/api/v1/workloads/my-workload-123/runs');
+    assert.equal(runs.json.runs[0].project, 'my-project');
+    assert.equal(runs.json.runs[0].name, 'my-run');
+    assert.deepEqual(runs.json.runs[0].config, { framework: 'primus', lr: 0.001 });
+  });
+
+  it('answers 404 with a clear body for a workload without detection', async () => {
+    const d = await get(s.base, '/api/v1/workloads/nobody/framework-detection');
+    assert.equal(d.status, 404);
+    assert.equal(d.json.workload_uid, 'nobody');
+    assert.match(d.json.error, /no framework detection/);
+  });
+
+  it('accepts the original v0.1 and v0.2 exporter bodies', async () => {
+    const r1 = await postJson(s.base, '/v1/wandb/detection', v01Body);
+    assert.equal(r1.status, 200, r1.text);
+    assert.equal(r1.json.data.detection.framework, 'deepspeed');
+    const r2 = await postJson(s.base, '/v1/wandb/detection', v02Body);
+    assert.equal(r2.status, 200, r2.text);
+    assert.equal(r2.json.data.detection.framework, 'primus');
+    assert.equal(r2.json.data.detection.base_framework, 'megatron');
+    // Their run id lives in evidence.wandb.id.
+    const runs = await get(s.base, '/api/v1/workloads/legacy-02/runs');
+    assert.equal(runs.json.runs[0].run_id, 'run-02');
+  });
+
+  it('POST framework-detection is a manual override that wins the merge', async () => {
+    const o = await postJson(s.base, '/api/v1/workloads/legacy-01/framework-detection', { framework: 'megatron', note: 'checked the launcher' });
+    assert.equal(o.status, 200, o.text);
+    assert.equal(o.json.framework, 'megatron');
+    assert.ok(o.json.sources.some((x: { source: string }) => x.source === 'user'));
+    const d = await get(s.base, '/api/v1/workloads/legacy-01/framework-detection');
+    assert.equal(d.json.framework, 'megatron');
+    const bad = await postJson(s.base, '/api/v1/workloads/legacy-01/framework-detection', { confidence: 2 });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json.errors.map((e: { path: string }) => e.path).sort(), ['/confidence', '/framework']);
+  });
+
+  it('answers the founding connectivity curl (form-encoded {"test": "data"}) with a 400 that says what is required', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
+      const r = await send(s.base, 'POST', '/api/v1/wandb/detection', '{"test": "data"}', { 'content-type': type });
+      assert.equal(r.status, 400, `${type}: ${r.text}`);
+      assert.equal(r.json.meta.code, 400);
+      assert.deepEqual(r.json.data.errors, [{ path: '/workload_uid', message: 'either workload_uid or pod_name is required' }]);
+    }
+  });
+
+  it('answers 400 for evidence nested deeper than the limit, and stays up', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200; i++) deep = { a: deep };
+    const r = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, evidence: { wandb: { config: deep } } });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.data.errors[0].path, '/evidence');
+    assert.equal((await get(s.base, '/healthz')).status, 200);
+  });
+});
+
+describe('POST /api/v1/wandb/batch', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer();
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('processes detection, metrics and logs parts and reports each', async () => {
+    const body = {
+      detection: { ...foundingBody, workload_uid: 'b1' },
+      metrics: metricsBody({ workload_uid: 'b1' }),
+      logs: { workload_uid: 'b1', pod_name: 'p', run_id: 'run-a', logs: [{ step: 101, data: { loss: 0.4 } }] },
+    };
+    const r = await postJson(s.base, '/api/v1/wandb/batch', body);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.success, true);
+    assert.equal(r.json.data.results.detection.detection.framework, 'primus');
+    assert.equal(r.json.data.results.metrics.accepted, 2);
+    assert.equal(r.json.data.results.logs.accepted, 1);
+    const series = await get(s.base, '/api/v1/workloads/b1/metrics/series?name=loss');
+    assert.deepEqual(series.json.series[0].points.map((p: unknown[]) => p[0]), [100, 101]);
+  });
+
+  it('fails a bad part alone and says why', async () => {
+    const r = await postJson(s.base, '/api/v1/wandb/batch', { metrics: metricsBody({ workload_uid: 'b2' }), logs: { logs: [] } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.success, false);
+    assert.equal(r.json.data.results.metrics.success, true);
+    assert.equal(r.json.data.results.logs.success, false);
+    assert.equal(r.json.data.results.logs.errors[0].path, '/logs/workload_uid');
+  });
+
+  it('answers 400 for an empty batch', async () => {
+    const r = await postJson(s.base, '/api/v1/wandb/batch', {});
+    assert.equal(r.status, 400);
+    assert.match(r.json.data.errors[0].message, /at least one of detection, metrics, logs/);
+  });
+
+  it('logs the founding lines findable with grep WandB', async () => {
+    const lines = messages(s).filter((m) => m.includes('WandB'));
+    assert.ok(lines.includes('Processing WandB detection for workload b1'));
+    assert.ok(lines.includes('✓ Detected framework from WandB: primus (confidence: 0.80)'));
+    assert.ok(lines.includes('Processing WandB metrics: 2 metrics'));
+  });
+});
