@@ -74,6 +74,7 @@ export class BatchWriter {
   /** Forget cached ids (after a rollback or a delete). */
   resetCache(): void {
     this.ids.clear();
+    this.series.resetCache();
   }
 
   writeMetrics(b: MetricBatch): number {

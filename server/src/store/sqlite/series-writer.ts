@@ -25,6 +25,21 @@ export interface SeriesWriteResult {
   maxStep: number | null;
 }
 
+/** What an append needs to know about a series, cached so appends need no reads. */
+interface SeriesTail {
+  count: number;
+  lastStep: number | null;
+  lastValue: number | null;
+  lastTime: number | null;
+  fmin: number | null;
+  fmax: number | null;
+  /** The chunk with the highest start_step, or null for an empty series. */
+  chunk: ChunkRow | null;
+}
+
+/** Bound on cached tails; past it the cache is simply dropped and refilled on demand. */
+const MAX_CACHED_TAILS = 100_000;
+
 interface TouchedChunk {
   row: ChunkRow;
   /** Key in the table before this write; null for a chunk created by this write. */
@@ -46,6 +61,11 @@ export class SeriesWriter {
   private readonly seriesChunks;
   private readonly selectSeries;
   private readonly updateSeries;
+  private readonly lastChunk;
+  private readonly selectSummary;
+  private readonly tails = new Map<number, SeriesTail>();
+  /** Appended-to tails whose chunk and summary rows are written at the end of the transaction. */
+  private readonly unflushed = new Map<number, { tail: SeriesTail; chunks: Set<ChunkRow> }>();
 
   constructor(db: Database.Database) {
     this.insertPoint = db.prepare('INSERT OR IGNORE INTO points (series_id, step, value, wall_time) VALUES (?, ?, ?, ?)');
@@ -68,13 +88,98 @@ export class SeriesWriter {
       .prepare('SELECT count(*), sum(count), min(fmin), max(fmax), max(end_step) FROM chunks WHERE series_id = ?')
       .raw();
     this.selectSeries = db.prepare('SELECT count, last_step, fmin, fmax FROM series WHERE id = ?').raw();
+    this.selectSummary = db
+      .prepare('SELECT count, last_step, last_value, last_time, fmin, fmax FROM series WHERE id = ?')
+      .raw();
+    this.lastChunk = db.prepare('SELECT * FROM chunks WHERE series_id = ? ORDER BY start_step DESC LIMIT 1');
     this.updateSeries = db.prepare(
       'UPDATE series SET count = ?, last_step = ?, last_value = ?, last_time = ?, fmin = ?, fmax = ? WHERE id = ?',
     );
   }
 
+  /** Forget cached tails (after a rollback or a delete). */
+  resetCache(): void {
+    this.tails.clear();
+    this.unflushed.clear();
+  }
+
+  /**
+   * Writes the chunk and summary rows that appends kept in memory. Must run before the
+   * transaction commits; several batches appending to one series in one transaction thus
+   * cost one chunk upsert and one summary update between them.
+   */
+  flush(): void {
+    for (const [seriesId, { tail, chunks }] of this.unflushed) {
+      for (const c of chunks) this.upsertChunk.run(c);
+      this.updateSeries.run(tail.count, tail.lastStep, tail.lastValue, tail.lastTime, tail.fmin, tail.fmax, seriesId);
+    }
+    this.unflushed.clear();
+  }
+
   /** `points` must be sorted by step with unique steps. */
   write(seriesId: number, points: readonly SeriesPointInput[]): SeriesWriteResult {
+    const first = points[0];
+    if (first === undefined) return { inserted: 0, maxStep: null };
+    const tail = this.tailOf(seriesId);
+    if (tail.lastStep === null || first.step > tail.lastStep) return this.append(seriesId, tail, points);
+    this.tails.delete(seriesId);
+    return this.writeAnywhere(seriesId, points);
+  }
+
+  /**
+   * The common case: every point is past the series' last step, so all are new and only
+   * the tail chunk changes. No reads; N inserts now, the chunk and summary rows in flush().
+   */
+  private append(seriesId: number, tail: SeriesTail, points: readonly SeriesPointInput[]): SeriesWriteResult {
+    let pending = this.unflushed.get(seriesId);
+    if (pending === undefined) {
+      pending = { tail, chunks: new Set() };
+      this.unflushed.set(seriesId, pending);
+    }
+    const changed = pending.chunks;
+    let chunk = tail.chunk;
+    for (const p of points) {
+      const stored = toStoredValue(p.value);
+      if (this.insertPoint.run(seriesId, p.step, stored, p.wall_time).changes !== 1) {
+        // The cache disagrees with the table. Throwing rolls the transaction back; the
+        // store then drops its caches and the batch is retried on its own.
+        throw new Error(`series ${seriesId}: step ${p.step} already stored past the cached tail`);
+      }
+      if (chunk === null || chunk.count >= CHUNK_TARGET_POINTS) {
+        chunk = newChunk(seriesId, p.step, p.value, p.wall_time);
+      } else {
+        addToChunk(chunk, p.step, p.value, p.wall_time);
+      }
+      changed.add(chunk);
+      tail.count += 1;
+      if (Number.isFinite(p.value)) {
+        if (tail.fmin === null || p.value < tail.fmin) tail.fmin = p.value;
+        if (tail.fmax === null || p.value > tail.fmax) tail.fmax = p.value;
+      }
+      tail.lastStep = p.step;
+      tail.lastValue = stored;
+      tail.lastTime = p.wall_time;
+    }
+    tail.chunk = chunk;
+    return { inserted: points.length, maxStep: tail.lastStep };
+  }
+
+  private tailOf(seriesId: number): SeriesTail {
+    const hit = this.tails.get(seriesId);
+    if (hit !== undefined) return hit;
+    const [count, lastStep, lastValue, lastTime, fmin, fmax] = this.selectSummary.get(seriesId) as [
+      number, number | null, number | null, number | null, number | null, number | null,
+    ];
+    const chunk = (this.lastChunk.get(seriesId) as ChunkRow | undefined) ?? null;
+    const tail: SeriesTail = { count, lastStep, lastValue, lastTime, fmin, fmax, chunk };
+    if (this.tails.size >= MAX_CACHED_TAILS) this.tails.clear();
+    this.tails.set(seriesId, tail);
+    return tail;
+  }
+
+  /** Any mix of new points, overwrites and backfill. */
+  private writeAnywhere(seriesId: number, points: readonly SeriesPointInput[]): SeriesWriteResult {
+    this.flush(); // this path reads chunk and summary rows, so they must be current
     const touched = new Map<number, TouchedChunk>();
     let cur: TouchedChunk | null = null;
     let curEnd = NO_UPPER_BOUND; // start of the chunk after `cur` (exclusive bound)
@@ -133,6 +238,8 @@ export class SeriesWriter {
 
   /** Rebuilds one chunk from its points, e.g. after an overwrite or a retention delete. */
   rebuildChunk(seriesId: number, t: { row: ChunkRow; storedStart: number | null }): void {
+    this.flush();
+    this.tails.delete(seriesId);
     const from = t.storedStart ?? t.row.start_step;
     const until = (this.nextChunkStart.get(seriesId, from) as number | undefined) ?? NO_UPPER_BOUND;
     const rows = this.chunkPoints.all(seriesId, from, until) as Array<[number, number | null, number]>;
@@ -143,6 +250,8 @@ export class SeriesWriter {
 
   /** Recomputes the series summary from its chunks (O(chunks), not O(points)). */
   recomputeSeries(seriesId: number): void {
+    this.flush();
+    this.tails.delete(seriesId);
     const [n, count, fmin, fmax, lastStep] = this.seriesChunks.get(seriesId) as [
       number, number | null, number | null, number | null, number | null,
     ];
