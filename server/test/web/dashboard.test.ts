@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { execFileSync } from "node:child_process";
 import type { Page } from "playwright-core";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { ensureWebBuilt } from "./helpers/web-build.js";
 import { SERVER_ROOT, startRealServer, type RealServer } from "./helpers/real-server.js";
 import { getJson, postDetection, postMetrics, type Identity, type PointRow } from "./helpers/seed.js";
 import { seedPerfWorkload, PERF_METRICS, PERF_POINTS } from "./helpers/perf-seed.js";
@@ -55,7 +55,7 @@ describe("dashboard in a real browser against the real server", () => {
   const seriesRequests: string[] = [];
 
   before(async () => {
-    execFileSync(process.execPath, [join(SERVER_ROOT, "scripts", "build-web.mjs")], { cwd: SERVER_ROOT, stdio: "pipe" });
+    await ensureWebBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startRealServer();
     await postDetection(server.baseUrl, primus("run-a", "llama-a", 0), { PRIMUS_CONFIG: "/cfg/llama.yaml",

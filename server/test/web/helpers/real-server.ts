@@ -31,14 +31,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRealServer(): Promise<RealServer> {
+export async function startRealServer(extraEnv: Record<string, string> = {}): Promise<RealServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "lens-web-test-"));
   const port = await freePort();
   let output = "";
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(SERVER_ROOT, "src", "main.ts")], {
     cwd: SERVER_ROOT,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LENS_DATABASE_URL: join(dataDir, "lens.db"),
-      LENS_LOG_LEVEL: "warn", LENS_API_TOKEN: "" },
+      LENS_LOG_LEVEL: "warn", LENS_API_TOKEN: "", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk: Buffer) => { output += chunk.toString(); });

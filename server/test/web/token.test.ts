@@ -1,0 +1,41 @@
+// With LENS_API_TOKEN set, the shell still loads, the API answers 401, and the dashboard shows an
+// explicit error state with a token form; the token unlocks the (empty) list.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { ensureWebBuilt } from "./helpers/web-build.js";
+import { startRealServer, type RealServer } from "./helpers/real-server.js";
+
+const TOKEN = "s3cret-dashboard-token";
+
+describe("dashboard on a server that requires a token", () => {
+  let server: RealServer;
+  let browser: Browser;
+
+  before(async () => {
+    await ensureWebBuilt();
+    server = await startRealServer({ LENS_API_TOKEN: TOKEN });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("asks for the token, then shows the empty state", { timeout: 20_000 }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    const error = page.locator('.state[data-state="error"]');
+    await error.waitFor({ timeout: 10_000 });
+    assert.match(await error.textContent() ?? "", /API token/);
+
+    await page.locator('.token-form input[type="password"]').fill(TOKEN);
+    await page.locator(".token-form button").click();
+    const empty = page.locator('.state[data-state="empty"]');
+    await empty.waitFor({ timeout: 10_000 });
+    assert.match(await empty.textContent() ?? "", /No workloads yet/);
+    assert.match(await empty.textContent() ?? "", new RegExp(`PRIMUS_LENS_API_BASE_URL=${server.baseUrl}/api/v1`));
+    await page.close();
+  });
+});
