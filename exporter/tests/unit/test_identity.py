@@ -29,6 +29,9 @@ def test_missing_workload_falls_back_to_pod_then_hostname() -> None:
 
 
 def test_workload_warning_is_printed_once(capsys: pytest.CaptureFixture) -> None:
+    from primus_lens_wandb_exporter import output
+
+    output._once_keys.discard("no-workload-uid")  # other tests in this process may have used it
     ident = identity.build({"POD_NAME": "pod-9"})
     identity.warn_if_no_workload(ident)
     identity.warn_if_no_workload(ident)

@@ -32,6 +32,11 @@ class StepMirror:
 
         A completed row is (step, timestamp of its last call, items).
         """
+        if step is None and commit is None and not self._pending:
+            # The common training-loop call: a whole row at once, no merge needed.
+            current = self.current
+            self.current = current + 1
+            return ([(current, timestamp, items)] if items else []), True
         done: List[Tuple[int, float, Items]] = []
         if step is not None:
             if step > self.current:
