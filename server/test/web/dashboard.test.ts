@@ -170,6 +170,14 @@ describe("dashboard in a real browser against the real server", () => {
     await page.waitForFunction(`document.querySelector('.chart-card[data-metric="loss"]').dataset.lastStep === "${STEPS}"`,
       null, { timeout: UI_TIMEOUT_MS });
     assert.equal(await page.evaluate("window.__sameDocument"), true, "the page was not reloaded");
+    // The runs table is re-rendered by the poll and still shows each run's last loss.
+    const lastLoss = page.locator('.run-row[data-run-id="run-a"][data-rank="0"] td[data-metric="loss"]');
+    await page.waitForFunction(`document.querySelector('.run-row[data-run-id="run-a"][data-rank="0"] td[data-metric="loss"]')?.textContent === "0.05"`,
+      null, { timeout: UI_TIMEOUT_MS });
+    assert.equal(await lastLoss.textContent(), "0.05");
+    // A metric without new points keeps its value across that re-render too.
+    const gradNorm = Number(await page.locator('.run-row[data-run-id="run-b"][data-rank="1"] td[data-metric="grad_norm"]').textContent());
+    assert.ok(Math.abs(gradNorm - (1 + 0.5 * Math.cos(STEPS - 1 + 3))) < 1e-3, `run-b r1 last grad_norm shown as ${gradNorm}`);
     assert.equal(await loss.getAttribute("data-points"), String(4 * STEPS + 1));
     const live = seriesRequests.slice(requestsBefore);
     assert.ok(live.length > 0 && live.every((url) => url.includes(`from_step=${STEPS}`)),

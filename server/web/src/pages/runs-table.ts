@@ -6,6 +6,8 @@ import { seriesKey } from "../charts/series-source.js";
 
 const KEY_METRIC = /(^|[/._])(loss|acc|accuracy|lr|learning_rate|grad_norm|ppl|perplexity)$/i;
 const MAX_KEY_METRICS = 3;
+/** A 512-rank job would bury the charts; the rest is one click away. */
+const COLLAPSED_ROWS = 16;
 
 /** Loss first, then the other usual suspects, at most three columns. */
 export function pickKeyMetrics(metrics: ReadonlyArray<MetricSummary>): string[] {
@@ -17,6 +19,9 @@ export function pickKeyMetrics(metrics: ReadonlyArray<MetricSummary>): string[] 
 export class RunsTable {
   readonly el = h("section", { class: "panel", id: "runs-panel" });
   private readonly cells = new Map<string, HTMLElement>();
+  /** survives re-renders (every live poll re-renders the table) */
+  private readonly lastValues = new Map<string, number | null>();
+  private expanded = false;
 
   render(runs: RunRow[], keyMetrics: string[]): void {
     this.cells.clear();
@@ -29,11 +34,14 @@ export class RunsTable {
     const rows = runs.map((run) => {
       const key = seriesKey(run.run_id, run.rank ?? -1);
       const metricCells = keyMetrics.map((metric) => {
-        const cell = h("td", { class: "num mono", text: "…" });
-        this.cells.set(`${metric}\u0000${key}`, cell);
+        const id = `${metric}\u0000${key}`;
+        const known = this.lastValues.get(id);
+        const cell = h("td", { class: "num mono", data: { metric },
+          text: known === undefined ? "…" : formatValue(known) });
+        this.cells.set(id, cell);
         return cell;
       });
-      return h("tr", { class: "run-row", data: { runId: run.run_id, state: run.state } },
+      return h("tr", { class: "run-row", data: { runId: run.run_id, rank: run.rank ?? -1, state: run.state } },
         h("td", { class: "nowrap" }, h("div", { text: run.name || run.run_id }),
           h("div", { class: "mono small muted", text: [run.project, run.run_id].filter(Boolean).join(" · ") })),
         h("td", { class: "num nowrap", text: rankText(run) }),
@@ -46,15 +54,22 @@ export class RunsTable {
         h("td", { class: "small nowrap", title: formatTime(run.last_seen), text: formatAgo(run.last_seen, now) }),
         ...metricCells);
     });
+    const hiddenRows = this.expanded ? 0 : Math.max(0, rows.length - COLLAPSED_ROWS);
+    const more = hiddenRows > 0 ? h("button", { class: "btn btn-small", on: { click: () => {
+      this.expanded = true;
+      this.render(runs, keyMetrics);
+    } } }, `Show all ${runs.length} rows`) : "";
     this.el.replaceChildren(h("h2", { text: `Runs (${runs.length})` }),
       h("div", { class: "table-scroll" }, h("table", { class: "table compact", id: "runs-table" },
         h("thead", null, h("tr", null, ...head.map((t) => h("th", { text: t, title: t })))),
-        h("tbody", null, ...rows))));
+        h("tbody", null, ...rows.slice(0, rows.length - hiddenRows)))), more);
   }
 
   /** Filled from the charts' data, so the table costs no extra request. */
   setLastValue(metric: string, key: string, value: number | null): void {
-    const cell = this.cells.get(`${metric}\u0000${key}`);
+    const id = `${metric}\u0000${key}`;
+    this.lastValues.set(id, value);
+    const cell = this.cells.get(id);
     if (cell) cell.textContent = formatValue(value);
   }
 }
