@@ -120,3 +120,20 @@ test('random order, gaps, overwrites and backfill keep chunk rollups exact', asy
     await t.cleanup();
   }
 });
+
+test('a large backfill between existing steps splits chunks, so downsampling keeps its resolution', async () => {
+  const t = await tempStore();
+  try {
+    const n = 60_000;
+    await t.store.writeMetrics(batch({ points: [{ name: 'loss', step: 0, value: 0, wall_time: 1 }, { name: 'loss', step: n, value: 0, wall_time: 1 }] }));
+    for (let from = 1; from < n; from += 3000) {
+      await t.store.writeMetrics(batch({ points: pts('loss', from, Math.min(n, from + 3000), (s) => Math.sin(s / 300)) }));
+    }
+    const [s] = await t.store.querySeries({ workload_uid: 'w1', name: 'loss', max_points: 1000 });
+    assert.equal(s?.total_points, n + 1);
+    assert.ok(s!.points.length >= 400, `resolution kept (one unsplit chunk would give < 10): ${s!.points.length} points`);
+    assertDerivedDataConsistent(t.path);
+  } finally {
+    await t.cleanup();
+  }
+});

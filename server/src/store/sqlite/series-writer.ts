@@ -228,15 +228,21 @@ export class SeriesWriter {
       }
     }
 
-    for (const t of touched.values()) if (!t.dirty) this.upsertChunk.run(t.row);
-    for (const t of touched.values()) if (t.dirty) this.rebuildChunk(seriesId, t);
+    // A backfill can pile many points into one chunk; past twice the target it is split,
+    // so chunks stay small enough for both rebuilds and downsampling resolution.
+    const rebuild = (t: TouchedChunk): boolean => t.dirty || t.row.count > 2 * CHUNK_TARGET_POINTS;
+    for (const t of touched.values()) if (!rebuild(t)) this.upsertChunk.run(t.row);
+    for (const t of touched.values()) if (rebuild(t)) this.rebuildChunk(seriesId, t);
     if (maxStep === null) return { inserted: 0, maxStep: null };
     if (anyDirty) this.recomputeSeries(seriesId);
     else this.foldIntoSeries(seriesId, fresh);
     return { inserted, maxStep };
   }
 
-  /** Rebuilds one chunk from its points, e.g. after an overwrite or a retention delete. */
+  /**
+   * Rebuilds one chunk from its points (after an overwrite, a retention delete or a large
+   * backfill), as several chunks of CHUNK_TARGET_POINTS when it has grown.
+   */
   rebuildChunk(seriesId: number, t: { row: ChunkRow; storedStart: number | null }): void {
     this.flush();
     this.tails.delete(seriesId);
@@ -244,8 +250,10 @@ export class SeriesWriter {
     const until = (this.nextChunkStart.get(seriesId, from) as number | undefined) ?? NO_UPPER_BOUND;
     const rows = this.chunkPoints.all(seriesId, from, until) as Array<[number, number | null, number]>;
     this.deleteChunk.run(seriesId, from);
-    const rebuilt = chunkFromPoints(seriesId, rows);
-    if (rebuilt !== null) this.upsertChunk.run(rebuilt);
+    for (let i = 0; i < rows.length; i += CHUNK_TARGET_POINTS) {
+      const piece = chunkFromPoints(seriesId, rows.slice(i, i + CHUNK_TARGET_POINTS));
+      if (piece !== null) this.upsertChunk.run(piece);
+    }
   }
 
   /** Recomputes the series summary from its chunks (O(chunks), not O(points)). */
