@@ -80,9 +80,9 @@ class Ctx:
 
 def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
-    for scalars in (10, 100):
+    for scalars in sizes.client_scalars:
         runs: Dict[str, List[Dict[str, Any]]] = {c: [] for c in CONFIGS}
-        for c in CONFIGS:  # warm-up: disk cache for imports
+        for c in CONFIGS if sizes.client_warmup else ():  # warm-up: disk cache for imports
             ctx.run(c, scalars, max(10, sizes.client_calls // 10))
         for _ in range(sizes.client_reps):
             for c in CONFIGS:
@@ -120,7 +120,7 @@ def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
 def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
     calls100 = max(1, sizes.cpu_points // 100)
     cpu = {"wandb_only": [], "wandb_exporter": []}  # type: Dict[str, List[float]]
-    for _ in range(max(2, sizes.client_reps)):
+    for _ in range(sizes.cpu_pairs):
         for c in ("wandb_only", "wandb_exporter"):
             r = ctx.run(c, 100, calls100)
             cpu[c].append(r["process_cpu_s"])
@@ -133,7 +133,7 @@ def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
                                    "wandb_exporter_cpu_s": median(cpu["wandb_exporter"]),
                                    "exporter_cpu_s_per_m_points": added / (calls100 * 100) * 1e6}}
     sustained = []
-    for c in ("wandb_only", "wandb_exporter", "wandb_only", "wandb_exporter"):
+    for c in ("wandb_only", "wandb_exporter") * sizes.cpu_pairs:
         r = ctx.run(c, 10, sizes.sustained_calls)
         row = {"config": c, "calls_per_s": r["calls"] / r["loop_s"], "calls": r["calls"]}
         if c == "wandb_exporter":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from .procs import ServerProcess, free_port
 
@@ -22,13 +22,33 @@ class Server:
         self.base_url = base_url
         self.db_dir = db_dir
         self.db_prefix = db_prefix
+        self.shared = False  # a shared server outlives the scenario; close_shared() stops it
+        self.stop_timeout_s = 15.0
 
     def stop(self) -> None:
-        self.proc.stop()
+        if not self.shared:
+            self.proc.stop(self.stop_timeout_s)
+
+
+_SHARED: Dict[str, Server] = {}
+
+
+def share(kind: str, server: Server) -> Server:
+    server.shared = True
+    _SHARED[kind] = server
+    return server
+
+
+def close_shared() -> None:
+    for server in _SHARED.values():
+        server.proc.stop(server.stop_timeout_s)
+    _SHARED.clear()
 
 
 def start_ours(workdir: str, log_level: str = "info", node_args: Optional[List[str]] = None) -> Server:
-    """Ours with its SQLite default (a file, WAL), on a fresh database."""
+    """Ours with its SQLite default (a file, WAL), on a fresh database (or the shared one)."""
+    if "ours" in _SHARED and not node_args:
+        return _SHARED["ours"]
     if not os.path.exists(OURS_MAIN):
         raise RuntimeError(f"{OURS_MAIN} missing: run `cd server && npm run build` first")
     db_dir = os.path.join(workdir, "ours-db")
@@ -49,6 +69,8 @@ def start_mlflow(workdir: str, workers: Optional[int] = None) -> Server:
 
     Workers: MLflow's default (4 uvicorn workers) unless `workers` is given.
     """
+    if "mlflow" in _SHARED:
+        return _SHARED["mlflow"]
     venv = mlflow_venv()
     exe = os.path.join(venv, "bin", "mlflow")
     if not os.path.exists(exe):
@@ -67,7 +89,9 @@ def start_mlflow(workdir: str, workers: Optional[int] = None) -> Server:
     proc = ServerProcess("mlflow", argv, env, os.path.join(workdir, "mlflow.log"), cwd=workdir)
     base = f"http://127.0.0.1:{port}"
     proc.wait_http(base + "/health", 120)
-    return Server(proc, base, db_dir, "mlflow.db")
+    server = Server(proc, base, db_dir, "mlflow.db")
+    server.stop_timeout_s = 5.0  # its uvicorn workers may linger on SIGTERM; nothing to flush
+    return server
 
 
 class Blackhole:

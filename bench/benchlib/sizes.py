@@ -1,7 +1,7 @@
 """The two sizes every scenario runs at: the full benchmark and the CI smoke run."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional, Tuple
 
 
 class Sizes(NamedTuple):
@@ -17,19 +17,27 @@ class Sizes(NamedTuple):
     query_reps: int
     # client side: wandb.log / mlflow.log_metrics calls per measurement
     client_calls: int
+    client_scalars: Tuple[int, ...]
     client_reps: int
     startup_runs: int
     init_runs: int
     sustained_calls: int
     cpu_points: int
+    cpu_pairs: int  # interleaved with/without-exporter pairs for CPU, and for the sustained rate
+    client_warmup: bool
+    # smoke only: one server of each kind for all scenarios, MLflow with one worker, to stay short
+    shared_servers: bool
+    mlflow_workers: Optional[int]
 
 
 FULL = Sizes(name="full", runs=8, metrics=20, steps=5000, warmup_steps=250, reps=3,
              series_points=1_000_000, query_reps=15,
-             client_calls=3000, client_reps=3, startup_runs=60, init_runs=5,
-             sustained_calls=50_000, cpu_points=1_000_000)
+             client_calls=3000, client_scalars=(10, 100), client_reps=3, startup_runs=60, init_runs=5,
+             sustained_calls=50_000, cpu_points=1_000_000, cpu_pairs=2, client_warmup=True,
+             shared_servers=False, mlflow_workers=None)
 
 SMOKE = Sizes(name="smoke", runs=2, metrics=5, steps=40, warmup_steps=8, reps=1,
               series_points=5_000, query_reps=2,
-              client_calls=40, client_reps=1, startup_runs=3, init_runs=1,
-              sustained_calls=300, cpu_points=2_000)
+              client_calls=40, client_scalars=(10,), client_reps=1, startup_runs=3, init_runs=1,
+              sustained_calls=300, cpu_points=2_000, cpu_pairs=1, client_warmup=False,
+             shared_servers=True, mlflow_workers=1)
