@@ -184,6 +184,16 @@ describe("dashboard in a real browser against the real server", () => {
       `live requests must ask only for the tail: ${live.join(", ")}`);
   });
 
+  it("adds a run that starts while the page is open, early steps included", { timeout: 20_000 }, async () => {
+    await postMetrics(server.baseUrl, primus("run-c", "llama-c", 0), rows(5).slice(0, 10));
+    await page.waitForFunction(`document.querySelector('.chart-card[data-metric="loss"]').dataset.seriesCount === "5"`,
+      null, { timeout: UI_TIMEOUT_MS });
+    const loss = page.locator('.chart-card[data-metric="loss"]');
+    assert.equal(await loss.getAttribute("data-points"), String(4 * STEPS + 1 + 10), "run-c's steps 0–9 are all there");
+    assert.equal(await loss.locator(".legend-chip").count(), 5);
+    assert.equal(await page.evaluate("window.__sameDocument"), true, "the page was not reloaded");
+  });
+
   it("zooms by dragging, re-querying the server for that step range", { timeout: 20_000 }, async () => {
     const loss = page.locator('.chart-card[data-metric="loss"]');
     const box = await loss.locator(".u-over").boundingBox();
@@ -212,6 +222,7 @@ describe("dashboard in a real browser against the real server", () => {
     const tip = loss.locator(".tooltip");
     await tip.waitFor({ state: "visible", timeout: UI_TIMEOUT_MS });
     assert.match(await tip.locator(".tt-head").textContent() ?? "", /^step \d+/);
+    // run-c stopped at step 9, so at 60% of the x range it has no row: 4 rows, not 5.
     assert.equal(await tip.locator(".tt-row").count(), 4);
 
     const byStep = await canvasPixels(page, "loss");

@@ -50,14 +50,21 @@ export function updateTooltip(u: uPlot, tip: HTMLElement, src: TooltipSource): v
   tip.style.top = `${Math.max(0, (u.cursor.top ?? 0) - 10)}px`;
 }
 
+/**
+ * The series' point at the cursor, else its closer neighbour, but only inside the series' own
+ * x-range: a run that stopped at step 9 has no value to show at step 30.
+ */
 function nearest(column: Array<number | null>, idx: number): number | null {
   if (column[idx] !== null && column[idx] !== undefined) return idx;
-  for (let d = 1; d <= NEAREST_SCAN; d++) {
-    if (idx - d >= 0 && column[idx - d] !== null && column[idx - d] !== undefined) return idx - d;
-    if (idx + d < column.length && column[idx + d] !== null && column[idx + d] !== undefined) return idx + d;
+  let left: number | null = null;
+  let right: number | null = null;
+  for (let d = 1; d <= NEAREST_SCAN && (left === null || right === null); d++) {
+    if (left === null && idx - d >= 0 && column[idx - d] !== null && column[idx - d] !== undefined) left = idx - d;
+    if (right === null && idx + d < column.length && column[idx + d] !== null && column[idx + d] !== undefined) right = idx + d;
     if (idx - d < 0 && idx + d >= column.length) break;
   }
-  return null;
+  if (left === null || right === null) return null;
+  return idx - left <= right - idx ? left : right;
 }
 
 function escapeHtml(text: string): string {
