@@ -16,6 +16,11 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
 sys.path.insert(0, str(SRC))
 sys.path.insert(0, str(HERE))
+# The repo venv has the exporter wheel installed, and its .pth imported the package from
+# site-packages at interpreter start; drop that copy so these tests exercise exporter/src.
+for _name in [m for m in sys.modules if m == "primus_lens_wandb_exporter" or m.startswith("primus_lens_wandb_exporter.")]:
+    if not str(getattr(sys.modules[_name], "__file__", "") or "").startswith(str(SRC)):
+        del sys.modules[_name]
 
 from fault_server import FaultServer, Key  # noqa: E402
 
@@ -98,3 +103,4 @@ def later(seconds: float, action) -> None:  # type: ignore[no-untyped-def]
 
 
 __all__ = ["Finished", "reporter_env", "run_sender", "run_script", "expected_keys", "spool_files", "later", "WORKLOAD"]
+

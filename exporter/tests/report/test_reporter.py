@@ -124,3 +124,11 @@ def test_an_unreachable_server_at_exit_spools_within_the_deadline(tmp_path: Path
     reporter.shutdown()
     assert reporter.stats()["spooled"] == 1
     assert len(list((tmp_path / "spool").glob("*.metrics.1p.1r.json.gz"))) == 1
+
+
+def test_these_tests_exercise_the_source_tree_not_an_installed_copy() -> None:
+    import primus_lens_wandb_exporter.report as report
+
+    from conftest import SRC
+
+    assert str(report.__file__).startswith(str(SRC))

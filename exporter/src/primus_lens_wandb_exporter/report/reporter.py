@@ -142,7 +142,7 @@ class Reporter:
         """Flush, drawing on the exit budget (run finish, SIGTERM); leaves the spool reserve."""
         remaining = self._budget.remaining_s(self._worker.in_weight)
         started = time.monotonic()
-        done = self.flush(max(0.0, remaining - self._spool_reserve_s(remaining)))
+        done = self.flush(max(0.0, remaining - self._spool_reserve_s()))
         self._budget.spend(time.monotonic() - started)
         return done
 
@@ -165,12 +165,12 @@ class Reporter:
     def _shutdown(self, timeout_s: Optional[float]) -> None:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)
         deadline = time.monotonic() + budget
-        send_deadline = deadline - self._spool_reserve_s(budget)
+        send_deadline = deadline - min(budget, self._spool_reserve_s())
         self._exit.begin(send_deadline)
         if self._worker.thread_alive():
             if not self._worker.stop(send_deadline - time.monotonic()):
                 self._transport.abort()  # a server that accepted and never answers
-                self._worker.stop(max(0.0, deadline - time.monotonic()) / 2)
+                self._worker.stop(max(0.0, deadline - time.monotonic()))
         else:
             self._worker.drain_inline()
         leftovers = self._worker.take_all()
@@ -180,9 +180,10 @@ class Reporter:
         if self._local is not None:
             self._local.close()
 
-    @staticmethod
-    def _spool_reserve_s(budget_s: float) -> float:
-        return min(SPOOL_RESERVE_MAX_S, budget_s * 0.2)
+    def _spool_reserve_s(self) -> float:
+        # A share of the whole exit budget, so waiting at run finish cannot eat the part that
+        # the exit handler needs to write unsent data to disk.
+        return min(SPOOL_RESERVE_MAX_S, self.config.exit_timeout_s * 0.2)
 
     # ---- worker thread --------------------------------------------------------------------------
 
