@@ -292,6 +292,8 @@ export interface StoreOptions {
   maxQueuedPoints?: number;
   /** Retry-After seconds suggested when saturated (default 1). */
   retryAfterSeconds?: number;
+  /** Retention deletes about this many points per transaction, yielding between (default 200,000). */
+  retentionSlicePoints?: number;
   /** SQLite busy_timeout in ms (default 5000). */
   busyTimeoutMs?: number;
 }

@@ -47,3 +47,28 @@ test('deleteOlderThan removes stale workloads and old points, keeps the rest exa
     await t.cleanup();
   }
 });
+
+test('retention works in slices: same result, ingest is served between slices', async () => {
+  const t = await tempStore({ retentionSlicePoints: 500 });
+  try {
+    const s = t.store;
+    for (let w = 0; w < 3; w++) {
+      await s.writeMetrics(batch({ workload_uid: `stale-${w}`, received_at: 1000, points: [...pts('a', 0, 2000, (x) => x, 1000), ...pts('b', 0, 1000, (x) => -x, 1000)] }));
+    }
+    await s.writeMetrics(batch({ workload_uid: 'live', received_at: 50_000, points: pts('loss', 0, 5000, (x) => x % 7, 10_000) }));
+
+    let retentionDone = false;
+    const sweep = s.deleteOlderThan(12_500).then((r) => { retentionDone = true; return r; });
+    await new Promise((r) => setImmediate(r)); // the first slices are running
+    await s.writeMetrics(batch({ workload_uid: 'live', received_at: 50_001, points: [{ name: 'loss', step: 9000, value: 1, wall_time: 60_000 }] }));
+    assert.equal(retentionDone, false, 'a write was acknowledged while retention was still going');
+
+    assert.deepEqual(await sweep, { points: 3 * 3000 + 2500, workloads: 3 });
+    const { total, workloads } = await s.listWorkloads({ limit: 10, offset: 0 });
+    assert.equal(total, 1);
+    assert.equal(workloads[0]?.points, 2501);
+    assertDerivedDataConsistent(t.path);
+  } finally {
+    await t.cleanup();
+  }
+});

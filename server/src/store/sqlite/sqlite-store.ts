@@ -15,7 +15,7 @@ import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
 import { applyMigrations } from './migrate.js';
 import { RawQueries } from './raw-queries.js';
-import { Retention } from './retention.js';
+import { POINTS_PER_SLICE, Retention } from './retention.js';
 import { SeriesReader } from './series-query.js';
 import { WorkloadQueries } from './workload-queries.js';
 import { assertValidBatch } from '../validate-batch.js';
@@ -32,6 +32,7 @@ export class SqliteStore implements Store {
   private readonly retention: Retention;
   private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
   private closed = false;
+  private readonly retentionSlicePoints: number;
 
   /** Opens (creating if needed) and migrates the database at `path` (a file or ':memory:'). */
   static open(path: string, opts: StoreOptions = {}): SqliteStore {
@@ -60,6 +61,7 @@ export class SqliteStore implements Store {
     this.detection = new DetectionRows(db);
     this.raw = new RawQueries(db);
     this.retention = new Retention(db, this.writer.series);
+    this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
     const commitMany = db.transaction((items: MetricBatch[]) => {
       const results = items.map((b) => ({ written: this.writer.writeMetrics(b) }));
       this.writer.series.flush();
@@ -139,12 +141,22 @@ export class SqliteStore implements Store {
   async deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult> {
     // Commit what is queued first, so "older than" is judged on everything acknowledged.
     await this.queue.drain();
-    try {
-      return this.retention.deleteOlderThan(cutoffEpochS);
-    } finally {
-      // Deleted rows may be referenced by cached ids (SQLite reuses rowids).
-      this.writer.resetCache();
+    const total: RetentionResult = { points: 0, workloads: 0 };
+    for (;;) {
+      if (this.closed) break;
+      let slice;
+      try {
+        slice = this.retention.slice(cutoffEpochS, this.retentionSlicePoints);
+      } finally {
+        // Deleted rows may be referenced by cached ids (SQLite reuses rowids).
+        this.writer.resetCache();
+      }
+      total.points += slice.points;
+      total.workloads += slice.workloads;
+      if (slice.done) break;
+      await new Promise((resolve) => setImmediate(resolve)); // let ingest run between slices
     }
+    return total;
   }
 
   async ping(): Promise<boolean> {
