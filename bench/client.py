@@ -78,6 +78,11 @@ class Ctx:
         return sum(int(m["count"]) for m in body["metrics"])
 
 
+def _median_or_none(values: Any) -> Any:
+    data = [v for v in values if v is not None]
+    return median(data) if data else None
+
+
 def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for scalars in sizes.client_scalars:
@@ -94,6 +99,7 @@ def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
                      "finish_s": median(r["finish_s"] for r in rs),
                      "exit_s": median(r["exit_s"] for r in rs),
                      "wall_s": median(r["wall_s"] for r in rs),
+                     "hook_added_us": _median_or_none(r.get("hook_log_added_us") for r in rs),
                      "exporter_stats": rs[-1].get("exporter_stats")} for c, rs in runs.items()}
         base = table["wandb_only"]["median_us"]
         table["ratio_exporter_vs_wandb"] = ratio(table["wandb_exporter"]["median_us"], base)
@@ -106,14 +112,16 @@ def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
             f"{c} {table[c]['median_us']:.1f} us" for c in CONFIGS))
         out[str(scalars)] = table
         init = {"wandb_only": [r["init_s"] for r in runs["wandb_only"]],
-                "wandb_exporter": [r["init_s"] for r in runs["wandb_exporter"]]}
-        out.setdefault("init_samples", {"wandb_only": [], "wandb_exporter": []})
+                "wandb_exporter": [r["init_s"] for r in runs["wandb_exporter"]],
+                "hook": [r["hook_init_added_ms"] for r in runs["wandb_exporter"] if r.get("hook_init_added_ms") is not None]}
+        out.setdefault("init_samples", {"wandb_only": [], "wandb_exporter": [], "hook": []})
         for k, v in init.items():
             out["init_samples"][k].extend(v)
     s = out.pop("init_samples")
     out["init"] = {"wandb_only_ms": median(s["wandb_only"]) * 1000, "wandb_exporter_ms": median(s["wandb_exporter"]) * 1000,
                    "samples": len(s["wandb_only"])}
     out["init"]["added_ms"] = out["init"]["wandb_exporter_ms"] - out["init"]["wandb_only_ms"]
+    out["init"]["hook_added_ms"] = _median_or_none(s["hook"])
     return out
 
 

@@ -38,16 +38,26 @@ perf = time.perf_counter_ns
 
 if MODE == "wandb":
     import wandb
+    from wandb.sdk import wandb_run
 
+    import hook_timer
+
+    init_acc, log_acc = hook_timer.Acc(), hook_timer.Acc()
+    hook_timer.instrument_all([(wandb, "init")], init_acc)
+    hook_timer.instrument_all([(wandb_run.Run, "log"), (wandb_run.Run, "_log")], log_acc)
     t0 = time.perf_counter()
     run = wandb.init(project="lens-bench", name="bench", config={"scalars": SCALARS})
     RESULT["init_s"] = time.perf_counter() - t0
+    RESULT["hook_wrappers"] = init_acc.wrappers + log_acc.wrappers
+    RESULT["hook_init_added_ms"] = init_acc.added_ns() / 1e6 if init_acc.wrappers else None
+    log_acc.outside_ns = log_acc.inside_ns = 0  # count the logging loop only
     loop0 = time.perf_counter()
     for row in rows:
         a = perf()
         wandb.log(row)
         durations.append(perf() - a)
     RESULT["loop_s"] = time.perf_counter() - loop0
+    RESULT["hook_log_added_us"] = log_acc.added_ns() / 1e3 / CALLS if log_acc.wrappers else None
     t0 = time.perf_counter()
     run.finish()
     RESULT["finish_s"] = time.perf_counter() - t0
