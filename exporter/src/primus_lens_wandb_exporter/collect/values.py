@@ -57,7 +57,13 @@ def _snapshot_other(value: Any) -> Any:
 def snapshot(data: Mapping[str, Any]) -> List[Tuple[str, Any]]:
     """Flattens `data` into (key, value) pairs; never mutates `data`, never raises on values."""
     out: List[Tuple[str, Any]] = []
-    _flatten(data, "", out, 0)
+    append = out.append
+    for key, value in data.items():  # the top level inline: this runs on every wandb.log
+        kind = type(value)
+        if kind is float or kind is int or kind is bool:
+            append((key if type(key) is str else str(key), value))
+        else:
+            _flatten({key: value}, "", out, 0)
     return out
 
 

@@ -17,47 +17,73 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from primus_lens_wandb_exporter.hook.tracker import Tracker
 
 _ORIGINAL = "__primus_lens_original__"
-_tls = threading.local()
 _patched: List[Tuple[Any, str, Any]] = []  # (owner, attribute, original) for unpatch()
 
 
-def _log_args(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, Any, Any]:
-    data = args[0] if args else kwargs.get("data")
-    step = args[1] if len(args) > 1 else kwargs.get("step")
-    commit = args[2] if len(args) > 2 else kwargs.get("commit")
-    return data, step, commit
+class _CallState(threading.local):
+    """Per-thread markers; class attributes are each thread's starting values."""
+
+    in_log = False  # inside the fallback `log` wrapper
+    in_private_log = False  # inside the primary `_log` wrapper
+    recorded = False  # `_log` recorded the call the enclosing `log` is making
+    in_finish = False
 
 
-def _wrap_log(original: Callable[..., Any], tracker: Tracker, primary: bool) -> Callable[..., Any]:
-    flag = "in_log_primary" if primary else "in_log_fallback"
+_tls = _CallState()
+
+
+def _wrap_private_log(original: Callable[..., Any], tracker: Tracker) -> Callable[..., Any]:
+    """Primary: every path to wandb's history (log, wandb.log, watch, TensorBoard) goes here."""
 
     @functools.wraps(original)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_tls, flag, False):
-            return original(self, *args, **kwargs)  # nested call of the same kind: not a new row
-        if primary:
-            _tls.recorded = True  # tells an enclosing `log` wrapper that `_log` took care of it
-        else:
-            _tls.recorded = False
-        setattr(_tls, flag, True)
+    def _log(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tls = _tls
+        if tls.in_private_log:
+            return original(self, *args, **kwargs)  # wandb calling itself: not a new row
+        tls.in_private_log = True
         try:
-            seed = tracker.seed_for(self)
+            before = tracker.before_log(self)
             result = original(self, *args, **kwargs)
         finally:
-            setattr(_tls, flag, False)
-        if primary or not _tls.recorded:
-            data, step, commit = _log_args(args, kwargs)
-            tracker.on_log(self, seed, data, step, commit)
+            tls.in_private_log = False
+        tls.recorded = True
+        tracker.on_log(self, before, args[0] if args else kwargs.get("data"),
+                       args[1] if len(args) > 1 else kwargs.get("step"),
+                       args[2] if len(args) > 2 else kwargs.get("commit"))
         return result
 
-    setattr(wrapper, _ORIGINAL, original)
-    return wrapper
+    setattr(_log, _ORIGINAL, original)
+    return _log
+
+
+def _wrap_log(original: Callable[..., Any], tracker: Tracker) -> Callable[..., Any]:
+    """Fallback: records only when the call did not reach `_log` (old or unusual Run classes)."""
+
+    @functools.wraps(original)
+    def log(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tls = _tls
+        if tls.in_log:
+            return original(self, *args, **kwargs)
+        tls.in_log = True
+        tls.recorded = False
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            tls.in_log = False
+        if not tls.recorded:
+            tracker.on_log(self, None, args[0] if args else kwargs.get("data"),
+                           args[1] if len(args) > 1 else kwargs.get("step"),
+                           args[2] if len(args) > 2 else kwargs.get("commit"))
+        return result
+
+    setattr(log, _ORIGINAL, original)
+    return log
 
 
 def _wrap_finish(original: Callable[..., Any], tracker: Tracker) -> Callable[..., Any]:
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_tls, "in_finish", False):
+        if _tls.in_finish:
             return original(self, *args, **kwargs)
         _tls.in_finish = True
         try:
@@ -104,8 +130,8 @@ def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bo
     run_cls = getattr(wandb_run, "Run", None)
     if run_cls is None or "_log" not in run_cls.__dict__ and "log" not in run_cls.__dict__:
         return False
-    _replace(run_cls, "_log", lambda f: _wrap_log(f, tracker, primary=True))
-    _replace(run_cls, "log", lambda f: _wrap_log(f, tracker, primary=False))
+    _replace(run_cls, "_log", lambda f: _wrap_private_log(f, tracker))
+    _replace(run_cls, "log", lambda f: _wrap_log(f, tracker))
     _replace(run_cls, "_finish", lambda f: _wrap_finish(f, tracker))
     _replace(run_cls, "finish", lambda f: _wrap_finish(f, tracker))
 

@@ -14,14 +14,17 @@ import weakref
 from typing import Any, Callable, Dict, List, Optional
 
 from primus_lens_wandb_exporter import output
-from primus_lens_wandb_exporter.collect import identity, values
+from primus_lens_wandb_exporter.collect import identity
+from primus_lens_wandb_exporter.collect.values import snapshot
 from primus_lens_wandb_exporter.collect.steps import StepMirror
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.hook import runs
 from primus_lens_wandb_exporter.hook.detection import Detection
 from primus_lens_wandb_exporter.model import Row, RunInfo
 
-MAX_INTERNAL_ERRORS = 100  # past this we stop recording: fail open rather than cost every step
+MAX_INTERNAL_ERRORS = 100
+# Frameworks are often imported after wandb.init (Megatron, DeepSpeed): look again at these calls.
+_RESNAPSHOT_AT_CALLS = frozenset((1, 2, 3, 10, 100))  # past this we stop recording: fail open rather than cost every step
 
 
 class RunState:
@@ -70,9 +73,13 @@ class Tracker:
             self._runs[id(run)] = state
         return state
 
-    def seed_for(self, run: Any) -> Optional[int]:
-        """Called before wandb's log call: the step to start from if this run is new to us."""
-        if self.internal_errors >= MAX_INTERNAL_ERRORS or self._state(run) is not None:
+    def before_log(self, run: Any) -> Any:
+        """Called before wandb's log call: the run's state, or (for a run new to us) wandb's own
+        step counter before this call, to seed the mirror with."""
+        state = self._runs.get(id(run))
+        if state is not None and state.ref() is run:
+            return state
+        if self.internal_errors >= MAX_INTERNAL_ERRORS:
             return None
         try:
             return runs.local_step(run)
@@ -97,28 +104,30 @@ class Tracker:
         except Exception as exc:
             self._failed("init", exc)
 
-    def on_log(self, run: Any, seed: Optional[int], data: Any, step: Any, commit: Any) -> None:
+    def on_log(self, run: Any, before: Any, data: Any, step: Any, commit: Any) -> None:
+        """After wandb accepted a log call; `before` is what before_log returned for it."""
         if self.internal_errors >= MAX_INTERNAL_ERRORS:
             return
         try:
-            state = self._state(run)
+            state = before if type(before) is RunState else self._state(run)
             if state is None:
-                state = self._register(run, seed if seed is not None else 0)
+                state = self._register(run, before if type(before) is int else 0)
                 if state is None:
                     return
             if state.finished:
                 return
             timestamp = time.time()
-            items = values.snapshot(data)
+            items = snapshot(data)
             with state.lock:
                 rows, accepted = state.mirror.apply(items, None if step is None else int(step), commit, timestamp)
                 state.log_calls += 1
                 calls = state.log_calls
-            if not accepted:
+            if rows:
+                self._submit(state, rows)
+            elif not accepted:
                 self.calls_dropped += 1
                 output.debug(output.WANDB, "step %s < current step: dropped, as wandb does" % step)
-            self._submit(state, rows)
-            if state.detection is not None and calls in (1, 2, 3, 10, 100):
+            if calls in _RESNAPSHOT_AT_CALLS and state.detection is not None:
                 state.detection.maybe_update(run, "log")
         except Exception as exc:
             self._failed("log", exc)
@@ -169,9 +178,9 @@ class Tracker:
 
     def _submit(self, state: RunState, rows: List[Any]) -> None:
         reporter = self._reporter
-        for step, timestamp, items in rows:
-            self.rows_recorded += 1
-            if reporter is not None:
+        self.rows_recorded += len(rows)
+        if reporter is not None:
+            for step, timestamp, items in rows:
                 reporter.submit_row(Row(state.info, step, timestamp, items))
         if rows and output.debug_enabled():
             output.debug(output.WANDB, "run %s: %d row(s) up to step %d" % (state.info.id, len(rows), rows[-1][0]))
