@@ -253,7 +253,7 @@ describe("dashboard in a real browser against the real server", () => {
     assert.ok((await headerBadge.getAttribute("data-framework"))?.includes("torchtitan"));
   });
 
-  it(`draws ${PERF_METRICS} metrics × ${PERF_POINTS} points (measured, not a timed assertion)`, { timeout: 90_000 }, async (t) => {
+  it(`draws ${PERF_METRICS} metrics × ${PERF_POINTS} points (measured, not a timed assertion)`, { timeout: 180_000 }, async (t) => {
     const seededPoints = await seedPerfWorkload(server.baseUrl, "wl-perf");
     assert.equal(seededPoints, PERF_METRICS * PERF_POINTS);
     const fresh = await browser.context.newPage();
