@@ -113,6 +113,10 @@ test('random order, gaps, overwrites and backfill keep chunk rollups exact', asy
         const value = rnd() < 0.05 ? special[Math.floor(rnd() * 3)]! : rnd() * 10 - 5;
         points.push({ name: rnd() < 0.5 ? 'a' : 'b', step, value, wall_time: 1_700_000_000 + round });
       }
+      if (round % 10 === 9) {
+        // A big block before everything written so far (a replayed spool, say).
+        for (let i = 0; i < 700; i++) points.push({ name: 'a', step: -1000 * round - i, value: i, wall_time: 1 });
+      }
       await t.store.writeMetrics(batch({ rank: round % 2, points }));
     }
     assertDerivedDataConsistent(t.path);
