@@ -104,6 +104,12 @@ describe("dashboard in a real browser against the real server", () => {
     await page.waitForFunction("document.querySelectorAll('.workload-row').length === 1", null, { timeout: UI_TIMEOUT_MS });
     assert.equal(await page.locator(".workload-row").getAttribute("data-uid"), "wl-deepspeed");
     assert.match(page.url(), /framework=deepspeed/);
+
+    await page.locator("#framework-filter").selectOption("");
+    await page.locator("#workload-search").fill("wl-prim");
+    await page.waitForFunction("document.querySelectorAll('.workload-row').length === 1 && "
+      + "document.querySelector('.workload-row').dataset.uid === 'wl-primus'", null, { timeout: UI_TIMEOUT_MS });
+    assert.match(page.url(), /q=wl-prim/);
   });
 
   it("draws one chart per metric with one series per run × rank", { timeout: 20_000 }, async () => {

@@ -1,11 +1,10 @@
 // Dashboard entry: the shell (top bar) and the router that swaps pages.
 import "uplot/dist/uPlot.min.css";
 import "../styles.css";
-import { h } from "./dom.js";
+import { h, stateBox } from "./dom.js";
 import { renderList } from "./pages/list.js";
 import { renderWorkload } from "./pages/workload.js";
 import { interceptLinks, onNavigate, parseRoute } from "./router.js";
-import { stateBox } from "./dom.js";
 
 const app = document.getElementById("app") as HTMLElement;
 const main = h("main", { class: "content" });

@@ -31,7 +31,7 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
   const summary = h("span", { class: "muted", id: "list-summary" });
   const body = h("div", { class: "list-body" }, stateBox("loading", "Loading workloads…"));
 
-  append(root,
+  mount(root,
     h("div", { class: "page-head" }, h("h1", { text: "Workloads" }), summary),
     h("div", { class: "toolbar" }, search, frameworkSelect, statusSelect),
     body);
@@ -124,7 +124,7 @@ function select(id: string, allLabel: string, options: string[], value: string):
   return el;
 }
 
-function append(root: HTMLElement, ...children: HTMLElement[]): void {
+function mount(root: HTMLElement, ...children: HTMLElement[]): void {
   clear(root);
   root.append(...children);
 }
