@@ -92,7 +92,11 @@ def render(results: Dict[str, Any]) -> str:
         parts.append(f"## {name}\n")
         parts.append(f"FAILED: {r['error']}\n" if "error" in r else fn(r))
     prof = results.get("profile")
-    if isinstance(prof, list):
-        parts.append("## profile of ours during ingest (self time)\n")
-        parts.append(_table(["function", "share"], [[str(n), f"{s * 100:.1f}%"] for n, s in prof]))
+    if isinstance(prof, dict) and "error" not in prof:
+        for target, p in prof.items():
+            if not isinstance(p, dict) or "top" not in p:
+                continue
+            parts.append(f"## profile of ours during ingest, {target} (share of busy samples)\n")
+            parts.append(f"{_f(p['points_per_s_under_profiler'], 0)} points/s under the profiler.\n\n"
+                         + _table(["function", "share"], [[str(n), f"{s * 100:.1f}%"] for n, s in p["top"]]))
     return "\n".join(parts)
