@@ -111,7 +111,7 @@ def test_fork_spawn_and_multiprocessing_children(tmp_path: Any, venv: str) -> No
     assert len(points) == len(set((r, n, s) for r, _, n, s, _ in points)), "a point was sent twice"
 
 
-@pytest.mark.parametrize("venv", CURRENT)
+@pytest.mark.parametrize("venv", ALL)
 def test_disabled_mode_stays_passive(tmp_path: Any, venv: str) -> None:
     server, done, _ = run_case(tmp_path, venv, scripts.DISABLED)
     assert server.of("/wandb/metrics") == [] and server.of("/wandb/detection") == []

@@ -229,3 +229,55 @@ def test_detection_update_when_a_framework_is_imported_after_init(monkeypatch: p
         run.log({"a": 3})
         run.finish()
         assert len(reporter.detections) == 2  # nothing changed since
+
+
+def test_hardware_update_when_cuda_comes_up_after_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    state = {"up": False}
+    torch = types.ModuleType("torch")
+    torch.cuda = types.SimpleNamespace(is_initialized=lambda: state["up"])  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torch", torch)
+    with fake_wandb("new") as (wandb, reporter, _):
+        run = wandb.init(project="p")
+        run.log({"a": 1})
+        assert len(reporter.detections) == 1
+        state["up"] = True
+        run.log({"a": 2})
+        run.log({"a": 3})
+        assert len(reporter.detections) == 2
+        body = reporter.detections[1]()
+        assert body["reason"] == "hardware" and body["report_seq"] == 1
+
+
+def test_debug_mode_prints_rows_and_each_skipped_key_once(capsys: pytest.CaptureFixture) -> None:
+    from primus_lens_wandb_exporter import output
+
+    output.configure(debug=True, quiet=False)
+    try:
+        with fake_wandb("new") as (wandb, reporter, _):
+            run = wandb.init(project="p")
+            for i in range(3):
+                run.log({"loss": 1.0, "caption_dbg": "text"})
+        err = capsys.readouterr().err
+        assert err.count("Skipping non-numeric metric: caption_dbg (type: str)") == 1
+        assert err.count("row(s) up to step") == 3
+    finally:
+        output.configure(debug=False, quiet=False)
+
+
+def test_quiet_mode_prints_nothing_on_the_happy_path(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from primus_lens_wandb_exporter import output
+
+    monkeypatch.setenv("WORKLOAD_UID", "w")
+    output.configure(debug=False, quiet=True)
+    try:
+        with fake_wandb("new") as (wandb, reporter, tracker):
+            run = wandb.init(project="p")
+            run.log({"a": 1})
+            run.finish()
+            tracker.before_shutdown()
+        assert capsys.readouterr().err == "" and len(reporter.rows) == 1
+    finally:
+        output.configure(debug=False, quiet=False)

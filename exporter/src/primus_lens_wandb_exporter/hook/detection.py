@@ -7,11 +7,20 @@ update is sent only when the set of imported framework modules changed.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import evidence
 from primus_lens_wandb_exporter.model import RunInfo
+
+
+def _cuda_initialized() -> bool:
+    torch = sys.modules.get("torch")
+    try:
+        return bool(torch is not None and torch.cuda.is_initialized())
+    except Exception:
+        return False
 
 
 class Detection:
@@ -20,11 +29,13 @@ class Detection:
         self._info = info
         self._seq = 0
         self._modules: Optional[Tuple[str, ...]] = None
+        self._cuda_ready = False
 
     def _submit(self, snap: evidence.Snapshot, reason: str) -> None:
         seq = self._seq
         self._seq += 1
         self._modules = snap.modules
+        self._cuda_ready = _cuda_initialized()
         build: Callable[[], Dict[str, Any]] = lambda: evidence.build_body(snap, seq, reason)
         self._reporter.submit_detection(build)
 
@@ -37,7 +48,9 @@ class Detection:
 
     def maybe_update(self, run: Any, reason: str) -> None:
         if evidence.imported_modules() == self._modules:
-            return
+            if self._cuda_ready or not _cuda_initialized():
+                return
+            reason = "hardware"  # CUDA/ROCm came up since: torch can now name the GPUs for free
         snap = evidence.take_snapshot(run, self._info)
         self._submit(snap, reason)
         output.debug(output.WANDB, "framework modules changed (%s): detection update queued: %s"
