@@ -41,7 +41,7 @@ def main() -> int:
     ap.add_argument("--junit", default="")
     args = ap.parse_args()
     sizes = FULL if args.size == "full" else SMOKE
-    out_dir = args.out or tempfile.mkdtemp(prefix=f"lens-bench-{args.size}-")
+    out_dir = os.path.abspath(args.out or tempfile.mkdtemp(prefix=f"lens-bench-{args.size}-"))
     os.makedirs(out_dir, exist_ok=True)
     work = tempfile.mkdtemp(prefix="work-", dir=out_dir)
     plan: Dict[str, Callable[[], Any]] = {
