@@ -24,6 +24,8 @@ export interface AppDeps {
   store: Store;
   /** Where pino writes; tests capture the log lines through it. Default: stdout. */
   logStream?: DestinationStream;
+  /** Delay before the first retention sweep (default 5 s); tests shorten it. */
+  retentionFirstRunDelayMs?: number;
 }
 
 /** The deployed original served /v1; the founding document and our exporter use /api/v1. */
@@ -85,6 +87,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     );
   }
   await app.register(webPlugin);
-  startRetention(app, deps.store, config.retentionDays);
+  startRetention(app, deps.store, config.retentionDays, deps.retentionFirstRunDelayMs);
   return app;
 }

@@ -4,9 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/types.js';
 
 export const RETENTION_INTERVAL_MS = 60 * 60 * 1_000;
-const FIRST_RUN_DELAY_MS = 5_000;
+/** The first sweep waits a little, so start-up (and the first requests) go first. */
+export const FIRST_RUN_DELAY_MS = 5_000;
 
-export function startRetention(app: FastifyInstance, store: Store, retentionDays: number | null): void {
+export function startRetention(
+  app: FastifyInstance,
+  store: Store,
+  retentionDays: number | null,
+  firstRunDelayMs = FIRST_RUN_DELAY_MS,
+): void {
   if (retentionDays === null) return;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
@@ -27,7 +33,7 @@ export function startRetention(app: FastifyInstance, store: Store, retentionDays
     timer = setTimeout(function tick() {
       sweep();
       timer = setTimeout(tick, RETENTION_INTERVAL_MS).unref();
-    }, FIRST_RUN_DELAY_MS).unref();
+    }, firstRunDelayMs).unref();
     done();
   });
   app.addHook('onClose', async () => {

@@ -43,7 +43,7 @@ export async function startServer(env: Record<string, string> = {}, storeOptions
       cb();
     },
   });
-  const app = await buildApp(config, { store, logStream });
+  const app = await buildApp(config, { store, logStream, retentionFirstRunDelayMs: 200 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

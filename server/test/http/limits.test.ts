@@ -118,3 +118,33 @@ describe('write pipeline saturation', () => {
     assert.equal(later.status, 200);
   });
 });
+
+describe('retention (LENS_RETENTION_DAYS)', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ LENS_RETENTION_DAYS: '1' });
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('deletes points older than the window and keeps recent ones', { timeout: 20_000 }, async () => {
+    const now = Date.now() / 1000;
+    const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'ret' }, [
+      { name: 'loss', value: 1, step: 1, timestamp: now - 3 * 86_400 },
+      { name: 'loss', value: 2, step: 2, timestamp: now - 2 * 86_400 },
+      { name: 'loss', value: 3, step: 3, timestamp: now - 60 },
+    ]));
+    assert.equal(r.json.data.accepted, 3);
+    const deadline = Date.now() + 15_000;
+    let steps: number[] = [];
+    while (Date.now() < deadline) {
+      const series = await get(s.base, '/api/v1/workloads/ret/metrics/series?name=loss');
+      steps = series.json.series?.[0]?.points.map((p: number[]) => p[0]) ?? [];
+      if (steps.length === 1) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.deepEqual(steps, [3]);
+    assert.ok(s.logs.some((l) => l.msg === 'retention removed old data' && l.points === 2));
+  });
+});
