@@ -5,10 +5,11 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Set
+from typing import Callable, Dict, Iterator, List, Optional, Set
 
 import pytest
 
@@ -64,24 +65,68 @@ def reporter_env(server: FaultServer, spool_dir: Path, **overrides: str) -> Dict
     return env
 
 
-def run_script(args: List[str], env: Dict[str, str], timeout_s: float = 60) -> Finished:
-    proc = subprocess.Popen([sys.executable] + args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run_script(
+    args: List[str], env: Dict[str, str], timeout_s: float = 60, on_line: Optional[Callable[[str], None]] = None
+) -> Finished:
+    """Run a Python script to its end (killed past timeout_s); on_line sees each stderr line as it comes."""
+    proc = subprocess.Popen([sys.executable] + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: List[str] = []
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if on_line is not None:
+                on_line(line)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     try:
-        _, stderr = proc.communicate(timeout=timeout_s)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
-        _, stderr = proc.communicate()
-        raise AssertionError("sending process hung past %ss:\n%s" % (timeout_s, stderr))
+        proc.wait()
+        reader.join(5)
+        raise AssertionError("sending process hung past %ss:\n%s" % (timeout_s, "".join(lines)))
     ended = time.monotonic()
+    reader.join(5)
+    stderr = "".join(lines)
     match = re.search(r"FINISHING (\d+\.\d+)", stderr)
     added = ended - float(match.group(1)) if match else float("nan")
     return Finished(proc.returncode, added, stderr)
 
 
 def run_sender(
-    env: Dict[str, str], run_id: str, steps: int = 60, width: int = 3, step_s: float = 0.0, timeout_s: float = 60
+    env: Dict[str, str], run_id: str, steps: int = 60, width: int = 3, step_s: float = 0.0, timeout_s: float = 60,
+    on_line: Optional[Callable[[str], None]] = None,
 ) -> Finished:
-    return run_script([str(HERE / "sender.py"), run_id, str(steps), str(width), str(step_s)], env, timeout_s)
+    return run_script([str(HERE / "sender.py"), run_id, str(steps), str(width), str(step_s)], env, timeout_s, on_line)
+
+
+WANDB_ENV = {
+    "WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_CONSOLE": "off", "WANDB_DISABLE_GIT": "true",
+    "WANDB_DISABLE_CODE": "true", "WANDB_X_DISABLE_STATS": "true", "WANDB_X_DISABLE_META": "true",
+    "WANDB_ERROR_REPORTING": "false",
+}
+# The fault matrix runs real wandb; the bare-reporter driver (sender.py) is kept for the later
+# replaying process and for debugging a fault without wandb in the way.
+DRIVERS = ["wandb"]
+
+
+def run_training(
+    driver: str, env: Dict[str, str], run_id: str, steps: int = 60, width: int = 3, step_s: float = 0.0,
+    timeout_s: float = 90, on_line: Optional[Callable[[str], None]] = None,
+) -> Finished:
+    """`reporter`: sender.py drives the reporter as the hook does. `wandb`: a real wandb offline
+    script with no exporter code, activated by the installed .pth (importing exporter/src, which
+    PYTHONPATH puts first)."""
+    if driver == "reporter":
+        return run_sender(env, run_id, steps, width, step_s, timeout_s, on_line)
+    wandb_dir = Path(env["PRIMUS_LENS_WANDB_SPOOL_DIR"]).parent / ("wandb-" + run_id)
+    wandb_dir.mkdir(parents=True, exist_ok=True)
+    full_env = dict(env, WANDB_DIR=str(wandb_dir), **WANDB_ENV)
+    args = [str(HERE / "wandb_training.py"), run_id, str(steps), str(width), str(step_s)]
+    return run_script(args, full_env, timeout_s, on_line)
 
 
 def expected_keys(run_id: str, steps: int = 60, width: int = 3) -> Set[Key]:
@@ -102,5 +147,5 @@ def later(seconds: float, action) -> None:  # type: ignore[no-untyped-def]
     timer.start()
 
 
-__all__ = ["Finished", "reporter_env", "run_sender", "run_script", "expected_keys", "spool_files", "later", "WORKLOAD"]
+__all__ = ["run_training", "DRIVERS", "Finished", "reporter_env", "run_sender", "run_script", "expected_keys", "spool_files", "later", "WORKLOAD"]
 

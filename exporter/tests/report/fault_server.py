@@ -164,6 +164,7 @@ class FaultServer:
             req.send_header(name, value)
         req.end_headers()
         req.wfile.write(data)
+        req.wfile.flush()
 
     # ---- assertions helpers -------------------------------------------------------------------
 
