@@ -26,7 +26,7 @@ def _ingest(r: Dict[str, Any]) -> str:
     return (f"Stream: {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, {s['points_per_request']} points "
             f"per request, {s['concurrency']} concurrent clients, {s['reps']} interleaved repetitions (median).\n\n"
             + _table(["target", "points/s (median)", "each rep", "p50 ms", "p99 ms", "peak RSS MiB",
-                      "DB MiB per 1M points", "server CPU s per 1M", "loadgen CPU s per 1M", "429/503 retries"], rows)
+                      "DB MiB per 1M points", "server CPU s per 1M", "loadgen CPU s per 1M", "resends (429/503 or stale socket)"], rows)
             + f"\nRatio ours/MLflow: **{_f(r['ratio_ours_vs_mlflow'])}×** (gzip bodies: {_f(r['ratio_ours_gzip_vs_mlflow'])}×)\n")
 
 

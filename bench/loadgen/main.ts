@@ -46,6 +46,11 @@ function makeTarget(kind: string, base: string, tag: string): Target {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function isStaleSocket(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "ECONNRESET" || code === "EPIPE" || (err instanceof Error && err.message === "socket hang up");
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const base = args.get("base") ?? "";
@@ -78,7 +83,18 @@ async function main(): Promise<void> {
       const enc = target.encode(chunk.run, pts);
       for (let attempt = 0; ; attempt++) {
         const sent = performance.now();
-        const reply = await send(base, enc.path, enc.body, enc.headers, timeoutMs);
+        let reply;
+        try {
+          reply = await send(base, enc.path, enc.body, enc.headers, timeoutMs);
+        } catch (err) {
+          // A keep-alive socket the server closed while idle (uvicorn does after 5 s): resend
+          // once on a fresh socket, as HTTP client libraries do. Both targets are idempotent.
+          if (attempt < 2 && isStaleSocket(err)) {
+            retries++;
+            continue;
+          }
+          throw err;
+        }
         latencies.push(performance.now() - sent);
         // A saturated server may ask us to come back; a real exporter would, so we do too.
         if ((reply.status === 429 || reply.status === 503) && attempt < 20) {
