@@ -114,7 +114,7 @@ function wandbRun(body: DetectionBodyT): { id: string; project?: string; name?: 
 }
 
 export async function ingestDetection(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<DetectionResultDataT> {
-  const resolvedOrThrow = requireUsable(body, errs, [], pointer);
+  const identity = requireUsable(body, errs, [], pointer);
   const report = body as DetectionBodyT;
   for (const key of ['evidence', 'hints'] as const) {
     if (exceedsDepth(report[key], MAX_STORED_DEPTH)) {
@@ -123,7 +123,7 @@ export async function ingestDetection(ctx: IngestContext, body: unknown, errs: F
   }
   const run = wandbRun(report);
   // A v0.1/v0.2 report has no top-level run_id; its run is the one in evidence.wandb.
-  const resolved = { ...resolvedOrThrow };
+  const resolved = { ...identity };
   if (run !== null && run.id !== '' && report.run_id == null && report.run?.id == null) resolved.runId = run.id;
 
   ctx.log.info({ workload_uid: resolved.workloadUid, run_id: resolved.runId, rank: resolved.rank }, `Processing WandB detection for workload ${resolved.workloadUid}`);
@@ -142,7 +142,8 @@ export async function ingestDetection(ctx: IngestContext, body: unknown, errs: F
       rank: resolved.rank,
       identity: resolved.identity,
       ...(Object.keys(runInfo).length > 0 ? { run: runInfo } : {}),
-      started_at: typeof report.timestamp === 'number' ? report.timestamp : null,
+      // Only the report made at wandb.init says when the run started; later ones are updates.
+      started_at: typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null,
       received_at: now,
     }),
   );

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors, LensError, type FieldError } from '../errors.js';
-import type { LensMetrics } from '../ops/prom.js';
+import type { IngestEndpoint, LensMetrics } from '../ops/prom.js';
 import type { Store } from '../store/types.js';
 import { ingestDetection, ingestLogs, ingestMetrics, type IngestContext } from './handlers.js';
 import {
@@ -60,67 +60,66 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
     log,
     now: () => Date.now() / 1_000,
   });
-  const timer = (endpoint: 'detection' | 'metrics' | 'logs' | 'batch') => opts.metrics.ingestSeconds.startTimer({ endpoint });
+  /** Runs a handler under the ingest latency histogram and wraps its result in the envelope. */
+  const answer = async <T>(endpoint: IngestEndpoint, work: () => Promise<T>): Promise<{ meta: { code: number; message: string }; data: T }> => {
+    const end = opts.metrics.ingestSeconds.startTimer({ endpoint });
+    try {
+      return { meta: { code: 2000, message: 'OK' }, data: await work() };
+    } finally {
+      end();
+    }
+  };
   const common = { tags: ['ingest'], hide: opts.hidden };
 
   app.post('/wandb/metrics', {
     attachValidation: true,
     schema: { ...common, summary: 'Report metric points of one run', body: MetricsBody, response: { 200: MetricsAnswer, ...errorResponses } },
-  }, async (request) => {
-    const end = timer('metrics');
-    const data = await ingestMetrics(context(request.log), request.body as unknown, bodyFieldErrors(request));
-    end();
-    return { meta: { code: 2000, message: 'OK' }, data };
-  });
+  }, async (request) =>
+    answer('metrics', () => ingestMetrics(context(request.log), request.body as unknown, bodyFieldErrors(request))),
+  );
 
   app.post('/wandb/logs', {
     attachValidation: true,
     schema: { ...common, summary: 'Report logged rows (legacy B.4)', body: LogsBody, response: { 200: MetricsAnswer, ...errorResponses } },
-  }, async (request) => {
-    const end = timer('logs');
-    const data = await ingestLogs(context(request.log), request.body as unknown, bodyFieldErrors(request));
-    end();
-    return { meta: { code: 2000, message: 'OK' }, data };
-  });
+  }, async (request) =>
+    answer('logs', () => ingestLogs(context(request.log), request.body as unknown, bodyFieldErrors(request))),
+  );
 
   app.post('/wandb/detection', {
     attachValidation: true,
     schema: { ...common, summary: 'Report framework-detection evidence', body: DetectionBody, response: { 200: DetectionAnswer, ...errorResponses } },
-  }, async (request) => {
-    const end = timer('detection');
-    const data = await ingestDetection(context(request.log), request.body as unknown, bodyFieldErrors(request));
-    end();
-    return { meta: { code: 2000, message: 'OK' }, data };
-  });
+  }, async (request) =>
+    answer('detection', () => ingestDetection(context(request.log), request.body as unknown, bodyFieldErrors(request))),
+  );
 
   app.post('/wandb/batch', {
     attachValidation: true,
     schema: { ...common, summary: 'Report detection, metrics and logs in one body', body: BatchBody, response: { 200: BatchAnswer, ...errorResponses } },
-  }, async (request) => {
-    const end = timer('batch');
-    const errs = bodyFieldErrors(request);
-    const body = request.body as unknown as Record<string, unknown> | null;
-    const outside = errs.filter((e) => !PARTS.some(([part]) => isUnder(e.path, `/${part}`)));
-    const present = PARTS.filter(([part]) => body !== null && typeof body === 'object' && body[part] !== undefined);
-    if (outside.length > 0) throw errors.invalidRequest(errs);
-    if (present.length === 0) {
-      throw errors.invalidRequest([{ path: '/', message: 'at least one of detection, metrics, logs is required' }]);
-    }
-    const results: Partial<Record<PartName, PartResultT>> = {};
-    let success = true;
-    for (const [part, handle] of present) {
-      const pointer = `/${part}`;
-      try {
-        const data = await handle(context(request.log), (body as Record<string, unknown>)[part], errs.filter((e) => isUnder(e.path, pointer)), pointer);
-        results[part] = { success: true, ...data };
-      } catch (err) {
-        // A bad part fails alone; storage trouble (503/500) still fails the whole request.
-        if (!(err instanceof LensError) || err.statusCode !== 400) throw err;
-        success = false;
-        results[part] = { success: false, error: err.message, errors: err.fieldErrors };
+  }, async (request) =>
+    answer('batch', async () => {
+      const errs = bodyFieldErrors(request);
+      const body = request.body as unknown as Record<string, unknown> | null;
+      const outside = errs.filter((e) => !PARTS.some(([part]) => isUnder(e.path, `/${part}`)));
+      const present = PARTS.filter(([part]) => body !== null && typeof body === 'object' && body[part] !== undefined);
+      if (outside.length > 0) throw errors.invalidRequest(errs);
+      if (present.length === 0) {
+        throw errors.invalidRequest([{ path: '/', message: 'at least one of detection, metrics, logs is required' }]);
       }
-    }
-    end();
-    return { meta: { code: 2000, message: 'OK' }, data: { success, results } };
-  });
+      const results: Partial<Record<PartName, PartResultT>> = {};
+      let success = true;
+      for (const [part, handle] of present) {
+        const pointer = `/${part}`;
+        try {
+          const data = await handle(context(request.log), (body as Record<string, unknown>)[part], errs.filter((e) => isUnder(e.path, pointer)), pointer);
+          results[part] = { success: true, ...data };
+        } catch (err) {
+          // A bad part fails alone; storage trouble (503/500) still fails the whole request.
+          if (!(err instanceof LensError) || err.statusCode !== 400) throw err;
+          success = false;
+          results[part] = { success: false, error: err.message, errors: err.fieldErrors };
+        }
+      }
+      return { success, results };
+    }),
+  );
 };

@@ -103,6 +103,23 @@ describe('POST /api/v1/wandb/metrics', () => {
     assert.deepEqual(series.json.series[0].points.map((p: unknown[]) => p.slice(0, 2)), [[7, 2]]);
   });
 
+  it('keeps one point per key when concurrent writers hit the same series', async () => {
+    const writers = 16;
+    const answers = await Promise.all(
+      Array.from({ length: writers }, (_, w) =>
+        postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'race', run_id: 'r', rank: 0 }, Array.from({ length: 500 }, (_, step) => ({ name: 'loss', value: w, step })))),
+      ),
+    );
+    assert.deepEqual(answers.map((a) => a.status), Array(writers).fill(200));
+    const m = await get(s.base, '/api/v1/workloads/race/metrics');
+    assert.equal(m.json.metrics[0].count, 500);
+    const series = await get(s.base, '/api/v1/workloads/race/metrics/series?name=loss&max_points=1000');
+    const points = series.json.series[0].points as Array<[number, number, number]>;
+    assert.deepEqual(points.map((p) => p[0]), Array.from({ length: 500 }, (_, i) => i));
+    assert.ok(points.every((p) => Number.isInteger(p[1]) && p[1] >= 0 && p[1] < writers), 'every value comes from one of the writers');
+    assert.equal((await get(s.base, '/api/v1/workloads/race')).json.points, 500);
+  });
+
   it('rejects bad points one by one (200 with reasons) and never stores null as 0', async () => {
     const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'partial' }, [
       { name: 'ok', value: 1, step: 1 },
