@@ -114,6 +114,17 @@ describe('POST /api/v1/wandb/detection', () => {
     assert.deepEqual(runs.json.runs[0].config, { framework: 'primus', lr: 0.001 });
   });
 
+  it('lets GET /workloads filter on the detected framework and status', async () => {
+    const primus = await get(s.base, '/api/v1/workloads?framework=primus');
+    assert.ok(primus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
+    assert.ok(primus.json.workloads.every((w: { framework: string }) => w.framework === 'primus'));
+    const status = primus.json.workloads[0].status as string;
+    const byStatus = await get(s.base, `/api/v1/workloads?status=${status}`);
+    assert.ok(byStatus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
+    const none = await get(s.base, '/api/v1/workloads?framework=jax');
+    assert.equal(none.json.total, 0);
+  });
+
   it('answers 404 with a clear body for a workload without detection', async () => {
     const d = await get(s.base, '/api/v1/workloads/nobody/framework-detection');
     assert.equal(d.status, 404);
