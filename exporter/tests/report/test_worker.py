@@ -174,3 +174,18 @@ def test_reset_after_fork_forgets_the_queue_and_restarts_lazily() -> None:
     assert worker.flush(WAIT_S)
     worker.stop(WAIT_S)
     assert 2 in sink.exported()
+
+
+def test_when_no_thread_can_start_flush_exports_on_the_calling_thread(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def refuse(self) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    sink = Sink()
+    worker = make(sink)
+    worker.submit(1, 1)
+    worker.submit(2, 1)
+    assert worker.flush(WAIT_S)
+    assert sink.exported() == [1, 2]
+    assert sink.threads == [threading.current_thread().name]
+    assert worker.stop(WAIT_S)

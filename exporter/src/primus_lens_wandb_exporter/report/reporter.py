@@ -18,21 +18,18 @@ from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import encode, identity as default_identity
-from primus_lens_wandb_exporter.report.delivery import Delivery, Outcome
+from primus_lens_wandb_exporter.report.delivery import Delivery
 from primus_lens_wandb_exporter.report.exit_clock import ExitClock
 from primus_lens_wandb_exporter.report.local_save import LocalWriter
+from primus_lens_wandb_exporter.report.outbox import Outbox
 from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
 from primus_lens_wandb_exporter.report.stats import Stats, TailBudget
 from primus_lens_wandb_exporter.report.transport import HttpTransport
 from primus_lens_wandb_exporter.report.worker import BatchWorker
 
-METRICS_PATH = "/wandb/metrics"
-DETECTION_PATH = "/wandb/detection"
-PATHS = {"metrics": METRICS_PATH, "detection": DETECTION_PATH}
 # Part of the exit budget kept for writing what is still unsent to the spool (milliseconds of
 # disk I/O in practice); sending stops this long before the deadline.
 SPOOL_RESERVE_MAX_S = 0.5
-REPLAY_FILES_PER_PASS = 32
 
 
 @dataclass(frozen=True)
@@ -88,8 +85,9 @@ class Reporter:
             self._exit,
             self._worker.under_pressure,
         )
+        self._outbox = Outbox(self._delivery, self._spool, self._exit, self._stats)
         self._local = LocalWriter(self.config.output_path, self.identity) if self._saves_local() else None
-        self._replay_pending = True  # a later process replays what an earlier one spooled
+        self._said_queue_full = False
 
     def reset_after_fork(self) -> None:
         # No locks taken, nothing printed: another thread may have held either at fork time.
@@ -175,7 +173,7 @@ class Reporter:
             self._worker.drain_inline()
         leftovers = self._worker.take_all()
         if leftovers:
-            self._export(leftovers)  # the deadline has passed: this only spools
+            self._export(leftovers)  # the deadline has passed: the outbox only spools now
         self._transport.close()
         if self._local is not None:
             self._local.close()
@@ -197,15 +195,13 @@ class Reporter:
                 self._on_internal_error(exc)
         if not self.config.api_reporting:
             return
-        if self._replay_pending and not self._delivery.server_down:
-            self._replay_spool()
         for item in chunk:
             if isinstance(item, _Detection):
                 self._send_detection(item)
         base = encode.identity_fields(self.identity(), exporter_version())
         series = [item for item in chunk if not isinstance(item, _Detection)]
         for body in encode.metrics_bodies(series, base, self.config.batch_size, self._next_batch_id, self._on_bad_value):
-            self._account("metrics", self._send(METRICS_PATH, body))
+            self._outbox.send("metrics", body)
 
     def _send_detection(self, item: _Detection) -> None:
         try:
@@ -214,89 +210,7 @@ class Reporter:
             output.error_once("detection-build", output.REPORTER, "Failed to build framework detection: %s" % exc)
             self._on_internal_error(exc)
             return
-        self._account("detection", self._send(DETECTION_PATH, body))
-
-    def _send(self, path: str, body: Dict[str, Any]) -> Outcome:
-        if self._exit.expired():
-            return Outcome(undelivered=[body])
-        return self._delivery.send(path, body)
-
-    def _account(self, kind: str, outcome: Outcome) -> None:
-        stats = self._stats
-        stats.retries += outcome.retries
-        for body in outcome.delivered:
-            if kind == "detection":
-                stats.detection_sent += 1
-            else:
-                points, rows = encode.count_points_rows(body)
-                stats.points_sent += points
-                stats.metrics_sent += rows
-        for body, response in outcome.rejected:
-            stats.errors += 1
-            stats.dropped += encode.count_points_rows(body)[0]
-            output.error_once(
-                "rejected-%s-%d" % (kind, response.status),
-                output.REPORTER,
-                "Server refused a %s batch: HTTP %d %s (not retried; later refusals are only counted in errors)"
-                % (kind, response.status, response.reason),
-            )
-        for body in outcome.undelivered:
-            self._spool_body(kind, body)
-        if outcome.delivered and self._replay_pending is False and self._spool.has_files():
-            self._replay_pending = True
-        output.debug(
-            output.REPORTER,
-            "%s: %d delivered, %d refused, %d spooled" % (kind, len(outcome.delivered), len(outcome.rejected), len(outcome.undelivered)),
-        )
-
-    def _spool_body(self, kind: str, body: Dict[str, Any]) -> None:
-        points, rows = encode.count_points_rows(body)
-        if self._spool.write(kind, encode.to_gzip_json(body), points, rows):
-            self._stats.spooled += points
-            self._replay_pending = True
-            output.error_once(
-                "spooling",
-                output.REPORTER,
-                "API unreachable; keeping unsent data in %s until it is back" % self._spool.directory,
-            )
-        else:
-            self._stats.dropped += points
-            self._stats.errors += 1
-            output.error_once("spool-write", output.REPORTER, "Cannot write to spool %s: data lost" % self._spool.directory)
-
-    def _replay_spool(self) -> None:
-        """Send spooled bodies oldest first; stop at the first one the server does not take."""
-        self._spool.reclaim_abandoned()
-        while not self._exit.expired():
-            entries = self._spool.claim_oldest(REPLAY_FILES_PER_PASS)
-            if not entries:
-                self._replay_pending = False
-                return
-            for index, entry in enumerate(entries):
-                if not self._replay_one(entry):
-                    for rest in entries[index:]:
-                        self._spool.release(rest)
-                    return
-
-    def _replay_one(self, entry: SpoolEntry) -> bool:
-        payload = self._spool.read(entry)
-        if payload is None:
-            return True  # vanished or unreadable; nothing to send
-        verdict, response, retries = self._delivery.send_raw(PATHS[entry.kind], payload)
-        self._stats.retries += retries
-        if verdict == "undelivered":
-            return False
-        self._spool.remove(entry)
-        if verdict == "delivered":
-            if entry.kind == "detection":
-                self._stats.detection_sent += 1
-            else:
-                self._stats.points_sent += entry.points
-                self._stats.metrics_sent += entry.rows
-        else:
-            self._stats.errors += 1
-            self._stats.dropped += entry.points
-        return True
+        self._outbox.send("detection", body)
 
     def _next_batch_id(self) -> str:
         self._batch_seq += 1
@@ -308,6 +222,9 @@ class Reporter:
         if weight == 0:
             self._worker.requeue(item)  # run ends and detections are tiny; only points are shed
             return
+        if self._said_queue_full:
+            return  # this runs on the training thread: after the first time, no lock, no I/O
+        self._said_queue_full = True
         output.error_once(
             "queue-full",
             output.REPORTER,

@@ -1,0 +1,113 @@
+"""Where a finished body goes: to the server if it takes it, else to the spool; and back.
+
+Runs on the worker thread (or the exit handler's thread once the worker is gone). It keeps the
+stats honest: each body ends up counted exactly once as sent, refused (dropped), or spooled, and
+a spooled body is counted as sent when a replay delivers it.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from primus_lens_wandb_exporter import output
+from primus_lens_wandb_exporter.report import encode
+from primus_lens_wandb_exporter.report.delivery import Delivery, Outcome
+from primus_lens_wandb_exporter.report.exit_clock import ExitClock
+from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
+from primus_lens_wandb_exporter.report.stats import Stats
+
+PATHS = {"metrics": "/wandb/metrics", "detection": "/wandb/detection"}
+REPLAY_FILES_PER_PASS = 32
+
+
+class Outbox:
+    def __init__(self, delivery: Delivery, spool: Spool, exit_clock: ExitClock, stats: Stats) -> None:
+        self._delivery = delivery
+        self._spool = spool
+        self._exit = exit_clock
+        self._stats = stats
+        # True at start: a later process replays what an earlier one spooled.
+        self.replay_pending = True
+
+    def send(self, kind: str, body: Dict[str, Any]) -> None:
+        if self.replay_pending and not self._delivery.server_down and not self._exit.expired():
+            self.replay()
+        if self._exit.expired():
+            outcome = Outcome(undelivered=[body])  # past the exit deadline: straight to disk
+        else:
+            outcome = self._delivery.send(PATHS[kind], body)
+        self._account(kind, outcome)
+
+    def _account(self, kind: str, outcome: Outcome) -> None:
+        stats = self._stats
+        stats.retries += outcome.retries
+        for body in outcome.delivered:
+            if kind == "detection":
+                stats.detection_sent += 1
+            else:
+                points, rows = encode.count_points_rows(body)
+                stats.points_sent += points
+                stats.metrics_sent += rows
+        for body, response in outcome.rejected:
+            stats.errors += 1
+            stats.dropped += encode.count_points_rows(body)[0]
+            output.error_once(
+                "rejected-%s-%d" % (kind, response.status),
+                output.REPORTER,
+                "Server refused a %s batch: HTTP %d %s (not retried; later refusals are only counted in errors)"
+                % (kind, response.status, response.reason),
+            )
+        for body in outcome.undelivered:
+            self._spool_body(kind, body)
+        output.debug(
+            output.REPORTER,
+            "%s: %d delivered, %d refused, %d spooled"
+            % (kind, len(outcome.delivered), len(outcome.rejected), len(outcome.undelivered)),
+        )
+
+    def _spool_body(self, kind: str, body: Dict[str, Any]) -> None:
+        points, rows = encode.count_points_rows(body)
+        if self._spool.write(kind, encode.to_gzip_json(body), points, rows):
+            self._stats.spooled += points
+            self.replay_pending = True
+            output.error_once(
+                "spooling",
+                output.REPORTER,
+                "API unreachable; keeping unsent data in %s until it is back" % self._spool.directory,
+            )
+        else:
+            self._stats.dropped += points
+            self._stats.errors += 1
+            output.error_once("spool-write", output.REPORTER, "Cannot write to spool %s: data lost" % self._spool.directory)
+
+    def replay(self) -> None:
+        """Send spooled bodies oldest first; stop at the first one the server does not take."""
+        self._spool.reclaim_abandoned()
+        while not self._exit.expired():
+            entries = self._spool.claim_oldest(REPLAY_FILES_PER_PASS)
+            if not entries:
+                self.replay_pending = False
+                return
+            for index, entry in enumerate(entries):
+                if not self._replay_one(entry):
+                    for rest in entries[index:]:
+                        self._spool.release(rest)
+                    return
+
+    def _replay_one(self, entry: SpoolEntry) -> bool:
+        payload = self._spool.read(entry)
+        if payload is None:
+            return True  # vanished or unreadable; nothing to send
+        verdict, _, retries = self._delivery.send_raw(PATHS[entry.kind], payload)
+        self._stats.retries += retries
+        if verdict == "undelivered":
+            return False
+        self._spool.remove(entry)
+        if verdict == "rejected":
+            self._stats.errors += 1
+            self._stats.dropped += entry.points
+        elif entry.kind == "detection":
+            self._stats.detection_sent += 1
+        else:
+            self._stats.points_sent += entry.points
+            self._stats.metrics_sent += entry.rows
+        return True
