@@ -23,6 +23,7 @@ from benchlib.stats import median, percentile, ratio
 DASHBOARD_METRICS = 20
 BROWSER_CONNECTIONS = 6  # what a browser opens per host
 SLOW_CASE_S = 2.0
+VERY_SLOW_CASE_S = 20.0  # MLflow reading a million points takes minutes here; once is enough
 
 
 def _q(params: Dict[str, Any]) -> str:
@@ -125,7 +126,11 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
         reps: Dict[str, int] = {}
         for name, case in cases.items():  # warm-up: page cache, JIT, lazy imports
             # A case slower than SLOW_CASE_S gets fewer repetitions, so the run stays bounded.
-            reps[name] = sizes.query_reps if case() < SLOW_CASE_S else min(3, sizes.query_reps)
+            warm = case()
+            if warm < SLOW_CASE_S:
+                reps[name] = sizes.query_reps
+            else:
+                reps[name] = 1 if warm > VERY_SLOW_CASE_S else min(3, sizes.query_reps)
         for rnd in range(sizes.query_reps):  # interleaved: each round runs every case once
             for name, case in cases.items():
                 if rnd < reps[name]:

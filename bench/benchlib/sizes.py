@@ -31,7 +31,7 @@ class Sizes(NamedTuple):
 
 
 FULL = Sizes(name="full", runs=8, metrics=20, steps=5000, warmup_steps=250, reps=3,
-             series_points=1_000_000, query_reps=15,
+             series_points=1_000_000, query_reps=10,
              client_calls=3000, client_scalars=(10, 100), client_reps=3, startup_runs=60, init_runs=5,
              sustained_calls=50_000, cpu_points=1_000_000, cpu_pairs=2, client_warmup=True,
              shared_servers=False, mlflow_workers=None)
