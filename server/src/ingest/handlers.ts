@@ -36,10 +36,8 @@ function requireUsable(body: unknown, bodyErrors: FieldError[], itemErrors: Fiel
     const identity = resolveIdentity(body as IdentityFields, pointer);
     // A wrongly typed workload_uid or pod_name is already reported at its own path.
     const typeError = bodyErrors.some((e) => e.path === `${pointer}/workload_uid` || e.path === `${pointer}/pod_name`);
-    if (isFieldError(identity)) {
-      if (!typeError) problems.unshift(identity);
-    }
-    else resolved = identity;
+    if (!isFieldError(identity)) resolved = identity;
+    else if (!typeError) problems.unshift(identity);
   }
   if (problems.length > 0 || resolved === null) throw errors.invalidRequest([...problems, ...itemErrors]);
   return resolved;
