@@ -116,3 +116,17 @@ def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays
     assert spool_files(spool) == []
     finished_runs = {state["exit_code"] for state in server.run_states}
     assert finished_runs == {0}
+
+
+def test_the_same_process_replays_its_spool_once_the_server_is_back(server: FaultServer, tmp_path: Path) -> None:
+    server.down()
+    later(1.0, server.up)  # back while the job still trains (~2.4 s)
+    env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_RETRY_WINDOW="0.2")
+    finished = run_sender(env, "comeback", step_s=0.04)
+    assert_bounded_exit(finished, "reporter")
+    stats = finished.stats()
+    assert stats["spooled"] > 0 and stats["points_sent"] == 181, stats  # replays count as sent
+    assert stats["dropped"] == 0, stats
+    assert server.keys() == expected_keys("comeback")
+    assert server.duplicate_acks() == []
+    assert spool_files(tmp_path / "spool") == []

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 
-GZIP_LEVEL = 5  # most of level 9's ratio on repetitive JSON at a fraction of the CPU
+GZIP_LEVEL = 1  # measured: 1/3 of level 5's CPU for ~30 % more bytes; CPU is the training process's
 
 
 @dataclass(frozen=True)
