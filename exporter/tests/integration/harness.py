@@ -5,6 +5,7 @@ installs the current exporter wheel into each, so the real .pth start-up path is
 """
 from __future__ import annotations
 
+import glob
 import gzip
 import json
 import math
@@ -141,16 +142,15 @@ def run_script(venv: str, code: str, env: Dict[str, str], timeout_s: float = SCR
 
 def wandb_history(venv: str, wandb_dir: str) -> Dict[str, List[Tuple[int, Dict[str, Any]]]]:
     """run id -> the rows wandb-core stored, read from every offline run file under wandb_dir."""
-    found: Dict[str, List[Tuple[int, Dict[str, Any]]]] = {}
     root = os.path.join(wandb_dir, "wandb")
-    for entry in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        run_dir = os.path.join(root, entry)
-        for name in os.listdir(run_dir) if entry.startswith("offline-run-") else []:
-            if name.endswith(".wandb"):
-                env = dict(os.environ, PRIMUS_LENS_WANDB_HOOK="false")
-                out = subprocess.run([require_venv(venv), READER, os.path.join(run_dir, name)], env=env,
-                                     stdout=subprocess.PIPE, universal_newlines=True, timeout=60, check=True)
-                rows = [(int(s), {k: float(v) for k, v in r.items() if isinstance(v, (int, float))})
-                        for s, r in json.loads(out.stdout)]
-                found[name[len("run-"):-len(".wandb")]] = rows
+    files = sorted(glob.glob(os.path.join(root, "offline-run-*", "run-*.wandb")))
+    if not files:
+        return {}
+    env = dict(os.environ, PRIMUS_LENS_WANDB_HOOK="false")
+    out = subprocess.run([require_venv(venv), READER] + files, env=env, stdout=subprocess.PIPE,
+                         universal_newlines=True, timeout=60, check=True)
+    found: Dict[str, List[Tuple[int, Dict[str, Any]]]] = {}
+    for path, rows in json.loads(out.stdout).items():
+        run_id = os.path.basename(path)[len("run-"):-len(".wandb")]
+        found[run_id] = [(int(s), {k: float(v) for k, v in r.items() if isinstance(v, (int, float))}) for s, r in rows]
     return found

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from . import scripts
-from .harness import CaptureServer, available_venvs, base_env, run_script, wandb_history
+from .harness import REQUIRED_VENV, CaptureServer, available_venvs, base_env, run_script, wandb_history
 
 ALL = available_venvs()
 CURRENT = [v for v in ALL if v.startswith("w031")]
@@ -100,7 +100,7 @@ def test_step_rules_values_nan_and_nesting_match_wandb(tmp_path: Any, venv: str)
         assert {k: v for k, v in ours.items() if "." not in k} == numeric, step
 
 
-@pytest.mark.parametrize("venv", CURRENT)
+@pytest.mark.parametrize("venv", [REQUIRED_VENV])
 def test_fork_spawn_and_multiprocessing_children(tmp_path: Any, venv: str) -> None:
     server, _, ids = run_case(tmp_path, venv, scripts.FORK_SPAWN_MP)
     stored = wandb_history(venv, str(tmp_path))
