@@ -117,3 +117,21 @@ run.log({"a": 1})
 run.log({"b": 2}, step=4)   # pending when the process exits without finish
 print(json.dumps({"run": run.id}), flush=True)
 '''
+
+IDLE_CHILDREN = '''
+import json, multiprocessing as mp, wandb
+
+def idle(n):
+    return n * 2  # a DataLoader-style worker: never touches wandb
+
+if __name__ == "__main__":
+    run = wandb.init(project="p")
+    run.log({"a": 1})
+    with mp.get_context("fork").Pool(2) as pool:
+        assert pool.map(idle, range(4)) == [0, 2, 4, 6]
+    p = mp.get_context("fork").Process(target=idle, args=(1,))
+    p.start(); p.join(60)
+    run.log({"a": 2})
+    run.finish()
+    print(json.dumps({"run": run.id}), flush=True)
+'''

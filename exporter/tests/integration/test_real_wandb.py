@@ -123,3 +123,11 @@ def test_exit_without_finish_sends_pending_row_and_closes_run(tmp_path: Any, ven
     server, _, ids = run_case(tmp_path, venv, scripts.NO_FINISH)
     assert server.rows(ids["run"]) == [(0, {"a": 1}), (4, {"b": 2})]
     assert [(s["run_id"], s["state"]) for s in server.run_states()] == [(ids["run"], "finished")]
+
+
+@pytest.mark.parametrize("venv", [REQUIRED_VENV])
+def test_idle_forked_workers_send_nothing_and_stay_quiet(tmp_path: Any, venv: str) -> None:
+    server, done, ids = run_case(tmp_path, venv, scripts.IDLE_CHILDREN)
+    assert server.rows(ids["run"]) == [(0, {"a": 1}), (1, {"a": 2})]
+    assert done.stderr.count("[Primus Lens WandB] Cleaning up...") == 1, done.stderr
+    assert {b["pid"] for b in server.of("/wandb/metrics")} == {server.of("/wandb/detection")[0]["pid"]}

@@ -152,9 +152,12 @@ class Tracker:
     def before_shutdown(self) -> None:
         """At exit (atexit, multiprocessing Finalize, SIGTERM): close runs never finished."""
         try:
-            output.info(output.WANDB, "Cleaning up...")
             with self._registry_lock:
                 states = list(self._runs.values())
+            pid = os.getpid()
+            # Forked helpers that never touched wandb (DataLoader workers) exit silently.
+            if self.rows_recorded or any(s.owner_pid == pid for s in states):
+                output.info(output.WANDB, "Cleaning up...")
             for state in states:
                 if not state.finished:
                     self._close(state, None, state.ref())
@@ -201,6 +204,7 @@ class Tracker:
             state.lock = threading.Lock()
             state.mirror.take_pending()
         self._registry_lock = threading.Lock()
+        self.rows_recorded = 0
 
     def open_runs(self) -> List[RunInfo]:
         return [s.info for s in list(self._runs.values()) if not s.finished]
