@@ -135,3 +135,20 @@ if __name__ == "__main__":
     run.finish()
     print(json.dumps({"run": run.id}), flush=True)
 '''
+
+SPAWN_ATTACH = '''
+import json, multiprocessing as mp, wandb
+
+def child(run):
+    run.log({"c": 1}, step=10, commit=True)  # the unpickled Run re-attaches to the parent's run
+
+if __name__ == "__main__":
+    run = wandb.init(project="p")
+    run.log({"a": 1})
+    proc = mp.get_context("spawn").Process(target=child, args=(run,))
+    proc.start(); proc.join(120)
+    assert proc.exitcode == 0
+    run.log({"a": 2}, step=20)
+    run.finish()
+    print(json.dumps({"run": run.id}), flush=True)
+'''

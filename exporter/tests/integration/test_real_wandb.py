@@ -131,3 +131,12 @@ def test_idle_forked_workers_send_nothing_and_stay_quiet(tmp_path: Any, venv: st
     assert server.rows(ids["run"]) == [(0, {"a": 1}), (1, {"a": 2})]
     assert done.stderr.count("[Primus Lens WandB] Cleaning up...") == 1, done.stderr
     assert {b["pid"] for b in server.of("/wandb/metrics")} == {server.of("/wandb/detection")[0]["pid"]}
+
+
+@pytest.mark.parametrize("venv", [REQUIRED_VENV])
+def test_spawned_child_logging_to_the_parents_run(tmp_path: Any, venv: str) -> None:
+    server, _, ids = run_case(tmp_path, venv, scripts.SPAWN_ATTACH)
+    assert server.rows(ids["run"]) == wandb_history(venv, str(tmp_path))[ids["run"]] == [
+        (0, {"a": 1}), (10, {"c": 1}), (20, {"a": 2})]
+    assert len({b["pid"] for b in server.of("/wandb/metrics") if b["metrics"]}) == 2
+    assert [s["run_id"] for s in server.run_states()] == [ids["run"]]  # the child never ends the run

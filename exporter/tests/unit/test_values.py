@@ -45,3 +45,39 @@ def test_strings_lists_arrays_and_objects_are_skipped_and_counted_per_key() -> N
 
 def test_non_string_nested_keys_become_strings() -> None:
     assert values.snapshot({"layer": {0: 1.0, 1: 2.0}}) == [("layer.0", 1.0), ("layer.1", 2.0)]
+
+
+class FakeTensor:
+    """Stands in for a torch tensor: the exporter must copy it, never call .item() on it."""
+
+    __module__ = "torch"
+
+    def __init__(self, value: float, n: int = 1) -> None:
+        self.value, self.n, self.copies = value, n, 0
+
+    def numel(self) -> int:
+        return self.n
+
+    def is_complex(self) -> bool:
+        return False
+
+    def detach(self) -> "FakeTensor":
+        return self
+
+    def clone(self) -> "FakeTensor":
+        self.copies += 1
+        return FakeTensor(self.value, self.n)
+
+    def item(self) -> float:
+        raise AssertionError(".item() on the training thread forces a device sync")
+
+    def __float__(self) -> float:
+        return self.value
+
+
+def test_one_element_tensors_are_cloned_at_call_time_and_larger_ones_skipped() -> None:
+    scalar, vector = FakeTensor(0.5), FakeTensor(1.0, n=3)
+    out = dict(values.snapshot({"loss": scalar, "grads": vector}))
+    assert list(out) == ["loss"] and scalar.copies == 1 and out["loss"] is not scalar
+    scalar.value = 9.0  # an in-place update after logging does not reach the snapshot
+    assert float(out["loss"]) == 0.5

@@ -97,12 +97,15 @@ class Tracker:
             if state is None:
                 return
             output.info(output.WANDB, "WandB run initialized: %s" % runs.display_name(run, state.info))
-            identity.warn_if_no_workload(identity.current())
-            if self._reporter is not None:
-                state.detection = Detection(self._reporter, state.info)
-                state.detection.report_at_init(run)
+            self._start_detection(state, run)
         except Exception as exc:
             self._failed("init", exc)
+
+    def _start_detection(self, state: RunState, run: Any) -> None:
+        identity.warn_if_no_workload(identity.current())
+        if self._reporter is not None:
+            state.detection = Detection(self._reporter, state.info)
+            state.detection.report_at_init(run)
 
     def on_log(self, run: Any, before: Any, data: Any, step: Any, commit: Any) -> None:
         """After wandb accepted a log call; `before` is what before_log returned for it."""
@@ -111,9 +114,16 @@ class Tracker:
         try:
             state = before if type(before) is RunState else self._state(run)
             if state is None:
+                # A run we never saw created: wandb imported before us, or a Run unpickled in a
+                # spawned child (`_attach`). Adopt it, seeded with wandb's own step counter.
                 state = self._register(run, before if type(before) is int else 0)
                 if state is None:
                     return
+                init_pid = getattr(run, "_init_pid", None)
+                if isinstance(init_pid, int) and init_pid != os.getpid():
+                    state.owner_pid = init_pid  # the creating process finishes it, not us
+                self._start_detection(state, run)
+                self.after_init()  # no wandb.init here: install the exit flush now
             if state.finished:
                 return
             timestamp = time.time()
