@@ -107,6 +107,9 @@ def main(argv: List[str]) -> int:
     skipped = sum(r.skipped for r in results)
     print("\n==> test summary")
     for r in results:
+        if r.passed == r.failed == r.skipped == 0 and not r.problems:
+            print("  %-28s ok (no tests: an installation step)" % r.name)
+            continue
         line = "  %-28s %4d passed, %d failed" % (r.name, r.passed, r.failed)
         if r.skipped:
             line += ", %d skipped" % r.skipped
