@@ -67,7 +67,7 @@ demo: build
 	@PORT=$(PORT) PY=$(PY) scripts/demo.sh
 
 serve: build-server
-	@cd $(CURDIR) && PORT=$(PORT) exec node server/dist/src/main.js
+	@PORT=$(PORT) exec node server/dist/src/main.js
 
 bench: build
 	bench/run.sh
