@@ -70,3 +70,12 @@ def test_an_unwritable_directory_is_reported_as_false(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     spool, _ = make(blocker / "spool")
     assert spool.write("metrics", b"x", 1, 1) is False
+
+
+def test_the_bound_holds_over_many_writes_between_rescans(tmp_path: Path) -> None:
+    spool, evicted = make(tmp_path, max_bytes=5_000)
+    for i in range(600):  # more than one rescan period
+        assert spool.write("metrics", bytes(100), 1, 1)
+    sizes = [p.stat().st_size for p in tmp_path.iterdir()]
+    assert sum(sizes) <= 5_000 and len(sizes) == 50
+    assert len(evicted) == 550

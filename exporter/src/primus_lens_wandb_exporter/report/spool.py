@@ -10,8 +10,10 @@ so a directory listing sorts oldest first. A process replaying a file first rena
 `<name>.claimed-<host>-<pid>`: two processes on one node (ranks sharing the spool) never send the
 same file twice at the same time, and a claim left by a dead process is taken back.
 
-The spool is bounded (max_bytes): to admit a new file the OLDEST files are deleted and their
-points counted as dropped, the same newest-wins rule as the memory queue.
+The spool is bounded (max_bytes, PRIMUS_LENS_WANDB_SPOOL_MAX_MB): to admit a new file the OLDEST
+files are deleted and their points counted as dropped, the same newest-wins rule as the memory
+queue. The bound is exact for one process; processes sharing a directory see each other's files
+at the next rescan, so together they may overshoot by up to RESCAN_EVERY files each.
 """
 from __future__ import annotations
 
@@ -20,11 +22,12 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 _NAME = re.compile(r"^(\d{20})-(\d+)-(\d+)\.(metrics|detection)\.(\d+)p\.(\d+)r\.json\.gz$")
 _CLAIMED = re.compile(r"^(?P<name>.+\.json\.gz)\.claimed-(?P<host>[^/]+)-(?P<pid>\d+)$")
 STALE_TMP_S = 3600.0
+RESCAN_EVERY = 256
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Spool:
         self._max_bytes = max(0, max_bytes)
         self._on_evict = on_evict
         self._seq = 0
+        self._total_bytes: Optional[int] = None
+        self._writes_since_scan = 0
         self._host = socket.gethostname().replace("-", "_") or "host"
 
     # ---- write ------------------------------------------------------------------------------
@@ -78,23 +83,37 @@ class Spool:
             return False
 
     def _make_room(self, incoming: int) -> None:
-        files = self._ready_files()
-        sizes = {}
-        for name in files:
-            try:
-                sizes[name] = os.path.getsize(os.path.join(self.directory, name))
-            except OSError:
-                sizes[name] = 0
-        total = sum(sizes.values())
-        for name in files:  # oldest first
-            if total + incoming <= self._max_bytes:
-                return
+        # A directory scan per write would make a long outage quadratic (tens of thousands of
+        # files), so the total is kept as a running sum and re-measured every RESCAN_EVERY
+        # writes (other processes sharing the directory are seen then) or when it looks full.
+        self._writes_since_scan += 1
+        if self._total_bytes is None or self._writes_since_scan >= RESCAN_EVERY:
+            self._scan()
+        if self._total_bytes + incoming <= self._max_bytes:
+            self._total_bytes += incoming
+            return
+        sizes = self._scan()
+        for name, size in sizes:  # oldest first
+            if self._total_bytes + incoming <= self._max_bytes:
+                break
             entry = self._claim(name)
             if entry is None:
                 continue
             self.remove(entry)
-            total -= sizes[name]
+            self._total_bytes -= size
             self._on_evict(entry)
+        self._total_bytes += incoming
+
+    def _scan(self) -> List[Tuple[str, int]]:
+        sizes = []
+        for name in self._ready_files():
+            try:
+                sizes.append((name, os.path.getsize(os.path.join(self.directory, name))))
+            except OSError:
+                continue
+        self._total_bytes = sum(size for _, size in sizes)
+        self._writes_since_scan = 0
+        return sizes
 
     # ---- replay -----------------------------------------------------------------------------
 
