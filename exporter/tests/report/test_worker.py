@@ -189,3 +189,24 @@ def test_when_no_thread_can_start_flush_exports_on_the_calling_thread(monkeypatc
     assert sink.exported() == [1, 2]
     assert sink.threads == [threading.current_thread().name]
     assert worker.stop(WAIT_S)
+
+
+def test_many_threads_submitting_their_first_item_at_once_start_one_worker() -> None:
+    sink = Sink()
+    worker = make(sink, batch=1000)
+    go = threading.Event()
+
+    def first_submit(i: int) -> None:
+        go.wait(WAIT_S)
+        worker.submit(i, 1)
+
+    threads = [threading.Thread(target=first_submit, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join(WAIT_S)
+    assert len([t for t in threading.enumerate() if t.name == "TestWorker" and t.is_alive()]) == 1
+    assert worker.flush(WAIT_S)
+    assert sorted(sink.exported()) == list(range(16))
+    worker.stop(WAIT_S)

@@ -11,7 +11,6 @@ an operator looks at when a job goes wrong) survives a long outage.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from typing import Any, Callable, Deque, Generic, List, Optional, TypeVar
@@ -70,7 +69,7 @@ class BatchWorker(Generic[T]):
         self._queue: Deque[Any] = deque()
         self._wake = threading.Event()
         self._thread: Any = None
-        self._pid = os.getpid()
+        self._start_lock = threading.Lock()  # taken once per process, never on the hot path
         self._idle = False
         self._urgent = False
         self._stopping = False
@@ -121,14 +120,17 @@ class BatchWorker(Generic[T]):
         self._queue.append(item)
 
     def _start(self) -> None:
-        thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:
-            # "can't create new thread at interpreter shutdown": items wait for drain_inline().
-            self._thread = _NoThread()
-            return
-        self._thread = thread
+        with self._start_lock:  # two threads logging their first row must not start two workers
+            if self._thread is not None:
+                return
+            thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:
+                # "can't create new thread at interpreter shutdown": items wait for drain_inline().
+                self._thread = _NoThread()
+                return
+            self._thread = thread
 
     # ---- control ---------------------------------------------------------------------------
 
