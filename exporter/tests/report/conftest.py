@@ -126,7 +126,12 @@ def run_training(
     wandb_dir.mkdir(parents=True, exist_ok=True)
     full_env = dict(env, WANDB_DIR=str(wandb_dir), **WANDB_ENV)
     args = [str(HERE / "wandb_training.py"), run_id, str(steps), str(width), str(step_s)]
-    return run_script(args, full_env, timeout_s, on_line)
+    finished = run_script(args, full_env, timeout_s, on_line)
+    assert "Intercepted wandb.init()" in finished.stderr, (
+        "the exporter's .pth is not active for %s (install the wheel: make build-python):\n%s"
+        % (sys.executable, finished.stderr)
+    )
+    return finished
 
 
 def expected_keys(run_id: str, steps: int = 60, width: int = 3) -> Set[Key]:
