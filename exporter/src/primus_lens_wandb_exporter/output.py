@@ -14,7 +14,9 @@ REPORTER = "[Primus Lens API Reporter]"
 
 _state = {"debug": False, "quiet": False}
 _once_keys: Set[str] = set()
-_once_lock = threading.Lock()
+# Re-entrant: the opt-in SIGTERM handler runs on the main thread and may speak while the
+# interrupted code holds this lock.
+_once_lock = threading.RLock()
 
 
 def configure(debug: bool, quiet: bool) -> None:
@@ -25,7 +27,7 @@ def configure(debug: bool, quiet: bool) -> None:
 def reset_after_fork() -> None:
     """In a forked child: another thread may have held the say-once lock at fork time."""
     global _once_lock
-    _once_lock = threading.Lock()
+    _once_lock = threading.RLock()
 
 
 def debug_enabled() -> bool:

@@ -130,6 +130,7 @@ def test_idle_forked_workers_send_nothing_and_stay_quiet(tmp_path: Any, venv: st
     server, done, ids = run_case(tmp_path, venv, scripts.IDLE_CHILDREN)
     assert server.rows(ids["run"]) == [(0, {"a": 1}), (1, {"a": 2})]
     assert done.stderr.count("[Primus Lens WandB] Cleaning up...") == 1, done.stderr
+    assert done.stderr.count("[Primus Lens API Reporter] Stopped. Stats:") == 1, done.stderr
     assert {b["pid"] for b in server.of("/wandb/metrics")} == {server.of("/wandb/detection")[0]["pid"]}
 
 

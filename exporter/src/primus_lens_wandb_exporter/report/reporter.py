@@ -88,6 +88,9 @@ class Reporter:
         self._outbox = Outbox(self._delivery, self._spool, self._exit, self._stats)
         self._local = LocalWriter(self.config.output_path, self.identity) if self._saves_local() else None
         self._said_queue_full = False
+        # A forked DataLoader/Pool worker that never logs must stay silent at exit: only a process
+        # that handed us something prints the Stopped line.
+        self._used = False
 
     def reset_after_fork(self) -> None:
         # No locks taken, nothing printed: another thread may have held either at fork time.
@@ -109,6 +112,7 @@ class Reporter:
             if self._closed:
                 self._stats.dropped += len(row.items)
                 return
+            self._used = True
             self._worker.submit(row, len(row.items))
         except Exception as exc:
             self._on_internal_error(exc)
@@ -116,6 +120,7 @@ class Reporter:
     def submit_detection(self, build: Callable[[], Dict[str, Any]]) -> None:
         try:
             if not self._closed:
+                self._used = True
                 self._worker.submit(_Detection(build), 0)
                 self._worker.flush(0.0)  # detection is rare and wanted now: wake the worker
         except Exception as exc:
@@ -124,6 +129,7 @@ class Reporter:
     def run_finished(self, run: RunInfo, exit_code: Optional[int]) -> None:
         try:
             if not self._closed:
+                self._used = True
                 self._worker.submit(encode.RunEnd(run, exit_code, time.time()), 0)
                 self.flush_within_budget()
         except Exception as exc:
@@ -158,7 +164,11 @@ class Reporter:
             self._shutdown(timeout_s)
         except Exception as exc:
             self._on_internal_error(exc)
-        output.info(output.REPORTER, "Stopped. Stats: %s" % (self.stats(),))
+        if self._used or self._spool_replayed_or_failed():
+            output.info(output.REPORTER, "Stopped. Stats: %s" % (self.stats(),))
+
+    def _spool_replayed_or_failed(self) -> bool:
+        return any(self.stats().values())
 
     def _shutdown(self, timeout_s: Optional[float]) -> None:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)
