@@ -128,18 +128,20 @@ def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
 def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
     calls100 = max(1, sizes.cpu_points // 100)
     cpu = {"wandb_only": [], "wandb_exporter": []}  # type: Dict[str, List[float]]
+    delivery = []  # a measurement, not an assertion: drops are reported, the run goes on
     for _ in range(sizes.cpu_pairs):
         for c in ("wandb_only", "wandb_exporter"):
             r = ctx.run(c, 100, calls100)
             cpu[c].append(r["process_cpu_s"])
             if c == "wandb_exporter":
-                got = ctx.delivered(r["workload"])
-                if got != calls100 * 100:
-                    raise RuntimeError(f"cpu run delivered {got} of {calls100 * 100} points: {r.get('exporter_stats')}")
+                delivery.append({"delivered": ctx.delivered(r["workload"]), "logged": calls100 * 100,
+                                 "calls_per_s": r["calls"] / r["loop_s"], "stats": r.get("exporter_stats")})
+                log(f"client cpu run: {delivery[-1]}")
     added = median(cpu["wandb_exporter"]) - median(cpu["wandb_only"])
     out: Dict[str, Any] = {"cpu": {"points": calls100 * 100, "wandb_only_cpu_s": median(cpu["wandb_only"]),
                                    "wandb_exporter_cpu_s": median(cpu["wandb_exporter"]),
-                                   "exporter_cpu_s_per_m_points": added / (calls100 * 100) * 1e6}}
+                                   "exporter_cpu_s_per_m_points": added / (calls100 * 100) * 1e6,
+                                   "delivery": delivery}}
     sustained = []
     for c in ("wandb_only", "wandb_exporter") * sizes.cpu_pairs:
         r = ctx.run(c, 10, sizes.sustained_calls)

@@ -64,7 +64,9 @@ def _client(r: Dict[str, Any]) -> str:
     c = r["cpu"]
     out.append(f"Exporter CPU: {_f(c['exporter_cpu_s_per_m_points'], 2)} s per million points "
                f"(process CPU {_f(c['wandb_exporter_cpu_s'], 2)} s with vs {_f(c['wandb_only_cpu_s'], 2)} s without, "
-               f"{c['points']:,} points).\n")
+               f"{c['points']:,} points logged as 100-scalar calls). Delivered per run: "
+               + "; ".join(f"{d['delivered']:,} of {d['logged']:,} at {_f(d['calls_per_s'], 0)} calls/s "
+                           f"(dropped {(d['stats'] or {}).get('dropped')})" for d in c.get("delivery", [])) + ".\n")
     s = r["sustained"]
     out.append(f"Sustained wandb.log, 10 scalars: {_f(s['wandb_exporter_calls_per_s'], 0)} calls/s with the exporter "
                f"(wandb alone {_f(s['wandb_only_calls_per_s'], 0)} calls/s); every point delivered and 0 dropped: "
