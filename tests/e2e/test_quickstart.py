@@ -15,7 +15,8 @@ import pytest
 
 from harness import Server, clean_env, lines_in_order, run_python
 
-# Section 2 of the founding document, character for character.
+# Section 2 of the founding document, character for character (the English rendering; the Chinese
+# source differs only in its two comments).
 FOUNDING_TRAINING_CODE = '''import wandb
 
 # Use wandb as usual - Primus Lens hijacks it automatically
