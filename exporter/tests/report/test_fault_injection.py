@@ -114,6 +114,9 @@ def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays
         # know it arrived, spools it, and the replay overwrites the same keys (still one each).
         assert server.duplicate_acks() == []
     assert spool_files(spool) == []
+    # The earlier job's points are the later job's "replayed", not part of its own sends.
+    own = second.stats()
+    assert own["replayed"] == first.stats()["spooled"] and own["points_sent"] == len(expected_keys("second-" + fault)), own
     finished_runs = {state["exit_code"] for state in server.run_states}
     assert finished_runs == {0}
 

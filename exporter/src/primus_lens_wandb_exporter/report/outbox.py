@@ -6,6 +6,7 @@ a spooled body is counted as sent when a replay delivers it.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Dict
 
 from primus_lens_wandb_exporter import output
@@ -102,6 +103,11 @@ class Outbox:
         if verdict == "undelivered":
             return False
         self._spool.remove(entry)
+        if entry.writer_pid != os.getpid():
+            # An earlier job's data: delivered, but not part of this job's own numbers, so the
+            # founding `Stopped. Stats` line stays true for the job that prints it.
+            self._stats.replayed += entry.points if verdict == "delivered" else 0
+            return True
         if verdict == "rejected":
             self._stats.errors += 1
             self._stats.dropped += entry.points

@@ -36,6 +36,7 @@ class SpoolEntry:
     kind: str  # "metrics" or "detection"
     points: int
     rows: int
+    writer_pid: int = 0  # the process that spooled it: its own replays count as its sends
 
 
 def _pid_alive(pid: int) -> bool:
@@ -164,7 +165,7 @@ class Spool:
             os.rename(os.path.join(self.directory, name), claimed)
         except OSError:
             return None  # another process claimed it first
-        return SpoolEntry(claimed, match.group(4), int(match.group(5)), int(match.group(6)))
+        return SpoolEntry(claimed, match.group(4), int(match.group(5)), int(match.group(6)), int(match.group(2)))
 
     @staticmethod
     def read(entry: SpoolEntry) -> Optional[bytes]:

@@ -17,6 +17,7 @@ class Stats:
         self.retries = 0  # extra attempts after a failed one
         self.dropped = 0  # points lost: queue overflow, refused bodies, spool full or unwritable
         self.spooled = 0  # points written to the on-disk spool (later replays count as sent)
+        self.replayed = 0  # points an earlier process had spooled that this one delivered
 
     def as_dict(self, dropped_from_queue: int) -> Dict[str, int]:
         """`dropped_from_queue`: the worker's own count, kept by the training thread."""
@@ -29,6 +30,7 @@ class Stats:
             "retries": self.retries,
             "dropped": self.dropped + dropped_from_queue,
             "spooled": self.spooled,
+            "replayed": self.replayed,
         }
 
 
