@@ -10,6 +10,8 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+from primus_lens_wandb_exporter.hook import patch
+
 from .fake_wandb import fake_wandb
 
 SHAPES = ["old", "new"]
@@ -281,3 +283,36 @@ def test_quiet_mode_prints_nothing_on_the_happy_path(capsys: pytest.CaptureFixtu
         assert capsys.readouterr().err == "" and len(reporter.rows) == 1
     finally:
         output.configure(debug=False, quiet=False)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_log_that_reaches_private_log_gets_no_second_wrapper(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, _, _):
+        run_cls = wandb.sdk.wandb_run.Run
+        assert hasattr(run_cls._log, patch._ORIGINAL)
+        assert not hasattr(run_cls.log, patch._ORIGINAL)
+
+
+def test_log_that_bypasses_private_log_is_caught_by_the_fallback() -> None:
+    with fake_wandb("new", patch_first=False) as (wandb, reporter, tracker):
+        run_cls = wandb.sdk.wandb_run.Run
+        original_log = run_cls.log
+
+        def log(self: Any, data: Any, step: Any = None, commit: Any = None) -> None:
+            # An unusual Run.log that reaches history without calling the (patched) Run._log;
+            # the name is built so that it does not appear in this function's code.
+            private = getattr(type(self), "_" + "log")
+            getattr(private, patch._ORIGINAL, private)(self, data, step, commit)
+
+        run_cls.log = log
+        try:
+            assert patch.apply(wandb, tracker, lambda: None)
+            assert hasattr(run_cls.log, patch._ORIGINAL)
+            run = wandb.init(project="p")
+            run.log({"a": 1})
+            run.log({"a": 2})
+            wandb.finish()
+            assert reporter.table() == stored(run) == [(0, {"a": 1}), (1, {"a": 2})]
+        finally:
+            patch.unpatch()
+            run_cls.log = original_log
