@@ -41,6 +41,7 @@ VARIABLES: Tuple[Var, ...] = (
     Var("PRIMUS_LENS_WANDB_RETRY_WINDOW", "60.0", "seconds a batch is retried before it goes to the spool"),
     Var("PRIMUS_LENS_WANDB_SPOOL_DIR", "", "on-disk spool for undeliverable batches (default: ~/.cache/primus-lens/spool)"),
     Var("PRIMUS_LENS_WANDB_SPOOL_MAX_MB", "256", "spool size bound; when full its oldest data is dropped and counted"),
+    Var("PRIMUS_LENS_WANDB_SENDER", "process", "where JSON, gzip, HTTP and the spool run: process (a helper process) or thread"),
     Var("PRIMUS_LENS_WANDB_RANKS", "all", "which ranks report: all, 0, 0,8, local0"),
     Var("PRIMUS_LENS_WANDB_HANDLE_SIGTERM", "false", "flush on SIGTERM, then chain to the previous handler"),
     Var("PRIMUS_LENS_WANDB_SAVE_LOCAL", "false", "also write JSONL per node and rank (needs OUTPUT_PATH)"),
@@ -78,6 +79,9 @@ class Config:
     quiet: bool
     # Added after the first cut; defaulted so a Config built by keyword elsewhere still works.
     spool_max_mb: int = 256
+    # "process": a helper process does the sending, off the training process's GIL; "thread":
+    # a thread in the training process does (also the fallback when the helper cannot run).
+    sender: str = "process"
     # Problems found while parsing (bad numbers fall back to the default); shown once by `check`
     # and at start in debug mode, never raised.
     warnings: Tuple[str, ...] = ()
@@ -103,6 +107,13 @@ def load(env: Optional[Mapping[str, str]] = None) -> Config:
             warnings.append("%s=%r is not a valid number >= %s; using %s" % (name, raw, minimum, _BY_NAME[name].default))
             return cast(_BY_NAME[name].default)
 
+    def choice(name: str, allowed: Tuple[str, ...]) -> str:
+        raw = _raw(env, name).lower()
+        if raw in allowed:
+            return raw
+        warnings.append("%s=%r is not one of %s; using %s" % (name, raw, ", ".join(allowed), _BY_NAME[name].default))
+        return _BY_NAME[name].default
+
     return Config(
         hook_enabled=parse_bool(env.get("PRIMUS_LENS_WANDB_HOOK"), True),
         api_reporting=parse_bool(env.get("PRIMUS_LENS_WANDB_API_REPORTING"), True),
@@ -122,5 +133,6 @@ def load(env: Optional[Mapping[str, str]] = None) -> Config:
         debug=parse_bool(env.get("PRIMUS_LENS_WANDB_DEBUG"), False),
         quiet=parse_bool(env.get("PRIMUS_LENS_WANDB_QUIET"), False),
         spool_max_mb=int(number("PRIMUS_LENS_WANDB_SPOOL_MAX_MB", int, 0)),
+        sender=choice("PRIMUS_LENS_WANDB_SENDER", ("process", "thread")),
         warnings=tuple(warnings),
     )

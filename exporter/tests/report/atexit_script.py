@@ -15,7 +15,7 @@ run = RunInfo("late", "atexit-tests", "late")
 
 def before_shutdown() -> None:
     for step in range(5):
-        reporter.submit_row(Row(run, step, time.time(), [("x", float(step))]))
+        reporter.submit_row(Row(run, step, time.time(), dict([("x", float(step))])))
     reporter.run_finished(run, 1)
 
 

@@ -31,7 +31,7 @@ def log_run(run_id: str) -> None:
     reporter = get_reporter(config.load())
     run = RunInfo(run_id, "fork-tests", run_id)
     for step in range(10):
-        reporter.submit_row(Row(run, step, time.time(), [("a", float(step)), ("b", float(-step))]))
+        reporter.submit_row(Row(run, step, time.time(), dict([("a", float(step)), ("b", float(-step))])))
 
 
 def wait_child(pid: int) -> int:

@@ -28,7 +28,7 @@ def main() -> None:
         items = [("m%d" % i, float(step * width + i)) for i in range(width)]
         if step == 3:
             items.append(("loss_nan", math.nan))
-        reporter.submit_row(Row(run, step, time.time(), items))
+        reporter.submit_row(Row(run, step, time.time(), dict(items)))
         if step_sleep_s:
             time.sleep(step_sleep_s)  # a training step
     sys.stderr.write("FINISHING %.6f\n" % time.monotonic())

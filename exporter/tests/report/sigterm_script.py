@@ -22,7 +22,7 @@ reporter = get_reporter(config.load())
 install_exit_handlers(reporter, lambda: sys.stderr.write("BEFORE SHUTDOWN\n"))
 run = RunInfo("sig", "sig-tests", "sig")
 for step in range(20):
-    reporter.submit_row(Row(run, step, time.time(), [("x", float(step))]))
+    reporter.submit_row(Row(run, step, time.time(), dict([("x", float(step))])))
 sys.stderr.write("READY\n")
 sys.stderr.flush()
 time.sleep(20)  # the test kills us long before

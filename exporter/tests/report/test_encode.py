@@ -35,13 +35,13 @@ def test_values_are_floats_or_the_non_finite_spellings(raw: Any, sent: Any) -> N
 
 
 def test_every_body_is_strict_json_even_with_non_finite_values() -> None:
-    (body,) = bodies([Row(RUN_A, 0, 1.0, [("loss", math.nan), ("gn", math.inf)])])
+    (body,) = bodies([Row(RUN_A, 0, 1.0, dict([("loss", math.nan), ("gn", math.inf)]))])
     decoded = json.loads(gzip.decompress(encode.to_gzip_json(body)))
     assert [p["value"] for p in decoded["metrics"]] == ["NaN", "Infinity"]
 
 
 def test_one_body_per_run_with_identity_run_info_and_keyed_points() -> None:
-    out = bodies([Row(RUN_A, 0, 1.0, [("x", 1)]), Row(RUN_B, 5, 2.0, [("x", 2)]), Row(RUN_A, 1, 3.0, [("x", 3)])])
+    out = bodies([Row(RUN_A, 0, 1.0, dict([("x", 1)])), Row(RUN_B, 5, 2.0, dict([("x", 2)])), Row(RUN_A, 1, 3.0, dict([("x", 3)]))])
     assert [b["run_id"] for b in out] == ["a", "b"]
     first = out[0]
     assert first["run"] == {"id": "a", "project": "proj", "name": "run-a"}
@@ -52,7 +52,7 @@ def test_one_body_per_run_with_identity_run_info_and_keyed_points() -> None:
 
 
 def test_bodies_hold_at_most_max_points_and_count_each_row_once() -> None:
-    rows = [Row(RUN_A, step, 1.0, [("m%d" % i, i) for i in range(3)]) for step in range(10)]
+    rows = [Row(RUN_A, step, 1.0, dict([("m%d" % i, i) for i in range(3)])) for step in range(10)]
     out = bodies(rows, max_points=4)
     assert all(len(b["metrics"]) <= 4 for b in out)
     assert sum(len(b["metrics"]) for b in out) == 30
@@ -60,7 +60,7 @@ def test_bodies_hold_at_most_max_points_and_count_each_row_once() -> None:
 
 
 def test_a_run_end_rides_on_the_last_body_of_its_run() -> None:
-    rows = [Row(RUN_A, s, 1.0, [("x", s)]) for s in range(5)]
+    rows = [Row(RUN_A, s, 1.0, dict([("x", s)])) for s in range(5)]
     out = bodies(rows + [encode.RunEnd(RUN_A, 3, 9.0)], max_points=2)
     assert [("run_state" in b) for b in out] == [False, False, True]
     assert out[-1]["run_state"] == {"state": "finished", "exit_code": 3, "finished_at": 9.0}
@@ -72,12 +72,12 @@ def test_a_run_end_alone_is_a_body_without_metrics() -> None:
 
 
 def test_an_unreadable_value_skips_only_that_point() -> None:
-    (body,) = bodies([Row(RUN_A, 0, 1.0, [("bad", object()), ("good", 1.0)])])
+    (body,) = bodies([Row(RUN_A, 0, 1.0, dict([("bad", object()), ("good", 1.0)]))])
     assert [p["name"] for p in body["metrics"]] == ["good"]
 
 
 def test_split_halves_keep_every_point_rows_and_the_run_end_on_the_second() -> None:
-    (body,) = bodies([Row(RUN_A, s, 1.0, [("x", 1), ("y", 2)]) for s in range(3)] + [encode.RunEnd(RUN_A, 0, 1.0)])
+    (body,) = bodies([Row(RUN_A, s, 1.0, dict([("x", 1), ("y", 2)])) for s in range(3)] + [encode.RunEnd(RUN_A, 0, 1.0)])
     first, second = encode.split_metrics_body(body)
     assert first["metrics"] + second["metrics"] == body["metrics"]
     assert first["rows"] + second["rows"] == 3
@@ -93,9 +93,9 @@ def test_hand_written_points_json_equals_json_dumps_for_any_body() -> None:
     for _ in range(300):
         rows = [
             Row(RUN_A, rng.choice([0, 1, 2**40, rng.randint(0, 10**6)]), rng.random() * 1e9,
-                [(rng.choice(names), rng.choice([rng.uniform(-1e300, 1e300), 1e-320, -0.0, math.nan, math.inf,
-                                                 -math.inf, 0.1, 7, True]))
-                 for _ in range(rng.randint(0, 6))])
+                dict([(rng.choice(names), rng.choice([rng.uniform(-1e300, 1e300), 1e-320, -0.0, math.nan, math.inf,
+                                                      -math.inf, 0.1, 7, True]))
+                      for _ in range(rng.randint(0, 6))]))
             for _ in range(rng.randint(1, 5))
         ]
         for body in bodies(rows, max_points=rng.randint(1, 10)):
@@ -106,7 +106,7 @@ def test_hand_written_points_json_equals_json_dumps_for_any_body() -> None:
 
 
 def test_a_stray_non_finite_float_still_fails_loudly() -> None:
-    (body,) = bodies([Row(RUN_A, 0, 1.0, [("x", 1.0)])])
+    (body,) = bodies([Row(RUN_A, 0, 1.0, dict([("x", 1.0)]))])
     body["metrics"][0]["value"] = math.nan
     with pytest.raises(ValueError):
         encode.to_json(body)

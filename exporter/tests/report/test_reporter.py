@@ -1,4 +1,7 @@
-"""The reporter in-process: the hook's interface, threads, local JSONL, stats and the Stopped line."""
+"""The reporter: the hook's interface, threads, local JSONL, stats and the Stopped line.
+
+Every test runs twice: sending in the shipper process (the default) and on a thread of this
+process (PRIMUS_LENS_WANDB_SENDER=thread, also the fallback when the shipper cannot run)."""
 from __future__ import annotations
 
 import json
@@ -12,14 +15,22 @@ import pytest
 from fault_server import FaultServer
 from primus_lens_wandb_exporter import config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
-from primus_lens_wandb_exporter.report.reporter import Reporter
+from primus_lens_wandb_exporter.report import AnyReporter, Reporter, Sender, make_reporter
 
 RUN = RunInfo("r1", "proj", "name-1")
 WAIT_S = 5.0
+MODE = {"sender": "process"}
 
 
-def make(server: FaultServer, tmp_path: Path, **env: str) -> Reporter:
+@pytest.fixture(autouse=True, params=["process", "thread"])
+def sender_mode(request: Any) -> str:
+    MODE["sender"] = request.param
+    return str(request.param)
+
+
+def make(server: FaultServer, tmp_path: Path, **env: str) -> AnyReporter:
     settings = dict(
+        PRIMUS_LENS_WANDB_SENDER=MODE["sender"],
         PRIMUS_LENS_API_BASE_URL=server.base_url,
         PRIMUS_LENS_WANDB_SPOOL_DIR=str(tmp_path / "spool"),
         PRIMUS_LENS_WANDB_FLUSH_INTERVAL="0.05",
@@ -27,7 +38,11 @@ def make(server: FaultServer, tmp_path: Path, **env: str) -> Reporter:
     )
     settings.update(env)
     identity = Identity("w", "pu", "pod-0", "ns", 2, 0, 4, 1, "host", 7)
-    return Reporter(config.load(settings), identity_provider=lambda: identity)
+    cfg = config.load(settings)
+    reporter = make_reporter(cfg, identity_provider=lambda: identity)
+    # Without the API there is nothing to ship: local JSONL is written in-process either way.
+    assert isinstance(reporter, Reporter if MODE["sender"] == "process" and cfg.api_reporting else Sender)
+    return reporter
 
 
 class ThreadSpy:
@@ -45,7 +60,7 @@ def test_values_and_detection_are_built_on_the_worker_thread(server: FaultServer
     reporter = make(server, tmp_path)
     seen: List[str] = []
     reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p", "built_on": threading.current_thread().name})
-    reporter.submit_row(Row(RUN, 0, 1.0, [("x", ThreadSpy(1.5, seen))]))
+    reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", ThreadSpy(1.5, seen))])))
     assert reporter.flush(WAIT_S)
     reporter.shutdown()
     assert seen == ["PrimusLensReporter"]
@@ -53,15 +68,15 @@ def test_values_and_detection_are_built_on_the_worker_thread(server: FaultServer
     assert server.stored[("w", "r1", 2, "x", 0)] == 1.5
 
 
-def test_the_stopped_line_has_the_founding_keys_then_ours(server: FaultServer, tmp_path: Path, capsys: Any) -> None:
+def test_the_stopped_line_has_the_founding_keys_then_ours(server: FaultServer, tmp_path: Path, capfd: Any) -> None:
     reporter = make(server, tmp_path)
     reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p"})
     for step in range(100):
-        reporter.submit_row(Row(RUN, step, 1.0, [("loss", 0.5), ("accuracy", 0.9)]))
+        reporter.submit_row(Row(RUN, step, 1.0, dict([("loss", 0.5), ("accuracy", 0.9)])))
     reporter.run_finished(RUN, 0)
     reporter.shutdown()
     reporter.shutdown()  # idempotent: one line
-    lines = [l for l in capsys.readouterr().err.splitlines() if "Stopped" in l]
+    lines = [l for l in capfd.readouterr().err.splitlines() if "Stopped" in l]
     assert lines == [
         "[Primus Lens API Reporter] Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0, "
         "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0, 'replayed': 0}"
@@ -73,7 +88,7 @@ def test_submit_never_raises_into_the_training_loop(server: FaultServer, tmp_pat
     reporter = make(server, tmp_path)
     reporter.submit_row(None)  # type: ignore[arg-type]
     reporter.submit_detection(lambda: 1 / 0)  # type: ignore[arg-type,return-value]
-    reporter.submit_row(Row(RUN, 0, 1.0, [("x", 1.0)]))
+    reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", 1.0)])))
     assert reporter.flush(WAIT_S)
     reporter.shutdown()
     assert reporter.stats()["errors"] == 2 and reporter.stats()["metrics_sent"] == 1
@@ -82,17 +97,17 @@ def test_submit_never_raises_into_the_training_loop(server: FaultServer, tmp_pat
 def test_rows_after_shutdown_are_counted_as_dropped(server: FaultServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path)
     reporter.shutdown()
-    reporter.submit_row(Row(RUN, 0, 1.0, [("x", 1.0), ("y", 2.0)]))
+    reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", 1.0), ("y", 2.0)])))
     assert reporter.stats()["dropped"] == 2
 
 
-def test_a_refused_batch_is_counted_and_said_once(server: FaultServer, tmp_path: Path, capsys: Any) -> None:
+def test_a_refused_batch_is_counted_and_said_once(server: FaultServer, tmp_path: Path, capfd: Any) -> None:
     server.set_mode("status", status=422)
     reporter = make(server, tmp_path, PRIMUS_LENS_WANDB_BATCH_SIZE="1")
     for step in range(3):
-        reporter.submit_row(Row(RUN, step, 1.0, [("x", 1.0)]))
+        reporter.submit_row(Row(RUN, step, 1.0, dict([("x", 1.0)])))
     reporter.shutdown()
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert err.count("Server refused a metrics batch: HTTP 422") == 1
     stats = reporter.stats()
     assert stats["errors"] == 3 and stats["dropped"] == 3 and stats["retries"] == 0
@@ -106,8 +121,8 @@ def test_save_local_writes_strict_jsonl_per_node_and_rank_without_the_api(server
         PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
         PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path / "out"),
     )
-    reporter.submit_row(Row(RUN, 0, 1.0, [("loss", math.nan), ("acc", 0.5)]))
-    reporter.submit_row(Row(RUN, 1, 2.0, [("loss", 0.25)]))
+    reporter.submit_row(Row(RUN, 0, 1.0, dict([("loss", math.nan), ("acc", 0.5)])))
+    reporter.submit_row(Row(RUN, 1, 2.0, dict([("loss", 0.25)])))
     reporter.shutdown()
     path = tmp_path / "out" / "node_1" / "rank_0" / "wandb_metrics.jsonl"
     lines: List[Dict[str, Any]] = [json.loads(line) for line in path.read_text().splitlines()]
@@ -120,7 +135,7 @@ def test_an_unreachable_server_at_exit_spools_within_the_deadline(tmp_path: Path
     dead = FaultServer()
     dead.down()
     reporter = make(dead, tmp_path, PRIMUS_LENS_WANDB_EXIT_TIMEOUT="0.5")
-    reporter.submit_row(Row(RUN, 0, 1.0, [("x", 1.0)]))
+    reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", 1.0)])))
     reporter.shutdown()
     assert reporter.stats()["spooled"] == 1
     assert len(list((tmp_path / "spool").glob("*.metrics.1p.1r.json.gz"))) == 1

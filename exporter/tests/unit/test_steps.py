@@ -49,7 +49,7 @@ def test_step_rules(name: str, start: int, calls: List[Call], expected: List[Tup
     mirror = StepMirror(start)
     rows: List[Tuple[int, dict]] = []
     for i, (data, step, commit) in enumerate(calls):
-        done, _ = mirror.apply(tuple(data.items()), step, commit, float(i))
+        done, _ = mirror.apply(dict(data), step, commit, float(i))
         rows.extend((s, dict(items)) for s, _, items in done)
     assert rows == expected
     assert mirror.current == current
@@ -57,14 +57,14 @@ def test_step_rules(name: str, start: int, calls: List[Call], expected: List[Tup
 
 def test_pending_row_comes_out_at_finish_with_the_last_call_time() -> None:
     mirror = StepMirror(0)
-    mirror.apply((("a", 1),), 4, None, 10.0)
-    mirror.apply((("b", 2),), 4, None, 11.0)
-    assert mirror.take_pending() == (4, 11.0, (("a", 1), ("b", 2)))
+    mirror.apply({"a": 1}, 4, None, 10.0)
+    mirror.apply({"b": 2}, 4, None, 11.0)
+    assert mirror.take_pending() == (4, 11.0, {"a": 1, "b": 2})
     assert mirror.take_pending() is None
 
 
 def test_lower_step_reports_not_accepted_and_counts() -> None:
     mirror = StepMirror(0)
-    assert mirror.apply((("a", 1),), 2, None, 0.0)[1] is True
-    assert mirror.apply((("a", 1),), 1, None, 0.0)[1] is False
+    assert mirror.apply({"a": 1}, 2, None, 0.0)[1] is True
+    assert mirror.apply({"a": 1}, 1, None, 0.0)[1] is False
     assert mirror.dropped_calls == 1

@@ -11,9 +11,9 @@ The original exporter stored step 0 whenever the step was omitted; that cannot h
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-Items = Sequence[Tuple[str, Any]]
+Items = Mapping[str, Any]
 
 
 class StepMirror:
@@ -46,9 +46,7 @@ class StepMirror:
                 self.dropped_calls += 1
                 return done, False
         if items:
-            pending = self._pending
-            for key, value in items:
-                pending[key] = value
+            self._pending.update(items)
             self._pending_ts = timestamp
         if commit if commit is not None else step is None:
             self._flush_into(done)
@@ -63,5 +61,5 @@ class StepMirror:
 
     def _flush_into(self, done: List[Tuple[int, float, Items]]) -> None:
         if self._pending:
-            done.append((self.current, self._pending_ts, tuple(self._pending.items())))
+            done.append((self.current, self._pending_ts, self._pending))
             self._pending = {}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import weakref
+from time import time as _now
 from typing import Any, Callable, Dict, List, Optional
 
 from primus_lens_wandb_exporter import output
@@ -126,12 +126,11 @@ class Tracker:
                 self.after_init()  # no wandb.init here: install the exit flush now
             if state.finished:
                 return
-            timestamp = time.time()
+            timestamp = _now()
             items = snapshot(data)
             with state.lock:
                 rows, accepted = state.mirror.apply(items, None if step is None else int(step), commit, timestamp)
-                state.log_calls += 1
-                calls = state.log_calls
+                state.log_calls = calls = state.log_calls + 1
             if rows:
                 self._submit(state, rows)
             elif not accepted:
@@ -193,8 +192,9 @@ class Tracker:
         reporter = self._reporter
         self.rows_recorded += len(rows)
         if reporter is not None:
+            info = state.info
             for step, timestamp, items in rows:
-                reporter.submit_row(Row(state.info, step, timestamp, items))
+                reporter.submit_row(Row(info, step, timestamp, items))
         if rows and output.debug_enabled():
             output.debug(output.WANDB, "run %s: %d row(s) up to step %d" % (state.info.id, len(rows), rows[-1][0]))
 

@@ -54,7 +54,7 @@ def identity_fields(identity: Identity, exporter_version: str) -> Dict[str, Any]
 
 def row_points(row: Row, on_bad_value: Callable[[str, BaseException], None]) -> List[Dict[str, Any]]:
     points = []
-    for name, raw in row.items:
+    for name, raw in row.items.items():
         try:
             value = point_value(raw)
         except Exception as exc:  # a snapshot float() cannot read: skip the point, say once

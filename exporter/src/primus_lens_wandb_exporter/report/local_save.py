@@ -33,7 +33,7 @@ class LocalWriter:
         handle = self._open()
         for row in rows:
             data = {}
-            for name, raw in row.items:
+            for name, raw in row.items.items():
                 try:
                     data[name] = point_value(raw)
                 except Exception:

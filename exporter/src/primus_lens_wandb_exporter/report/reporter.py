@@ -1,38 +1,42 @@
-"""The reporter: connects the generic worker to the wire format, the delivery policy, the spool
-and the local JSONL file. The hook talks to it through submit_row / submit_detection /
-run_finished; nothing here calls back into the hook.
+"""The reporter the hook talks to when sending runs in the shipper process (the default).
 
-Threads: submit_* run on the training thread and only append to the worker's deque. Everything
-else (float() of snapshots, detection build(), JSON, gzip, HTTP, disk) runs on the worker thread,
-or, at exit, on the thread that runs the exit handler, bounded by the exit deadline.
+On the training thread, submit_* only append to a bounded deque. A worker thread wakes per
+batch, turns snapshots into floats (float() of a tensor copy syncs its device: never on the
+training thread), marshals the batch and writes it to the shipper's pipe. That is all the Python
+this process spends per point; JSON, gzip, HTTP, retries and the spool run in the shipper.
+
+When the shipper cannot start or dies, the same items go to an in-process Sender instead (the
+PRIMUS_LENS_WANDB_SENDER=thread path), said once: sending slows training a little but nothing
+is lost. The final `Stopped. Stats` line adds this process's own counts (queue drops, values that
+could not be read) to the shipper's.
 """
 from __future__ import annotations
 
-import os
-import sys
+import dataclasses
+import json
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from primus_lens_wandb_exporter import output
+from primus_lens_wandb_exporter.collect.values import is_plain
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
-from primus_lens_wandb_exporter.report import encode, identity as default_identity
-from primus_lens_wandb_exporter.report.delivery import Delivery
-from primus_lens_wandb_exporter.report.exit_clock import ExitClock
-from primus_lens_wandb_exporter.report.local_save import LocalWriter
-from primus_lens_wandb_exporter.report.outbox import Outbox
-from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
-from primus_lens_wandb_exporter.report.stats import Stats, TailBudget
-from primus_lens_wandb_exporter.report.transport import HttpTransport
+from primus_lens_wandb_exporter.report import encode, frames, identity as default_identity
+from primus_lens_wandb_exporter.report.link import ShipperLink
+from primus_lens_wandb_exporter.report.sender import SPOOL_RESERVE_MAX_S, Sender
+from primus_lens_wandb_exporter.report.stats import TailBudget
 from primus_lens_wandb_exporter.report.worker import BatchWorker
 
-# Part of the exit budget kept for writing what is still unsent to the spool (milliseconds of
-# disk I/O in practice); sending stops this long before the deadline.
-SPOOL_RESERVE_MAX_S = 0.5
+# Hand-off batches are larger than HTTP batches: one marshal + one write per batch is the whole
+# per-batch cost here, and the shipper re-batches to PRIMUS_LENS_WANDB_BATCH_SIZE anyway.
+HANDOFF_MIN_POINTS = 2000
+# ...and leave promptly, so a crash of this process loses at most this much to the shipper.
+HANDOFF_INTERVAL_S = 0.25
+START_TIMEOUT_S = 20.0  # a cold interpreter on a busy node; the queue holds data meanwhile
+WRITE_TIMEOUT_S = 10.0  # a shipper that reads nothing for this long is hung
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Detection:
     build: Callable[[], Dict[str, Any]]
 
@@ -41,12 +45,7 @@ Item = Union[Row, encode.RunEnd, _Detection]
 
 
 def _weigh(item: Item) -> int:
-    return len(item.items) if isinstance(item, Row) else 0
-
-
-def exporter_version() -> str:
-    package = sys.modules.get("primus_lens_wandb_exporter")
-    return str(getattr(package, "__version__", "0+unknown"))
+    return len(item.items) if type(item) is Row else 0
 
 
 class Reporter:
@@ -55,62 +54,54 @@ class Reporter:
         self._identity_provider = identity_provider or default_identity.from_env
         self._worker: BatchWorker[Item] = BatchWorker(
             "PrimusLensReporter",
-            export=self._export,
+            export=self._hand_off,
             weigh=_weigh,
             on_drop=self._on_drop,
             on_error=self._on_internal_error,
             max_weight=config.queue_size,
-            batch_weight=config.batch_size,
-            interval_s=config.flush_interval_s,
+            batch_weight=max(config.batch_size, HANDOFF_MIN_POINTS),
+            interval_s=min(config.flush_interval_s, HANDOFF_INTERVAL_S),
         )
-        self._spool = Spool(config.spool_dir, config.spool_max_mb * 1024 * 1024, self._on_evict)
         self._fresh_process_state()
 
     def _fresh_process_state(self) -> None:
         """Everything that belongs to one process (called again in a forked child)."""
-        self._stats = Stats()
         self._closed = False
-        self._identity: Optional[Identity] = None
-        self._batch_prefix = os.urandom(6).hex()
-        self._batch_seq = 0
-        self._exit = ExitClock()
-        self._budget = TailBudget(self.config.exit_timeout_s)
-        self._transport = HttpTransport(
-            self.config.api_base_url, self.config.api_token, "primus-lens-wandb-exporter/" + exporter_version()
-        )
-        self._delivery = Delivery(
-            self._transport,
-            self.config.timeout_s,
-            self.config.retry_window_s,
-            self._exit,
-            self._worker.under_pressure,
-        )
-        self._outbox = Outbox(self._delivery, self._spool, self._exit, self._stats)
-        self._local = LocalWriter(self.config.output_path, self.identity) if self._saves_local() else None
-        self._said_queue_full = False
-        # A forked DataLoader/Pool worker that never logs must stay silent at exit: only a process
-        # that handed us something prints the Stopped line.
         self._used = False
+        self._identity: Optional[Identity] = None
+        self._link: Optional[ShipperLink] = None
+        self._fallback: Optional[Sender] = None
+        self._shipper_stats: Dict[str, int] = {}
+        self._errors = 0  # this process's own: values float() could not read, internal failures
+        self._dropped = 0  # submitted after shutdown
+        self._said_queue_full = False
+        self._budget = TailBudget(self.config.exit_timeout_s)
 
     def reset_after_fork(self) -> None:
-        # No locks taken, nothing printed: another thread may have held either at fork time.
+        # No locks taken, nothing printed, no signal to the parent's shipper: it is not ours.
+        if self._link is not None:
+            self._link.forget()
+        if self._fallback is not None:
+            self._fallback.reset_after_fork()
         self._worker.reset_after_fork()
         self._fresh_process_state()
-
-    def _saves_local(self) -> bool:
-        return self.config.save_local and bool(self.config.output_path)
 
     def identity(self) -> Identity:
         if self._identity is None:
             self._identity = self._identity_provider()
         return self._identity
 
+    @property
+    def shipper_pid(self) -> Optional[int]:
+        link = self._link
+        return link.pid if link is not None and link.alive else None
+
     # ---- the hook's interface (training thread) -----------------------------------------------
 
     def submit_row(self, row: Row) -> None:
         try:
             if self._closed:
-                self._stats.dropped += len(row.items)
+                self._dropped += len(row.items)
                 return
             self._used = True
             self._worker.submit(row, len(row.items))
@@ -122,7 +113,7 @@ class Reporter:
             if not self._closed:
                 self._used = True
                 self._worker.submit(_Detection(build), 0)
-                self._worker.flush(0.0)  # detection is rare and wanted now: wake the worker
+                self._worker.flush(0.0)  # rare and wanted now: wake the worker
         except Exception as exc:
             self._on_internal_error(exc)
 
@@ -136,8 +127,21 @@ class Reporter:
             self._on_internal_error(exc)
 
     def flush(self, timeout_s: float) -> bool:
+        """Hands over everything queued, then waits until it is delivered (or spooled)."""
         try:
-            return self._worker.flush(timeout_s)
+            deadline = time.monotonic() + timeout_s
+            handed = self._worker.flush(timeout_s)
+            fallback, link = self._fallback, self._link
+            left = max(0.0, deadline - time.monotonic())
+            if fallback is not None:
+                return fallback.flush(left) and handed
+            if link is None or not link.alive:
+                return handed
+            reply = link.flush(left)
+            if reply is None:
+                return False
+            self._shipper_stats = reply[3]
+            return bool(reply[2]) and handed
         except Exception as exc:
             self._on_internal_error(exc)
             return False
@@ -151,80 +155,142 @@ class Reporter:
         return done
 
     def stats(self) -> Dict[str, int]:
-        return self._stats.as_dict(self._worker.dropped_weight)
+        base = {k: 0 for k in ("detection_sent", "metrics_sent", "errors", "points_sent", "retries",
+                               "dropped", "spooled", "replayed")}
+        for source in (self._shipper_stats, self._fallback.stats() if self._fallback is not None else {}):
+            for key, value in source.items():
+                base[key] = base.get(key, 0) + value
+        base["errors"] += self._errors
+        base["dropped"] += self._dropped + self._worker.dropped_weight
+        return base
 
     # ---- exit -----------------------------------------------------------------------------------
 
     def shutdown(self, timeout_s: Optional[float] = None) -> None:
-        """Send what is queued until the exit deadline, spool the rest, print the stats. Idempotent."""
+        """Hand over what is queued, let the shipper send it until the exit deadline (it spools
+        the rest), print the stats. Idempotent; never waits past the deadline."""
         if self._closed:
             return
         self._closed = True
+        shipper_used = False
         try:
-            self._shutdown(timeout_s)
+            shipper_used = self._shutdown(timeout_s)
         except Exception as exc:
             self._on_internal_error(exc)
-        if self._used or self._spool_replayed_or_failed():
+        if self._used or shipper_used or any(self.stats().values()):
             output.info(output.REPORTER, "Stopped. Stats: %s" % (self.stats(),))
 
-    def _spool_replayed_or_failed(self) -> bool:
-        return any(self.stats().values())
-
-    def _shutdown(self, timeout_s: Optional[float]) -> None:
+    def _shutdown(self, timeout_s: Optional[float]) -> bool:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)
         deadline = time.monotonic() + budget
-        send_deadline = deadline - min(budget, self._spool_reserve_s())
-        self._exit.begin(send_deadline)
         if self._worker.thread_alive():
-            if not self._worker.stop(send_deadline - time.monotonic()):
-                self._transport.abort()  # a server that accepted and never answers
-                self._worker.stop(max(0.0, deadline - time.monotonic()))
+            self._worker.stop(budget)
         else:
             self._worker.drain_inline()
         leftovers = self._worker.take_all()
         if leftovers:
-            self._export(leftovers)  # the deadline has passed: the outbox only spools now
-        self._transport.close()
-        if self._local is not None:
-            self._local.close()
+            self._hand_off(leftovers)
+        left = max(0.0, deadline - time.monotonic())
+        if self._fallback is not None:
+            self._fallback.shutdown(left)
+        link = self._link
+        if link is None or not link.alive:
+            return False
+        # The shipper gets the budget minus the time a reply and its exit take to arrive.
+        reply = link.stop(max(0.0, left - 0.2), left + 0.3)
+        if reply is None:
+            self._errors += 1
+            output.error_once("shipper-stop", output.REPORTER, "Shipper did not finish in time: %s" % (link.failure or "no reply"))
+            return False
+        self._shipper_stats = reply[1]
+        return bool(reply[2])
 
     def _spool_reserve_s(self) -> float:
-        # A share of the whole exit budget, so waiting at run finish cannot eat the part that
-        # the exit handler needs to write unsent data to disk.
         return min(SPOOL_RESERVE_MAX_S, self.config.exit_timeout_s * 0.2)
 
     # ---- worker thread --------------------------------------------------------------------------
 
-    def _export(self, chunk: List[Item]) -> None:
-        rows = [item for item in chunk if isinstance(item, Row)]
-        if self._local is not None and rows:
-            try:
-                self._local.write(rows)
-            except Exception as exc:
-                output.error_once("local-save", output.REPORTER, "Failed to save metrics locally: %s" % exc)
-                self._on_internal_error(exc)
-        if not self.config.api_reporting:
-            return
+    def _hand_off(self, chunk: List[Item]) -> None:
+        fallback = self._fallback
+        if fallback is None:
+            link = self._link_or_none()
+            if link is not None:
+                entries = self._entries(chunk)
+                if link.send(frames.pack(("items", entries)), WRITE_TIMEOUT_S):
+                    return
+            fallback = self._start_fallback()
         for item in chunk:
-            if isinstance(item, _Detection):
-                self._send_detection(item)
-        base = encode.identity_fields(self.identity(), exporter_version())
-        series = [item for item in chunk if not isinstance(item, _Detection)]
-        for body in encode.metrics_bodies(series, base, self.config.batch_size, self._next_batch_id, self._on_bad_value):
-            self._outbox.send("metrics", body)
+            if type(item) is Row:
+                fallback.submit_row(item)
+            elif isinstance(item, _Detection):
+                fallback.submit_detection(item.build)
+            else:
+                fallback.run_end(item)
 
-    def _send_detection(self, item: _Detection) -> None:
+    def _link_or_none(self) -> Optional[ShipperLink]:
+        link = self._link
+        if link is not None:
+            return link if link.alive else None
+        if self.config.sender != "process" or not self.config.api_reporting:
+            return None
+        link = self._link = ShipperLink(self.config, self.identity())
+        if not link.start(START_TIMEOUT_S):
+            return None
+        output.debug(output.REPORTER, "Shipper process %s started" % link.pid)
+        return link
+
+    def _start_fallback(self) -> Sender:
+        if self._fallback is None:
+            link = self._link
+            if link is not None and link.failure:
+                output.error_once(
+                    "shipper-lost", output.REPORTER,
+                    "Shipper process unavailable (%s); sending from the training process" % link.failure,
+                )
+            self._fallback = Sender(self.config, self.identity, announce=False)
+        return self._fallback
+
+    def _entries(self, chunk: List[Item]) -> List[Any]:
+        entries: List[Any] = []
+        append = entries.append
+        for item in chunk:
+            if type(item) is Row:
+                run = item.run
+                items = item.items
+                if not is_plain(items):
+                    items = self._floats(items)
+                append(("r", run.id, run.project, run.name, item.step, item.timestamp, items))
+            elif isinstance(item, encode.RunEnd):
+                run = item.run
+                append(("e", run.id, run.project, run.name, item.exit_code, item.finished_at))
+            else:
+                body = self._build(item)
+                if body is not None:
+                    append(("d", body))
+        return entries
+
+    def _floats(self, items: Any) -> Dict[str, float]:
+        out: Dict[str, float] = {}
+        for name, raw in items.items():
+            try:
+                out[name] = float(raw)
+            except Exception as exc:  # a snapshot float() cannot read: skip the point, say once
+                self._errors += 1
+                output.debug_once("bad-value-" + name, output.REPORTER, "Cannot read %r as a number: %s" % (name, exc))
+        return out
+
+    def _build(self, item: _Detection) -> Optional[Dict[str, Any]]:
         try:
             body = item.build()
+            try:
+                frames.pack(body)  # marshal takes plain types only; find out here, not mid-batch
+            except ValueError:  # a str/int subclass somewhere in the evidence: as JSON sees it
+                body = json.loads(json.dumps(body, default=str))
+            return body
         except Exception as exc:
+            self._errors += 1
             output.error_once("detection-build", output.REPORTER, "Failed to build framework detection: %s" % exc)
-            self._on_internal_error(exc)
-            return
-        self._outbox.send("detection", body)
-
-    def _next_batch_id(self) -> str:
-        self._batch_seq += 1
-        return "%s-%d-%d" % (self._batch_prefix, os.getpid(), self._batch_seq)
+            return None
 
     # ---- accounting callbacks -------------------------------------------------------------------
 
@@ -242,14 +308,6 @@ class Reporter:
             % self.config.queue_size,
         )
 
-    def _on_evict(self, entry: SpoolEntry) -> None:
-        self._stats.dropped += entry.points
-        output.error_once("spool-full", output.REPORTER, "Spool %s is full: dropping its oldest data" % self._spool.directory)
-
-    def _on_bad_value(self, name: str, exc: BaseException) -> None:
-        self._stats.errors += 1
-        output.debug_once("bad-value-" + name, output.REPORTER, "Cannot read %r as a number: %s" % (name, exc))
-
     def _on_internal_error(self, exc: BaseException) -> None:
-        self._stats.errors += 1
+        self._errors += 1
         output.error_once("internal-" + type(exc).__name__, output.REPORTER, "Worker error: %r" % (exc,))
