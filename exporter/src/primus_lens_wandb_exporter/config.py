@@ -33,7 +33,7 @@ VARIABLES: Tuple[Var, ...] = (
     Var("PRIMUS_LENS_WANDB_API_REPORTING", "true", "send detection and metrics to the telemetry processor"),
     Var("PRIMUS_LENS_API_BASE_URL", DEFAULT_API_BASE_URL, "telemetry processor base URL"),
     Var("PRIMUS_LENS_API_TOKEN", "", "bearer token, when the server sets LENS_API_TOKEN"),
-    Var("PRIMUS_LENS_WANDB_BATCH_SIZE", "500", "points per request; a full batch wakes the sender at once"),
+    Var("PRIMUS_LENS_WANDB_BATCH_SIZE", "2000", "points per request; a full batch wakes the sender at once"),
     Var("PRIMUS_LENS_WANDB_FLUSH_INTERVAL", "2.0", "seconds between sends when batches are not full"),
     Var("PRIMUS_LENS_WANDB_QUEUE_SIZE", "100000", "points held in memory; when full the oldest are dropped and counted"),
     Var("PRIMUS_LENS_WANDB_TIMEOUT", "5.0", "seconds per HTTP request"),
