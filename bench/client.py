@@ -23,7 +23,7 @@ from benchlib.stats import median, ratio
 OUR_PY = os.path.join(REPO, ".venv", "bin", "python")
 WORKER = os.path.join(REPO, "bench", "client_worker.py")
 STATS_RE = re.compile(r"Stopped\. Stats: (\{.*?\})")
-CONFIGS = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_blackhole")
+CONFIGS = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_thread", "wandb_exporter_blackhole")
 
 
 class Ctx:
@@ -46,18 +46,23 @@ class Ctx:
                    POD_NAME="bench-pod", PRIMUS_LENS_WANDB_SPOOL_DIR=os.path.join(wandb_dir, "spool"))
         if config == "wandb_only":
             env["PRIMUS_LENS_WANDB_HOOK"] = "false"
-        elif config == "wandb_exporter":
+        elif config in ("wandb_exporter", "lens"):
             env["PRIMUS_LENS_API_BASE_URL"] = self.ours.base_url + "/api/v1"
+        elif config in ("wandb_exporter_thread", "lens_thread"):
+            env["PRIMUS_LENS_API_BASE_URL"] = self.ours.base_url + "/api/v1"
+            env["PRIMUS_LENS_WANDB_SENDER"] = "thread"  # the sending inside the training process
         elif config == "wandb_exporter_blackhole":
             env["PRIMUS_LENS_API_BASE_URL"] = f"http://127.0.0.1:{self.hole.port}/api/v1"
             env["PRIMUS_LENS_WANDB_EXIT_TIMEOUT"] = "2"  # bounded exit; the data goes to the spool
         return OUR_PY, env, uid
 
-    def run(self, config: str, scalars: int, calls: int) -> Dict[str, Any]:
+    def run(self, config: str, scalars: int, calls: int, mode: str = "", **extra_env: str) -> Dict[str, Any]:
         py, env, uid = self.env(config)
+        env.update(extra_env)
         out = os.path.join(self.workdir, f"worker-{self.seq}.json")
         start = time.perf_counter()
-        proc = subprocess.run([py, WORKER, "wandb" if config.startswith("wandb") else "mlflow",
+        mode = mode or ("wandb" if config.startswith("wandb") else "lens" if config.startswith("lens") else "mlflow")
+        proc = subprocess.run([py, WORKER, mode,
                                str(scalars), str(calls), out], env=env, capture_output=True, text=True,
                               timeout=600)
         wall = time.perf_counter() - start
@@ -67,7 +72,7 @@ class Ctx:
             result: Dict[str, Any] = json.load(fh)
         result.update(config=config, workload=uid, wall_s=wall)
         match = STATS_RE.search(proc.stderr)
-        if config.startswith("wandb_exporter"):
+        if config.startswith(("wandb_exporter", "lens")):
             if match is None:
                 raise RuntimeError(f"{config}: no 'Stopped. Stats' line; is the exporter installed?\n{proc.stderr[-2000:]}")
             result["exporter_stats"] = ast.literal_eval(match.group(1))
@@ -91,7 +96,7 @@ def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
             ctx.run(c, scalars, max(10, sizes.client_calls // 10))
         for _ in range(sizes.client_reps):
             for c in CONFIGS:
-                runs[c].append(ctx.run(c, scalars, sizes.client_calls))
+                runs[c].append(ctx.run(c, scalars, sizes.client_calls, LENS_BENCH_HOOK_CPU="1"))
         table = {c: {"median_us": median(r["per_call_us_median"] for r in rs),
                      "mean_us": median(r["per_call_us_mean"] for r in rs),
                      "p99_us": median(r["per_call_us_p99"] for r in rs),
@@ -100,9 +105,14 @@ def per_call(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
                      "exit_s": median(r["exit_s"] for r in rs),
                      "wall_s": median(r["wall_s"] for r in rs),
                      "hook_added_us": _median_or_none(r.get("hook_log_added_us") for r in rs),
+                     "hook_cpu_us": _median_or_none(r.get("hook_cpu_us") for r in rs),
+                     "reporter_thread_cpu_us": _median_or_none(r.get("reporter_thread_cpu_us") for r in rs),
+                     "shipper_rss_mb": _median_or_none(r.get("shipper_rss_mb") for r in rs),
                      "exporter_stats": rs[-1].get("exporter_stats")} for c, rs in runs.items()}
         base = table["wandb_only"]["median_us"]
         table["ratio_exporter_vs_wandb"] = ratio(table["wandb_exporter"]["median_us"], base)
+        table["ratio_thread_vs_wandb"] = ratio(table["wandb_exporter_thread"]["median_us"], base)
+        table["added_us_thread"] = table["wandb_exporter_thread"]["median_us"] - base
         table["ratio_blackhole_vs_wandb"] = ratio(table["wandb_exporter_blackhole"]["median_us"], base)
         table["added_us_exporter"] = table["wandb_exporter"]["median_us"] - base
         table["added_us_blackhole"] = table["wandb_exporter_blackhole"]["median_us"] - base
@@ -143,10 +153,10 @@ def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
                                    "exporter_cpu_s_per_m_points": added / (calls100 * 100) * 1e6,
                                    "delivery": delivery}}
     sustained = []
-    for c in ("wandb_only", "wandb_exporter") * sizes.cpu_pairs:
+    for c in ("wandb_only", "wandb_exporter", "wandb_exporter_thread") * sizes.cpu_pairs:
         r = ctx.run(c, 10, sizes.sustained_calls)
         row = {"config": c, "calls_per_s": r["calls"] / r["loop_s"], "calls": r["calls"]}
-        if c == "wandb_exporter":
+        if c != "wandb_only":
             row["delivered_points"] = ctx.delivered(r["workload"])
             row["expected_points"] = r["calls"] * 10
             row["dropped"] = r["exporter_stats"].get("dropped")
@@ -156,9 +166,53 @@ def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
     exp = [s for s in sustained if s["config"] == "wandb_exporter"]
     out["sustained"] = {"runs": sustained,
                         "wandb_exporter_calls_per_s": median(s["calls_per_s"] for s in exp),
+                        "wandb_exporter_thread_calls_per_s": median(
+                            s["calls_per_s"] for s in sustained if s["config"] == "wandb_exporter_thread"),
                         "wandb_only_calls_per_s": median(s["calls_per_s"] for s in sustained if s["config"] == "wandb_only"),
                         "zero_drops": all(s["zero_drops"] for s in exp)}
+    out["ceiling"] = ceiling(ctx, sizes, log)
+    out["ab"] = same_process_ab(ctx, sizes, log)
     return out
+
+
+def same_process_ab(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
+    """wandb.log with the exporter's patch on and off in alternating blocks of one process."""
+    out: Dict[str, Any] = {}
+    for c in ("wandb_exporter", "wandb_exporter_thread"):
+        reps = [ctx.run(c, 10, sizes.ab_calls, mode="wandb_ab") for _ in range(sizes.ab_reps)]
+        row: Dict[str, Any] = {}
+        for state in ("on", "off"):
+            for key in ("median_us", "mean_us", "p99_us", "main_thread_cpu_us"):
+                row[f"{state}_{key}"] = median(r[f"ab_{state}"][key] for r in reps)
+        row["added_median_us"] = row["on_median_us"] - row["off_median_us"]
+        row["ratio_median"] = ratio(row["on_median_us"], row["off_median_us"])
+        row["added_mean_us"] = row["on_mean_us"] - row["off_mean_us"]
+        row["added_cpu_us"] = row["on_main_thread_cpu_us"] - row["off_main_thread_cpu_us"]
+        row["shipper_rss_mb"] = _median_or_none(r.get("shipper_rss_mb") for r in reps)
+        row["reps"] = len(reps)
+        out[c] = row
+        log(f"client same-process A/B {c}: +{row['added_median_us']:.1f} us median ({row['ratio_median']:.3f}x), "
+            f"+{row['added_cpu_us']:.1f} us main-thread CPU")
+    return out
+
+
+def ceiling(ctx: Ctx, sizes: Sizes, log: Any) -> List[Dict[str, Any]]:
+    """The exporter's own sustained rate, wandb taken out: paced 10-scalar calls through its real
+    wrapper and reporter to our server; a rate counts when every point arrived and none dropped."""
+    runs = []
+    for rate in sizes.ceiling_rates:
+        for c in ("lens", "lens_thread"):
+            r = ctx.run(c, 10, sizes.ceiling_calls, LENS_BENCH_RATE=str(rate))
+            delivered = ctx.delivered(r["workload"])
+            row = {"config": c, "target_calls_per_s": rate, "calls_per_s": r["calls"] / r["loop_s"],
+                   "per_call_us_median": r["per_call_us_median"], "per_call_us_p99": r["per_call_us_p99"],
+                   "delivered_points": delivered, "expected_points": r["calls"] * 10,
+                   "dropped": r["exporter_stats"].get("dropped"), "finish_s": r["finish_s"], "exit_s": r["exit_s"]}
+            row["zero_drops"] = delivered == row["expected_points"] and row["dropped"] == 0
+            runs.append(row)
+            log(f"client ceiling {c} at {rate:,}/s: {row['calls_per_s']:,.0f} calls/s, "
+                f"{delivered:,}/{row['expected_points']:,} delivered, dropped {row['dropped']}")
+    return runs
 
 
 def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:

@@ -43,17 +43,26 @@ def _query(r: Dict[str, Any]) -> str:
               f"bulk-interval. Peak RSS: ours {_f(r['peak_rss_mb']['ours'], 0)} MiB, MLflow {_f(r['peak_rss_mb']['mlflow'], 0)} MiB.\n")
 
 
+def _sum(*values: Any) -> Any:
+    return None if any(v is None for v in values) else sum(values)
+
+
 def _client(r: Dict[str, Any]) -> str:
     out = []
-    configs = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_blackhole")
+    configs = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_thread", "wandb_exporter_blackhole")
     for scalars in [k for k in ("10", "100") if k in r["per_call"]]:
         t = r["per_call"][scalars]
         rows = [[c, _f(t[c]["median_us"], 2), _f(t[c]["mean_us"], 2), _f(t[c]["p99_us"], 1),
-                 _f(t[c].get("hook_added_us"), 2), _f(t[c]["finish_s"], 2), _f(t[c]["exit_s"], 2)] for c in configs]
+                 _f(t[c].get("hook_added_us"), 2), _f(t[c].get("hook_cpu_us"), 2),
+                 _f(t[c].get("reporter_thread_cpu_us"), 2), _f(_sum(t[c].get("hook_cpu_us"), t[c].get("reporter_thread_cpu_us")), 2),
+                 _f(t[c]["finish_s"], 2), _f(t[c]["exit_s"], 2)] for c in configs]
         out.append(f"**{scalars} scalars per call**\n\n" + _table(
-            ["config", "median µs/call", "mean µs/call", "p99 µs/call", "exporter wrappers µs/call (in-process)",
+            ["config", "median µs/call", "mean µs/call", "p99 µs/call", "wrappers wall µs/call (in-process)",
+             "wrapper CPU µs/call", "reporter thread CPU µs/call", "exporter CPU in the training process µs/call",
              "finish s", "exit s"], rows)
             + f"\nExporter vs wandb alone: {_f(t['ratio_exporter_vs_wandb'], 3)}× (+{_f(t['added_us_exporter'], 2)} µs); "
+              f"sending on a thread instead of the shipper: {_f(t.get('ratio_thread_vs_wandb'), 3)}× "
+              f"(+{_f(t.get('added_us_thread'), 2)} µs); "
               f"blackholed: {_f(t['ratio_blackhole_vs_wandb'], 3)}× (+{_f(t['added_us_blackhole'], 2)} µs); "
               f"wandb+exporter vs MLflow async: {_f(t['ratio_exporter_vs_mlflow'], 3)}×; "
               f"exporter's added cost vs MLflow's whole call: {_f(t['added_us_vs_mlflow'], 3)}×.\n")
@@ -69,8 +78,27 @@ def _client(r: Dict[str, Any]) -> str:
                            f"(dropped {(d['stats'] or {}).get('dropped')})" for d in c.get("delivery", [])) + ".\n")
     s = r["sustained"]
     out.append(f"Sustained wandb.log, 10 scalars: {_f(s['wandb_exporter_calls_per_s'], 0)} calls/s with the exporter "
-               f"(wandb alone {_f(s['wandb_only_calls_per_s'], 0)} calls/s); every point delivered and 0 dropped: "
+               f"(wandb alone {_f(s['wandb_only_calls_per_s'], 0)} calls/s; sending on a thread "
+               f"{_f(s.get('wandb_exporter_thread_calls_per_s'), 0)} calls/s); every point delivered and 0 dropped: "
                f"{s['zero_drops']}.\n")
+    ab = r.get("ab") or {}
+    if ab:
+        rows = [[c, _f(v["off_median_us"], 2), _f(v["on_median_us"], 2), _f(v["added_median_us"], 2),
+                 _f(v["ratio_median"], 3), _f(v["added_mean_us"], 2), _f(v["off_main_thread_cpu_us"], 2),
+                 _f(v["on_main_thread_cpu_us"], 2), _f(v["added_cpu_us"], 2), _f(v.get("shipper_rss_mb"), 1)]
+                for c, v in ab.items()]
+        out.append("Same process, exporter patch on and off in alternating blocks (10 scalars):\n\n" + _table(
+            ["config", "off median µs", "on median µs", "added µs", "ratio", "added mean µs",
+             "main-thread CPU off µs", "on µs", "added µs", "shipper RSS MiB"], rows))
+    ceiling = r.get("ceiling") or []
+    if ceiling:
+        rows = [[c["config"], f"{c['target_calls_per_s']:,}", _f(c["calls_per_s"], 0), _f(c["per_call_us_median"], 2),
+                 _f(c["per_call_us_p99"], 1), f"{c['delivered_points']:,} / {c['expected_points']:,}",
+                 str(c["dropped"]), str(c["zero_drops"])] for c in ceiling]
+        out.append("The exporter's own ceiling (its wrapper, tracker and reporter on a stand-in Run, no wandb; "
+                   "paced 10-scalar calls to our server):\n\n" + _table(
+                       ["config", "target calls/s", "achieved calls/s", "median µs/call", "p99 µs/call",
+                        "points delivered", "dropped", "zero drops"], rows))
     return "\n".join(out)
 
 
