@@ -45,7 +45,6 @@ class Tracker:
     def __init__(self, config: Config, reporter: Any) -> None:
         self._config = config
         self._reporter = reporter
-        self._submit_row = reporter.submit_row if reporter is not None else None
         self._runs: Dict[int, RunState] = {}
         self._registry_lock = threading.Lock()
         self.internal_errors = 0
@@ -135,8 +134,9 @@ class Tracker:
             if rows:
                 # _submit, inlined: this is the one path every wandb.log takes.
                 self.rows_recorded += len(rows)
-                submit_row = self._submit_row
-                if submit_row is not None:
+                reporter = self._reporter
+                if reporter is not None:
+                    submit_row = reporter.submit_row
                     info = state.info
                     for row_step, row_time, row_items in rows:
                         submit_row(Row(info, row_step, row_time, row_items))
