@@ -86,6 +86,22 @@ def round_trip(cfg: config_mod.Config) -> Tuple[bool, str]:
         return False, "POST %s -> failed: %s: %s" % (url, type(exc).__name__, exc)
 
 
+def shipper_state(cfg: config_mod.Config) -> str:
+    """Starts a shipper the way a training process would, and stops it again."""
+    if cfg.sender != "process":
+        return "thread (PRIMUS_LENS_WANDB_SENDER=%s): sending runs inside the training process" % cfg.sender
+    from primus_lens_wandb_exporter.report.link import ShipperLink
+
+    link = ShipperLink(cfg, identity.current())
+    started = time.monotonic()
+    if not link.start(10.0):
+        return "process: FAILED to start the shipper (%s); jobs will send from a thread instead" % link.failure
+    elapsed_ms = (time.monotonic() - started) * 1000
+    pid = link.pid
+    link.stop(0.0, 2.0)
+    return "process: shipper (pid %s) started and answered in %.0f ms" % (pid, elapsed_ms)
+
+
 def check(out: Any = None) -> int:
     out = out or sys.stdout
     cfg = config_mod.load()
@@ -123,6 +139,8 @@ def check(out: Any = None) -> int:
     if not cfg.api_reporting:
         say("API round-trip: skipped (PRIMUS_LENS_WANDB_API_REPORTING=false)")
         return 0
+    say("Sender: %s" % shipper_state(cfg))
+    say()
     ok, answer = round_trip(cfg)
     say("API round-trip: %s" % ("OK" if ok else "FAILED"))
     say("  " + answer)

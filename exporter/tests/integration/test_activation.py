@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -103,6 +104,7 @@ def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
     assert "PRIMUS_LENS_WANDB_QUEUE_SIZE     = 100000 (default)" in out
     assert "workload_uid: w-test" in out and "rank=0 local_rank=0 world_size=8 node_rank=1" in out
     assert "API round-trip: OK" in out and "HTTP 200" in out and '"code": 2000' in out
+    assert re.search(r"Sender: process: shipper \(pid \d+\) started and answered in \d+ ms", out), out
     bodies = server.of("/wandb/metrics")
     assert len(bodies) == 1 and bodies[0]["metrics"] == [] and bodies[0]["workload_uid"] == "w-test"
 
@@ -112,6 +114,20 @@ def test_check_command_reports_an_unreachable_api(tmp_path: Any) -> None:
     done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     assert done.returncode == 1 and "API round-trip: FAILED" in done.stdout and "WORKLOAD_UID" not in done.stderr
+
+
+def test_check_command_says_when_the_shipper_cannot_start_and_what_happens_then(tmp_path: Any) -> None:
+    """A training image whose Python cannot start another interpreter still gets its data sent."""
+    code = ("import sys, io\n"
+            "sys.executable = '/nonexistent/python'\n"
+            "from primus_lens_wandb_exporter import cli\n"
+            "buffer = io.StringIO(); cli.check(buffer); print(buffer.getvalue())\n")
+    with CaptureServer() as server:
+        env = base_env(server.base_url, str(tmp_path))
+        done = run_script(REQUIRED_VENV, code, env)
+    assert "Sender: process: FAILED to start the shipper (no usable Python executable ('/nonexistent/python'))" \
+        in done.stdout, done.stdout + done.stderr
+    assert "jobs will send from a thread instead" in done.stdout
 
 
 def test_missing_workload_uid_warns_once_and_reports_under_pod_name(tmp_path: Any) -> None:

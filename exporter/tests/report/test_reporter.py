@@ -24,6 +24,9 @@ MODE = {"sender": "process"}
 
 @pytest.fixture(autouse=True, params=["process", "thread"])
 def sender_mode(request: Any) -> str:
+    from primus_lens_wandb_exporter import output
+
+    output._once_keys.clear()  # "said once" is per process: each test must see its own lines
     MODE["sender"] = request.param
     return str(request.param)
 
@@ -147,3 +150,16 @@ def test_these_tests_exercise_the_source_tree_not_an_installed_copy() -> None:
     from conftest import SRC
 
     assert str(report.__file__).startswith(str(SRC))
+
+
+def test_numpy_snapshots_arrive_as_numbers_in_either_sender(server: FaultServer, tmp_path: Path) -> None:
+    """Plain rows are marshalled on the training thread; marshal would take a numpy array as raw
+    bytes, so only exact Python numbers may take that path."""
+    import numpy as np
+
+    reporter = make(server, tmp_path)
+    reporter.submit_row(Row(RUN, 0, 1.0, {"f32": np.float32(0.25), "arr": np.array(1.5), "i64": np.int64(7), "x": 1.0}))
+    reporter.submit_row(Row(RUN, 1, 2.0, {"x": 2.0, "flag": True}))
+    reporter.shutdown()
+    values = {(p["step"], p["name"]): p["value"] for body in server.bodies for p in body.get("metrics", [])}
+    assert values == {(0, "f32"): 0.25, (0, "arr"): 1.5, (0, "i64"): 7.0, (0, "x"): 1.0, (1, "x"): 2.0, (1, "flag"): 1.0}

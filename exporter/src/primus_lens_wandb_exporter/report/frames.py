@@ -7,9 +7,11 @@ tuples, lists, dicts, str, int, float (NaN and infinities included), bool and No
 
 Training process -> shipper:
     ("hello", config: dict, identity: dict)
-    ("items", [("r", run_id, project, name, step, timestamp, {key: number}) |
-               ("e", run_id, project, name, exit_code, finished_at) |
-               ("d", detection_body), ...])          # in submission order
+    ("items", [entry, ...])                          # in submission order; each entry one of
+        ("r", run_id, project, name, step, timestamp, {key: number})
+        ("e", run_id, project, name, exit_code, finished_at)
+        ("d", detection_body)
+        ("m", count, bytes)   # `count` "r" entries, each already marshalled, back to back
     ("flush", token, timeout_s)
     ("stop", budget_s)
 Shipper -> training process:
@@ -19,12 +21,15 @@ Shipper -> training process:
 """
 from __future__ import annotations
 
+import io
 import marshal
 import struct
 from typing import Any, List
 
 _HEADER = struct.Struct("!I")
-MARSHAL_VERSION = 4
+# Version 2: binary floats (NaN and infinities exact) without version 3's back-references, whose
+# hash-table lookup for every shared object made batches ~30 % slower to write.
+MARSHAL_VERSION = 2
 MAX_FRAME_BYTES = 256 * 1024 * 1024  # far above any batch; a corrupt length stops the stream
 
 
@@ -35,6 +40,22 @@ class FrameError(Exception):
 def pack(message: Any) -> bytes:
     payload = marshal.dumps(message, MARSHAL_VERSION)
     return _HEADER.pack(len(payload)) + payload
+
+
+# For one small entry version 4 measured faster than 2 (0.52 against 0.67 µs for 10 keys).
+ENTRY_MARSHAL_VERSION = 4
+
+
+def dump_entry(entry: Any) -> bytes:
+    """One entry, marshalled on its own (the training thread does this while its data is hot).
+    Only for exact Python numbers: marshal writes any buffer (a numpy array) as bytes."""
+    return marshal.dumps(entry, ENTRY_MARSHAL_VERSION)
+
+
+def load_entries(count: int, data: bytes) -> List[Any]:
+    """The entries of an ("m", count, bytes) entry."""
+    stream = io.BytesIO(data)
+    return [marshal.load(stream) for _ in range(count)]
 
 
 class Reader:

@@ -176,6 +176,12 @@ class ShipperLink:
     def _lost(self, reason: str) -> bool:
         self.alive = False
         self.failure = reason
+        proc = self._proc
+        if proc is not None:
+            try:
+                proc.poll()  # reap it now if it has exited, rather than leave a zombie
+            except Exception:
+                pass
         return False
 
     # ---- ending ---------------------------------------------------------------------------

@@ -91,7 +91,9 @@ class Shipper:
         sender = self._require()
         for entry in entries:
             tag = entry[0]
-            if tag == "r":
+            if tag == "m":
+                self._items(frames.load_entries(entry[1], entry[2]))
+            elif tag == "r":
                 _, run_id, project, name, step, timestamp, items = entry
                 sender.submit_row(Row(self._run(run_id, project, name), step, timestamp, items))
             elif tag == "e":
