@@ -25,8 +25,8 @@ from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import encode, frames, identity as default_identity
 from primus_lens_wandb_exporter.report.link import ShipperLink
-from primus_lens_wandb_exporter.report.sender import SPOOL_RESERVE_MAX_S, Sender
-from primus_lens_wandb_exporter.report.stats import TailBudget
+from primus_lens_wandb_exporter.report.sender import Sender
+from primus_lens_wandb_exporter.report.stats import QueueOverflow, TailBudget, spool_reserve_s
 from primus_lens_wandb_exporter.report.worker import BatchWorker
 
 # Hand-off batches are larger than HTTP batches: one marshal + one write per batch is the whole
@@ -67,16 +67,18 @@ class Reporter:
     def __init__(self, config: Config, identity_provider: Optional[Callable[[], Identity]] = None) -> None:
         self.config = config
         self._identity_provider = identity_provider or default_identity.from_env
+        self._overflow = QueueOverflow(config.queue_size)
         self._worker: BatchWorker[Item] = BatchWorker(
             "PrimusLensReporter",
             export=self._hand_off,
             weigh=_weigh,
-            on_drop=self._on_drop,
+            on_drop=self._overflow,
             on_error=self._on_internal_error,
             max_weight=config.queue_size,
             batch_weight=max(config.batch_size, HANDOFF_MIN_POINTS),
             interval_s=min(config.flush_interval_s, HANDOFF_INTERVAL_S),
         )
+        self._overflow.worker = self._worker
         self._fresh_process_state()
 
     def _fresh_process_state(self) -> None:
@@ -90,7 +92,7 @@ class Reporter:
         self._shipper_stats: Dict[str, int] = {}
         self._errors = 0  # this process's own: values float() could not read, internal failures
         self._dropped = 0  # submitted after shutdown
-        self._said_queue_full = False
+        self._overflow.said = False
         self._budget = TailBudget(self.config.exit_timeout_s)
 
     def reset_after_fork(self) -> None:
@@ -171,11 +173,7 @@ class Reporter:
 
     def flush_within_budget(self) -> bool:
         """Flush, drawing on the exit budget (run finish, SIGTERM); leaves the spool reserve."""
-        remaining = self._budget.remaining_s(self._worker.in_weight)
-        started = time.monotonic()
-        done = self.flush(max(0.0, remaining - self._spool_reserve_s()))
-        self._budget.spend(time.monotonic() - started)
-        return done
+        return self._budget.flush_within(self.flush, self._worker.in_weight)
 
     def stats(self) -> Dict[str, int]:
         base = {k: 0 for k in ("detection_sent", "metrics_sent", "errors", "points_sent", "retries",
@@ -228,9 +226,6 @@ class Reporter:
             return False
         self._shipper_stats = reply[1]
         return bool(reply[2])
-
-    def _spool_reserve_s(self) -> float:
-        return min(SPOOL_RESERVE_MAX_S, self.config.exit_timeout_s * 0.2)
 
     # ---- worker thread --------------------------------------------------------------------------
 
@@ -329,20 +324,6 @@ class Reporter:
             return None
 
     # ---- accounting callbacks -------------------------------------------------------------------
-
-    def _on_drop(self, item: Item, weight: int) -> None:
-        if weight == 0:
-            self._worker.requeue(item)  # run ends and detections are tiny; only points are shed
-            return
-        if self._said_queue_full:
-            return  # this runs on the training thread: after the first time, no lock, no I/O
-        self._said_queue_full = True
-        output.error_once(
-            "queue-full",
-            output.REPORTER,
-            "Queue full (PRIMUS_LENS_WANDB_QUEUE_SIZE=%d points): dropping the oldest; see 'dropped' in the stats"
-            % self.config.queue_size,
-        )
 
     def _on_internal_error(self, exc: BaseException) -> None:
         self._errors += 1

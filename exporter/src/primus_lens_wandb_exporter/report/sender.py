@@ -24,13 +24,9 @@ from primus_lens_wandb_exporter.report.exit_clock import ExitClock
 from primus_lens_wandb_exporter.report.local_save import LocalWriter
 from primus_lens_wandb_exporter.report.outbox import Outbox
 from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
-from primus_lens_wandb_exporter.report.stats import Stats, TailBudget
+from primus_lens_wandb_exporter.report.stats import QueueOverflow, Stats, TailBudget, spool_reserve_s
 from primus_lens_wandb_exporter.report.transport import HttpTransport
 from primus_lens_wandb_exporter.report.worker import BatchWorker
-
-# Part of the exit budget kept for writing what is still unsent to the spool (milliseconds of
-# disk I/O in practice); sending stops this long before the deadline.
-SPOOL_RESERVE_MAX_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,16 +53,18 @@ class Sender:
         self.config = config
         self._announce = announce
         self._identity_provider = identity_provider or default_identity.from_env
+        self._overflow = QueueOverflow(config.queue_size)
         self._worker: BatchWorker[Item] = BatchWorker(
             "PrimusLensReporter",
             export=self._export,
             weigh=_weigh,
-            on_drop=self._on_drop,
+            on_drop=self._overflow,
             on_error=self._on_internal_error,
             max_weight=config.queue_size,
             batch_weight=config.batch_size,
             interval_s=config.flush_interval_s,
         )
+        self._overflow.worker = self._worker
         self._spool = Spool(config.spool_dir, config.spool_max_mb * 1024 * 1024, self._on_evict)
         self._fresh_process_state()
 
@@ -91,7 +89,7 @@ class Sender:
         )
         self._outbox = Outbox(self._delivery, self._spool, self._exit, self._stats)
         self._local = LocalWriter(self.config.output_path, self.identity) if self._saves_local() else None
-        self._said_queue_full = False
+        self._overflow.said = False
         # A forked DataLoader/Pool worker that never logs must stay silent at exit: only a process
         # that handed us something prints the Stopped line.
         self._used = False
@@ -157,11 +155,7 @@ class Sender:
 
     def flush_within_budget(self) -> bool:
         """Flush, drawing on the exit budget (run finish, SIGTERM); leaves the spool reserve."""
-        remaining = self._budget.remaining_s(self._worker.in_weight)
-        started = time.monotonic()
-        done = self.flush(max(0.0, remaining - self._spool_reserve_s()))
-        self._budget.spend(time.monotonic() - started)
-        return done
+        return self._budget.flush_within(self.flush, self._worker.in_weight)
 
     def stats(self) -> Dict[str, int]:
         return self._stats.as_dict(self._worker.dropped_weight)
@@ -184,7 +178,7 @@ class Sender:
     def _shutdown(self, timeout_s: Optional[float]) -> None:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)
         deadline = time.monotonic() + budget
-        send_deadline = deadline - min(budget, self._spool_reserve_s())
+        send_deadline = deadline - min(budget, spool_reserve_s(self.config.exit_timeout_s))
         self._exit.begin(send_deadline)
         if self._worker.thread_alive():
             if not self._worker.stop(send_deadline - time.monotonic()):
@@ -198,11 +192,6 @@ class Sender:
         self._transport.close()
         if self._local is not None:
             self._local.close()
-
-    def _spool_reserve_s(self) -> float:
-        # A share of the whole exit budget, so waiting at run finish cannot eat the part that
-        # the exit handler needs to write unsent data to disk.
-        return min(SPOOL_RESERVE_MAX_S, self.config.exit_timeout_s * 0.2)
 
     # ---- worker thread --------------------------------------------------------------------------
 
@@ -238,20 +227,6 @@ class Sender:
         return "%s-%d-%d" % (self._batch_prefix, os.getpid(), self._batch_seq)
 
     # ---- accounting callbacks -------------------------------------------------------------------
-
-    def _on_drop(self, item: Item, weight: int) -> None:
-        if weight == 0:
-            self._worker.requeue(item)  # run ends and detections are tiny; only points are shed
-            return
-        if self._said_queue_full:
-            return  # this runs on the training thread: after the first time, no lock, no I/O
-        self._said_queue_full = True
-        output.error_once(
-            "queue-full",
-            output.REPORTER,
-            "Queue full (PRIMUS_LENS_WANDB_QUEUE_SIZE=%d points): dropping the oldest; see 'dropped' in the stats"
-            % self.config.queue_size,
-        )
 
     def _on_evict(self, entry: SpoolEntry) -> None:
         self._stats.dropped += entry.points

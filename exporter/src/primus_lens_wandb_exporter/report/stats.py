@@ -5,7 +5,21 @@ anyone; plain ints are enough because only one thread writes each of them.
 """
 from __future__ import annotations
 
-from typing import Dict
+import time
+
+from typing import Any, Callable, Dict, Optional
+
+from primus_lens_wandb_exporter import output
+
+# Part of the exit budget kept for writing what is still unsent to the spool (milliseconds of
+# disk I/O in practice); sending stops this long before the deadline.
+SPOOL_RESERVE_MAX_S = 0.5
+
+
+def spool_reserve_s(exit_timeout_s: float) -> float:
+    """A share of the whole exit budget, so waiting at run finish cannot eat the part that the
+    exit handler needs to write unsent data to disk."""
+    return min(SPOOL_RESERVE_MAX_S, exit_timeout_s * 0.2)
 
 
 class Stats:
@@ -55,3 +69,37 @@ class TailBudget:
 
     def spend(self, seconds: float) -> None:
         self._spent_s += max(0.0, seconds)
+
+    def flush_within(self, flush: Callable[[float], bool], activity: int) -> bool:
+        """Runs flush(timeout) on what is left of the budget, less the spool reserve (run finish,
+        SIGTERM), and charges the time it took."""
+        started = time.monotonic()
+        done = flush(max(0.0, self.remaining_s(activity) - spool_reserve_s(self._total_s)))
+        self.spend(time.monotonic() - started)
+        return done
+
+
+class QueueOverflow:
+    """A BatchWorker's on_drop: weightless control items (run ends, detections) go back in the
+    queue, points are shed, and the first shedding is said once. Runs on the training thread,
+    so after that first time it takes no lock and does no I/O."""
+
+    def __init__(self, queue_size: int) -> None:
+        self._queue_size = queue_size
+        self.worker: Optional[Any] = None  # set once the worker exists
+        self.said = False
+
+    def __call__(self, item: Any, weight: int) -> None:
+        if weight == 0:
+            if self.worker is not None:
+                self.worker.requeue(item)
+            return
+        if self.said:
+            return
+        self.said = True
+        output.error_once(
+            "queue-full",
+            output.REPORTER,
+            "Queue full (PRIMUS_LENS_WANDB_QUEUE_SIZE=%d points): dropping the oldest; see 'dropped' in the stats"
+            % self._queue_size,
+        )
