@@ -22,7 +22,8 @@ def main() -> None:
     run = RunInfo(run_id, "crash-tests", "run-" + run_id)
     for step in range(steps):
         reporter.submit_row(Row(run, step, time.time(), {"loss": 1.0 / (step + 1), "step_x": float(step)}))
-    reporter._worker.flush(20.0)  # handed over, not yet necessarily delivered
+    reporter._seal()  # the open block of rows into the queue...
+    reporter._worker.flush(20.0)  # ...and down the pipe: handed over, not yet necessarily delivered
     sys.stderr.write("HANDED %s\n" % reporter.shipper_pid)
     sys.stderr.flush()
     os.kill(os.getpid(), signal.SIGKILL)  # OOM killer, node drain: no atexit, no finally

@@ -10,9 +10,8 @@ from primus_lens_wandb_exporter.report import frames
 
 
 def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
-    rows = [frames.dump_entry(("r", "run", "p", "n", step, 1.5, {"loss": float(step), "nan": math.nan}))
-            for step in range(50)]
-    messages = [("hello", {"a": 1}, {"b": None}), ("items", [("m", len(rows), b"".join(rows))]),
+    rows = [frames.dump_row((step, 1.5, {"loss": float(step), "nan": math.nan})) for step in range(50)]
+    messages = [("hello", {"a": 1}, {"b": None}), ("items", [("b", "run", "p", "n", len(rows), b"".join(rows))]),
                 ("flush", 7, 2.5), ("stop", 0.0)]
     stream = b"".join(frames.pack(m) for m in messages)
     rng = random.Random(3)
@@ -23,9 +22,11 @@ def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
             got.extend(reader.feed(stream[at:at + step]))
             at += step
         assert [m[0] for m in got] == ["hello", "items", "flush", "stop"]
-        entries = frames.load_entries(got[1][1][0][1], got[1][1][0][2])
-        assert [e[4] for e in entries] == list(range(50))
-        assert all(math.isnan(e[6]["nan"]) for e in entries)
+        block = got[1][1][0]
+        assert block[:4] == ("b", "run", "p", "n")
+        entries = frames.load_rows(block[4], block[5])
+        assert [e[0] for e in entries] == list(range(50))
+        assert all(math.isnan(e[2]["nan"]) for e in entries)
         assert got[2] == ("flush", 7, 2.5)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -163,3 +164,67 @@ def test_numpy_snapshots_arrive_as_numbers_in_either_sender(server: FaultServer,
     reporter.shutdown()
     values = {(p["step"], p["name"]): p["value"] for body in server.bodies for p in body.get("metrics", [])}
     assert values == {(0, "f32"): 0.25, (0, "arr"): 1.5, (0, "i64"): 7.0, (0, "x"): 1.0, (1, "x"): 2.0, (1, "flag"): 1.0}
+
+
+def wait_for(predicate: Any, timeout_s: float = WAIT_S) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not predicate():
+        time.sleep(0.02)
+    return bool(predicate())
+
+
+def test_a_few_rows_leave_within_the_flush_interval_without_a_flush(server: FaultServer, tmp_path: Path) -> None:
+    reporter = make(server, tmp_path)  # flush interval 0.05 s; the rows fill no block or batch
+    for step in range(3):
+        values = {"loss": step * 0.5}
+        reporter.submit_plain(RUN, step, 1.0, values)
+        values["loss"] = -1.0  # the caller owns its dict again once submit_plain returned
+    assert wait_for(lambda: len(server.keys()) == 3)
+    assert {key[4]: server.stored[key] for key in server.keys()} == {0: 0.0, 1: 0.5, 2: 1.0}
+    reporter.shutdown()
+
+
+def test_interleaved_runs_and_snapshot_rows_arrive_whole_and_each_run_ends_after_its_rows(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    other = RunInfo("r2", "proj", "name-2")
+    reporter = make(server, tmp_path)
+    seen: List[str] = []
+    for step in range(30):
+        reporter.submit_plain(RUN, step, 1.0, {"a": float(step), "b": 1.0})
+        if step % 7 == 3:  # a tensor-like snapshot between plain rows of the same run
+            reporter.submit_row(Row(other, step, 1.0, {"t": ThreadSpy(float(step), seen)}))
+        else:
+            reporter.submit_plain(other, step, 1.0, {"a": -float(step)})
+    reporter.run_finished(RUN, 0)
+    reporter.run_finished(other, 1)
+    reporter.shutdown()
+    expected = {("w", "r1", 2, name, step) for step in range(30) for name in ("a", "b")}
+    expected |= {("w", "r2", 2, "t" if step % 7 == 3 else "a", step) for step in range(30)}
+    assert server.keys() == expected
+    assert server.duplicate_acks() == []
+    assert server.stored[("w", "r2", 2, "t", 10)] == 10.0 and server.stored[("w", "r2", 2, "a", 11)] == -11.0
+    for run_id in ("r1", "r2"):
+        order = [("end" if body.get("run_state") else "rows") for body in server.bodies
+                 if body.get("run_id") == run_id and (body.get("run_state") or body.get("metrics"))]
+        assert order[-1] == "end" and order.count("end") == 1, (run_id, order)
+
+
+def test_a_full_queue_drops_the_oldest_rows_and_keeps_the_newest(server: FaultServer, tmp_path: Path) -> None:
+    reporter = make(server, tmp_path, PRIMUS_LENS_WANDB_QUEUE_SIZE="40")
+    gate = threading.Event()
+    export = reporter._worker._export
+
+    def held(chunk: Any) -> None:  # a hand-off (or send) that cannot keep up
+        gate.wait(WAIT_S)
+        export(chunk)
+
+    reporter._worker._export = held
+    for step in range(100):
+        reporter.submit_plain(RUN, step, 1.0, {"x": float(step)})
+    gate.set()
+    reporter.shutdown()
+    delivered = {key[4] for key in server.keys()}
+    stats = reporter.stats()
+    assert set(range(70, 100)) <= delivered  # the newest rows, which an operator looks at
+    assert stats["dropped"] > 0 and stats["dropped"] + len(delivered) == 100

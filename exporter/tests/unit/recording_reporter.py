@@ -20,6 +20,9 @@ class RecordingReporter:
             self.rows.append(row)
             self.threads.append(threading.current_thread().name)
 
+    def submit_plain(self, run: RunInfo, step: int, timestamp: float, values: Dict[str, Any]) -> None:
+        self.submit_row(Row(run, step, timestamp, dict(values)))
+
     def submit_detection(self, build: Callable[[], Dict[str, Any]]) -> None:
         self.detections.append(build)
 

@@ -316,3 +316,37 @@ def test_log_that_bypasses_private_log_is_caught_by_the_fallback() -> None:
         finally:
             patch.unpatch()
             run_cls.log = original_log
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_wandbs_own_log_signature_gets_the_exact_wrapper(shape: str) -> None:
+    with fake_wandb(shape) as (wandb, _, _):
+        wrapper = wandb.sdk.wandb_run.Run.__dict__["_log"]
+        assert wrapper.__code__.co_varnames[:4] == ("self", "data", "step", "commit")
+        assert not wrapper.__code__.co_flags & 0x0C  # no *args, no **kwargs
+
+
+def test_an_unfamiliar_private_log_signature_gets_the_general_wrapper() -> None:
+    with fake_wandb("new", patch_first=False) as (wandb, reporter, tracker):
+        run_cls = wandb.sdk.wandb_run.Run
+        original = run_cls._log
+
+        # A future wandb adding a keyword-only parameter: the exact wrapper would refuse it.
+        def _log(self: Any, data: Any, step: Any = None, commit: Any = None, *, source: str = "user") -> None:
+            assert source in ("user", "watch")
+            original(self, data, step, commit)
+
+        run_cls._log = _log
+        try:
+            assert patch.apply(wandb, tracker, lambda: None)
+            assert run_cls.__dict__["_log"].__code__.co_flags & 0x0C  # *args/**kwargs: the general one
+            run = wandb.init(project="p")
+            run.log({"a": 1})
+            run._log(data={"w": 2}, commit=False, source="watch")
+            run._log({"a": 3}, 4)
+            run.log({"b": 5})
+            wandb.finish()
+            assert reporter.table() == stored(run) == [(0, {"a": 1}), (1, {"w": 2}), (4, {"a": 3, "b": 5})]
+        finally:
+            patch.unpatch()
+            run_cls._log = original

@@ -55,6 +55,33 @@ def test_step_rules(name: str, start: int, calls: List[Call], expected: List[Tup
     assert mirror.current == current
 
 
+@pytest.mark.parametrize("name,start,calls,expected,current", CASES, ids=[c[0] for c in CASES])
+def test_whole_row_shortcut_gives_the_same_rows_as_apply(
+    name: str, start: int, calls: List[Call], expected: List[Tuple[int, dict]], current: int
+) -> None:
+    """The tracker tries whole_row first and falls back to apply, as here."""
+    mirror = StepMirror(start)
+    rows: List[Tuple[int, dict]] = []
+    for i, (data, step, commit) in enumerate(calls):
+        at = mirror.whole_row(step, commit)
+        if at is None:
+            done, _ = mirror.apply(dict(data), step, commit, float(i))
+            rows.extend((s, dict(items)) for s, _, items in done)
+        elif data:
+            rows.append((at, dict(data)))
+    assert rows == expected
+    assert mirror.current == current
+
+
+def test_whole_row_declines_any_call_that_can_merge() -> None:
+    mirror = StepMirror(0)
+    assert mirror.whole_row(None, None) == 0
+    assert mirror.whole_row(3, None) is None and mirror.whole_row(None, True) is None
+    mirror.apply({"a": 1}, None, False, 0.0)
+    assert mirror.whole_row(None, None) is None  # something is pending: it must merge
+    assert mirror.current == 1
+
+
 def test_pending_row_comes_out_at_finish_with_the_last_call_time() -> None:
     mirror = StepMirror(0)
     mirror.apply({"a": 1}, 4, None, 10.0)

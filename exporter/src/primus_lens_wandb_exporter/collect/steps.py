@@ -25,6 +25,16 @@ class StepMirror:
         self._pending_ts = 0.0
         self.dropped_calls = 0
 
+    def whole_row(self, step: Optional[int], commit: Optional[bool]) -> Optional[int]:
+        """For the training-loop call (no step, no commit, nothing pending), which is a whole row
+        by itself: takes the step it is stored at and advances. None for any other call: use
+        apply. Split out so the common call builds no lists."""
+        if step is None and commit is None and not self._pending:
+            current = self.current
+            self.current = current + 1
+            return current
+        return None
+
     def apply(
         self, items: Items, step: Optional[int], commit: Optional[bool], timestamp: float
     ) -> Tuple[List[Tuple[int, float, Items]], bool]:

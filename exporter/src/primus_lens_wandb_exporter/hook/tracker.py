@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import identity
-from primus_lens_wandb_exporter.collect.values import snapshot
+from primus_lens_wandb_exporter.collect.values import is_plain, snapshot
 from primus_lens_wandb_exporter.collect.steps import StepMirror
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.hook import runs
@@ -127,21 +127,35 @@ class Tracker:
             if state.finished:
                 return
             timestamp = _now()
-            items = snapshot(data)
-            with state.lock:
-                rows, accepted = state.mirror.apply(items, None if step is None else int(step), commit, timestamp)
+            # Exact Python numbers (the training-loop dict) are read in place, before this call
+            # returns; anything else is snapshotted first (tensors are changed in place later).
+            plain = type(data) is dict and is_plain(data)
+            items = data if plain else snapshot(data)
+            mirror = state.mirror
+            lock = state.lock
+            lock.acquire()  # not `with`: half the cost, and this runs on every wandb.log
+            try:
+                row_step = mirror.whole_row(step, commit)
+                if row_step is None:
+                    rows, accepted = mirror.apply(dict(items) if plain else items,
+                                                  None if step is None else int(step), commit, timestamp)
                 state.log_calls = calls = state.log_calls + 1
-            if rows:
-                # _submit, inlined: this is the one path every wandb.log takes.
-                self.rows_recorded += len(rows)
-                reporter = self._reporter
-                if reporter is not None:
-                    submit_row = reporter.submit_row
-                    info = state.info
-                    for row_step, row_time, row_items in rows:
-                        submit_row(Row(info, row_step, row_time, row_items))
-                if output.debug_enabled():
-                    output.debug(output.WANDB, "run %s: %d row(s) up to step %d" % (state.info.id, len(rows), rows[-1][0]))
+            finally:
+                lock.release()
+            if row_step is not None:
+                # wandb.log(row) in a training loop: one whole row, no lists built for it.
+                if items:
+                    self.rows_recorded += 1
+                    reporter = self._reporter
+                    if reporter is not None:
+                        if plain:
+                            reporter.submit_plain(state.info, row_step, timestamp, items)
+                        else:
+                            reporter.submit_row(Row(state.info, row_step, timestamp, items))
+                    if output.debug_enabled():
+                        output.debug(output.WANDB, "run %s: 1 row(s) up to step %d" % (state.info.id, row_step))
+            elif rows:
+                self._submit(state, rows)
             elif not accepted:
                 self.calls_dropped += 1
                 output.debug(output.WANDB, "step %s < current step: dropped, as wandb does" % step)
@@ -203,7 +217,10 @@ class Tracker:
         if reporter is not None:
             info = state.info
             for step, timestamp, items in rows:
-                reporter.submit_row(Row(info, step, timestamp, items))
+                if is_plain(items):
+                    reporter.submit_plain(info, step, timestamp, items)
+                else:
+                    reporter.submit_row(Row(info, step, timestamp, items))
         if rows and output.debug_enabled():
             output.debug(output.WANDB, "run %s: %d row(s) up to step %d" % (state.info.id, len(rows), rows[-1][0]))
 

@@ -11,7 +11,8 @@ Training process -> shipper:
         ("r", run_id, project, name, step, timestamp, {key: number})
         ("e", run_id, project, name, exit_code, finished_at)
         ("d", detection_body)
-        ("m", count, bytes)   # `count` "r" entries, each already marshalled, back to back
+        ("b", run_id, project, name, count, bytes)   # a block: `count` rows of one run, each
+                                                     # a marshalled (step, timestamp, {key: number})
     ("flush", token, timeout_s)
     ("stop", budget_s)
 Shipper -> training process:
@@ -24,7 +25,7 @@ from __future__ import annotations
 import io
 import marshal
 import struct
-from typing import Any, List
+from typing import Any, Dict, List, Tuple
 
 _HEADER = struct.Struct("!I")
 # Version 2: binary floats (NaN and infinities exact) without version 3's back-references, whose
@@ -42,18 +43,19 @@ def pack(message: Any) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
-# For one small entry version 4 measured faster than 2 (0.52 against 0.67 µs for 10 keys).
-ENTRY_MARSHAL_VERSION = 4
+# For one small row version 4 measured faster than 2 (0.37 against 0.54 µs for 10 keys).
+ROW_MARSHAL_VERSION = 4
 
 
-def dump_entry(entry: Any) -> bytes:
-    """One entry, marshalled on its own (the training thread does this while its data is hot).
-    Only for exact Python numbers: marshal writes any buffer (a numpy array) as bytes."""
-    return marshal.dumps(entry, ENTRY_MARSHAL_VERSION)
+def dump_row(row: Tuple[int, float, Dict[str, Any]]) -> bytes:
+    """One (step, timestamp, values) row of a block, marshalled on its own: the training thread
+    does this while the values are hot in its cache. Only for a dict of exact Python numbers:
+    marshal writes any buffer (a numpy array) as bytes."""
+    return marshal.dumps(row, ROW_MARSHAL_VERSION)
 
 
-def load_entries(count: int, data: bytes) -> List[Any]:
-    """The entries of an ("m", count, bytes) entry."""
+def load_rows(count: int, data: bytes) -> List[Any]:
+    """The rows of a ("b", run_id, project, name, count, bytes) block."""
     stream = io.BytesIO(data)
     return [marshal.load(stream) for _ in range(count)]
 

@@ -1,11 +1,13 @@
 """The reporter the hook talks to when sending runs in the shipper process (the default).
 
-On the training thread, submit_row marshals a row of plain numbers (one C call, while the row is
-still in the CPU's cache: the same call on the worker thread, batches later, measured 4x slower)
-and appends it to a bounded deque. A worker thread wakes per batch, turns other snapshots into
-floats (float() of a tensor copy syncs its device: never on the training thread), and writes the
-batch to the shipper's pipe. That is all the Python this process spends per point; JSON, gzip,
-HTTP, retries and the spool run in the shipper.
+On the training thread, submit_plain marshals a row of plain numbers (one C call, while the row
+is still in the CPU's cache: the same call on the worker thread, batches later, measured 4x
+slower) and appends the bytes to the open block of its run. A full block (or one the worker finds
+open when it wakes) is one item of the bounded queue, so the worker's per-item Python runs once
+per ~2,000 points, not per row. The worker turns other snapshots into floats (float() of a tensor
+copy syncs its device: never on the training thread) and writes each batch to the shipper's
+pipe. That is all the Python this process spends per point; JSON, gzip, HTTP, retries and the
+spool run in the shipper.
 
 When the shipper cannot start or dies, the same items go to an in-process Sender instead (the
 PRIMUS_LENS_WANDB_SENDER=thread path), said once: sending slows training a little but nothing
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Union
 
@@ -43,24 +46,28 @@ class _Detection:
     build: Callable[[], Dict[str, Any]]
 
 
-class _Marshalled:
-    """A plain row, already marshalled as an "r" entry; `points` weighs it in the queue."""
+class _Block:
+    """Consecutive plain rows of one run, each marshalled as a (step, timestamp, values) entry."""
 
-    __slots__ = ("points", "data")
+    __slots__ = ("run", "rows", "points")
 
-    def __init__(self, points: int, data: bytes) -> None:
-        self.points = points
-        self.data = data
+    def __init__(self, run: RunInfo) -> None:
+        self.run = run
+        self.rows: List[bytes] = []
+        self.points = 0
 
 
-Item = Union[_Marshalled, Row, encode.RunEnd, _Detection]
+Item = Union[_Block, Row, encode.RunEnd, _Detection]
 
 
 def _weigh(item: Item) -> int:
     kind = type(item)
-    if kind is _Marshalled:
+    if kind is _Block:
         return item.points  # type: ignore[union-attr]
     return len(item.items) if kind is Row else 0  # type: ignore[union-attr]
+
+
+_dumps = frames.dump_row
 
 
 class Reporter:
@@ -77,7 +84,11 @@ class Reporter:
             max_weight=config.queue_size,
             batch_weight=max(config.batch_size, HANDOFF_MIN_POINTS),
             interval_s=min(config.flush_interval_s, HANDOFF_INTERVAL_S),
+            before_drain=self._seal,
         )
+        # At most a quarter of the queue sits in one block, so dropping the oldest block when the
+        # queue is full still keeps the newest three quarters.
+        self._block_points = max(1, min(HANDOFF_MIN_POINTS, config.queue_size // 4))
         self._overflow.worker = self._worker
         self._fresh_process_state()
 
@@ -94,6 +105,10 @@ class Reporter:
         self._dropped = 0  # submitted after shutdown
         self._overflow.said = False
         self._budget = TailBudget(self.config.exit_timeout_s)
+        self._block: Optional[_Block] = None  # the open block; it belongs to the queue once sealed
+        # Re-entrant: the opt-in SIGTERM handler flushes (and so seals) on the main thread,
+        # possibly while the code it interrupted is inside submit_plain.
+        self._block_lock = threading.RLock()
 
     def reset_after_fork(self) -> None:
         # No locks taken, nothing printed, no signal to the parent's shipper: it is not ours.
@@ -116,22 +131,65 @@ class Reporter:
 
     # ---- the hook's interface (training thread) -----------------------------------------------
 
+    def submit_plain(self, run: RunInfo, step: int, timestamp: float, values: Dict[str, Any]) -> None:
+        """A dict of exact Python numbers, read before this returns (the caller may change it)."""
+        try:
+            if self._closed:
+                self._dropped += len(values)
+                return
+            data = _dumps((step, timestamp, values))
+            lock = self._block_lock
+            lock.acquire()  # not `with`: half the cost, on every row
+            try:
+                block = self._block
+                if block is None or block.run is not run:
+                    block = self._open_block(run)
+                block.rows.append(data)
+                block.points += len(values)
+                if block.points >= self._block_points:
+                    self._seal_locked()
+            finally:
+                lock.release()
+        except Exception as exc:
+            self._on_internal_error(exc)
+
     def submit_row(self, row: Row) -> None:
         try:
             items = row.items
             if self._closed:
                 self._dropped += len(items)
                 return
-            self._used = True
-            # Exact Python numbers only: marshal would take a numpy array as raw bytes.
-            if not is_plain(items):
-                self._worker.submit(row, len(items))  # numpy/torch snapshots: float() on the worker
+            if type(items) is dict and is_plain(items):  # marshal would take a numpy array as raw bytes
+                self.submit_plain(row.run, row.step, row.timestamp, items)
                 return
-            run = row.run
-            data = frames.dump_entry(("r", run.id, run.project, run.name, row.step, row.timestamp, items))
-            self._worker.submit(_Marshalled(len(items), data), len(items))
+            self._used = True
+            self._seal()  # keeps this run's rows in order
+            self._worker.submit(row, len(items))  # numpy/torch snapshots: float() on the worker
         except Exception as exc:
             self._on_internal_error(exc)
+
+    def _open_block(self, run: RunInfo) -> _Block:
+        """Called with the block lock held: seals the open block, opens one for `run`, and wakes
+        the worker so that a block that never fills still leaves within the interval."""
+        self._seal_locked()
+        self._used = True
+        block = self._block = _Block(run)
+        self._worker.poke()
+        return block
+
+    def _seal_locked(self) -> None:
+        block = self._block
+        if block is not None:
+            if block.rows:
+                # Queued before it is let go: a signal handler sealing in between can at worst
+                # queue it twice, which the server's point keys make harmless; never lose it.
+                self._worker.submit(block, block.points)
+            self._block = None
+
+    def _seal(self) -> None:
+        """Puts the open block in the queue (worker wake-up, flush, run end, exit)."""
+        with self._block_lock:
+            self._seal_locked()
 
     def submit_detection(self, build: Callable[[], Dict[str, Any]]) -> None:
         try:
@@ -146,6 +204,7 @@ class Reporter:
         try:
             if not self._closed:
                 self._used = True
+                self._seal()
                 self._worker.submit(encode.RunEnd(run, exit_code, time.time()), 0)
                 self.flush_within_budget()
         except Exception as exc:
@@ -155,6 +214,7 @@ class Reporter:
         """Hands over everything queued, then waits until it is delivered (or spooled)."""
         try:
             deadline = time.monotonic() + timeout_s
+            self._seal()
             handed = self._worker.flush(timeout_s)
             fallback, link = self._fallback, self._link
             left = max(0.0, deadline - time.monotonic())
@@ -205,6 +265,7 @@ class Reporter:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)
         deadline = time.monotonic() + budget
         self._exiting = True  # from here on, no new shipper: starting an interpreter would eat the budget
+        self._seal()
         if self._worker.thread_alive():
             self._worker.stop(budget)
         else:
@@ -239,9 +300,10 @@ class Reporter:
                     return
             fallback = self._start_fallback()
         for item in chunk:
-            if type(item) is _Marshalled:
-                for _, run_id, project, name, step, timestamp, items in frames.load_entries(1, item.data):
-                    fallback.submit_row(Row(RunInfo(run_id, project, name), step, timestamp, items))
+            if type(item) is _Block:
+                run = item.run
+                for step, timestamp, items in frames.load_rows(len(item.rows), b"".join(item.rows)):
+                    fallback.submit_row(Row(run, step, timestamp, items))
             elif type(item) is Row:
                 fallback.submit_row(item)
             elif isinstance(item, _Detection):
@@ -275,15 +337,11 @@ class Reporter:
     def _entries(self, chunk: List[Item]) -> List[Any]:
         entries: List[Any] = []
         append = entries.append
-        marshalled: List[bytes] = []  # consecutive pre-marshalled rows, sent as one "m" entry
         for item in chunk:
-            if type(item) is _Marshalled:
-                marshalled.append(item.data)
-                continue
-            if marshalled:
-                append(("m", len(marshalled), b"".join(marshalled)))
-                marshalled = []
-            if type(item) is Row:
+            if type(item) is _Block:
+                run = item.run
+                append(("b", run.id, run.project, run.name, len(item.rows), b"".join(item.rows)))
+            elif type(item) is Row:
                 run = item.run
                 items = item.items
                 if not is_plain(items):
@@ -296,8 +354,6 @@ class Reporter:
                 body = self._build(item)
                 if body is not None:
                     append(("d", body))
-        if marshalled:
-            append(("m", len(marshalled), b"".join(marshalled)))
         return entries
 
     def _floats(self, items: Any) -> Dict[str, float]:

@@ -119,6 +119,10 @@ class Sender:
         except Exception as exc:
             self._on_internal_error(exc)
 
+    def submit_plain(self, run: RunInfo, step: int, timestamp: float, values: Dict[str, Any]) -> None:
+        """A row of exact Python numbers that the caller may change after this returns."""
+        self.submit_row(Row(run, step, timestamp, dict(values)))
+
     def submit_detection(self, build: Callable[[], Dict[str, Any]]) -> None:
         try:
             if not self._closed:

@@ -91,8 +91,11 @@ class Shipper:
         sender = self._require()
         for entry in entries:
             tag = entry[0]
-            if tag == "m":
-                self._items(frames.load_entries(entry[1], entry[2]))
+            if tag == "b":
+                _, run_id, project, name, count, data = entry
+                run = self._run(run_id, project, name)
+                for step, timestamp, items in frames.load_rows(count, data):
+                    sender.submit_row(Row(run, step, timestamp, items))
             elif tag == "r":
                 _, run_id, project, name, step, timestamp, items = entry
                 sender.submit_row(Row(self._run(run_id, project, name), step, timestamp, items))

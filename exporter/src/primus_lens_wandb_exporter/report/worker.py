@@ -48,6 +48,7 @@ class BatchWorker(Generic[T]):
         max_weight: int,
         batch_weight: int,
         interval_s: float,
+        before_drain: Optional[Callable[[], None]] = None,
     ) -> None:
         self._name = name
         self._export = export
@@ -57,6 +58,9 @@ class BatchWorker(Generic[T]):
         self._max_weight = max(1, max_weight)
         self._batch_weight = max(1, batch_weight)
         self._interval_s = interval_s
+        # Lets the owner hand over what it gathers outside the queue (an open block of rows)
+        # each time the worker drains.
+        self._before_drain = before_drain
         self.reset_after_fork()
 
     def reset_after_fork(self) -> None:
@@ -114,6 +118,13 @@ class BatchWorker(Generic[T]):
             weight = self._weigh(item)
             self.dropped_weight += weight
             self._on_drop(item, weight)
+
+    def poke(self) -> None:
+        """Wake the thread (starting it first if need be) although nothing was queued: it waits
+        its interval and drains, calling before_drain, as if an item had arrived."""
+        if self._thread is None:
+            self._start()
+        self._wake.set()
 
     def requeue(self, item: T) -> None:
         """For on_drop: put a weightless control item (run end, detection) back at the tail."""
@@ -201,6 +212,11 @@ class BatchWorker(Generic[T]):
 
     def _drain(self) -> None:
         self._urgent = False
+        if self._before_drain is not None:
+            try:
+                self._before_drain()
+            except BaseException as exc:
+                self._on_error(exc)
         while True:
             chunk: List[T] = []
             markers: List[_FlushMarker] = []
