@@ -11,7 +11,7 @@ from primus_lens_wandb_exporter.report import frames
 
 def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
     rows = [frames.dump_row((step, 1.5, {"loss": float(step), "nan": math.nan})) for step in range(50)]
-    messages = [("hello", {"a": 1}, {"b": None}), ("items", [("b", "run", "p", "n", len(rows), b"".join(rows))]),
+    messages = [("hello", {"a": 1}, {"b": None}), ("items", [("b", "run", "p", "n", rows)]),
                 ("flush", 7, 2.5), ("stop", 0.0)]
     stream = b"".join(frames.pack(m) for m in messages)
     rng = random.Random(3)
@@ -24,7 +24,7 @@ def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
         assert [m[0] for m in got] == ["hello", "items", "flush", "stop"]
         block = got[1][1][0]
         assert block[:4] == ("b", "run", "p", "n")
-        entries = frames.load_rows(block[4], block[5])
+        entries = frames.load_rows(block[4])
         assert [e[0] for e in entries] == list(range(50))
         assert all(math.isnan(e[2]["nan"]) for e in entries)
         assert got[2] == ("flush", 7, 2.5)

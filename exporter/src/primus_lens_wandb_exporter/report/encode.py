@@ -54,13 +54,16 @@ def identity_fields(identity: Identity, exporter_version: str) -> Dict[str, Any]
 
 def row_points(row: Row, on_bad_value: Callable[[str, BaseException], None]) -> List[Dict[str, Any]]:
     points = []
+    append = points.append
+    step, timestamp = row.step, row.timestamp
     for name, raw in row.items.items():
-        try:
-            value = point_value(raw)
-        except Exception as exc:  # a snapshot float() cannot read: skip the point, say once
-            on_bad_value(name, exc)
-            continue
-        points.append({"name": name, "value": value, "step": row.step, "timestamp": row.timestamp})
+        if type(raw) is not float or raw - raw != 0.0:  # a finite float (most points) is kept as is
+            try:
+                raw = point_value(raw)
+            except Exception as exc:  # a snapshot float() cannot read: skip the point, say once
+                on_bad_value(name, exc)
+                continue
+        append({"name": name, "value": raw, "step": step, "timestamp": timestamp})
     return points
 
 

@@ -11,8 +11,8 @@ Training process -> shipper:
         ("r", run_id, project, name, step, timestamp, {key: number})
         ("e", run_id, project, name, exit_code, finished_at)
         ("d", detection_body)
-        ("b", run_id, project, name, count, bytes)   # a block: `count` rows of one run, each
-                                                     # a marshalled (step, timestamp, {key: number})
+        ("b", run_id, project, name, [bytes, ...])   # a block of one run's rows, each a
+                                                     # marshalled (step, timestamp, {key: number})
     ("flush", token, timeout_s)
     ("stop", budget_s)
 Shipper -> training process:
@@ -22,7 +22,6 @@ Shipper -> training process:
 """
 from __future__ import annotations
 
-import io
 import marshal
 import struct
 from typing import Any, Dict, List, Tuple
@@ -54,10 +53,11 @@ def dump_row(row: Tuple[int, float, Dict[str, Any]]) -> bytes:
     return marshal.dumps(row, ROW_MARSHAL_VERSION)
 
 
-def load_rows(count: int, data: bytes) -> List[Any]:
-    """The rows of a ("b", run_id, project, name, count, bytes) block."""
-    stream = io.BytesIO(data)
-    return [marshal.load(stream) for _ in range(count)]
+def load_rows(rows: List[bytes]) -> List[Any]:
+    """The rows of a ("b", run_id, project, name, rows) block. One loads() per row: reading
+    back-to-back rows from one stream with marshal.load measured 8x slower."""
+    loads = marshal.loads
+    return [loads(row) for row in rows]
 
 
 class Reader:

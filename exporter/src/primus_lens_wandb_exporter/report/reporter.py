@@ -302,7 +302,7 @@ class Reporter:
         for item in chunk:
             if type(item) is _Block:
                 run = item.run
-                for step, timestamp, items in frames.load_rows(len(item.rows), b"".join(item.rows)):
+                for step, timestamp, items in frames.load_rows(item.rows):
                     fallback.submit_row(Row(run, step, timestamp, items))
             elif type(item) is Row:
                 fallback.submit_row(item)
@@ -340,7 +340,7 @@ class Reporter:
         for item in chunk:
             if type(item) is _Block:
                 run = item.run
-                append(("b", run.id, run.project, run.name, len(item.rows), b"".join(item.rows)))
+                append(("b", run.id, run.project, run.name, item.rows))
             elif type(item) is Row:
                 run = item.run
                 items = item.items

@@ -92,9 +92,9 @@ class Shipper:
         for entry in entries:
             tag = entry[0]
             if tag == "b":
-                _, run_id, project, name, count, data = entry
+                _, run_id, project, name, rows = entry
                 run = self._run(run_id, project, name)
-                for step, timestamp, items in frames.load_rows(count, data):
+                for step, timestamp, items in frames.load_rows(rows):
                     sender.submit_row(Row(run, step, timestamp, items))
             elif tag == "r":
                 _, run_id, project, name, step, timestamp, items = entry
