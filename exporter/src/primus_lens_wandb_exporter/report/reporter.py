@@ -105,7 +105,10 @@ class Reporter:
         self._dropped = 0  # submitted after shutdown
         self._overflow.said = False
         self._budget = TailBudget(self.config.exit_timeout_s)
-        self._block: Optional[_Block] = None  # the open block; it belongs to the queue once sealed
+        # One open block per run (two live runs may log alternately); `_block` is the last one
+        # used, the common case. A block belongs to the queue once sealed.
+        self._blocks: Dict[int, _Block] = {}
+        self._block: Optional[_Block] = None
         # Re-entrant: the opt-in SIGTERM handler flushes (and so seals) on the main thread,
         # possibly while the code it interrupted is inside submit_plain.
         self._block_lock = threading.RLock()
@@ -143,11 +146,11 @@ class Reporter:
             try:
                 block = self._block
                 if block is None or block.run is not run:
-                    block = self._open_block(run)
+                    block = self._block_for(run)
                 block.rows.append(data)
                 block.points += len(values)
                 if block.points >= self._block_points:
-                    self._seal_locked()
+                    self._seal_block(block)
             finally:
                 lock.release()
         except Exception as exc:
@@ -168,26 +171,33 @@ class Reporter:
         except Exception as exc:
             self._on_internal_error(exc)
 
-    def _open_block(self, run: RunInfo) -> _Block:
-        """Called with the block lock held: seals the open block, opens one for `run`, and wakes
-        the worker so that a block that never fills still leaves within the interval."""
-        self._seal_locked()
-        self._used = True
-        block = self._block = _Block(run)
-        self._worker.poke()
+    def _block_for(self, run: RunInfo) -> _Block:
+        """With the block lock held: the open block of `run`, opened if need be. Opening one
+        wakes the worker, so that a block that never fills still leaves within the interval."""
+        block = self._blocks.get(id(run))
+        if block is None or block.run is not run:
+            self._used = True
+            block = self._blocks[id(run)] = _Block(run)
+            self._worker.poke()
+        self._block = block
         return block
 
-    def _seal_locked(self) -> None:
-        block = self._block
-        if block is not None:
-            if block.rows:
-                # Queued before it is let go: a signal handler sealing in between can at worst
-                # queue it twice, which the server's point keys make harmless; never lose it.
-                self._worker.submit(block, block.points)
+    def _seal_block(self, block: _Block) -> None:
+        # Queued before it is let go: a signal handler sealing in between can at worst queue it
+        # twice, which the server's point keys make harmless; it is never lost.
+        if block.rows:
+            self._worker.submit(block, block.points)
+        if self._blocks.get(id(block.run)) is block:
+            del self._blocks[id(block.run)]
+        if self._block is block:
             self._block = None
 
+    def _seal_locked(self) -> None:
+        for block in list(self._blocks.values()):
+            self._seal_block(block)
+
     def _seal(self) -> None:
-        """Puts the open block in the queue (worker wake-up, flush, run end, exit)."""
+        """Puts the open blocks in the queue (worker wake-up, flush, run end, exit)."""
         with self._block_lock:
             self._seal_locked()
 
