@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import numpy as np
 
@@ -81,3 +82,26 @@ def test_one_element_tensors_are_cloned_at_call_time_and_larger_ones_skipped() -
     assert list(out) == ["loss"] and scalar.copies == 1 and out["loss"] is not scalar
     scalar.value = 9.0  # an in-place update after logging does not reach the snapshot
     assert float(out["loss"]) == 0.5
+
+
+def test_tensor_subclasses_defined_outside_torch_are_kept(monkeypatch: Any) -> None:
+    import sys
+    import types
+
+    torch = types.ModuleType("torch")
+
+    class Tensor(FakeTensor):
+        pass
+
+    Tensor.__module__ = "torch"
+    torch.Tensor = Tensor  # type: ignore[attr-defined]
+
+    class UserTensor(Tensor):  # as_subclass(UserTensor) in a user's code: module __main__
+        pass
+
+    UserTensor.__module__ = "__main__"
+    monkeypatch.setitem(sys.modules, "torch", torch)
+    out = values.snapshot({"mine": UserTensor(2.5)})
+    assert float(out["mine"]) == 2.5
+    monkeypatch.delitem(sys.modules, "torch")  # no torch imported: no tensor can exist, none looked for
+    assert values.snapshot({"mine": UserTensor(2.5)}) == {}

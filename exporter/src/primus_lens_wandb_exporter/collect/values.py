@@ -9,6 +9,7 @@ per key. NaN and infinities are kept: a loss going NaN is what an operator needs
 """
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any, Dict, Mapping
 
@@ -44,7 +45,7 @@ def _snapshot_other(value: Any) -> Any:
         if ndim is not None and getattr(value, "size", 0) == 1 and value.dtype.kind in ("b", "i", "u", "f"):
             return value.reshape(()).copy()
         return None
-    if module.startswith("torch"):
+    if module.startswith("torch") or _is_tensor(value):
         numel = getattr(value, "numel", None)
         if numel is None or numel() != 1:
             return None
@@ -52,6 +53,15 @@ def _snapshot_other(value: Any) -> Any:
             return None
         return value.detach().clone()
     return None
+
+
+def _is_tensor(value: Any) -> bool:
+    """A torch.Tensor subclass defined outside torch (user code, libraries). Looked up in
+    sys.modules: a process that never imported torch cannot hold a tensor, and importing it
+    here would cost seconds."""
+    torch = sys.modules.get("torch")
+    tensor = getattr(torch, "Tensor", None) if torch is not None else None
+    return tensor is not None and isinstance(value, tensor)
 
 
 # Immutable and exactly what the wire carries, so a shallow copy is a full call-time snapshot.
