@@ -14,12 +14,14 @@ VENVS="$ROOT/.venvs"
 PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}"
 mkdir -p "$VENVS"
 
-# name  python  wandb-spec  extra packages
+# name  python  wandb-spec  extra packages ("-": none). Python "system" is Debian's python3 with
+# its site-packages visible, for Debian's CPU PyTorch (ensure_torch.sh installs it).
 MATRIX="
 w031-py311 3.11 wandb==0.31.0 numpy
 w031-py313 3.13 wandb==0.31.0 numpy
 w019-py312 3.12 wandb==0.19.11 numpy
 w016-py38  3.8  wandb==0.16.6 numpy
+w031-torch system wandb==0.31.0 -
 "
 
 python_for() {
@@ -39,11 +41,17 @@ echo "$MATRIX" | while read -r name py wandb_spec extra; do
   [ -z "$name" ] && continue
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   venv="$VENVS/$name"
+  [ "$extra" = "-" ] && extra=""
+  venv_flags=""
+  if [ "$py" = "system" ]; then
+    "$ROOT/exporter/tests/ensure_torch.sh" || { echo "[$name] Debian's python3-torch did not install: left out"; continue; }
+    venv_flags="--system-site-packages"
+  fi
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import wandb" >/dev/null 2>&1; then
-    interp="$(python_for "$py")"
+    if [ "$py" = "system" ]; then interp=/usr/bin/python3; else interp="$(python_for "$py")"; fi
     if [ -z "$interp" ]; then echo "[$name] no python $py here: skipped"; continue; fi
     rm -rf "$venv"
-    "$interp" -m venv "$venv" || { echo "[$name] venv failed"; continue; }
+    "$interp" -m venv $venv_flags "$venv" || { echo "[$name] venv failed"; continue; }
     "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1
     if ! "$venv/bin/python" -m pip install --quiet "$wandb_spec" $extra; then
       echo "[$name] $wandb_spec did not install: left out"
@@ -55,4 +63,6 @@ echo "$MATRIX" | while read -r name py wandb_spec extra; do
   "$venv/bin/python" -m pip install --quiet --no-deps --force-reinstall "$WHEEL" || { echo "[$name] exporter install failed"; continue; }
   echo "[$name] ready: $("$venv/bin/python" -c 'import sys, wandb; print("python", sys.version.split()[0], "wandb", wandb.__version__)' 2>/dev/null)"
 done
-test -x "$VENVS/w031-py311/bin/python" || { echo "required venv w031-py311 is missing" >&2; exit 1; }
+for required in w031-py311 w031-torch; do
+  test -x "$VENVS/$required/bin/python" || { echo "required venv $required is missing" >&2; exit 1; }
+done
