@@ -210,3 +210,61 @@ def test_many_threads_submitting_their_first_item_at_once_start_one_worker() -> 
     assert worker.flush(WAIT_S)
     assert sorted(sink.exported()) == list(range(16))
     worker.stop(WAIT_S)
+
+
+class Holder:
+    """An owner that gathers items outside the queue (as the reporter's open blocks) and hands
+    them over in before_drain."""
+
+    def __init__(self) -> None:
+        self.held: List[int] = []
+        self.worker: "BatchWorker[int] | None" = None
+
+    def hand_over(self) -> None:
+        assert self.worker is not None
+        while self.held:
+            self.worker.submit(self.held.pop(0), 1)
+
+    def hold(self, item: int) -> None:
+        assert self.worker is not None
+        self.held.append(item)
+        self.worker.poke()
+
+
+def make_holding(sink: Sink, holder: Holder, interval_s: float) -> "BatchWorker[int]":
+    worker: BatchWorker[int] = BatchWorker(
+        "TestWorker", export=sink.export, weigh=lambda item: 1, on_drop=lambda item, weight: None,
+        on_error=sink.errors.append, max_weight=1000, batch_weight=100, interval_s=interval_s,
+        before_drain=holder.hand_over, holds=lambda: bool(holder.held))
+    holder.worker = worker
+    return worker
+
+
+def test_items_held_outside_the_queue_leave_within_the_interval() -> None:
+    sink, holder = Sink(), Holder()
+    worker = make_holding(sink, holder, interval_s=0.05)
+    holder.hold(1)  # starts the thread; nothing is in the queue
+    assert sink.got.wait(WAIT_S) and sink.exported() == [1]
+    sink.got.clear()
+    threading.Event().wait(0.2)  # the worker is now asleep for good (nothing held)...
+    holder.hold(2)  # ...and poke wakes it
+    assert sink.got.wait(WAIT_S) and sink.exported() == [1, 2]
+    worker.stop(WAIT_S)
+
+
+def test_a_worker_that_is_busy_when_items_are_held_still_comes_back_for_them() -> None:
+    sink, holder = Sink(), Holder()
+    worker = make_holding(sink, holder, interval_s=0.05)
+    sink.gate.clear()  # the first export blocks: the worker is busy, not asleep
+    worker.submit(0, 1)
+    threading.Event().wait(0.2)
+    holder.hold(1)  # poke finds the worker busy and does not wake it
+    assert not worker._wake.is_set()
+    sink.gate.set()
+    deadline = threading.Event()
+    for _ in range(100):
+        if sink.exported() == [0, 1]:
+            break
+        deadline.wait(0.05)
+    assert sink.exported() == [0, 1], "the held item must leave although no wake-up was sent"
+    worker.stop(WAIT_S)

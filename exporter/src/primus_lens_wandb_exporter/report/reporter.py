@@ -85,6 +85,7 @@ class Reporter:
             batch_weight=max(config.batch_size, HANDOFF_MIN_POINTS),
             interval_s=min(config.flush_interval_s, HANDOFF_INTERVAL_S),
             before_drain=self._seal,
+            holds=self._holds_blocks,
         )
         # At most a quarter of the queue sits in one block, so dropping the oldest block when the
         # queue is full still keeps the newest three quarters.
@@ -195,6 +196,9 @@ class Reporter:
     def _seal_locked(self) -> None:
         for block in list(self._blocks.values()):
             self._seal_block(block)
+
+    def _holds_blocks(self) -> bool:
+        return bool(self._blocks)  # read without the lock: a dict's truth is one atomic look
 
     def _seal(self) -> None:
         """Puts the open blocks in the queue (worker wake-up, flush, run end, exit)."""

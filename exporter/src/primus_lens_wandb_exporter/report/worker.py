@@ -49,6 +49,7 @@ class BatchWorker(Generic[T]):
         batch_weight: int,
         interval_s: float,
         before_drain: Optional[Callable[[], None]] = None,
+        holds: Optional[Callable[[], bool]] = None,
     ) -> None:
         self._name = name
         self._export = export
@@ -61,6 +62,9 @@ class BatchWorker(Generic[T]):
         # Lets the owner hand over what it gathers outside the queue (an open block of rows)
         # each time the worker drains.
         self._before_drain = before_drain
+        # True while the owner holds such items: then an empty queue is no reason to sleep for
+        # good, only for one interval.
+        self._holds = holds
         self.reset_after_fork()
 
     def reset_after_fork(self) -> None:
@@ -120,11 +124,13 @@ class BatchWorker(Generic[T]):
             self._on_drop(item, weight)
 
     def poke(self) -> None:
-        """Wake the thread (starting it first if need be) although nothing was queued: it waits
-        its interval and drains, calling before_drain, as if an item had arrived."""
+        """The owner now holds items outside the queue: start the thread if need be, and wake it
+        if it sleeps for good. Call after `holds()` turned true; a thread that is not asleep
+        checks `holds()` before it next sleeps, so it drains them within the interval."""
         if self._thread is None:
             self._start()
-        self._wake.set()
+        elif self._idle and not self._wake.is_set():
+            self._wake.set()
 
     def requeue(self, item: T) -> None:
         """For on_drop: put a weightless control item (run end, detection) back at the tail."""
@@ -196,6 +202,14 @@ class BatchWorker(Generic[T]):
             # State, not the Event, is the truth; the Event only ends a sleep early.
             self._idle = True
             if not self._queue and not self._stopping:
+                if self._holds is not None and self._holds():
+                    # Set after _idle, read after the owner's change: poke() and this cannot
+                    # both miss each other. Wait one interval, then drain what is held.
+                    self._wake.wait(self._interval_s)
+                    self._idle = False
+                    self._wake.clear()
+                    self._drain()
+                    continue
                 self._wake.wait()
             self._idle = False
             self._wake.clear()
