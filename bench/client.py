@@ -16,7 +16,7 @@ import urllib.parse
 from typing import Any, Dict, List, Tuple
 
 from benchlib.httpq import get_json
-from benchlib.servers import REPO, Blackhole, Server, mlflow_venv, start_mlflow, start_ours
+from benchlib.servers import REPO, Blackhole, Server, Sink, mlflow_venv, start_mlflow, start_ours
 from benchlib.sizes import Sizes
 from benchlib.stats import median, ratio
 
@@ -27,8 +27,8 @@ CONFIGS = ("mlflow_async", "wandb_only", "wandb_exporter", "wandb_exporter_threa
 
 
 class Ctx:
-    def __init__(self, workdir: str, ours: Server, mlflow: Server, hole: Blackhole) -> None:
-        self.workdir, self.ours, self.mlflow, self.hole = workdir, ours, mlflow, hole
+    def __init__(self, workdir: str, ours: Server, mlflow: Server, hole: Blackhole, sink: Sink) -> None:
+        self.workdir, self.ours, self.mlflow, self.hole, self.sink = workdir, ours, mlflow, hole, sink
         self.seq = 0
 
     def env(self, config: str) -> Tuple[str, Dict[str, str], str]:
@@ -51,6 +51,8 @@ class Ctx:
         elif config in ("wandb_exporter_thread", "lens_thread"):
             env["PRIMUS_LENS_API_BASE_URL"] = self.ours.base_url + "/api/v1"
             env["PRIMUS_LENS_WANDB_SENDER"] = "thread"  # the sending inside the training process
+        elif config == "wandb_exporter_sink":
+            env["PRIMUS_LENS_API_BASE_URL"] = f"http://127.0.0.1:{self.sink.port}/api/v1"
         elif config == "wandb_exporter_blackhole":
             env["PRIMUS_LENS_API_BASE_URL"] = f"http://127.0.0.1:{self.hole.port}/api/v1"
             env["PRIMUS_LENS_WANDB_EXIT_TIMEOUT"] = "2"  # bounded exit; the data goes to the spool
@@ -178,7 +180,9 @@ def cpu_and_sustained(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
 def same_process_ab(ctx: Ctx, sizes: Sizes, log: Any) -> Dict[str, Any]:
     """wandb.log with the exporter's patch on and off in alternating blocks of one process."""
     out: Dict[str, Any] = {}
-    for c in ("wandb_exporter", "wandb_exporter_thread"):
+    # _sink: an API that answers at once and costs this machine nothing, as a server on another
+    # node would; the difference to plain wandb_exporter is our server's ingest sharing 2 cores.
+    for c in ("wandb_exporter", "wandb_exporter_thread", "wandb_exporter_sink"):
         reps = [ctx.run(c, 10, sizes.ab_calls, mode="wandb_ab") for _ in range(sizes.ab_reps)]
         row: Dict[str, Any] = {}
         for state in ("on", "off"):
@@ -218,13 +222,14 @@ def ceiling(ctx: Ctx, sizes: Sizes, log: Any) -> List[Dict[str, Any]]:
 def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
     ours = start_ours(os.path.join(workdir, "client-ours"))
     mlflow = start_mlflow(os.path.join(workdir, "client-mlflow"))
-    hole = Blackhole()
+    hole, sink = Blackhole(), Sink()
     try:
-        ctx = Ctx(workdir, ours, mlflow, hole)
+        ctx = Ctx(workdir, ours, mlflow, hole, sink)
         result = {"per_call": per_call(ctx, sizes, log)}
         result.update(cpu_and_sustained(ctx, sizes, log))
     finally:
         hole.close()
+        sink.close()
         ours.stop()
         mlflow.stop()
     return result

@@ -119,3 +119,58 @@ class Blackhole:
         self.sock.close()
         for conn in self._held:
             conn.close()
+
+
+class Sink:
+    """Answers every request at once with 200 and reads nothing but the bytes it must: an API
+    that costs this machine no CPU, as a server on another node would. Separates what the
+    exporter adds to training from what our server's ingest takes from a shared 2-core box."""
+
+    REPLY = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 43\r\n\r\n"
+             b'{"meta":{"code":2000,"message":"OK"},"d":0}')
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = int(self.sock.getsockname()[1])
+        self.requests = 0
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, name="sink", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), name="sink-conn", daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        buffer = b""
+        with conn:
+            while True:
+                head_end = buffer.find(b"\r\n\r\n")
+                while head_end < 0:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                    head_end = buffer.find(b"\r\n\r\n")
+                length = 0
+                for line in buffer[:head_end].split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body_end = head_end + 4 + length
+                while len(buffer) < body_end:
+                    data = conn.recv(max(65536, body_end - len(buffer)))
+                    if not data:
+                        return
+                    buffer += data
+                buffer = buffer[body_end:]
+                self.requests += 1
+                conn.sendall(self.REPLY)
+
+    def close(self) -> None:
+        self._closed.set()
+        self.sock.close()
