@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .procs import ServerProcess, free_port
 
@@ -94,14 +94,18 @@ def start_mlflow(workdir: str, workers: Optional[int] = None) -> Server:
     return server
 
 
+def _listen() -> Tuple[socket.socket, int]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock, int(sock.getsockname()[1])
+
+
 class Blackhole:
     """A socket that accepts connections and never answers: the worst case for a client."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = int(self.sock.getsockname()[1])
+        self.sock, self.port = _listen()
         self._held: List[socket.socket] = []
         self._closed = threading.Event()
         threading.Thread(target=self._accept, name="blackhole", daemon=True).start()
@@ -130,10 +134,7 @@ class Sink:
              b'{"meta":{"code":2000,"message":"OK"},"d":0}')
 
     def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = int(self.sock.getsockname()[1])
+        self.sock, self.port = _listen()
         self.requests = 0
         self._closed = threading.Event()
         threading.Thread(target=self._accept, name="sink", daemon=True).start()
