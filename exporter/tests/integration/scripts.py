@@ -152,3 +152,63 @@ if __name__ == "__main__":
     run.finish()
     print(json.dumps({"run": run.id}), flush=True)
 '''
+
+# wandb's step sync: rows that lack a defined metric's step metric get its last value. Each line
+# is a shape whose outcome was read from wandb-core's own history.
+STEP_SYNC = '''
+import json, wandb
+import numpy as np
+run = wandb.init(project="p")
+run.define_metric("epoch")
+run.define_metric("val/*", step_metric="epoch")
+run.define_metric("acc", step_metric="epoch")
+run.define_metric("nosync", step_metric="epoch", step_sync=False)
+run.define_metric("x", step_metric="myx")
+run.define_metric("b", step_metric="flag")
+run.define_metric("n.*", step_metric="epoch")
+run.log({"acc": 0.1})                    # no epoch logged yet: 0
+run.log({"x": 1})
+run.log({"epoch": 1, "loss": 1})
+run.log({"acc": 0.2})                    # epoch 1 added
+run.log({"val/loss": 0.3})               # glob
+run.log({"val": {"acc": 0.4}})           # key val.acc: not under val/
+run.log({"n": {"q": 1}})                 # key n.q: under n.
+run.log({"nosync": 5})
+run.log({"epoch": 2}, commit=False)
+run.log({"acc": 0.5})                    # epoch in the same row
+run.log({"acc": 0.6, "epoch": 7.5})
+run.log({"acc": 0.7})
+run.summary["epoch"] = 100               # summary is not history
+run.log({"acc": 0.8})
+run.log({"epoch": float("nan")})
+run.log({"acc": 0.9})                    # NaN is the last number
+run.log({"epoch": "str"})                # not a number: ignored
+run.log({"acc": 1.0})
+run.log({"flag": True})                  # a bool is not a step value
+run.log({"b": 1})
+run.log({"myx": np.int64(8)})
+run.log({"x": 2})
+run.log({"myx": {"a": 1}})               # key myx.a does not hold myx
+run.log({"x": 3})
+run.define_metric("acc", step_metric="other", overwrite=True)
+run.log({"acc": 2.0})                    # other: never logged, 0
+run.define_metric("acc", summary="max", overwrite=True)
+run.log({"acc": 3.0})                    # no step metric any more
+run.define_metric("late_def", step_metric="loss")
+run.log({"late_def": 1})                 # loss logged before it was named a step metric: 0
+run.define_metric("*", step_metric="myx")
+run.define_metric("zz", step_metric="epoch")
+run.log({"zz": 1, "free": 2})            # exact beats glob; free gets myx
+run.log({"h": 4}, step=60)
+run.log({"h": 5}, step=61, commit=False)
+run.log({"epoch": 11}, step=61)
+run.log({"h": 6})
+run.log({"late": 1}, commit=False)       # pending at finish
+run.finish()
+print(json.dumps({"run": run.id}))
+'''
+
+# The same shapes for wandb 0.16's Python service, less two: it fails on the summary definition,
+# and it copies a string step value into later rows (the exporter never sees strings).
+STEP_SYNC_LEGACY = (STEP_SYNC.replace('run.define_metric("acc", summary="max", overwrite=True)\n', '')
+                    .replace('run.log({"epoch": "str"})                # not a number: ignored\n', ''))

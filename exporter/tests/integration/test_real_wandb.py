@@ -100,6 +100,22 @@ def test_step_rules_values_nan_and_nesting_match_wandb(tmp_path: Any, venv: str)
         assert {k: v for k, v in ours.items() if "." not in k} == numeric, step
 
 
+@pytest.mark.parametrize("venv", ALL)
+def test_step_sync_adds_what_wandb_adds(tmp_path: Any, venv: str) -> None:
+    """define_metric(..., step_metric=...) makes wandb store the step metric in rows that lack
+    it; the server must hold the same rows, no more and no fewer points."""
+    legacy = venv.startswith("w016")  # history rules in wandb's Python service
+    server, _, ids = run_case(tmp_path, venv, scripts.STEP_SYNC_LEGACY if legacy else scripts.STEP_SYNC)
+    got = norm(server.rows(ids["run"]))
+    stored = norm(wandb_history(venv, str(tmp_path))[ids["run"]])
+    if legacy:  # 0.16's run file keeps a nested dict as one JSON value, which the reader skips
+        got = [(step, {k: v for k, v in row.items() if "." not in k}) for step, row in got]
+    pairs = [(step, row) for step, row in stored if row], [(step, row) for step, row in got if row]
+    assert pairs[0] == pairs[1]  # {}: a row of strings only, which carries no point
+    first = (0, {"acc": 0.1}) if legacy else (0, {"acc": 0.1, "epoch": 0})
+    assert got[0] == first and (3, {"acc": 0.2, "epoch": 1}) in got
+
+
 @pytest.mark.parametrize("venv", [REQUIRED_VENV])
 def test_fork_spawn_and_multiprocessing_children(tmp_path: Any, venv: str) -> None:
     server, _, ids = run_case(tmp_path, venv, scripts.FORK_SPAWN_MP)

@@ -26,6 +26,20 @@ def _make_reporter(config: config_mod.Config) -> Optional[Any]:
         return None
 
 
+def _reporter_starter(config: config_mod.Config) -> Any:
+    """What the tracker calls when its first run is registered: a bare `import wandb` (a library
+    probing for it, a job that never calls `wandb.init`) starts no reporter and prints nothing."""
+
+    def start(tracker: Any) -> Optional[Any]:
+        reporter = _make_reporter(config)
+        _state["reporter"] = reporter
+        if reporter is not None:
+            tracker.exit_hook = _exit_hook(reporter, tracker)
+        return reporter
+
+    return start
+
+
 def _exit_hook(reporter: Any, tracker: Any) -> Any:
     def install() -> None:
         from primus_lens_wandb_exporter.report.lifecycle import install_exit_handlers
@@ -53,16 +67,19 @@ def on_wandb_imported(wandb: Any) -> None:
             return
         if config.api_reporting:
             output.info(output.WANDB, "API reporting enabled")
-        reporter = _make_reporter(config)
-
         from primus_lens_wandb_exporter.hook import patch
         from primus_lens_wandb_exporter.hook.tracker import Tracker
 
-        tracker = Tracker(config, reporter)
-        if reporter is not None:
-            tracker.exit_hook = _exit_hook(reporter, tracker)
-        _state["tracker"], _state["reporter"] = tracker, reporter
-        announce = lambda: output.info(output.WANDB, "Intercepted wandb.init()")
+        tracker = Tracker(config, start_reporter=_reporter_starter(config))
+        _state["tracker"] = tracker
+
+        def announce() -> None:  # runs inside the user's wandb.init: never raises
+            try:
+                tracker.start_reporting()
+                output.info(output.WANDB, "Intercepted wandb.init()")
+            except Exception as exc:
+                output.error_once("announce", output.WANDB, "Could not start reporting: %s" % exc)
+
         _state["patched"] = patch.apply(wandb, tracker, announce)
         if not _state["patched"]:
             output.error_once("no-run-class", output.WANDB, "This wandb has no Run class we can patch; capture is off")

@@ -1,10 +1,17 @@
 """A `sys.meta_path` finder that runs our patch right after `wandb/__init__.py` has executed.
 
+A lookup is not an import. transformers and Accelerate ask `importlib.util.find_spec("wandb")`
+to see whether wandb is installed, and only later import it (or never do). So the finder wraps
+the loader of every spec it is asked for and stays registered; only the wrapper's `exec_module`,
+which runs when wandb's module really executes, removes it and installs the hook. Any number of
+lookups, by any thread, before the import leave the finder in place.
+
 Duck-typed on purpose: subclassing `importlib.abc.MetaPathFinder` would import `importlib.abc`
-(and `typing`) at every interpreter start, ~30 ms. The finder fires once, for the top-level
-`wandb` package only (every `wandb.*` import runs `wandb/__init__.py` first), then removes itself.
+(and `typing`) at every interpreter start, ~30 ms. The finder answers for the top-level `wandb`
+package only: every `wandb.*` import (`from wandb.sdk import ...`) runs `wandb/__init__.py` first.
 """
 import sys
+from _thread import get_ident
 
 _TARGET = "wandb"
 
@@ -27,11 +34,8 @@ class _PatchAfterExecLoader:
             module.__loader__ = self._loader
         except Exception:
             pass
-        try:
-            self._loader.exec_module(module)
-        except BaseException:
-            register()  # wandb failed to import; patch whichever later import succeeds
-            raise
+        self._loader.exec_module(module)  # if wandb fails to import, the finder stays for a retry
+        unregister()
         try:
             from primus_lens_wandb_exporter.hook.activate import on_wandb_imported
 
@@ -46,12 +50,17 @@ class _PatchAfterExecLoader:
 
 class WandbImportFinder:
     def __init__(self) -> None:
-        self._busy = False
+        # Threads inside our own lookup below, which must not find us again. Per thread: one
+        # thread's `find_spec` probe must not hide the finder from another thread's import.
+        self._busy = set()  # type: set
 
     def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
-        if fullname != _TARGET or self._busy:
+        if fullname != _TARGET:
             return None
-        self._busy = True  # our own lookup below must not find us again
+        me = get_ident()
+        if me in self._busy:
+            return None
+        self._busy.add(me)
         try:
             spec = None
             for finder in list(sys.meta_path):
@@ -62,13 +71,12 @@ class WandbImportFinder:
                     break
             if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
                 return spec
-            unregister()
             spec.loader = _PatchAfterExecLoader(spec.loader, spec)
             return spec
         except Exception:
             return None
         finally:
-            self._busy = False
+            self._busy.discard(me)
 
 
 _finder = WandbImportFinder()

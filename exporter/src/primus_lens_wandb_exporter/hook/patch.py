@@ -6,7 +6,7 @@ is what `log`, `wandb.log`, `wandb.watch` and the TensorBoard sync all reach, so
 hook; `log` is a fallback for versions or subclasses that do not route through `_log`. A
 thread-local marker makes each call recorded exactly once, and only after wandb's call returned,
 so a call wandb rejected is never reported. `_finish` is primary (`with run:` calls it directly),
-`finish` the fallback.
+`finish` the fallback. `_define_metric` is wrapped for wandb's step sync (collect/step_sync.py).
 """
 from __future__ import annotations
 
@@ -147,6 +147,25 @@ def _wrap_finish(original: Callable[..., Any], tracker: Tracker) -> Callable[...
     return wrapper
 
 
+def _wrap_define_metric(original: Callable[..., Any], tracker: Tracker) -> Callable[..., Any]:
+    """Records a definition wandb accepted, for step sync. The parameters are read by name: their
+    order changed across releases (`goal` sat before `overwrite` until 0.28)."""
+    code = getattr(original, "__code__", None)
+    names = code.co_varnames[1:code.co_argcount] if code is not None else ("name", "step_metric", "step_sync")
+
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        given = dict(zip(names, args))
+        given.update(kwargs)
+        tracker.on_define_metric(self, given.get("name"), given.get("step_metric"), given.get("step_sync"),
+                                 given.get("overwrite"))
+        return result
+
+    setattr(wrapper, _ORIGINAL, original)
+    return wrapper
+
+
 def _wrap_init(original: Callable[..., Any], tracker: Tracker, announce: Callable[[], None]) -> Callable[..., Any]:
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -198,6 +217,9 @@ def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bo
     if not _reaches_private_log(run_cls.__dict__.get("log")):
         _fallback["log"] = _replace(run_cls, "log", lambda f: _wrap_log(f, tracker)) or _fallback["log"]
     _replace(run_cls, "_finish", lambda f: _wrap_finish(f, tracker))
+    # `define_metric` calls `_define_metric` in every release that has it; one wrapper, not two.
+    _replace(run_cls, "_define_metric" if "_define_metric" in run_cls.__dict__ else "define_metric",
+             lambda f: _wrap_define_metric(f, tracker))
     _replace(run_cls, "finish", lambda f: _wrap_finish(f, tracker))
 
     original_init = getattr(wandb, "init", None)

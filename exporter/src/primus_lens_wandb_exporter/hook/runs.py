@@ -68,3 +68,22 @@ def local_step(run: Any) -> Optional[int]:
         return value
     value = getattr(run, "_step", None)  # <= 0.27 kept it here; plain attribute, not the property
     return value if isinstance(value, int) else None
+
+
+def history_in_python(run: Any) -> bool:
+    """True where wandb's history rules (step sync) run in its Python service rather than in
+    wandb-core: releases before 0.18 unless core was required, and 0.18+ asked for the legacy
+    service."""
+    settings = getattr(run, "_settings", None)
+    if getattr(settings, "x_require_legacy_service", None) is True:
+        return True
+    if getattr(settings, "_require_core", None) is True:
+        return False
+    import sys
+
+    version = str(getattr(sys.modules.get("wandb"), "__version__", ""))
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) < (0, 18)

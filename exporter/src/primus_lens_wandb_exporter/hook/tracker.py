@@ -17,6 +17,7 @@ from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import identity
 from primus_lens_wandb_exporter.collect.values import is_plain, snapshot
 from primus_lens_wandb_exporter.collect.steps import StepMirror
+from primus_lens_wandb_exporter.collect.step_sync import StepSync
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.hook import runs
 from primus_lens_wandb_exporter.hook.detection import Detection
@@ -28,12 +29,13 @@ _RESNAPSHOT_AT_CALLS = frozenset((1, 2, 3, 10, 100))  # past this we stop record
 
 
 class RunState:
-    __slots__ = ("ref", "info", "mirror", "lock", "owner_pid", "finished", "log_calls", "detection")
+    __slots__ = ("ref", "info", "mirror", "sync", "lock", "owner_pid", "finished", "log_calls", "detection")
 
     def __init__(self, run: Any, info: RunInfo, start_step: int) -> None:
         self.ref = weakref.ref(run)
         self.info = info
         self.mirror = StepMirror(start_step)
+        self.sync: Optional[StepSync] = None  # made by the run's first define_metric with a step metric
         self.lock = threading.Lock()
         self.owner_pid = os.getpid()
         self.finished = False
@@ -42,9 +44,13 @@ class RunState:
 
 
 class Tracker:
-    def __init__(self, config: Config, reporter: Any) -> None:
+    def __init__(self, config: Config, reporter: Any = None,
+                 start_reporter: Optional[Callable[["Tracker"], Any]] = None) -> None:
         self._config = config
         self._reporter = reporter
+        # Called once, when the first run is registered (see activate): no thread, no helper
+        # process and no "Started" line for a process that imports wandb and never starts a run.
+        self._start_reporter = start_reporter
         self._runs: Dict[int, RunState] = {}
         self._registry_lock = threading.Lock()
         self.internal_errors = 0
@@ -68,10 +74,21 @@ class Tracker:
     def _register(self, run: Any, start_step: int) -> Optional[RunState]:
         if runs.is_passive(run) or not identity.rank_selected(identity.current(), self._config.ranks):
             return None
+        self.start_reporting()
         state = RunState(run, runs.run_info(run), start_step)
         with self._registry_lock:
             self._runs[id(run)] = state
         return state
+
+    def start_reporting(self) -> None:
+        """Starts the reporter on the first run of a rank that reports (`wandb.init` calls this
+        before wandb's own init, so "Started" comes before "Intercepted", as documented)."""
+        if self._start_reporter is None or not identity.rank_selected(identity.current(), self._config.ranks):
+            return
+        with self._registry_lock:  # two threads' first runs start one reporter
+            start, self._start_reporter = self._start_reporter, None
+            if start is not None:
+                self._reporter = start(self)
 
     def before_log(self, run: Any) -> Any:
         """Called before wandb's log call: the run's state, or (for a run new to us) wandb's own
@@ -139,6 +156,14 @@ class Tracker:
                 if row_step is None:
                     rows, accepted = mirror.apply(dict(items) if plain else items,
                                                   None if step is None else int(step), commit, timestamp)
+                sync = state.sync
+                if sync is not None:  # rows as wandb stores them, in the order they complete
+                    if row_step is not None:
+                        synced = sync.apply(items)
+                        if synced is not items:
+                            items, plain = synced, is_plain(synced)
+                    elif rows:
+                        rows = [(s, t, sync.apply(i)) for s, t, i in rows]
                 state.log_calls = calls = state.log_calls + 1
             finally:
                 lock.release()
@@ -163,6 +188,21 @@ class Tracker:
                 state.detection.maybe_update(run, "log")
         except Exception as exc:
             self._failed("log", exc)
+
+    def on_define_metric(self, run: Any, name: Any, step_metric: Any, step_sync: Any, overwrite: Any) -> None:
+        """After wandb accepted `define_metric`: what step sync will add to later rows."""
+        try:
+            state = self._state(run)
+            if state is None:
+                return
+            with state.lock:
+                if state.sync is None:
+                    if not step_metric:
+                        return  # nothing to add until a definition names a step metric
+                    state.sync = StepSync(legacy=runs.history_in_python(run))
+                state.sync.define(name, step_metric, step_sync, overwrite)
+        except Exception as exc:
+            self._failed("define_metric", exc)
 
     def on_finish(self, run: Any, exit_code: Any) -> None:
         try:
@@ -203,6 +243,8 @@ class Tracker:
                 return
             state.finished = True
             pending = state.mirror.take_pending()
+            if pending and state.sync is not None:
+                pending = (pending[0], pending[1], state.sync.apply(pending[2]))
         self._submit(state, [pending] if pending else [])
         if state.owner_pid != os.getpid():
             return  # a forked child flushes what it logged but never ends its parent's run
