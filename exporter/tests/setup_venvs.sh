@@ -16,13 +16,23 @@ mkdir -p "$VENVS"
 
 # name  python  wandb-spec  extra packages ("-": none). Python "system" is Debian's python3 with
 # its site-packages visible, for Debian's CPU PyTorch (ensure_torch.sh installs it).
+# `frameworks` holds the real training libraries the real-job tests start, each in its own
+# process. Exact pins: a release of any of them may change how it reaches wandb, and a test
+# that changes under us proves nothing. Its PyTorch is PyPI's (Debian's 1.13 cannot import
+# torch.distributed.fsdp on Python 3.11, which Lightning needs), ~6 GB with its CUDA libraries
+# although the tests run on CPU, so that venv lives in a cache outside the clone (below).
 MATRIX="
 w031-py311 3.11 wandb==0.31.0 numpy
 w031-py313 3.13 wandb==0.31.0 numpy
 w019-py312 3.12 wandb==0.19.11 numpy
 w016-py38  3.8  wandb==0.16.6 numpy
 w031-torch system wandb==0.31.0 -
+frameworks 3.11 wandb==0.31.0 torch==2.15.0 transformers==5.24.0 accelerate==1.15.0 lightning==2.6.6
 "
+# Venvs too large to make again for every clone: kept under this folder, keyed by their spec,
+# and linked into .venvs/. A second `make test`, in this clone or a fresh one, reuses them.
+CACHE="${PRIMUS_LENS_TEST_CACHE:-$HOME/.cache/primus-lens-tests}"
+CACHED_VENVS=" frameworks "
 
 python_for() {
   local found
@@ -42,6 +52,14 @@ echo "$MATRIX" | while read -r name py wandb_spec extra; do
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   venv="$VENVS/$name"
   [ "$extra" = "-" ] && extra=""
+  spec="$py $wandb_spec $extra"
+  if [[ "$CACHED_VENVS" == *" $name "* ]]; then
+    key=$(printf '%s' "$spec" | sha256sum | cut -c1-12)
+    mkdir -p "$CACHE" && ln -sfn "$CACHE/$name-$key" "$venv"
+    venv="$CACHE/$name-$key"
+  fi
+  # A venv is reused only when it was made from this very line.
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.primus-spec" 2>/dev/null)" != "$spec" ]; then rm -rf "$venv"; fi
   venv_flags=""
   if [ "$py" = "system" ]; then
     "$ROOT/exporter/tests/ensure_torch.sh" || { echo "[$name] Debian's python3-torch did not install: left out"; continue; }
@@ -58,11 +76,12 @@ echo "$MATRIX" | while read -r name py wandb_spec extra; do
       rm -rf "$venv"
       continue
     fi
+    printf '%s' "$spec" > "$venv/.primus-spec"
   fi
   # --force-reinstall: same version number, new code.
   "$venv/bin/python" -m pip install --quiet --no-deps --force-reinstall "$WHEEL" || { echo "[$name] exporter install failed"; continue; }
   echo "[$name] ready: $("$venv/bin/python" -c 'import sys, wandb; print("python", sys.version.split()[0], "wandb", wandb.__version__)' 2>/dev/null)"
 done
-for required in w031-py311 w031-torch; do
+for required in w031-py311 w031-torch frameworks; do
   test -x "$VENVS/$required/bin/python" || { echo "required venv $required is missing" >&2; exit 1; }
 done

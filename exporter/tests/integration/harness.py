@@ -142,8 +142,8 @@ def run_script(venv: str, code: str, env: Dict[str, str], timeout_s: float = SCR
 
 def wandb_history(venv: str, wandb_dir: str) -> Dict[str, List[Tuple[int, Dict[str, Any]]]]:
     """run id -> the rows wandb-core stored, read from every offline run file under wandb_dir."""
-    root = os.path.join(wandb_dir, "wandb")
-    files = sorted(glob.glob(os.path.join(root, "offline-run-*", "run-*.wandb")))
+    # Anywhere below: libraries choose their own folder (Lightning's WandbLogger its save_dir).
+    files = sorted(glob.glob(os.path.join(wandb_dir, "**", "offline-run-*", "run-*.wandb"), recursive=True))
     if not files:
         return {}
     env = dict(os.environ, PRIMUS_LENS_WANDB_HOOK="false")
