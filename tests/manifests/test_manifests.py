@@ -1,8 +1,11 @@
-"""The deploy/ manifests say what the README and the exporter's defaults promise.
+"""The plain manifests in deploy/k8s say what the README and the exporter's defaults promise.
 
 No cluster here, so the checks are structural: every document parses, has the expected kind
-and name, and the pieces that must agree (selector and labels, Service port and container port,
-probe paths, the PVC and its mount, the Dockerfile's port) do agree.
+and name, and the pieces that must agree (selectors and labels, Service and container ports,
+probe paths, the shutdown budget and the server's deadline, the PVC and its mount, the
+NetworkPolicies and the pods they are about, the variables set and the code that reads them,
+the training job's ranks and its size) do agree. The Helm chart gets the same checks in
+test_helm_chart.py.
 """
 from __future__ import annotations
 
@@ -11,117 +14,172 @@ import re
 from typing import Any, Dict, List
 
 import pytest
-import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-K8S = os.path.join(ROOT, "deploy", "k8s")
+from k8s_checks import (K8S, ROOT, check_env_is_read_by_server, check_ingress, check_network_policies,
+                        check_postgres_processor, check_probes, check_resources_and_security,
+                        check_scrape_annotations, check_service_monitor, check_service_routes_to_processor,
+                        check_shutdown_budget, check_sqlite_processor, env_map, exporter_default_host_and_port,
+                        exporter_vars, load, one, pod_labels, pod_spec, processor_container)
+
 NAME = "primus-lens-telemetry-processor"
+PROCESSORS = ("telemetry-processor.yaml", "telemetry-processor-postgres.yaml")
 # Every variable the founding document's Kubernetes example sets, plus the downward-API names the
 # wire format reads for identity.
 TRAINING_ENV = ("WORKLOAD_UID", "POD_UID", "POD_NAME", "POD_NAMESPACE", "FRAMEWORK", "PRIMUS_CONFIG",
                 "PRIMUS_LENS_API_BASE_URL")
+COMPLETION_INDEX = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
 
-
-def load(name: str) -> List[Dict[str, Any]]:
-    with open(os.path.join(K8S, name), encoding="utf-8") as handle:
-        return [doc for doc in yaml.safe_load_all(handle) if doc is not None]
-
-
-def by_kind(docs: List[Dict[str, Any]], kind: str) -> Dict[str, Any]:
-    matches = [d for d in docs if d.get("kind") == kind]
-    assert len(matches) == 1, "expected one %s, found %d" % (kind, len(matches))
-    return matches[0]
+Docs = List[Dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def processor() -> List[Dict[str, Any]]:
+def processor() -> Docs:
     return load("telemetry-processor.yaml")
 
 
 @pytest.fixture(scope="module")
-def container(processor: List[Dict[str, Any]]) -> Dict[str, Any]:
-    containers = by_kind(processor, "Deployment")["spec"]["template"]["spec"]["containers"]
-    assert len(containers) == 1
-    return containers[0]
+def postgres() -> Docs:
+    return load("telemetry-processor-postgres.yaml")
 
 
-def env_map(container: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
-    return {entry["name"]: entry for entry in container.get("env", [])}
+@pytest.fixture(scope="module")
+def training() -> Docs:
+    return load("training-job.yaml")
 
 
 def test_every_manifest_parses_and_has_api_version_kind_and_name() -> None:
     files = sorted(f for f in os.listdir(K8S) if f.endswith((".yaml", ".yml")))
-    assert "telemetry-processor.yaml" in files and "training-pod.yaml" in files
+    assert set(PROCESSORS) | {"training-job.yaml", "network-policy.yaml", "servicemonitor.yaml",
+                              "ingress.yaml"} <= set(files)
     for name in files:
         for doc in load(name):
             assert doc.get("apiVersion") and doc.get("kind"), name
             assert doc.get("metadata", {}).get("name"), name
 
 
-def test_processor_has_pvc_deployment_and_service_with_the_founding_name(processor: List[Dict[str, Any]]) -> None:
+def test_processor_has_pvc_deployment_and_service_with_the_founding_name(processor: Docs) -> None:
     assert sorted(d["kind"] for d in processor) == ["Deployment", "PersistentVolumeClaim", "Service"]
     for doc in processor:
         assert doc["metadata"]["name"] == NAME
 
 
-def test_service_exposes_8080_and_selects_the_deployment_pods(processor: List[Dict[str, Any]], container: Dict[str, Any]) -> None:
-    service = by_kind(processor, "Service")
-    deployment = by_kind(processor, "Deployment")
-    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
-    assert service["spec"]["selector"].items() <= pod_labels.items()
-    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+def test_postgres_variant_has_deployment_service_pdb_and_hpa_with_the_same_names(postgres: Docs) -> None:
+    # The same names as the SQLite variant: the exporter's default address reaches either one.
+    assert sorted(d["kind"] for d in postgres) == ["Deployment", "HorizontalPodAutoscaler",
+                                                  "PodDisruptionBudget", "Service"]
+    for doc in postgres:
+        assert doc["metadata"]["name"] == NAME
+    assert exporter_default_host_and_port() == (NAME, 8080)
+
+
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_service_exposes_8080_and_selects_the_deployment_pods(name: str) -> None:
+    docs = load(name)
+    service = one(docs, "Service")
+    check_service_routes_to_processor(service, one(docs, "Deployment"))
     [port] = service["spec"]["ports"]
-    assert port["port"] == 8080
-    named = {p["name"]: p["containerPort"] for p in container["ports"]}
-    target = port["targetPort"]
-    assert (named.get(target) if isinstance(target, str) else target) == 8080
-    assert env_map(container)["PORT"]["value"] == "8080"
+    assert port["port"] == 8080 and port["name"] == "http"
 
 
-def test_probes_use_readyz_for_readiness_and_healthz_for_liveness(container: Dict[str, Any]) -> None:
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    ports = {p["name"] for p in container["ports"]} | {p["containerPort"] for p in container["ports"]}
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["port"] in ports
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_probes_use_readyz_for_readiness_and_healthz_for_liveness(name: str) -> None:
+    check_probes(one(load(name), "Deployment"), startup=name != "telemetry-processor.yaml")
 
 
-def test_sqlite_file_lives_on_the_claimed_volume(processor: List[Dict[str, Any]], container: Dict[str, Any]) -> None:
-    pod_spec = by_kind(processor, "Deployment")["spec"]["template"]["spec"]
-    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod_spec["volumes"] if "persistentVolumeClaim" in v}
-    assert NAME in claims.values()
-    volume = next(name for name, claim in claims.items() if claim == NAME)
-    mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == volume)
-    database = env_map(container)["LENS_DATABASE_URL"]["value"]
-    assert database.startswith(mount.rstrip("/") + "/") and database.endswith(".db")
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_grace_period_covers_prestop_and_the_servers_drain_deadline(name: str) -> None:
+    check_shutdown_budget(one(load(name), "Deployment"))
+
+
+def test_postgres_variant_drains_behind_a_prestop_sleep(postgres: Docs) -> None:
+    from k8s_checks import prestop_sleep_seconds
+    assert prestop_sleep_seconds(processor_container(one(postgres, "Deployment"))) >= 3
+
+
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_processor_requests_resources_and_runs_as_non_root(name: str) -> None:
+    check_resources_and_security(one(load(name), "Deployment"))
+
+
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_processor_env_names_are_ones_the_server_reads(name: str) -> None:
+    check_env_is_read_by_server(one(load(name), "Deployment"))
+
+
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_pods_carry_prometheus_scrape_annotations(name: str) -> None:
+    check_scrape_annotations(one(load(name), "Deployment"))
+
+
+def test_sqlite_file_lives_on_the_claimed_volume(processor: Docs) -> None:
     # One SQLite writer: a rolling update would run two pods on the same file.
-    assert by_kind(processor, "Deployment")["spec"]["replicas"] == 1
-    assert by_kind(processor, "Deployment")["spec"]["strategy"]["type"] == "Recreate"
+    check_sqlite_processor(processor, storage_class=None)
 
 
-def test_processor_requests_resources_and_runs_as_non_root(processor: List[Dict[str, Any]], container: Dict[str, Any]) -> None:
-    requests = container["resources"]["requests"]
-    assert requests.get("cpu") and requests.get("memory")
-    pod_security = by_kind(processor, "Deployment")["spec"]["template"]["spec"]["securityContext"]
-    assert pod_security["runAsNonRoot"] is True and pod_security["runAsUser"] != 0
+def test_postgres_variant_rolls_without_losing_capacity_and_spreads_over_nodes(postgres: Docs) -> None:
+    check_postgres_processor(postgres)
+    ref = env_map(processor_container(one(postgres, "Deployment")))["LENS_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    assert (ref["name"], ref["key"]) == ("primus-lens-database", "url")
+    # The header tells the operator how to create exactly that Secret.
+    with open(os.path.join(K8S, "telemetry-processor-postgres.yaml"), encoding="utf-8") as handle:
+        header = handle.read().split("apiVersion:", 1)[0]
+    assert "kubectl create secret generic primus-lens-database" in header and "--from-literal=url=" in header
 
 
-def test_processor_env_names_are_ones_the_server_reads(container: Dict[str, Any]) -> None:
-    known = {"PORT", "HOST", "LENS_DATABASE_URL", "LENS_API_TOKEN", "LENS_RETENTION_DAYS", "LENS_LOG_LEVEL",
-             "LENS_BODY_LIMIT_BYTES"}
-    config_ts = os.path.join(ROOT, "server", "src", "config.ts")
-    if os.path.exists(config_ts):
-        with open(config_ts, encoding="utf-8") as handle:
-            source = handle.read()
-        known = set(re.findall(r"\b(PORT|HOST|LENS_[A-Z_]+)\b", source))
-    assert set(env_map(container)) <= known, "manifest sets variables server/src/config.ts does not read"
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_service_monitor_scrapes_either_variants_service(name: str) -> None:
+    check_service_monitor(one(load("servicemonitor.yaml"), "ServiceMonitor"), one(load(name), "Service"))
 
 
-def test_training_pod_has_the_founding_environment() -> None:
-    pod = by_kind(load("training-pod.yaml"), "Pod")
-    [training] = pod["spec"]["containers"]
-    env = env_map(training)
+@pytest.mark.parametrize("name", PROCESSORS)
+def test_ingress_sends_the_dashboard_to_the_service(name: str) -> None:
+    check_ingress(one(load("ingress.yaml"), "Ingress"), one(load(name), "Service"))
+
+
+def test_network_policies_admit_training_pods_and_keep_the_database_private(postgres: Docs, training: Docs) -> None:
+    policies = load("network-policy.yaml")
+    training_labels = pod_labels(one(training, "Job"))
+    check_network_policies(policies, one(postgres, "Deployment"), training_labels,
+                           database_labels={"app.kubernetes.io/name": "postgresql"})
+    # The processor policy fits the SQLite variant's pods too.
+    from k8s_checks import processor_policy
+    processor_policy(policies, one(load("telemetry-processor.yaml"), "Deployment"))
+
+
+def test_training_job_is_indexed_with_one_rank_per_pod(training: Docs) -> None:
+    job = one(training, "Job")
+    spec = job["spec"]
+    assert job["apiVersion"] == "batch/v1" and spec["completionMode"] == "Indexed"
+    [container] = pod_spec(job)["containers"]
+    env = env_map(container)
+    world = int(env["WORLD_SIZE"]["value"])
+    assert world == spec["completions"] == spec["parallelism"] > 1
+    for name in ("RANK", "NODE_RANK"):
+        assert env[name]["valueFrom"]["fieldRef"]["fieldPath"] == COMPLETION_INDEX, name
+    assert env["LOCAL_RANK"]["value"] == "0"
+    assert pod_spec(job)["restartPolicy"] == "Never"
+
+
+def test_training_job_finds_rank_zero_through_its_headless_service(training: Docs) -> None:
+    job = one(training, "Job")
+    service = one(training, "Service")
+    assert service["spec"]["clusterIP"] == "None"
+    assert pod_spec(job)["subdomain"] == service["metadata"]["name"]
+    # The Job controller labels its pods with batch.kubernetes.io/job-name.
+    assert service["spec"]["selector"] == {"batch.kubernetes.io/job-name": job["metadata"]["name"]}
+    env = env_map(pod_spec(job)["containers"][0])
+    assert env["MASTER_ADDR"]["value"] == "%s-0.%s" % (job["metadata"]["name"], service["metadata"]["name"])
+    assert int(env["MASTER_PORT"]["value"]) in {p["port"] for p in service["spec"]["ports"]}
+
+
+def test_training_job_takes_its_identity_from_the_downward_api(training: Docs) -> None:
+    [container] = pod_spec(one(training, "Job"))["containers"]
+    env = env_map(container)
     assert set(TRAINING_ENV) <= set(env)
+    # Nothing typed in by hand: the workload is the Job (its uid label on every pod).
+    assert "value" not in env["WORKLOAD_UID"]
+    assert env["WORKLOAD_UID"]["valueFrom"]["fieldRef"]["fieldPath"] == \
+        "metadata.labels['batch.kubernetes.io/controller-uid']"
     assert env["POD_UID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.uid"
     assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
     assert env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
@@ -132,13 +190,14 @@ def test_training_pod_has_the_founding_environment() -> None:
     assert re.match(r"^http://%s(\.[a-z0-9.-]+)?:8080/api/v1$" % NAME, url), url
 
 
-def test_training_pod_env_names_are_ones_the_exporter_reads() -> None:
-    config_py = os.path.join(ROOT, "exporter", "src", "primus_lens_wandb_exporter", "config.py")
-    with open(config_py, encoding="utf-8") as handle:
-        exporter_vars = set(re.findall(r"\b(PRIMUS_LENS_[A-Z_]+)\b", handle.read()))
-    [training] = by_kind(load("training-pod.yaml"), "Pod")["spec"]["containers"]
-    lens_vars = {name for name in env_map(training) if name.startswith("PRIMUS_LENS_")}
-    assert lens_vars and lens_vars <= exporter_vars
+def test_training_job_env_names_are_ones_the_exporter_reads(training: Docs) -> None:
+    [container] = pod_spec(one(training, "Job"))["containers"]
+    names = set(env_map(container))
+    read_by_exporter = exporter_vars()
+    lens_vars = {name for name in names if name.startswith("PRIMUS_LENS_")}
+    assert lens_vars and lens_vars <= read_by_exporter
+    identity = {"WORKLOAD_UID", "POD_UID", "POD_NAME", "POD_NAMESPACE", "RANK", "LOCAL_RANK", "WORLD_SIZE", "NODE_RANK"}
+    assert identity <= names and identity <= read_by_exporter
 
 
 def test_dockerfile_builds_with_node20_runs_non_root_and_exposes_8080() -> None:
@@ -153,3 +212,5 @@ def test_dockerfile_builds_with_node20_runs_non_root_and_exposes_8080() -> None:
     assert users and users[-1] not in ("root", "0")
     assert re.search(r"^VOLUME\b.*/data", dockerfile, flags=re.M)
     assert 'CMD ["node", "dist/src/main.js"]' in dockerfile
+    # The preStop hook of the manifests runs `sleep` in this image: the slim Debian base has it.
+    assert stages[-1].startswith("node:20-bookworm")
