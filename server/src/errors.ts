@@ -2,7 +2,7 @@
 // renders them. Ingest routes answer in the original's envelope ({meta, data}) because its
 // clients parse it; every other route answers plain JSON ({error, code, …}).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StoreSaturatedError } from './store/types.js';
+import { StoreSaturatedError, StoreUnavailableError } from './store/types.js';
 
 export interface FieldError {
   /** JSON pointer into the request part, e.g. "/metrics/3/value". */
@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'OVERLOADED'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 export class LensError extends Error {
@@ -56,6 +57,8 @@ export const errors = {
     new LensError('UNSUPPORTED_MEDIA_TYPE', 415, `${what}; send Content-Type: application/json (optionally Content-Encoding: gzip)`),
   overloaded: (retryAfterSeconds: number) =>
     new LensError('OVERLOADED', 503, 'write pipeline is saturated; retry later', [], {}, retryAfterSeconds),
+  databaseUnavailable: (retryAfterSeconds: number) =>
+    new LensError('UNAVAILABLE', 503, 'database unavailable; retry later', [], {}, retryAfterSeconds),
 } as const;
 
 interface ValidationIssue {
@@ -130,6 +133,7 @@ function isEnvelopeRoute(url: string): boolean {
 export function classify(err: FastifyError | Error): LensError {
   if (err instanceof LensError) return err;
   if (err instanceof StoreSaturatedError) return errors.overloaded(err.retryAfterSeconds);
+  if (err instanceof StoreUnavailableError) return errors.databaseUnavailable(err.retryAfterSeconds);
   const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const issues = toFieldErrors(fe.validation);
@@ -167,6 +171,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (lensError.statusCode >= 500 && lensError.code === 'INTERNAL') {
       // The client sees a generic message; the operator sees the real one.
       request.log.error({ err }, 'request failed');
+    } else if (lensError.code === 'UNAVAILABLE') {
+      request.log.warn({ err: err.message }, 'database unavailable; answered 503');
     } else if (lensError.statusCode === 400 || lensError.statusCode === 413) {
       request.log.debug({ code: lensError.code, errors: lensError.fieldErrors.slice(0, 5) }, lensError.message);
     }

@@ -1,13 +1,11 @@
 // The detection write path shared by the ingest route (a wandb report) and the manual
 // override (POST framework-detection): store the source, re-merge every source of the
 // workload, save the merged result. A re-report of the same source key replaces the old
-// one, so re-delivery never duplicates. Re-merges of one workload are serialised, so two
-// concurrent reports cannot save a merge that misses the other's source.
+// one, so re-delivery never duplicates. The store runs store-merge-save atomically per
+// workload (across replicas too), so two concurrent reports cannot save a merge that
+// misses the other's source.
 import { DETECTOR_VERSION, mergeWorkload, type DetectionResult, type SourceResult, type WorkloadDetection } from '../detection/index.js';
-import type { DetectionSourceRecord, Store } from '../store/types.js';
-import { KeyedLock } from './keyed-lock.js';
-
-const mergeLock = new KeyedLock();
+import type { DetectionSourceRecord, Store, WorkloadDetectionRecord } from '../store/types.js';
 
 /** What GET framework-detection returns (and what is stored as the merged object). */
 export interface MergedDetection extends WorkloadDetection {
@@ -33,11 +31,10 @@ function toSourceResult(rec: DetectionSourceRecord): SourceResult | null {
   };
 }
 
-async function remerge(store: Store, workloadUid: string, now: number): Promise<MergedDetection> {
-  const records = await store.listDetectionSources(workloadUid);
+function mergeRecords(workloadUid: string, records: DetectionSourceRecord[], now: number): WorkloadDetectionRecord {
   const sources = records.map(toSourceResult).filter((s): s is SourceResult => s !== null);
   const merged: MergedDetection = { workload_uid: workloadUid, ...mergeWorkload(sources), updated_at: now };
-  await store.saveWorkloadDetection({
+  return {
     workload_uid: workloadUid,
     framework: merged.framework,
     wrapper_framework: merged.wrapper_framework,
@@ -46,12 +43,11 @@ async function remerge(store: Store, workloadUid: string, now: number): Promise<
     status: merged.status,
     merged,
     updated_at: now,
-  });
-  return merged;
+  };
 }
 
 /** Stores one source (a wandb report or the user's override) and re-merges its workload. */
-export function recordSource(
+export async function recordSource(
   store: Store,
   workloadUid: string,
   source: SourceResult,
@@ -59,19 +55,18 @@ export function recordSource(
   hints: unknown,
   now: number,
 ): Promise<MergedDetection> {
-  return mergeLock.run(workloadUid, async () => {
-    const { source: kind, source_key, reported_at, ...result } = source;
-    await store.upsertDetectionSource({
-      workload_uid: workloadUid,
-      source: kind,
-      source_key,
-      result,
-      evidence: evidence ?? null,
-      hints: hints ?? null,
-      reported_at,
-    });
-    return remerge(store, workloadUid, now);
-  });
+  const { source: kind, source_key, reported_at, ...result } = source;
+  const rec: DetectionSourceRecord = {
+    workload_uid: workloadUid,
+    source: kind,
+    source_key,
+    result,
+    evidence: evidence ?? null,
+    hints: hints ?? null,
+    reported_at,
+  };
+  const saved = await store.recordDetectionSource(rec, (records) => mergeRecords(workloadUid, records, now));
+  return saved.merged as MergedDetection;
 }
 
 export async function readDetection(store: Store, workloadUid: string): Promise<MergedDetection | null> {

@@ -2,8 +2,10 @@
 // event loop (setImmediate) runs everything pending in ONE transaction and then settles
 // every promise. Under load, all requests parsed in one event-loop turn share a commit,
 // which is what makes SQLite fast (anchors 4.2: 3-5x). Backend-agnostic: the flush
-// function is supplied by the store.
-import { StoreSaturatedError } from './types.js';
+// function is supplied by the store and may be synchronous (SQLite) or return a promise
+// (PostgreSQL). Commits never overlap: what arrives while one is in flight waits and goes
+// into the next, which is how a networked database gets large transactions under load.
+import { StoreSaturatedError, StoreUnavailableError } from './types.js';
 
 export interface GroupCommitOptions {
   /** Refuse new work when this many units (points) are pending. */
@@ -29,11 +31,12 @@ export class GroupCommitQueue<T, R> {
   private pending: Array<Pending<T, R>> = [];
   private queuedUnits = 0;
   private scheduled = false;
+  private committing = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly commitAll: (items: T[]) => R[],
+    private readonly commitAll: (items: T[]) => R[] | Promise<R[]>,
     private readonly opts: GroupCommitOptions,
   ) {}
 
@@ -60,7 +63,7 @@ export class GroupCommitQueue<T, R> {
 
   /** Resolves when nothing is pending (used by close). */
   drain(): Promise<void> {
-    if (this.pending.length === 0) return Promise.resolve();
+    if (this.pending.length === 0 && !this.committing) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -70,15 +73,22 @@ export class GroupCommitQueue<T, R> {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.committing) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => void this.flush());
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     this.scheduled = false;
     const take = this.takeSlice();
-    if (take.length > 0) this.commit(take);
+    if (take.length > 0) {
+      this.committing = true;
+      try {
+        await this.commit(take);
+      } finally {
+        this.committing = false;
+      }
+    }
     if (this.pending.length > 0) {
       this.schedule();
     } else {
@@ -101,20 +111,22 @@ export class GroupCommitQueue<T, R> {
     return this.pending.splice(0, n);
   }
 
-  private commit(batch: Array<Pending<T, R>>): void {
+  private async commit(batch: Array<Pending<T, R>>): Promise<void> {
     try {
-      const results = this.commitAll(batch.map((p) => p.item));
+      const results = await this.commitAll(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i] as R));
       return;
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
+      // A database that cannot be reached fails every item the same way; retrying them one
+      // by one would only multiply the wait before the clients hear 503.
+      if (batch.length === 1 || err instanceof StoreUnavailableError) {
+        for (const p of batch) p.reject(err);
         return;
       }
     }
     for (const p of batch) {
       try {
-        const [r] = this.commitAll([p.item]);
+        const [r] = await this.commitAll([p.item]);
         p.resolve(r as R);
       } catch (err) {
         p.reject(err);

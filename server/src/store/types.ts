@@ -241,6 +241,20 @@ export class StoreSaturatedError extends Error {
   }
 }
 
+/**
+ * Thrown when the database cannot be reached or is restarting (a networked backend only);
+ * HTTP maps it to 503 + Retry-After. Nothing of the failed call was committed.
+ */
+export class StoreUnavailableError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(cause: unknown, retryAfterSeconds = 2) {
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'StoreUnavailableError';
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.cause = cause;
+  }
+}
+
 export interface Store {
   /** Applies pending schema migrations; safe to call repeatedly. */
   migrate(): Promise<void>;
@@ -256,6 +270,16 @@ export interface Store {
   upsertRun(run: RunUpsert): Promise<void>;
 
   upsertDetectionSource(rec: DetectionSourceRecord): Promise<void>;
+  /**
+   * Stores one source, then re-merges its workload atomically: `merge` (pure, synchronous)
+   * gets every stored source of the workload and returns the record that is saved. Two
+   * calls for one workload never interleave, also from different processes sharing one
+   * database, so a merge never misses a source that was stored before it.
+   */
+  recordDetectionSource(
+    rec: DetectionSourceRecord,
+    merge: (sources: DetectionSourceRecord[]) => WorkloadDetectionRecord,
+  ): Promise<WorkloadDetectionRecord>;
   listDetectionSources(workloadUid: string): Promise<DetectionSourceRecord[]>;
   saveWorkloadDetection(rec: WorkloadDetectionRecord): Promise<void>;
   getWorkloadDetection(workloadUid: string): Promise<WorkloadDetectionRecord | null>;
@@ -296,4 +320,10 @@ export interface StoreOptions {
   retentionSlicePoints?: number;
   /** SQLite busy_timeout in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: connections in the pool (default 10). */
+  pgPoolMax?: number;
+  /** PostgreSQL: statement_timeout of every connection in ms (default 30,000; 0 = none). */
+  pgStatementTimeoutMs?: number;
+  /** PostgreSQL: how long opening a connection may take in ms (default 5,000). */
+  pgConnectTimeoutMs?: number;
 }

@@ -100,6 +100,21 @@ export class SqliteStore implements Store {
     this.write(() => this.detection.upsert(this.writer.touchWorkload(rec.workload_uid, rec.reported_at), rec));
   }
 
+  async recordDetectionSource(
+    rec: DetectionSourceRecord,
+    merge: (sources: DetectionSourceRecord[]) => WorkloadDetectionRecord,
+  ): Promise<WorkloadDetectionRecord> {
+    // One synchronous transaction: nothing else can run between the read and the save.
+    let saved: WorkloadDetectionRecord | undefined;
+    this.write(() => {
+      const wid = this.writer.touchWorkload(rec.workload_uid, rec.reported_at);
+      this.detection.upsert(wid, rec);
+      saved = merge(this.detection.list(rec.workload_uid));
+      this.detection.save(this.writer.touchWorkload(saved.workload_uid, saved.updated_at), saved);
+    });
+    return saved!;
+  }
+
   async listDetectionSources(workloadUid: string): Promise<DetectionSourceRecord[]> {
     return this.detection.list(workloadUid);
   }
