@@ -80,3 +80,17 @@ def test_torchrun_ranks_arrive_with_their_rank(tmp_path: Any, logging_ranks: str
         assert list(received[rank]) == [runs[rank]]
         rows = server.rows(runs[rank])
         assert norm(rows) == norm(stored[runs[rank]]) and len(rows) == 10
+
+
+def test_accelerate_launch_two_processes(tmp_path: Any) -> None:
+    """`accelerate launch` starts its own interpreters too; Accelerate's trackers log from the
+    main process only. (`--multi_gpu` is its flag for several processes; `--cpu` would mean one,
+    and the job's `Accelerator(cpu=True)` runs them on gloo.)"""
+    launcher = os.path.join(os.path.dirname(require_venv(VENV)), "accelerate")
+    with CaptureServer() as server:
+        done = start_job(tmp_path, server, [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                                            "--mixed_precision", "no", "--dynamo_backend", "no",
+                                            os.path.join(JOBS, "accelerate_tracker.py")])
+    run_id = printed(done.stdout)[-1]["run"]
+    assert norm(server.rows(run_id)) == norm(wandb_history(VENV, str(tmp_path))[run_id])
+    assert sorted(_by_rank(server)) == [0] and len(server.rows(run_id)) == 40

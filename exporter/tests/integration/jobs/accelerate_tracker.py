@@ -24,7 +24,7 @@ for step in range(40):
         logs["eval/loss"] = loss.item() * 1.1
         accelerator.log({"eval/nan_check": float("nan")}, step=step)
     accelerator.log(logs, step=step)
-run = accelerator.get_tracker("wandb", unwrap=True)
-run_id = run.id
+run_id = accelerator.get_tracker("wandb", unwrap=True).id if accelerator.is_main_process else None
 accelerator.end_training()
-print("JOB " + json.dumps({"run": run_id}))
+if run_id is not None:  # under `accelerate launch`, trackers live on the main process only
+    print("JOB " + json.dumps({"run": run_id}))
