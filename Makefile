@@ -83,6 +83,9 @@ test:
 	@if [ -x server/scripts/ensure-chromium.sh ]; then \
 		$(SUITE) --kind setup --name setup-chromium --report $(JUNIT_DIR)/setup-chromium.xml -- \
 			server/scripts/ensure-chromium.sh; fi
+	@# helm for tests/manifests, built from its Go module once (~5 min cold, instant after).
+	@$(SUITE) --kind setup --name setup-helm --report $(JUNIT_DIR)/setup-helm.xml --timeout 1800 -- \
+		scripts/ensure-helm.sh
 	@# The extra wandb/Python venvs are mostly downloads: make them while the server suite
 	@# uses the CPU, and show their log once both are done (saves ~4 minutes on a fresh clone).
 	@venvs_pid=; \

@@ -36,7 +36,12 @@ echo "ensure-helm: building helm $HELM_VERSION with $(go version | cut -d' ' -f3
 export GOFLAGS="-mod=mod -buildvcs=false"
 export GOBIN="$BIN"
 # Fetch the module first: its go.mod says which k8s.io/client-go it builds against.
-gomod="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+if ! info="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION")"; then
+  echo "ensure-helm: cannot fetch helm.sh/helm/v3@$HELM_VERSION through the Go module proxy:" >&2
+  printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/  \1/p' >&2
+  exit 1
+fi
+gomod="$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
 # helm's own Makefile stamps its version and the Kubernetes version of those client libraries
 # (client-go v0.M.N is Kubernetes 1.M) into the binary; without them `helm version` says
 # "v3.22" and `helm template` assumes Kubernetes 1.20 for .Capabilities.
