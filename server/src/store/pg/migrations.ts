@@ -1,0 +1,148 @@
+// Versioned PostgreSQL schema. Append new migrations; never edit an applied one.
+//
+// Replicas of different versions run side by side during a rollout, so every migration is
+// expand-then-contract: a version only adds (tables, nullable columns, indexes) what the new
+// code needs while the old code keeps working; dropping what the old code used is a later
+// migration, shipped once no replica runs the old code.
+//
+// Layout as on SQLite: strings interned, the hot table four numbers wide. Differences:
+// - points.value is NOT NULL: float8 holds NaN and ±Infinity natively.
+// - the primary key of points carries value and wall_time (INCLUDE), so every read of points
+//   is an index-only scan and there is no second index to maintain on ingest.
+// - chunks sit on a fixed grid, chunk = step >> 8 (256 steps), so any replica can find and
+//   rebuild the chunk of a step from the step alone, without in-process state.
+// - runs.state NULL means "running": an upsert that carries no state leaves it as it was.
+// - JSON is kept as text so it reads back byte for byte as it was written.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE workloads (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uid text NOT NULL UNIQUE,
+  first_seen float8 NOT NULL,
+  last_seen float8 NOT NULL,
+  points bigint NOT NULL DEFAULT 0,
+  last_step bigint
+);
+CREATE INDEX workloads_by_last_seen ON workloads (last_seen);
+
+CREATE TABLE pods (
+  workload_id bigint NOT NULL,
+  pod_key text NOT NULL,
+  pod_uid text,
+  pod_name text,
+  namespace text,
+  host text,
+  first_seen float8 NOT NULL,
+  last_seen float8 NOT NULL,
+  PRIMARY KEY (workload_id, pod_key)
+);
+
+CREATE TABLE runs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  workload_id bigint NOT NULL,
+  run_id text NOT NULL,
+  rank integer NOT NULL,
+  project text,
+  name text,
+  config text,
+  local_rank integer,
+  node_rank integer,
+  world_size integer,
+  host text,
+  pod_name text,
+  pid integer,
+  state text,
+  exit_code integer,
+  started_at float8,
+  finished_at float8,
+  first_seen float8 NOT NULL,
+  last_seen float8 NOT NULL,
+  points bigint NOT NULL DEFAULT 0,
+  last_step bigint,
+  UNIQUE (workload_id, run_id, rank)
+);
+
+CREATE TABLE metric_names (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  workload_id bigint NOT NULL,
+  name text NOT NULL,
+  UNIQUE (workload_id, name)
+);
+
+CREATE TABLE series (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  workload_id bigint NOT NULL,
+  run_pk bigint NOT NULL,
+  metric_id bigint NOT NULL,
+  count bigint NOT NULL DEFAULT 0,
+  last_step bigint,
+  last_value float8,
+  last_time float8,
+  fmin float8,
+  fmax float8,
+  UNIQUE (run_pk, metric_id)
+);
+CREATE INDEX series_by_metric ON series (metric_id);
+CREATE INDEX series_by_workload ON series (workload_id);
+
+CREATE TABLE points (
+  series_id bigint NOT NULL,
+  step bigint NOT NULL,
+  value float8 NOT NULL,
+  wall_time float8 NOT NULL,
+  CONSTRAINT points_pkey PRIMARY KEY (series_id, step) INCLUDE (value, wall_time)
+);
+
+CREATE TABLE chunks (
+  series_id bigint NOT NULL,
+  chunk bigint NOT NULL,
+  start_step bigint NOT NULL,
+  end_step bigint NOT NULL,
+  count integer NOT NULL,
+  fmin float8,
+  fmin_step bigint,
+  fmax float8,
+  fmax_step bigint,
+  nan_step bigint,
+  pinf_step bigint,
+  ninf_step bigint,
+  min_wall float8 NOT NULL,
+  max_wall float8 NOT NULL,
+  PRIMARY KEY (series_id, chunk)
+);
+CREATE INDEX chunks_by_min_wall ON chunks (min_wall);
+
+CREATE TABLE detection_sources (
+  workload_id bigint NOT NULL,
+  source text NOT NULL,
+  source_key text NOT NULL,
+  result text,
+  evidence text,
+  hints text,
+  reported_at float8 NOT NULL,
+  PRIMARY KEY (workload_id, source, source_key)
+);
+
+CREATE TABLE workload_detection (
+  workload_id bigint PRIMARY KEY,
+  framework text NOT NULL,
+  wrapper_framework text,
+  base_framework text,
+  confidence float8 NOT NULL,
+  status text NOT NULL,
+  merged text,
+  updated_at float8 NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,105 @@
+// Read side for the list/summary endpoints, from the interned rows and the aggregates the
+// writer maintains: cost grows with series and runs, never with points.
+import type pg from 'pg';
+import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
+import { query } from './connection.js';
+
+const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
+  d.status, w.first_seen, w.last_seen,
+  (SELECT count(*) FROM runs r WHERE r.workload_id = w.id) AS runs,
+  (SELECT count(*) FROM pods p WHERE p.workload_id = w.id) AS pods,
+  w.points, w.last_step,
+  (SELECT count(*) FROM runs r WHERE r.workload_id = w.id AND coalesce(r.state, 'running') = 'running') AS active_runs,
+  (SELECT s.last_value FROM series s WHERE s.metric_id = (
+      SELECT m.id FROM metric_names m WHERE m.workload_id = w.id AND right(m.name, 4) = 'loss'
+      ORDER BY m.name <> 'loss', m.name COLLATE "C" LIMIT 1)
+    AND s.count > 0 ORDER BY s.last_time DESC, s.last_step DESC LIMIT 1) AS last_loss`;
+
+const FROM = 'FROM workloads w LEFT JOIN workload_detection d ON d.workload_id = w.id';
+const FILTER = `($1::text IS NULL OR strpos(lower(w.uid), lower($1)) > 0)
+  AND ($2::text IS NULL OR d.framework = $2) AND ($3::text IS NULL OR d.status = $3)`;
+
+type DbRow = WorkloadRow & { id: number };
+
+export class PgWorkloadQueries {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async listWorkloads(f: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
+    const params = [f.q || null, f.framework || null, f.status || null];
+    const [count] = await query<{ n: number }>(this.pool, `SELECT count(*) AS n ${FROM} WHERE ${FILTER}`, params);
+    const rows = await query<DbRow>(this.pool,
+      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $4 OFFSET $5`,
+      [...params, f.limit, f.offset]);
+    return { total: count?.n ?? 0, workloads: rows.map(strip) };
+  }
+
+  async getWorkload(uid: string): Promise<WorkloadDetail | null> {
+    const [r] = await query<DbRow & { merged: string | null; metrics: number }>(this.pool,
+      `SELECT ${ROW_COLUMNS}, d.merged, (SELECT count(*) FROM metric_names m WHERE m.workload_id = w.id) AS metrics
+       ${FROM} WHERE w.uid = $1`, [uid]);
+    if (r === undefined) return null;
+    const { merged, metrics, ...row } = r;
+    return { ...strip(row), detection: merged === null ? null : JSON.parse(merged), metrics };
+  }
+
+  async listRuns(uid: string): Promise<RunRow[]> {
+    const rows = await query<Record<string, unknown>>(this.pool,
+      `SELECT r.* FROM runs r JOIN workloads w ON w.id = r.workload_id WHERE w.uid = $1
+       ORDER BY r.first_seen, r.run_id COLLATE "C", r.rank`, [uid]);
+    return rows.map((r) => ({
+      run_id: r.run_id as string,
+      project: r.project as string | null,
+      name: r.name as string | null,
+      rank: r.rank as number,
+      local_rank: r.local_rank as number | null,
+      node_rank: r.node_rank as number | null,
+      world_size: r.world_size as number | null,
+      host: r.host as string | null,
+      pod_name: r.pod_name as string | null,
+      pid: r.pid as number | null,
+      state: ((r.state as string | null) ?? 'running') as RunStateName,
+      exit_code: r.exit_code as number | null,
+      started_at: r.started_at as number | null,
+      finished_at: r.finished_at as number | null,
+      last_seen: r.last_seen as number,
+      last_step: r.last_step as number | null,
+      points: r.points as number,
+      config: r.config === null ? null : JSON.parse(r.config as string),
+    }));
+  }
+
+  /** Folds the series of each name: count summed, finite min/max, last = latest in wall time. */
+  async listMetricNames(uid: string): Promise<MetricSummary[]> {
+    const rows = await query<{ name: string; count: number; last_value: number | null; last_step: number | null;
+      last_time: number | null; fmin: number | null; fmax: number | null }>(this.pool,
+      `SELECT m.name, s.count, s.last_value, s.last_step, s.last_time, s.fmin, s.fmax
+       FROM workloads w JOIN metric_names m ON m.workload_id = w.id JOIN series s ON s.metric_id = m.id
+       WHERE w.uid = $1 AND s.count > 0 ORDER BY m.name COLLATE "C"`, [uid]);
+    const out: MetricSummary[] = [];
+    let cur: MetricSummary | null = null;
+    for (const { name, count, last_value: lastValue, last_step: lastStep, last_time: lastTime, fmin, fmax } of rows) {
+      if (cur === null || cur.name !== name) {
+        cur = { name, count: 0, last: null, min: null, max: null, last_step: null, last_time: null };
+        out.push(cur);
+      }
+      cur.count += count;
+      if (fmin !== null && (cur.min === null || fmin < cur.min)) cur.min = fmin;
+      if (fmax !== null && (cur.max === null || fmax > cur.max)) cur.max = fmax;
+      const later =
+        cur.last_time === null ||
+        (lastTime ?? -Infinity) > cur.last_time ||
+        (lastTime === cur.last_time && (lastStep ?? -Infinity) > (cur.last_step ?? -Infinity));
+      if (later) {
+        cur.last = lastValue;
+        cur.last_step = lastStep;
+        cur.last_time = lastTime;
+      }
+    }
+    return out;
+  }
+}
+
+function strip(r: DbRow): WorkloadRow {
+  const { id: _id, ...row } = r;
+  return row;
+}
