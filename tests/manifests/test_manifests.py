@@ -214,3 +214,17 @@ def test_dockerfile_builds_with_node20_runs_non_root_and_exposes_8080() -> None:
     assert 'CMD ["node", "dist/src/main.js"]' in dockerfile
     # The preStop hook of the manifests runs `sleep` in this image: the slim Debian base has it.
     assert stages[-1].startswith("node:20-bookworm")
+
+
+def test_deploy_readme_lists_every_file_and_links_only_existing_ones() -> None:
+    with open(os.path.join(ROOT, "deploy", "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    linked = set(re.findall(r"^\| \[[^\]]+\]\(([^)]+)\) \|", text, flags=re.M))
+    deploy = os.path.join(ROOT, "deploy")
+    for target in linked:
+        assert os.path.exists(os.path.join(deploy, target)), target
+    on_disk = {f for f in os.listdir(deploy) if os.path.isfile(os.path.join(deploy, f)) and f != "README.md"}
+    on_disk |= {"k8s/" + f for f in os.listdir(K8S)}
+    on_disk |= {"grafana/" + f for f in os.listdir(os.path.join(deploy, "grafana")) if f != "README.md"}
+    assert on_disk - linked == set(), "deploy/README.md's table misses these files"
+    assert "helm/primus-lens" in linked
