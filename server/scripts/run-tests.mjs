@@ -2,10 +2,13 @@
 // spec reporter on stdout and, when JUNIT_OUT is set, writing node's JUnit report there.
 // Arguments narrow the run to files or folders: `node scripts/run-tests.mjs test/http`.
 // Node 20's --test does not expand globs, so the file list is collected here.
+// One throw-away PostgreSQL cluster serves the whole run (each test makes its own database in
+// it); it is removed afterwards whatever the outcome, also on Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCluster } from './pg-cluster.mjs';
 
 const serverRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,7 +40,31 @@ if (junitOut) {
 }
 args.push(...files);
 
-const result = spawnSync(process.execPath, args, { cwd: serverRoot, stdio: 'inherit' });
+let cluster = null;
+const env = { ...process.env };
+try {
+  cluster = await startCluster();
+  env.LENS_TEST_PG_PORT = String(cluster.port);
+} catch (err) {
+  // The PostgreSQL tests then fail with this reason; the others still run.
+  console.error('run-tests: no PostgreSQL cluster for the tests:', err.message);
+}
+const stop = () => {
+  if (cluster !== null) cluster.destroy();
+  cluster = null;
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stop();
+    process.exit(130);
+  });
+}
+let result;
+try {
+  result = spawnSync(process.execPath, args, { cwd: serverRoot, stdio: 'inherit', env });
+} finally {
+  stop();
+}
 if (result.error) {
   console.error('run-tests: could not start node:', result.error.message);
   process.exit(1);

@@ -6,8 +6,10 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   port: number;
   host: string;
-  /** SQLite file path, ":memory:", or later postgres://… */
+  /** SQLite file path, ":memory:", or postgres://… / postgresql://… */
   databaseUrl: string;
+  /** PostgreSQL connection settings (ignored for SQLite). */
+  pg: PgConfig;
   /** When set, ingest and query routes require `Authorization: Bearer <token>`. */
   apiToken: string | null;
   /** Points and workloads older than this are deleted; null keeps everything. */
@@ -15,6 +17,15 @@ export interface Config {
   logLevel: LogLevel;
   /** Cap on a request body, measured after gzip decompression (wire-format: 16 MiB). */
   bodyLimitBytes: number;
+}
+
+export interface PgConfig {
+  /** Connections per replica (LENS_PG_POOL_MAX). */
+  poolMax: number;
+  /** statement_timeout of every connection in ms; 0 = none (LENS_PG_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs: number;
+  /** Opening a connection, or waiting for a free one, fails after this many ms (LENS_PG_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -51,6 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const port = readInt(env, 'PORT', 8080, 0, 65_535, problems);
   const bodyLimitBytes = readInt(env, 'LENS_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1_024, 1024 ** 3, problems);
+  const pg: PgConfig = {
+    poolMax: readInt(env, 'LENS_PG_POOL_MAX', 10, 1, 1_000, problems),
+    statementTimeoutMs: readInt(env, 'LENS_PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000, problems),
+    connectTimeoutMs: readInt(env, 'LENS_PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000, problems),
+  };
 
   let retentionDays: number | null = null;
   const retentionRaw = env.LENS_RETENTION_DAYS;
@@ -78,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     databaseUrl,
+    pg,
     apiToken: token === '' ? null : token,
     retentionDays,
     logLevel: logLevel ?? 'info',

@@ -21,7 +21,11 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, {
+    pgPoolMax: config.pg.poolMax,
+    pgStatementTimeoutMs: config.pg.statementTimeoutMs,
+    pgConnectTimeoutMs: config.pg.connectTimeoutMs,
+  });
   const app = await buildApp(config, { store });
 
   let stopping = false;
@@ -62,9 +66,14 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   app.log.info(
-    { port, database: config.databaseUrl, auth: config.apiToken !== null },
+    { port, database: redactUrl(config.databaseUrl), auth: config.apiToken !== null },
     `Primus Lens telemetry processor listening on http://${shownHost}:${port} (API http://${shownHost}:${port}/api/v1)`,
   );
+}
+
+/** A PostgreSQL URL may carry a password; the log shows everything else. */
+function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 main().catch((err: unknown) => {

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '0.0.0.0',
       databaseUrl: './data/lens.db',
+      pg: { poolMax: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 },
       apiToken: null,
       retentionDays: null,
       logLevel: 'info',
@@ -47,17 +48,19 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadConfig({ PORT: '9000', HOST: '127.0.0.1', LENS_DATABASE_URL: ':memory:', LENS_API_TOKEN: 't', LENS_RETENTION_DAYS: '7', LENS_LOG_LEVEL: 'DEBUG', LENS_BODY_LIMIT_BYTES: '2048' });
-    assert.deepEqual(c, { port: 9000, host: '127.0.0.1', databaseUrl: ':memory:', apiToken: 't', retentionDays: 7, logLevel: 'debug', bodyLimitBytes: 2048 });
+    const c = loadConfig({ PORT: '9000', HOST: '127.0.0.1', LENS_DATABASE_URL: ':memory:', LENS_API_TOKEN: 't', LENS_RETENTION_DAYS: '7', LENS_LOG_LEVEL: 'DEBUG', LENS_BODY_LIMIT_BYTES: '2048',
+      LENS_PG_POOL_MAX: '4', LENS_PG_STATEMENT_TIMEOUT_MS: '0', LENS_PG_CONNECT_TIMEOUT_MS: '1500' });
+    assert.deepEqual(c, { port: 9000, host: '127.0.0.1', databaseUrl: ':memory:', pg: { poolMax: 4, statementTimeoutMs: 0, connectTimeoutMs: 1500 },
+      apiToken: 't', retentionDays: 7, logLevel: 'debug', bodyLimitBytes: 2048 });
   });
 
   it('lists every problem at once', () => {
     try {
-      loadConfig({ PORT: '70000', LENS_RETENTION_DAYS: '-1', LENS_BODY_LIMIT_BYTES: 'big' });
+      loadConfig({ PORT: '70000', LENS_RETENTION_DAYS: '-1', LENS_BODY_LIMIT_BYTES: 'big', LENS_PG_POOL_MAX: '0' });
       assert.fail('expected a ConfigError');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
-      assert.equal(err.problems.length, 3);
+      assert.equal(err.problems.length, 4);
     }
   });
 });

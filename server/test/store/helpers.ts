@@ -1,30 +1,56 @@
-// Shared helpers for the store tests: a real SQLite file in a fresh temp dir per test.
+// Shared helpers for the store tests. The contract suites run every test once per backend:
+// SQLite on a real file in a fresh temp folder, PostgreSQL on a fresh database of a real
+// throw-away cluster (test/support/pg.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type MetricBatch, type PointInput, type Store, type StoreOptions } from '../../src/store/index.js';
+import { createDatabase } from '../support/pg.js';
+import { assertDerivedDataConsistent } from './invariants.js';
+import { assertPgDerivedDataConsistent } from './invariants-pg.js';
+
+export type Backend = 'sqlite' | 'postgres';
+export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
 
 export interface TempStore {
   store: Store;
-  path: string;
+  backend: Backend;
+  /** What openStore was given: the file path or the postgres:// URL. */
+  url: string;
   reopen(opts?: StoreOptions): Promise<Store>;
+  /** Recomputes chunks and aggregates from the raw points and compares (throws on a difference). */
+  assertConsistent(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
-export async function tempStore(opts: StoreOptions = {}): Promise<TempStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'lens-store-test-'));
-  const path = join(dir, 'sub', 'lens.db');
+export async function tempStore(backend: Backend = 'sqlite', opts: StoreOptions = {}): Promise<TempStore> {
+  let url: string;
+  let remove: () => Promise<void>;
+  if (backend === 'postgres') {
+    const db = await createDatabase();
+    url = db.url;
+    remove = db.drop;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'lens-store-test-'));
+    url = join(dir, 'sub', 'lens.db');
+    remove = async () => rmSync(dir, { recursive: true, force: true });
+  }
   const t: TempStore = {
-    store: await openStore(path, opts),
-    path,
+    store: await openStore(url, opts),
+    backend,
+    url,
     async reopen(o: StoreOptions = opts): Promise<Store> {
       await t.store.close();
-      t.store = await openStore(path, o);
+      t.store = await openStore(url, o);
       return t.store;
+    },
+    async assertConsistent(): Promise<void> {
+      if (backend === 'postgres') await assertPgDerivedDataConsistent(url);
+      else assertDerivedDataConsistent(url);
     },
     async cleanup(): Promise<void> {
       await t.store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await remove();
     },
   };
   return t;

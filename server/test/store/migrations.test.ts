@@ -1,4 +1,5 @@
-// Migrations are versioned, applied once, and safe to run again or from two processes.
+// SQLite migrations are versioned, applied once, and safe to run again or from two processes
+// (pg-migrations.test.ts is the PostgreSQL twin).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
@@ -25,7 +26,7 @@ test('migrate() is idempotent and reopening does not re-apply anything', async (
     await t.store.migrate();
     const store = await t.reopen();
     await store.migrate();
-    assert.deepEqual(versions(t.path), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(versions(t.url), MIGRATIONS.map((m) => m.version));
     assert.equal((await store.getWorkload('w1'))?.points, 1);
   } finally {
     await t.cleanup();
@@ -37,7 +38,7 @@ test('a new migration is applied on top of an existing database, once', async ()
   try {
     await t.store.close();
     const extra = [...MIGRATIONS, { version: 999, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
-    const db = new Database(t.path);
+    const db = new Database(t.url);
     try {
       assert.deepEqual(applyMigrations(db, extra), [999]);
       assert.deepEqual(applyMigrations(db, extra), []);
@@ -46,7 +47,7 @@ test('a new migration is applied on top of an existing database, once', async ()
     } finally {
       db.close();
     }
-    t.store = await openStore(t.path);
+    t.store = await openStore(t.url);
   } finally {
     await t.cleanup();
   }
@@ -56,7 +57,7 @@ test('a failing migration rolls back completely and is not recorded', async () =
   const t = await tempStore();
   try {
     await t.store.close();
-    const db = new Database(t.path);
+    const db = new Database(t.url);
     try {
       const bad = [...MIGRATIONS, { version: 1000, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;' }];
       assert.throws(() => applyMigrations(db, bad), /no_such_table/);
@@ -64,8 +65,8 @@ test('a failing migration rolls back completely and is not recorded', async () =
     } finally {
       db.close();
     }
-    assert.deepEqual(versions(t.path), MIGRATIONS.map((m) => m.version));
-    t.store = await openStore(t.path);
+    assert.deepEqual(versions(t.url), MIGRATIONS.map((m) => m.version));
+    t.store = await openStore(t.url);
   } finally {
     await t.cleanup();
   }
@@ -73,7 +74,7 @@ test('a failing migration rolls back completely and is not recorded', async () =
 
 test('two processes opening a fresh file at once both succeed and migrate once', async () => {
   const t = await tempStore();
-  const fresh = `${t.path}.fresh.db`;
+  const fresh = `${t.url}.fresh.db`;
   try {
     const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
       const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
@@ -94,10 +95,6 @@ test('two processes opening a fresh file at once both succeed and migrate once',
   } finally {
     await t.cleanup();
   }
-});
-
-test('openStore refuses postgres URLs with a clear message', async () => {
-  await assert.rejects(openStore('postgres://u@h/db'), /PostgreSQL is not yet supported/);
 });
 
 test('openStore accepts :memory:', async () => {
