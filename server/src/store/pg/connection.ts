@@ -29,9 +29,11 @@ export function createPool(s: PgSettings): pg.Pool {
     application_name: 'primus-lens',
     types: typeParsers,
   });
-  // An idle connection dies when the server restarts; the pool drops it and opens a new one
-  // on the next checkout. Without a listener the 'error' event would end the process.
+  // A connection dies when the server restarts; the pool drops it and opens a new one on the
+  // next checkout, and a query running on it rejects. An 'error' event without a listener
+  // would end the process, whether the connection was idle (pool) or checked out (client).
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
