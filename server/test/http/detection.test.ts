@@ -3,7 +3,7 @@
 // the manual override, and the founding connectivity curl.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { get, messages, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+import { BACKENDS, get, messages, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
 
 /** What our exporter sends for the founding quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
 const foundingBody = {
@@ -77,149 +77,151 @@ const v02Body = {
   },
 };
 
-describe('POST /api/v1/wandb/detection', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer();
-  });
-  after(async () => {
-    await s.close();
+for (const backend of BACKENDS) describe(backend, () => {
+  describe('POST /api/v1/wandb/detection', () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startServer({}, {}, backend);
+    });
+    after(async () => {
+      await s.close();
+    });
+
+    it('detects primus (confidence 0.80) for the founding body and logs the two founding lines', async () => {
+      const before = s.logs.length;
+      const r = await postJson(s.base, '/api/v1/wandb/detection', foundingBody);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.data.message, 'detection reported successfully');
+      assert.equal(r.json.data.detection.framework, 'primus');
+      assert.equal(r.json.data.detection.confidence, 0.8);
+      const info = s.logs.slice(before).filter((l) => Number(l.level) === 30).map((l) => String(l.msg));
+      assert.deepEqual(info, ['Processing WandB detection for workload my-workload-123', '✓ Detected framework from WandB: primus (confidence: 0.80)']);
+    });
+
+    it('answers GET framework-detection with the merged object, and a re-report does not add a source', async () => {
+      const again = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, report_seq: 1, reason: 'log' });
+      assert.equal(again.status, 200);
+      const d = await get(s.base, '/api/v1/workloads/my-workload-123/framework-detection');
+      assert.equal(d.status, 200, d.text);
+      for (const key of ['workload_uid', 'framework', 'wrapper_framework', 'base_framework', 'confidence', 'status', 'method', 'sources', 'conflicts', 'updated_at']) {
+        assert.ok(key in d.json, `missing ${key}`);
+      }
+      assert.equal(d.json.workload_uid, 'my-workload-123');
+      assert.equal(d.json.framework, 'primus');
+      assert.equal(d.json.sources.length, 1);
+      const runs = await get(s.base, '/api/v1/workloads/my-workload-123/runs');
+      assert.equal(runs.json.runs[0].project, 'my-project');
+      assert.equal(runs.json.runs[0].name, 'my-run');
+      assert.deepEqual(runs.json.runs[0].config, { framework: 'primus', lr: 0.001 });
+    });
+
+    it('lets GET /workloads filter on the detected framework and status', async () => {
+      const primus = await get(s.base, '/api/v1/workloads?framework=primus');
+      assert.ok(primus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
+      assert.ok(primus.json.workloads.every((w: { framework: string }) => w.framework === 'primus'));
+      const status = primus.json.workloads[0].status as string;
+      const byStatus = await get(s.base, `/api/v1/workloads?status=${status}`);
+      assert.ok(byStatus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
+      const none = await get(s.base, '/api/v1/workloads?framework=jax');
+      assert.equal(none.json.total, 0);
+    });
+
+    it('answers 404 with a clear body for a workload without detection', async () => {
+      const d = await get(s.base, '/api/v1/workloads/nobody/framework-detection');
+      assert.equal(d.status, 404);
+      assert.equal(d.json.workload_uid, 'nobody');
+      assert.match(d.json.error, /no framework detection/);
+    });
+
+    it('accepts the original v0.1 and v0.2 exporter bodies', async () => {
+      const r1 = await postJson(s.base, '/v1/wandb/detection', v01Body);
+      assert.equal(r1.status, 200, r1.text);
+      assert.equal(r1.json.data.detection.framework, 'deepspeed');
+      const r2 = await postJson(s.base, '/v1/wandb/detection', v02Body);
+      assert.equal(r2.status, 200, r2.text);
+      assert.equal(r2.json.data.detection.framework, 'primus');
+      assert.equal(r2.json.data.detection.base_framework, 'megatron');
+      // Their run id lives in evidence.wandb.id.
+      const runs = await get(s.base, '/api/v1/workloads/legacy-02/runs');
+      assert.equal(runs.json.runs[0].run_id, 'run-02');
+    });
+
+    it('POST framework-detection is a manual override that wins the merge', async () => {
+      const o = await postJson(s.base, '/api/v1/workloads/legacy-01/framework-detection', { framework: 'megatron', note: 'checked the launcher' });
+      assert.equal(o.status, 200, o.text);
+      assert.equal(o.json.framework, 'megatron');
+      assert.ok(o.json.sources.some((x: { source: string }) => x.source === 'user'));
+      const d = await get(s.base, '/api/v1/workloads/legacy-01/framework-detection');
+      assert.equal(d.json.framework, 'megatron');
+      const bad = await postJson(s.base, '/api/v1/workloads/legacy-01/framework-detection', { confidence: 2 });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.json.errors.map((e: { path: string }) => e.path).sort(), ['/confidence', '/framework']);
+    });
+
+    it('answers the founding connectivity curl (form-encoded {"test": "data"}) with a 400 that says what is required', async () => {
+      for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
+        const r = await send(s.base, 'POST', '/api/v1/wandb/detection', '{"test": "data"}', { 'content-type': type });
+        assert.equal(r.status, 400, `${type}: ${r.text}`);
+        assert.equal(r.json.meta.code, 400);
+        assert.deepEqual(r.json.data.errors, [{ path: '/workload_uid', message: 'either workload_uid or pod_name is required' }]);
+      }
+    });
+
+    it('answers 400 for evidence nested deeper than the limit, and stays up', async () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 200; i++) deep = { a: deep };
+      const r = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, evidence: { wandb: { config: deep } } });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.data.errors[0].path, '/evidence');
+      assert.equal((await get(s.base, '/healthz')).status, 200);
+    });
   });
 
-  it('detects primus (confidence 0.80) for the founding body and logs the two founding lines', async () => {
-    const before = s.logs.length;
-    const r = await postJson(s.base, '/api/v1/wandb/detection', foundingBody);
-    assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.data.message, 'detection reported successfully');
-    assert.equal(r.json.data.detection.framework, 'primus');
-    assert.equal(r.json.data.detection.confidence, 0.8);
-    const info = s.logs.slice(before).filter((l) => Number(l.level) === 30).map((l) => String(l.msg));
-    assert.deepEqual(info, ['Processing WandB detection for workload my-workload-123', '✓ Detected framework from WandB: primus (confidence: 0.80)']);
-  });
+  describe('POST /api/v1/wandb/batch', () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startServer({}, {}, backend);
+    });
+    after(async () => {
+      await s.close();
+    });
 
-  it('answers GET framework-detection with the merged object, and a re-report does not add a source', async () => {
-    const again = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, report_seq: 1, reason: 'log' });
-    assert.equal(again.status, 200);
-    const d = await get(s.base, '/api/v1/workloads/my-workload-123/framework-detection');
-    assert.equal(d.status, 200, d.text);
-    for (const key of ['workload_uid', 'framework', 'wrapper_framework', 'base_framework', 'confidence', 'status', 'method', 'sources', 'conflicts', 'updated_at']) {
-      assert.ok(key in d.json, `missing ${key}`);
-    }
-    assert.equal(d.json.workload_uid, 'my-workload-123');
-    assert.equal(d.json.framework, 'primus');
-    assert.equal(d.json.sources.length, 1);
-    const runs = await get(s.base, '/api/v1/workloads/my-workload-123/runs');
-    assert.equal(runs.json.runs[0].project, 'my-project');
-    assert.equal(runs.json.runs[0].name, 'my-run');
-    assert.deepEqual(runs.json.runs[0].config, { framework: 'primus', lr: 0.001 });
-  });
+    it('processes detection, metrics and logs parts and reports each', async () => {
+      const body = {
+        detection: { ...foundingBody, workload_uid: 'b1' },
+        metrics: metricsBody({ workload_uid: 'b1' }),
+        logs: { workload_uid: 'b1', pod_name: 'p', run_id: 'run-a', logs: [{ step: 101, data: { loss: 0.4 } }] },
+      };
+      const r = await postJson(s.base, '/api/v1/wandb/batch', body);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.data.success, true);
+      assert.equal(r.json.data.results.detection.detection.framework, 'primus');
+      assert.equal(r.json.data.results.metrics.accepted, 2);
+      assert.equal(r.json.data.results.logs.accepted, 1);
+      const series = await get(s.base, '/api/v1/workloads/b1/metrics/series?name=loss');
+      assert.deepEqual(series.json.series[0].points.map((p: unknown[]) => p[0]), [100, 101]);
+    });
 
-  it('lets GET /workloads filter on the detected framework and status', async () => {
-    const primus = await get(s.base, '/api/v1/workloads?framework=primus');
-    assert.ok(primus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
-    assert.ok(primus.json.workloads.every((w: { framework: string }) => w.framework === 'primus'));
-    const status = primus.json.workloads[0].status as string;
-    const byStatus = await get(s.base, `/api/v1/workloads?status=${status}`);
-    assert.ok(byStatus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
-    const none = await get(s.base, '/api/v1/workloads?framework=jax');
-    assert.equal(none.json.total, 0);
-  });
+    it('fails a bad part alone and says why', async () => {
+      const r = await postJson(s.base, '/api/v1/wandb/batch', { metrics: metricsBody({ workload_uid: 'b2' }), logs: { logs: [] } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.data.success, false);
+      assert.equal(r.json.data.results.metrics.success, true);
+      assert.equal(r.json.data.results.logs.success, false);
+      assert.equal(r.json.data.results.logs.errors[0].path, '/logs/workload_uid');
+    });
 
-  it('answers 404 with a clear body for a workload without detection', async () => {
-    const d = await get(s.base, '/api/v1/workloads/nobody/framework-detection');
-    assert.equal(d.status, 404);
-    assert.equal(d.json.workload_uid, 'nobody');
-    assert.match(d.json.error, /no framework detection/);
-  });
+    it('answers 400 for an empty batch', async () => {
+      const r = await postJson(s.base, '/api/v1/wandb/batch', {});
+      assert.equal(r.status, 400);
+      assert.match(r.json.data.errors[0].message, /at least one of detection, metrics, logs/);
+    });
 
-  it('accepts the original v0.1 and v0.2 exporter bodies', async () => {
-    const r1 = await postJson(s.base, '/v1/wandb/detection', v01Body);
-    assert.equal(r1.status, 200, r1.text);
-    assert.equal(r1.json.data.detection.framework, 'deepspeed');
-    const r2 = await postJson(s.base, '/v1/wandb/detection', v02Body);
-    assert.equal(r2.status, 200, r2.text);
-    assert.equal(r2.json.data.detection.framework, 'primus');
-    assert.equal(r2.json.data.detection.base_framework, 'megatron');
-    // Their run id lives in evidence.wandb.id.
-    const runs = await get(s.base, '/api/v1/workloads/legacy-02/runs');
-    assert.equal(runs.json.runs[0].run_id, 'run-02');
-  });
-
-  it('POST framework-detection is a manual override that wins the merge', async () => {
-    const o = await postJson(s.base, '/api/v1/workloads/legacy-01/framework-detection', { framework: 'megatron', note: 'checked the launcher' });
-    assert.equal(o.status, 200, o.text);
-    assert.equal(o.json.framework, 'megatron');
-    assert.ok(o.json.sources.some((x: { source: string }) => x.source === 'user'));
-    const d = await get(s.base, '/api/v1/workloads/legacy-01/framework-detection');
-    assert.equal(d.json.framework, 'megatron');
-    const bad = await postJson(s.base, '/api/v1/workloads/legacy-01/framework-detection', { confidence: 2 });
-    assert.equal(bad.status, 400);
-    assert.deepEqual(bad.json.errors.map((e: { path: string }) => e.path).sort(), ['/confidence', '/framework']);
-  });
-
-  it('answers the founding connectivity curl (form-encoded {"test": "data"}) with a 400 that says what is required', async () => {
-    for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
-      const r = await send(s.base, 'POST', '/api/v1/wandb/detection', '{"test": "data"}', { 'content-type': type });
-      assert.equal(r.status, 400, `${type}: ${r.text}`);
-      assert.equal(r.json.meta.code, 400);
-      assert.deepEqual(r.json.data.errors, [{ path: '/workload_uid', message: 'either workload_uid or pod_name is required' }]);
-    }
-  });
-
-  it('answers 400 for evidence nested deeper than the limit, and stays up', async () => {
-    let deep: unknown = 1;
-    for (let i = 0; i < 200; i++) deep = { a: deep };
-    const r = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, evidence: { wandb: { config: deep } } });
-    assert.equal(r.status, 400, r.text);
-    assert.equal(r.json.data.errors[0].path, '/evidence');
-    assert.equal((await get(s.base, '/healthz')).status, 200);
-  });
-});
-
-describe('POST /api/v1/wandb/batch', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer();
-  });
-  after(async () => {
-    await s.close();
-  });
-
-  it('processes detection, metrics and logs parts and reports each', async () => {
-    const body = {
-      detection: { ...foundingBody, workload_uid: 'b1' },
-      metrics: metricsBody({ workload_uid: 'b1' }),
-      logs: { workload_uid: 'b1', pod_name: 'p', run_id: 'run-a', logs: [{ step: 101, data: { loss: 0.4 } }] },
-    };
-    const r = await postJson(s.base, '/api/v1/wandb/batch', body);
-    assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.data.success, true);
-    assert.equal(r.json.data.results.detection.detection.framework, 'primus');
-    assert.equal(r.json.data.results.metrics.accepted, 2);
-    assert.equal(r.json.data.results.logs.accepted, 1);
-    const series = await get(s.base, '/api/v1/workloads/b1/metrics/series?name=loss');
-    assert.deepEqual(series.json.series[0].points.map((p: unknown[]) => p[0]), [100, 101]);
-  });
-
-  it('fails a bad part alone and says why', async () => {
-    const r = await postJson(s.base, '/api/v1/wandb/batch', { metrics: metricsBody({ workload_uid: 'b2' }), logs: { logs: [] } });
-    assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.data.success, false);
-    assert.equal(r.json.data.results.metrics.success, true);
-    assert.equal(r.json.data.results.logs.success, false);
-    assert.equal(r.json.data.results.logs.errors[0].path, '/logs/workload_uid');
-  });
-
-  it('answers 400 for an empty batch', async () => {
-    const r = await postJson(s.base, '/api/v1/wandb/batch', {});
-    assert.equal(r.status, 400);
-    assert.match(r.json.data.errors[0].message, /at least one of detection, metrics, logs/);
-  });
-
-  it('logs the founding lines findable with grep WandB', async () => {
-    const lines = messages(s).filter((m) => m.includes('WandB'));
-    assert.ok(lines.includes('Processing WandB detection for workload b1'));
-    assert.ok(lines.includes('✓ Detected framework from WandB: primus (confidence: 0.80)'));
-    assert.ok(lines.includes('Processing WandB metrics: 2 metrics'));
+    it('logs the founding lines findable with grep WandB', async () => {
+      const lines = messages(s).filter((m) => m.includes('WandB'));
+      assert.ok(lines.includes('Processing WandB detection for workload b1'));
+      assert.ok(lines.includes('✓ Detected framework from WandB: primus (confidence: 0.80)'));
+      assert.ok(lines.includes('Processing WandB metrics: 2 metrics'));
+    });
   });
 });

@@ -1,5 +1,6 @@
 // Test harness for the HTTP layer: a real app on a real socket (port 0) over a real SQLite
-// file in a fresh temp folder, with pino's JSON lines captured for log assertions.
+// file in a fresh temp folder (or a fresh database on the tests' PostgreSQL cluster), with
+// pino's JSON lines captured for log assertions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,21 +12,31 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
+import { createDatabase } from '../support/pg.js';
+
+export type Backend = 'sqlite' | 'postgres';
+export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
 
 export interface TestServer {
   base: string;
   app: FastifyInstance;
   store: Store;
   dir: string;
+  /** The SQLite file, or the postgres:// URL. */
   dbPath: string;
   /** Every pino line written so far, parsed. */
   logs: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}, storeOptions: StoreOptions = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  storeOptions: StoreOptions = {},
+  backend: Backend = 'sqlite',
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lens-http-'));
-  const dbPath = join(dir, 'lens.db');
+  const pgDb = backend === 'postgres' ? await createDatabase() : null;
+  const dbPath = pgDb?.url ?? join(dir, 'lens.db');
   const config: Config = loadConfig({ LENS_DATABASE_URL: dbPath, PORT: '0', HOST: '127.0.0.1', ...env });
   const store = await openStore(config.databaseUrl, storeOptions);
   const logs: Array<Record<string, unknown>> = [];
@@ -57,6 +68,7 @@ export async function startServer(env: Record<string, string> = {}, storeOptions
     async close() {
       await app.close();
       await store.close();
+      await pgDb?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
