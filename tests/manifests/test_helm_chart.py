@@ -1,8 +1,10 @@
 """The Helm chart deploy/helm/primus-lens, through the real helm CLI.
 
 helm comes from scripts/ensure-helm.sh (built from its Go module into .tools/bin; `make test`
-runs it as a set-up step, and the fixture below runs it again, which is instant once built). If
-it cannot be built every test here fails: a chart nobody rendered is not a tested chart.
+runs it as a set-up step, and the fixture in conftest.py runs it again, which is instant once
+built). If it cannot be built every test here fails: a chart nobody rendered is not a tested
+chart. Every render also goes through kubestrict (strict decoding into the Kubernetes API's Go
+types), which catches misspelt fields and wrong types that the property checks do not look at.
 
 Each variant is linted, rendered with `helm template`, parsed, and put through the same
 checks as the plain manifests (k8s_checks.py), plus what only the chart has: the storage switch,
@@ -36,17 +38,6 @@ TRAINING_LABELS = {"primus-lens/exporter": "true", "app.kubernetes.io/name": "tr
 PG_SECRET = ["--set", "storage=postgres", "--set", "postgres.existingSecret=lens-db"]
 
 
-@pytest.fixture(scope="session")
-def helm() -> str:
-    script = os.path.join(ROOT, "scripts", "ensure-helm.sh")
-    result = subprocess.run([script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=1800)
-    assert result.returncode == 0, "scripts/ensure-helm.sh failed:\n" + result.stdout[-4000:]
-    path = os.path.join(ROOT, ".tools", "bin", "helm")
-    assert os.access(path, os.X_OK), result.stdout
-    return path
-
-
 def run_helm(helm: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run([helm, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, timeout=120,
@@ -56,9 +47,12 @@ def run_helm(helm: str, *args: str, check: bool = True) -> subprocess.CompletedP
     return result
 
 
+def render_text(helm: str, *args: str, chart: str = CHART) -> str:
+    return run_helm(helm, "template", RELEASE, chart, "--namespace", NAMESPACE, *args).stdout
+
+
 def render(helm: str, *args: str, chart: str = CHART) -> Docs:
-    result = run_helm(helm, "template", RELEASE, chart, "--namespace", NAMESPACE, *args)
-    return parse_all(result.stdout)
+    return parse_all(render_text(helm, *args, chart=chart))
 
 
 def refusal(helm: str, *args: str) -> str:
@@ -109,6 +103,25 @@ def test_helm_lint_strict_passes(helm: str, values: Optional[str]) -> None:
         args += ["-f", values]
     output = run_helm(helm, *args).stdout
     assert "1 chart(s) linted, 0 chart(s) failed" in output
+
+
+RENDERS = {
+    "defaults": [],
+    "sqlite-ci": ["-f", SQLITE_CI],
+    "postgres-ci": ["-f", POSTGRES_CI],
+    "postgres-url-secret": ["--set", "storage=postgres", "--set", "postgres.url=postgres://u:p@db/lens",
+                            "--set", "autoscaling.enabled=false", "--set", "spread.podAntiAffinity=required"],
+    "release-names": ["-f", POSTGRES_CI, "--set", "fullnameOverride="],
+    "sqlite-no-prestop": ["--set", "shutdown.preStopSleepSeconds=0", "--set", "sqlite.persistence.storageClass=-",
+                          "--set", "backup.enabled=true", "--set-json", 'backup.args=["--keep","7"]'],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENDERS))
+def test_every_render_decodes_strictly_into_the_kubernetes_types(helm: str, kubestrict: Any, name: str) -> None:
+    text = render_text(helm, *RENDERS[name])
+    lines = kubestrict.check(text=text)
+    assert len(lines) == len(parse_all(text))   # every document was checked, none passed unseen
 
 
 # --- storage=sqlite ------------------------------------------------------------------------------

@@ -57,6 +57,27 @@ def test_every_manifest_parses_and_has_api_version_kind_and_name() -> None:
             assert doc.get("metadata", {}).get("name"), name
 
 
+def test_every_manifest_decodes_strictly_into_the_kubernetes_types(kubestrict: Any) -> None:
+    files = sorted(os.path.join("deploy", "k8s", f) for f in os.listdir(K8S) if f.endswith((".yaml", ".yml")))
+    lines = kubestrict.check(files)
+    assert len(lines) == sum(len(load(os.path.basename(f))) for f in files)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
+     "spec: {strategy: {rollingUpdate: {maxUnavaliable: 0}}}\n", 'unknown field "spec.strategy.rollingUpdate.maxUnavaliable"'),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: x, labels: {primus-lens/exporter: true}}\n", "of type string"),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {ports: [{port: http}]}\n", "of type int32"),
+    ("apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\n", "unknown kind"),
+    ("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: x}\n"
+     "spec: {resources: {requests: {storage: 20GB}}}\n", "quantities must match"),
+], ids=["misspelt-field", "boolean-label", "named-service-port", "removed-api-version", "bad-quantity"])
+def test_kubestrict_refuses_what_the_api_server_would(kubestrict: Any, text: str, message: str) -> None:
+    # The negative control for the check above: the tool really looks at the fields.
+    result = kubestrict.run(text=text)
+    assert result.returncode == 1 and message in result.stdout, result.stdout
+
+
 def test_processor_has_pvc_deployment_and_service_with_the_founding_name(processor: Docs) -> None:
     assert sorted(d["kind"] for d in processor) == ["Deployment", "PersistentVolumeClaim", "Service"]
     for doc in processor:
