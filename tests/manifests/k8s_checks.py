@@ -228,6 +228,20 @@ def check_postgres_processor(docs: List[Doc]) -> None:
         assert selects(rule["labelSelector"]["matchLabels"], labels), "a spreading rule selects other pods"
 
 
+def check_connection_budget(docs: List[Doc], max_connections: int = 100, reserved: int = 3) -> None:
+    """At the autoscaler's maximum, every replica's pool fits PostgreSQL's max_connections
+    (100 by default, superuser_reserved_connections 3)."""
+    match = re.search(r"readInt\(\s*env\s*,\s*'LENS_PG_POOL_MAX'\s*,\s*([0-9_]+)", read("server", "src", "config.ts"))
+    assert match, "config.ts no longer reads LENS_PG_POOL_MAX with a default"
+    deployment = one(docs, "Deployment")
+    hpas = of_kind(docs, "HorizontalPodAutoscaler")
+    replicas = hpas[0]["spec"]["maxReplicas"] if hpas else deployment["spec"]["replicas"]
+    # A rollout surges one more pod on top.
+    replicas += int(deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"])
+    pool = int(env_map(processor_container(deployment)).get("LENS_PG_POOL_MAX", {}).get("value", match.group(1).replace("_", "")))
+    assert replicas * pool <= max_connections - reserved, "%d pods x %d connections" % (replicas, pool)
+
+
 def check_sqlite_processor(docs: List[Doc], storage_class: Optional[str] = None) -> None:
     """One writer on one claimed volume; no HPA or PDB that would assume several replicas."""
     deployment = one(docs, "Deployment")

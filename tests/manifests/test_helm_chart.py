@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import pytest
 import yaml
 
-from k8s_checks import (CHART, ROOT, check_env_is_read_by_server, check_ingress, check_network_policies,
+from k8s_checks import (CHART, ROOT, check_connection_budget, check_env_is_read_by_server, check_ingress, check_network_policies,
                         check_postgres_processor, check_probes, check_resources_and_security,
                         check_scrape_annotations, check_service_monitor, check_service_routes_to_processor,
                         check_shutdown_budget, check_sqlite_processor, env_map, exporter_default_host_and_port,
@@ -254,11 +254,42 @@ def test_postgres_network_policies_keep_the_database_private(postgres_full: Docs
     check_ingress(one(postgres_full, "Ingress"), one(postgres_full, "Service"))
 
 
-def test_large_numbers_render_as_integers_the_server_accepts(helm: str) -> None:
-    docs = render(helm, *PG_SECRET, "--set", "server.bodyLimitBytes=33554432")
+def test_postgres_pool_settings_are_variables_the_server_reads(helm: str) -> None:
+    docs = render(helm, *PG_SECRET, "--set", "postgres.poolMax=20", "--set", "postgres.statementTimeoutMs=0",
+                  "--set", "postgres.connectTimeoutMs=5000", "--set", "server.bodyLimitBytes=33554432")
     env = env_map(processor_container(one(docs, "Deployment")))
+    # 0 (no statement timeout) is a value, not "unset".
+    assert {n: env[n]["value"] for n in env if n.startswith("LENS_PG_")} == {
+        "LENS_PG_POOL_MAX": "20", "LENS_PG_STATEMENT_TIMEOUT_MS": "0", "LENS_PG_CONNECT_TIMEOUT_MS": "5000"}
     assert env["LENS_BODY_LIMIT_BYTES"]["value"] == "33554432"   # not 3.3554432e+07
     check_env_is_read_by_server(one(docs, "Deployment"))
+
+
+def test_default_renders_set_no_pool_variables(helm: str) -> None:
+    env = env_map(processor_container(one(render(helm, *PG_SECRET), "Deployment")))
+    assert not [n for n in env if n.startswith("LENS_PG_")]   # null = the server's own defaults
+
+
+def test_schema_bounds_are_the_ones_config_ts_enforces() -> None:
+    """A value the schema admits must not make the server exit at boot with a ConfigError."""
+    schema = json.loads(read("deploy", "helm", "primus-lens", "values.schema.json"))["properties"]
+    bounds = {name: (int(lo.replace("_", "")), int(hi.replace("_", "")))
+              for name, lo, hi in re.findall(r"readInt\(\s*env\s*,\s*'([A-Z_]+)'\s*,\s*[0-9_]+\s*,\s*([0-9_]+)\s*,\s*([0-9_* ]+?)\s*,",
+                                             read("server", "src", "config.ts"))
+              if "*" not in hi}
+    pairs = {"LENS_PG_POOL_MAX": schema["postgres"]["properties"]["poolMax"],
+             "LENS_PG_STATEMENT_TIMEOUT_MS": schema["postgres"]["properties"]["statementTimeoutMs"],
+             "LENS_PG_CONNECT_TIMEOUT_MS": schema["postgres"]["properties"]["connectTimeoutMs"]}
+    for name, prop in pairs.items():
+        assert name in bounds, "config.ts no longer reads %s with readInt" % name
+        assert (prop["minimum"], prop["maximum"]) == bounds[name], name
+    body = schema["server"]["properties"]["bodyLimitBytes"]
+    assert body["minimum"] == 1024 and body["maximum"] == 1024 ** 3   # readInt(…, 1_024, 1024 ** 3)
+
+
+def test_full_scale_connections_fit_a_default_postgresql(helm: str, postgres_full: Docs) -> None:
+    for docs in (postgres_full, render(helm, *PG_SECRET)):
+        check_connection_budget(docs)
 
 
 # --- what the chart refuses ----------------------------------------------------------------------
@@ -273,8 +304,11 @@ def test_large_numbers_render_as_integers_the_server_accepts(helm: str) -> None:
     (["--set", "shutdown.preStopSleepSeconds=20"], "use at least 46"),
     (["--set", "probes.readiness.path=readyz"], "/probes/readiness/path"),
     (["--set", "server.logLevel=verbose"], "/server/logLevel"),
+    (PG_SECRET + ["--set", "postgres.poolMax=0"], "/postgres/poolMax"),
+    (PG_SECRET + ["--set", "postgres.connectTimeoutMs=50"], "/postgres/connectTimeoutMs"),
 ], ids=["unknown-storage", "postgres-without-url", "not-a-postgres-url", "typo", "backup-on-postgres",
-        "short-grace", "long-prestop", "relative-probe-path", "bad-log-level"])
+        "short-grace", "long-prestop", "relative-probe-path", "bad-log-level", "empty-pool",
+        "connect-timeout-below-server-minimum"])
 def test_schema_and_checks_refuse_broken_values(helm: str, args: Sequence[str], message: str) -> None:
     assert message in refusal(helm, *args)
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from k8s_checks import (K8S, ROOT, check_env_is_read_by_server, check_ingress, check_network_policies,
+from k8s_checks import (K8S, ROOT, check_connection_budget, check_env_is_read_by_server, check_ingress, check_network_policies,
                         check_postgres_processor, check_probes, check_resources_and_security,
                         check_scrape_annotations, check_service_monitor, check_service_routes_to_processor,
                         check_shutdown_budget, check_sqlite_processor, env_map, exporter_default_host_and_port,
@@ -139,6 +139,7 @@ def test_sqlite_file_lives_on_the_claimed_volume(processor: Docs) -> None:
 
 def test_postgres_variant_rolls_without_losing_capacity_and_spreads_over_nodes(postgres: Docs) -> None:
     check_postgres_processor(postgres)
+    check_connection_budget(postgres)
     ref = env_map(processor_container(one(postgres, "Deployment")))["LENS_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
     assert (ref["name"], ref["key"]) == ("primus-lens-database", "url")
     # The header tells the operator how to create exactly that Secret.
