@@ -7,6 +7,7 @@ export interface Cluster {
   start(): string;
   stopServer(mode?: 'fast' | 'immediate' | 'smart'): string;
   restart(mode?: 'fast' | 'immediate' | 'smart'): string;
+  restartAsync(mode?: 'fast' | 'immediate' | 'smart'): Promise<string>;
   destroy(): void;
 }
 export function findPgBin(): string | null;

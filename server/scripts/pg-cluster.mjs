@@ -2,7 +2,7 @@
 // port (TCP on 127.0.0.1, unix socket in the same folder), stop and delete it afterwards.
 // initdb refuses to run as root, so as root every server command runs as the `postgres`
 // user (Debian's package creates it) and the folder is handed to that user.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -62,6 +62,16 @@ export async function startCluster({ fsync = false } = {}) {
     if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
     return r.stdout;
   };
+  // The same, without blocking the event loop (for tests whose HTTP traffic goes on meanwhile).
+  const runAsync = (tool, args) => new Promise((resolve, reject) => {
+    const cmd = join(bin, tool);
+    const child = owner !== null ? spawn('runuser', ['-u', 'postgres', '--', cmd, ...args]) : spawn(cmd, args);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${tool} ${args.join(' ')} failed (${code}): ${out}`))));
+  });
   const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", '-c max_connections=300',
     `-c fsync=${fsync ? 'on' : 'off'}`, '-c shared_buffers=64MB'].join(' ');
   const cluster = {
@@ -73,6 +83,7 @@ export async function startCluster({ fsync = false } = {}) {
     /** Stops the server; `immediate` is a crash (recovery on the next start), `fast` a clean stop. */
     stopServer: (mode = 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']),
     restart: (mode = 'fast') => run('pg_ctl', ['-D', data, '-l', log, '-m', mode, '-w', '-t', '60', '-o', options, 'restart']),
+    restartAsync: (mode = 'fast') => runAsync('pg_ctl', ['-D', data, '-l', log, '-m', mode, '-w', '-t', '60', '-o', options, 'restart']),
     /** Stops the server (if it runs) and deletes the folder; safe to call twice. */
     destroy: () => {
       if (!existsSync(dir)) return;
