@@ -83,6 +83,8 @@ test:
 	@if [ -x server/scripts/ensure-chromium.sh ]; then \
 		$(SUITE) --kind setup --name setup-chromium --report $(JUNIT_DIR)/setup-chromium.xml -- \
 			server/scripts/ensure-chromium.sh; fi
+	@$(SUITE) --kind setup --name setup-postgres --report $(JUNIT_DIR)/setup-postgres.xml -- \
+		server/scripts/ensure-postgres.sh
 	@# helm for tests/manifests, built from its Go module once (~5 min cold, instant after).
 	@$(SUITE) --kind setup --name setup-helm --report $(JUNIT_DIR)/setup-helm.xml --timeout 1800 -- \
 		scripts/ensure-helm.sh
