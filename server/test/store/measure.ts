@@ -1,19 +1,33 @@
 // Not a test: a quick local measurement of the store's write rate and of downsampling a
-// one-million-point series (issue 4 target: <= 50 ms to 1,000 points). The real
-// benchmark lives in bench/. Run: cd server && node --import tsx test/store/measure.ts
+// one-million-point series (target: <= 50 ms to 1,000 points). The real benchmark lives in
+// bench/. Run: cd server && node --import tsx test/store/measure.ts [sqlite|postgres]
+// (postgres: a private throw-away cluster with fsync on, so commits cost what they would).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type MetricBatch } from '../../src/store/index.js';
+import { startCluster } from '../../scripts/pg-cluster.mjs';
+import { openStore, type MetricBatch, type Store } from '../../src/store/index.js';
+import { createDatabase } from '../support/pg.js';
 
 const SERIES_POINTS = 1_000_000;
 const BATCH_ROWS = 250; // steps per request
 const METRICS_PER_ROW = 4; // 1,000 points per request
 const CONCURRENT = 20; // requests in flight, like HTTP handlers awaiting the group commit
 
-async function main(): Promise<void> {
+async function open(backend: string): Promise<{ store: Store; done: () => void }> {
+  if (backend === 'postgres') {
+    const cluster = await startCluster({ fsync: true });
+    const db = await createDatabase(cluster);
+    return { store: await openStore(db.url), done: () => cluster.destroy() };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'lens-store-measure-'));
-  const store = await openStore(join(dir, 'lens.db'));
+  return { store: await openStore(join(dir, 'lens.db')), done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function main(): Promise<void> {
+  const backend = process.argv[2] ?? 'sqlite';
+  const { store, done } = await open(backend);
+  console.log(`backend: ${backend}`);
   try {
     const batchOf = (firstStep: number): MetricBatch => {
       const points = [];
@@ -56,7 +70,7 @@ async function main(): Promise<void> {
     console.log(`querySeries 500k step range -> 1000: ${(performance.now() - t).toFixed(1)} ms, total ${ranged[0]?.total_points}`);
   } finally {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    done();
   }
 }
 
