@@ -124,6 +124,22 @@ def test_every_render_decodes_strictly_into_the_kubernetes_types(helm: str, kube
     assert len(lines) == len(parse_all(text))   # every document was checked, none passed unseen
 
 
+def test_chart_states_the_oldest_kubernetes_it_renders_for(helm: str) -> None:
+    # autoscaling/v2 is served from 1.23; the chart says so and helm enforces it.
+    assert render(helm, "-f", POSTGRES_CI, "--kube-version", "1.23.0")
+    assert "chart requires kubeVersion" in refusal(helm, "--kube-version", "1.22.0")
+
+
+def test_packaged_chart_renders_the_same(helm: str, tmp_path: Any) -> None:
+    """What `helm package` ships (after .helmignore) is the chart the tests render."""
+    run_helm(helm, "package", CHART, "--destination", str(tmp_path))
+    [archive] = [str(p) for p in tmp_path.iterdir() if p.name.endswith(".tgz")]
+    version = yaml.safe_load(read("deploy", "helm", "primus-lens", "Chart.yaml"))["version"]
+    assert os.path.basename(archive) == "primus-lens-%s.tgz" % version
+    for values in (SQLITE_CI, POSTGRES_CI):
+        assert render(helm, "-f", values, chart=archive) == render(helm, "-f", values)
+
+
 # --- storage=sqlite ------------------------------------------------------------------------------
 
 def test_sqlite_default_is_one_pod_on_a_claim_with_the_clusters_default_class(sqlite_default: Docs) -> None:
