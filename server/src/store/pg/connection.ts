@@ -80,65 +80,60 @@ const MAX_ATTEMPTS = 3;
 
 /** Runs fn between BEGIN and COMMIT on one connection; resolves after COMMIT succeeded. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await connect(pool);
+  let broken = false;
+  try {
+    return await transactionOn(client, fn);
+  } catch (err) {
+    broken = isUnavailable(err);
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * The same on a connection the caller holds. A deadlock or serialization failure rolled
+ * everything back, so the whole transaction simply runs again (a few times at most).
+ */
+export async function transactionOn<T>(client: pg.PoolClient, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw unavailableOr(err);
-    }
-    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      if (isUnavailable(err)) {
-        broken = true;
-        throw unavailableOr(err);
-      }
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isUnavailable(err)) throw unavailableOr(err);
       if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
-    } finally {
-      client.release(broken);
     }
   }
 }
 
-/** Holds a session advisory lock on a dedicated connection while fn runs. */
-export async function withAdvisoryLock<T>(pool: pg.Pool, key: readonly [number, number], fn: () => Promise<T>): Promise<T> {
+/**
+ * Holds a session advisory lock while fn runs on the same connection, so a pool of one
+ * connection is enough. `wait` false: returns null at once when another session holds it.
+ */
+export async function withAdvisoryLock<T>(
+  pool: pg.Pool,
+  key: readonly [number, number],
+  wait: boolean,
+  fn: (c: pg.PoolClient) => Promise<T>,
+): Promise<T | null> {
   const client = await connect(pool);
   let broken = false;
   try {
-    await client.query('SELECT pg_advisory_lock($1, $2)', [...key]);
-    try {
-      return await fn();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [...key]).catch(() => (broken = true));
+    if (wait) {
+      await client.query('SELECT pg_advisory_lock($1, $2)', [...key]);
+    } else {
+      const [row] = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [...key])).rows;
+      if (row?.ok !== true) return null;
     }
-  } catch (err) {
-    if (isUnavailable(err)) broken = true;
-    throw unavailableOr(err);
-  } finally {
-    client.release(broken);
-  }
-}
-
-/** Like withAdvisoryLock, but returns null at once when another session holds the lock. */
-export async function withTryAdvisoryLock<T>(pool: pg.Pool, key: readonly [number, number], fn: () => Promise<T>): Promise<T | null> {
-  const client = await connect(pool);
-  let broken = false;
-  try {
-    const [row] = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [...key])).rows;
-    if (row?.ok !== true) return null;
     try {
-      return await fn();
+      return await fn(client);
     } finally {
+      // A dead connection releases its locks with it; a live one must unlock before reuse.
       await client.query('SELECT pg_advisory_unlock($1, $2)', [...key]).catch(() => (broken = true));
     }
   } catch (err) {

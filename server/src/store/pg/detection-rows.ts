@@ -2,7 +2,7 @@
 // detection/ produces, as text; the store does not interpret them.
 import type pg from 'pg';
 import type { DetectionSourceRecord, WorkloadDetectionRecord } from '../types.js';
-import { query } from './connection.js';
+import { query, unavailableOr } from './connection.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -20,7 +20,12 @@ export async function listSources(c: Db, uid: string): Promise<DetectionSourceRe
   const sql = `SELECT d.source, d.source_key, d.result, d.evidence, d.hints, d.reported_at
     FROM detection_sources d JOIN workloads w ON w.id = d.workload_id WHERE w.uid = $1
     ORDER BY d.source COLLATE "C", d.source_key COLLATE "C"`;
-  const rows = 'totalCount' in c ? await query<Record<string, unknown>>(c, sql, [uid]) : (await c.query<Record<string, unknown>>(sql, [uid])).rows;
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = (await c.query<Record<string, unknown>>(sql, [uid])).rows;
+  } catch (err) {
+    throw unavailableOr(err);
+  }
   return rows.map((r) => ({
     workload_uid: uid,
     source: r.source as DetectionSourceRecord['source'],

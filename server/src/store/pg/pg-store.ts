@@ -15,7 +15,7 @@ import type {
 } from '../types.js';
 import { assertValidBatch } from '../validate-batch.js';
 import { PgBatchWriter } from './batch-writer.js';
-import { createPool, inTransaction, query, RETENTION_LOCK, withTryAdvisoryLock } from './connection.js';
+import { createPool, inTransaction, query, RETENTION_LOCK, withAdvisoryLock } from './connection.js';
 import { getMerged, listSources, saveMerged, upsertSource } from './detection-rows.js';
 import { applyMigrations } from './migrate.js';
 import { rawPoints, stepTimes } from './raw-queries.js';
@@ -167,9 +167,9 @@ export class PgStore implements Store {
     const total: RetentionResult = { points: 0, workloads: 0 };
     // When another replica holds the lock it is already sweeping the same cutoff (give or
     // take the clock), so this one returns at once with nothing removed.
-    await withTryAdvisoryLock(this.pool, RETENTION_LOCK, async () => {
+    await withAdvisoryLock(this.pool, RETENTION_LOCK, false, async (client) => {
       while (!this.closed) {
-        const slice = await retentionSlice(this.pool, cutoffEpochS, this.retentionSlicePoints);
+        const slice = await retentionSlice(client, cutoffEpochS, this.retentionSlicePoints);
         total.points += slice.points;
         total.workloads += slice.workloads;
         if (slice.done) break;

@@ -9,7 +9,7 @@
 // The store runs a sweep under pg_try_advisory_lock, so one replica sweeps at a time.
 import type pg from 'pg';
 import type { RetentionResult } from '../types.js';
-import { inTransaction } from './connection.js';
+import { transactionOn } from './connection.js';
 import { CHUNK_STEPS, rebuildChunks, recomputeSeries } from './series-writer.js';
 import { numArray } from './sql-arrays.js';
 
@@ -26,8 +26,9 @@ interface ChunkRef {
   workload_id: number;
 }
 
-export async function retentionSlice(pool: pg.Pool, cutoff: number, pointBudget = POINTS_PER_SLICE): Promise<RetentionSlice> {
-  return inTransaction(pool, async (c) => {
+/** One slice, as its own transaction on `client` (the connection holding the sweep's lock). */
+export async function retentionSlice(client: pg.PoolClient, cutoff: number, pointBudget = POINTS_PER_SLICE): Promise<RetentionSlice> {
+  return transactionOn(client, async (c) => {
     const out: RetentionSlice = { points: 0, workloads: 0, done: false };
     const stale = (await c.query<{ id: number }>(
       `SELECT id FROM workloads WHERE last_seen < $1 ORDER BY uid COLLATE "C" LIMIT 64 FOR UPDATE`, [cutoff])).rows.map((r) => r.id);
