@@ -85,7 +85,7 @@ test:
 			server/scripts/ensure-chromium.sh; fi
 	@$(SUITE) --kind setup --name setup-postgres --report $(JUNIT_DIR)/setup-postgres.xml -- \
 		server/scripts/ensure-postgres.sh
-	@# helm for tests/manifests, built from its Go module once (~5 min cold, instant after).
+	@# helm and kubestrict for tests/manifests, built from Go modules once (5-8 min cold, instant after).
 	@$(SUITE) --kind setup --name setup-helm --report $(JUNIT_DIR)/setup-helm.xml --timeout 1800 -- \
 		scripts/ensure-helm.sh
 	@# The extra wandb/Python venvs are mostly downloads: make them while the server suite
