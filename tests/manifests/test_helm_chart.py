@@ -308,6 +308,37 @@ def test_full_scale_connections_fit_a_default_postgresql(helm: str, postgres_ful
         check_connection_budget(docs)
 
 
+def test_chart_defaults_match_the_plain_postgres_manifest(helm: str) -> None:
+    """Two ways to deploy the same thing: the timings, sizes and bounds must not drift apart."""
+    from k8s_checks import load, prestop_sleep_seconds
+    plain = load("telemetry-processor-postgres.yaml")
+    chart = render(helm, *PG_SECRET)
+
+    def summary(docs: Docs) -> Dict[str, Any]:
+        deployment = one(docs, "Deployment")
+        container = processor_container(deployment)
+        hpa = one(docs, "HorizontalPodAutoscaler")["spec"]
+        probes = {name: {k: v for k, v in container[name].items() if k != "httpGet"} for name in
+                  ("startupProbe", "readinessProbe", "livenessProbe")}
+        for name in probes:
+            probes[name]["path"] = container[name]["httpGet"]["path"]
+        return {
+            "strategy": deployment["spec"]["strategy"],
+            "grace": pod_spec(deployment)["terminationGracePeriodSeconds"],
+            "preStop": prestop_sleep_seconds(container),
+            "probes": probes,
+            "resources": container["resources"],
+            "securityContext": container["securityContext"],
+            "hpa": (hpa["minReplicas"], hpa["maxReplicas"], hpa["metrics"], hpa["behavior"]),
+            "pdb": one(docs, "PodDisruptionBudget")["spec"]["minAvailable"],
+            "env": sorted(n for n in env_map(container) if not n.startswith("LENS_PG_")),
+            "spread": sorted(c["topologyKey"] for c in pod_spec(deployment)["topologySpreadConstraints"]),
+            "ports": [(p["name"], p["port"]) for p in one(docs, "Service")["spec"]["ports"]],
+        }
+
+    assert summary(chart) == summary(plain)
+
+
 # --- what the chart refuses ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, message", [
