@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
@@ -36,12 +37,15 @@ NAMESPACE = "ml-platform"
 RELEASE = "lens"
 TRAINING_LABELS = {"primus-lens/exporter": "true", "app.kubernetes.io/name": "training-job"}
 PG_SECRET = ["--set", "storage=postgres", "--set", "postgres.existingSecret=lens-db"]
+# helm's cache, config and data folders: a scratch place, never the user's own.
+_HELM_HOME = os.path.join(tempfile.gettempdir(), "primus-lens-tests-helm")
+HELM_HOMES = {"HELM_%s_HOME" % kind: os.path.join(_HELM_HOME, kind.lower()) for kind in ("CACHE", "CONFIG", "DATA")}
 
 
 def run_helm(helm: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run([helm, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, timeout=120,
-                            env=dict(os.environ, HELM_CACHE_HOME="/nonexistent-cache", KUBECONFIG="/dev/null"))
+                            env=dict(os.environ, KUBECONFIG="/dev/null", **HELM_HOMES))
     if check:
         assert result.returncode == 0, "helm %s failed:\n%s%s" % (" ".join(args), result.stdout, result.stderr)
     return result
