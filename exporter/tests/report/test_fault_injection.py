@@ -100,7 +100,8 @@ def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays
     assert_bounded_exit(first, driver)
     assert first.stats()["spooled"] > 0, first.stderr
     assert spool_files(spool), "nothing was spooled"
-    assert "API unreachable; keeping unsent data in" in first.stderr
+    assert "Not delivered: " in first.stderr and "Keeping unsent data in" in first.stderr
+    assert "Delivery FAILED: " in first.stderr and "'errors': 0," not in first.stderr
 
     server.release.set()  # let hung handlers go; they never answered, so nothing was acked
     if fault == "down":

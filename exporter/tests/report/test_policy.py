@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import email.utils
+from typing import List
 
 import pytest
 
@@ -51,3 +52,38 @@ def test_unusable_retry_after_is_ignored(header: str) -> None:
 def test_retry_after_is_capped_and_never_negative() -> None:
     assert policy.parse_retry_after("999999", 0.0) == policy.MAX_RETRY_AFTER_S
     assert policy.parse_retry_after("-5", 0.0) == 0.0
+
+
+# (status, reason, base URL, has token) -> words the message must hold
+WHY_CASES = [
+    (401, "Unauthorized", "http://lens:8080/api/v1", False, ["requires a token", "set PRIMUS_LENS_API_TOKEN",
+                                                              "http://lens:8080/api/v1/wandb/metrics"]),
+    (401, "Unauthorized", "http://lens:8080/api/v1", True, ["rejected PRIMUS_LENS_API_TOKEN"]),
+    (403, "Forbidden", "http://lens:8080/api/v1", True, ["PRIMUS_LENS_API_TOKEN may not send data here"]),
+    (404, "Not Found", "http://lens:8080", False, ["HTTP 404 Not Found at http://lens:8080/wandb/metrics",
+                                                   "probably lacks /api/v1"]),
+    (0, "ConnectionRefusedError: [Errno 111] Connection refused", "http://lens:8080/api/v1", False,
+     ["API unreachable (connection refused: nothing listens at lens:8080)"]),
+    (0, "gaierror: [Errno -2] Name or service not known", "http://nohost:8080/api/v1", False,
+     ["host name not found (DNS): nohost"]),
+    (0, "TimeoutError: timed out", "http://lens:8080/api/v1", False, ["no answer from lens:8080 within PRIMUS_LENS_WANDB_TIMEOUT"]),
+    (503, "Service Unavailable", "http://lens:8080/api/v1", False, ["HTTP 503 Service Unavailable"]),
+]
+
+
+@pytest.mark.parametrize("status,reason,base,has_token,words", WHY_CASES)
+def test_why_undelivered_names_the_setting_to_change(status: int, reason: str, base: str, has_token: bool,
+                                                     words: List[str]) -> None:
+    message = policy.why_undelivered(status, reason, base, "/wandb/metrics", has_token)
+    for word in words:
+        assert word in message, message
+    assert "LENS_API_TOKEN" not in message.replace("PRIMUS_LENS_API_TOKEN", "")  # never the server's variable
+
+
+def test_a_404_under_api_v1_does_not_blame_the_prefix() -> None:
+    assert "lacks /api/v1" not in policy.why_undelivered(404, "Not Found", "http://lens/api/v1", "/wandb/metrics", False)
+
+
+@pytest.mark.parametrize("status", sorted(policy.CONFIG_ERROR_STATUSES))
+def test_configuration_errors_are_kept_not_dropped(status: int) -> None:
+    assert policy.is_config_error(status) and not policy.is_retryable(status) and not policy.is_success(status)

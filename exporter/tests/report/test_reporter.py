@@ -83,7 +83,7 @@ def test_the_stopped_line_has_the_founding_keys_then_ours(server: FaultServer, t
     lines = [l for l in capfd.readouterr().err.splitlines() if "Stopped" in l]
     assert lines == [
         "[Primus Lens API Reporter] Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0, "
-        "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0, 'replayed': 0}"
+        "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0, 'replayed': 0, 'pending': 0}"
     ]
     assert server.run_states == [{"state": "finished", "exit_code": 0, "finished_at": pytest.approx(server.run_states[0]["finished_at"])}]
 

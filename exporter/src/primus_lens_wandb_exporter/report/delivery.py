@@ -7,8 +7,13 @@
   caller spools it. The outage clock is shared by all bodies: once the server has been gone
   longer than the window, each new body gets one attempt, so a dead server costs one connect per
   batch instead of a window of sleeping per batch.
+- 401 / 403 / 404 (policy.CONFIG_ERROR_STATUSES): the job's token or base URL is wrong, the body
+  is not. "Undelivered" at once, without retrying (nothing changes within seconds), and the
+  outage clock starts, so the spool waits for the server to take a body again.
 - 413: split in two and deliver each half.
 - other 4xx: rejected, not retried (the same body would be refused again).
+
+`Outcome.failure` is the last answer that left a body undelivered, so the caller can say why.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ class Outcome:
     rejected: List[Tuple[Dict[str, Any], Response]] = field(default_factory=list)
     undelivered: List[Dict[str, Any]] = field(default_factory=list)
     retries: int = 0
+    failure: Optional[Response] = None
 
 
 class Delivery:
@@ -62,15 +68,17 @@ class Delivery:
         response, retries = self._attempts(path, gzip_body)
         if response is not None and policy.is_success(response.status):
             return "delivered", response, retries
-        if response is not None and not policy.is_retryable(response.status):
+        if response is not None and not policy.is_retryable(response.status) \
+                and not policy.is_config_error(response.status):
             return "rejected", response, retries
         return "undelivered", response, retries
 
     def _send_into(self, path: str, body: Dict[str, Any], payload: bytes, outcome: Outcome) -> None:
         response, retries = self._attempts(path, payload)
         outcome.retries += retries
-        if response is None or policy.is_retryable(response.status):
+        if response is None or policy.is_retryable(response.status) or policy.is_config_error(response.status):
             outcome.undelivered.append(body)
+            outcome.failure = response or outcome.failure
         elif policy.is_success(response.status):
             outcome.delivered.append(body)
         elif response.status == policy.TOO_LARGE_STATUS and (halves := encode.split_metrics_body(body)):
@@ -91,6 +99,8 @@ class Delivery:
             if not policy.is_retryable(response.status):
                 if policy.is_success(response.status):
                     self.failing_since = None
+                elif policy.is_config_error(response.status) and self.failing_since is None:
+                    self.failing_since = time.monotonic()
                 return response, retries
             now = time.monotonic()
             if self.failing_since is None:

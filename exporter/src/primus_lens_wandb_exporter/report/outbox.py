@@ -7,11 +7,12 @@ a spooled body is counted as sent when a replay delivers it.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Optional
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.report import encode
 from primus_lens_wandb_exporter.report.delivery import Delivery, Outcome
+from primus_lens_wandb_exporter.report.transport import Response
 from primus_lens_wandb_exporter.report.exit_clock import ExitClock
 from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
 from primus_lens_wandb_exporter.report.stats import Stats
@@ -21,11 +22,13 @@ REPLAY_FILES_PER_PASS = 32
 
 
 class Outbox:
-    def __init__(self, delivery: Delivery, spool: Spool, exit_clock: ExitClock, stats: Stats) -> None:
+    def __init__(self, delivery: Delivery, spool: Spool, exit_clock: ExitClock, stats: Stats,
+                 why: Callable[[Response, str], str]) -> None:
         self._delivery = delivery
         self._spool = spool
         self._exit = exit_clock
         self._stats = stats
+        self._why = why  # (last answer, path) -> what went wrong and what to change
         # True at start: a later process replays what an earlier one spooled.
         self.replay_pending = True
 
@@ -58,22 +61,32 @@ class Outbox:
                 % (kind, response.status, response.reason),
             )
         for body in outcome.undelivered:
-            self._spool_body(kind, body)
+            self._spool_body(kind, body, outcome.failure)
         output.debug(
             output.REPORTER,
             "%s: %d delivered, %d refused, %d spooled"
             % (kind, len(outcome.delivered), len(outcome.rejected), len(outcome.undelivered)),
         )
 
-    def _spool_body(self, kind: str, body: Dict[str, Any]) -> None:
+    def _spool_body(self, kind: str, body: Dict[str, Any], failure: Optional[Response]) -> None:
         points, rows = encode.count_points_rows(body)
+        # A body that did not arrive is a failed delivery even when the spool keeps it: the
+        # Stopped line must never say `'errors': 0` for a job whose data is still on disk.
+        self._stats.errors += 1
         if self._spool.write(kind, encode.to_gzip_json(body), points, rows):
             self._stats.spooled += points
+            self._stats.pending += points
             self.replay_pending = True
+            if failure is None:  # past the exit deadline, nothing was tried
+                why, key = "exit deadline reached before it was sent", "spooling-deadline"
+            else:
+                why, key = self._why(failure, PATHS[kind]), "spooling-%d" % failure.status
+            self._stats.last_failure = why
             output.error_once(
-                "spooling",
+                key,
                 output.REPORTER,
-                "API unreachable; keeping unsent data in %s until it is back" % self._spool.directory,
+                "Not delivered: %s. Keeping unsent data in %s; it is sent as soon as the server takes it "
+                "(later in this job, or by the next job on this node)" % (why, self._spool.directory),
             )
         else:
             self._stats.dropped += points
@@ -108,6 +121,7 @@ class Outbox:
             # founding `Stopped. Stats` line stays true for the job that prints it.
             self._stats.replayed += entry.points if verdict == "delivered" else 0
             return True
+        self._stats.pending = max(0, self._stats.pending - entry.points)
         if verdict == "rejected":
             self._stats.errors += 1
             self._stats.dropped += entry.points

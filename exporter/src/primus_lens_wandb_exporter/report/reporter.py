@@ -29,7 +29,7 @@ from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import encode, frames, identity as default_identity
 from primus_lens_wandb_exporter.report.link import ShipperLink
 from primus_lens_wandb_exporter.report.sender import Sender
-from primus_lens_wandb_exporter.report.stats import QueueOverflow, TailBudget, spool_reserve_s
+from primus_lens_wandb_exporter.report.stats import QueueOverflow, TailBudget, spool_reserve_s, stopped_lines
 from primus_lens_wandb_exporter.report.worker import BatchWorker
 
 # Hand-off batches are larger than HTTP batches: one marshal + one write per batch is the whole
@@ -251,7 +251,7 @@ class Reporter:
 
     def stats(self) -> Dict[str, int]:
         base = {k: 0 for k in ("detection_sent", "metrics_sent", "errors", "points_sent", "retries",
-                               "dropped", "spooled", "replayed")}
+                               "dropped", "spooled", "replayed", "pending")}
         for source in (self._shipper_stats, self._fallback.stats() if self._fallback is not None else {}):
             for key, value in source.items():
                 base[key] = base.get(key, 0) + value
@@ -273,7 +273,8 @@ class Reporter:
         except Exception as exc:
             self._on_internal_error(exc)
         if self._used or shipper_used or any(self.stats().values()):
-            output.info(output.REPORTER, "Stopped. Stats: %s" % (self.stats(),))
+            for line in stopped_lines(self.stats()):
+                output.info(output.REPORTER, line)
 
     def _shutdown(self, timeout_s: Optional[float]) -> bool:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)

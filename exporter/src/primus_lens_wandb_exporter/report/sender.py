@@ -18,13 +18,13 @@ from typing import Any, Callable, Dict, List, Optional, Union
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
-from primus_lens_wandb_exporter.report import encode, identity as default_identity
+from primus_lens_wandb_exporter.report import encode, identity as default_identity, policy
 from primus_lens_wandb_exporter.report.delivery import Delivery
 from primus_lens_wandb_exporter.report.exit_clock import ExitClock
 from primus_lens_wandb_exporter.report.local_save import LocalWriter
 from primus_lens_wandb_exporter.report.outbox import Outbox
 from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
-from primus_lens_wandb_exporter.report.stats import QueueOverflow, Stats, TailBudget, spool_reserve_s
+from primus_lens_wandb_exporter.report.stats import QueueOverflow, Stats, TailBudget, spool_reserve_s, stopped_lines
 from primus_lens_wandb_exporter.report.transport import HttpTransport
 from primus_lens_wandb_exporter.report.worker import BatchWorker
 
@@ -87,7 +87,10 @@ class Sender:
             self._exit,
             self._worker.under_pressure,
         )
-        self._outbox = Outbox(self._delivery, self._spool, self._exit, self._stats)
+        config = self.config
+        self._outbox = Outbox(self._delivery, self._spool, self._exit, self._stats,
+                              lambda response, path: policy.why_undelivered(
+                                  response.status, response.reason, config.api_base_url, path, bool(config.api_token)))
         self._local = LocalWriter(self.config.output_path, self.identity) if self._saves_local() else None
         self._overflow.said = False
         # A forked DataLoader/Pool worker that never logs must stay silent at exit: only a process
@@ -177,7 +180,8 @@ class Sender:
         except Exception as exc:
             self._on_internal_error(exc)
         if self._announce and self.used:
-            output.info(output.REPORTER, "Stopped. Stats: %s" % (self.stats(),))
+            for line in stopped_lines(self.stats()):
+                output.info(output.REPORTER, line)
 
     def _shutdown(self, timeout_s: Optional[float]) -> None:
         budget = self._budget.remaining_s(self._worker.in_weight) if timeout_s is None else max(0.0, timeout_s)

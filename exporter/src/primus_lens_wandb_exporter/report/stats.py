@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from primus_lens_wandb_exporter import output
 
@@ -32,6 +32,8 @@ class Stats:
         self.dropped = 0  # points lost: queue overflow, refused bodies, spool full or unwritable
         self.spooled = 0  # points written to the on-disk spool (later replays count as sent)
         self.replayed = 0  # points an earlier process had spooled that this one delivered
+        self.pending = 0  # points of this process still in the spool (written, not yet replayed)
+        self.last_failure = ""  # why the last body did not arrive (said once when it happened)
 
     def as_dict(self, dropped_from_queue: int) -> Dict[str, int]:
         """`dropped_from_queue`: the worker's own count, kept by the training thread."""
@@ -45,7 +47,24 @@ class Stats:
             "dropped": self.dropped + dropped_from_queue,
             "spooled": self.spooled,
             "replayed": self.replayed,
+            "pending": self.pending,
         }
+
+
+def stopped_lines(stats: Dict[str, int]) -> List[str]:
+    """The founding `Stopped. Stats: {...}` line, and after it, when some of this job's data is
+    not on the server, a line that says so plainly: a failed delivery must not read as success."""
+    lines = ["Stopped. Stats: %s" % (stats,)]
+    pending, dropped = stats.get("pending", 0), stats.get("dropped", 0)
+    if pending or dropped:
+        parts = []
+        if pending:
+            parts.append("%d points wait in the spool and are sent when the server takes them "
+                         "(by a later job on this node if not by this one)" % pending)
+        if dropped:
+            parts.append("%d points were dropped" % dropped)
+        lines.append("Delivery FAILED: %s; the reason was printed above" % "; ".join(parts))
+    return lines
 
 
 class TailBudget:
