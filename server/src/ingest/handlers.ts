@@ -98,11 +98,21 @@ export async function ingestLogs(ctx: IngestContext, body: unknown, errs: FieldE
   return pointsResult('training data reported successfully', build);
 }
 
-function wandbRun(body: DetectionBodyT): { id: string; project?: string; name?: string; config?: unknown } | null {
+interface WandbRun {
+  id: string;
+  project?: string;
+  name?: string;
+  config?: unknown;
+  /** When wandb.init ran (epoch seconds), as the exporter read it from the run. */
+  started_at?: number;
+}
+
+function wandbRun(body: DetectionBodyT): WandbRun | null {
   const w = body.evidence?.wandb;
   if (!isObject(w)) return null;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-  const out: { id: string; project?: string; name?: string; config?: unknown } = { id: str(w.id) ?? '' };
+  const out: WandbRun = { id: str(w.id) ?? '' };
+  if (typeof w.started_at === 'number' && Number.isFinite(w.started_at) && w.started_at > 0) out.started_at = w.started_at;
   const project = str(w.project);
   const name = str(w.name);
   if (project !== undefined) out.project = project;
@@ -140,8 +150,11 @@ export async function ingestDetection(ctx: IngestContext, body: unknown, errs: F
       rank: resolved.rank,
       identity: resolved.identity,
       ...(Object.keys(runInfo).length > 0 ? { run: runInfo } : {}),
-      // Only the report made at wandb.init says when the run started; later ones are updates.
-      started_at: typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null,
+      // The run's own start when the exporter sends it; else, for the original exporter, the
+      // time of the report made at wandb.init (later reports are updates, not starts).
+      started_at:
+        run?.started_at ??
+        (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
       received_at: now,
     }),
   );

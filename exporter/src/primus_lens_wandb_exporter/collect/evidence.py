@@ -48,6 +48,9 @@ class Snapshot:
     environment: Dict[str, str]
     modules: Tuple[str, ...]
     hints: Dict[str, Any]
+    # When the run started: wandb's own start time (a plain float on Run), else this snapshot's.
+    # The body is built later, on the worker, so its send time is no start time.
+    started_at: float = 0.0
 
 
 def collect_environment(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
@@ -82,7 +85,11 @@ def take_snapshot(run: Any, info: RunInfo, config: Optional[Dict[str, Any]] = No
         tags = tuple(str(t) for t in (getattr(run, "tags", None) or ()))
     except Exception:
         tags = ()
-    return Snapshot(info, tags, config, environment, modules, hints.compute(environment, config, modules, info.project))
+    started_at = getattr(run, "_start_time", None)
+    if type(started_at) is not float:
+        started_at = time.time()
+    return Snapshot(info, tags, config, environment, modules, hints.compute(environment, config, modules, info.project),
+                    started_at)
 
 
 def _pytorch(modules: Tuple[str, ...]) -> Dict[str, Any]:
@@ -145,7 +152,7 @@ def build_body(snap: Snapshot, report_seq: int, reason: str) -> Dict[str, Any]:
     wrappers, bases = _legacy_frameworks(snap, packages)
     evidence: Dict[str, Any] = {
         "wandb": {"project": snap.run.project, "name": snap.run.name, "id": snap.run.id,
-                  "config": snap.config, "tags": list(snap.tags)},
+                  "config": snap.config, "tags": list(snap.tags), "started_at": snap.started_at},
         "environment": snap.environment,
         "pytorch": _pytorch(snap.modules),
         "wrapper_frameworks": wrappers,
