@@ -136,6 +136,11 @@ def check(out: Any = None) -> int:
     say("  host/pid:     %s / %d" % (ident.host, ident.pid))
     say("  reports:      %s (PRIMUS_LENS_WANDB_RANKS=%s)" % ("yes" if identity.rank_selected(ident, cfg.ranks) else "no", cfg.ranks))
     say()
+    if not cfg.hook_enabled:
+        # Nothing would be sent from this environment, so a failed round-trip would mislead.
+        say("API round-trip: skipped: the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false); "
+            "unset it to capture wandb")
+        return 0
     if not cfg.api_reporting:
         say("API round-trip: skipped (PRIMUS_LENS_WANDB_API_REPORTING=false)")
         return 0

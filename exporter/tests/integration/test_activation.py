@@ -109,6 +109,14 @@ def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
     assert len(bodies) == 1 and bodies[0]["metrics"] == [] and bodies[0]["workload_uid"] == "w-test"
 
 
+def test_check_command_says_the_exporter_is_off_instead_of_failing(tmp_path: Any) -> None:
+    env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_HOOK="false")
+    done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FAILED" not in done.stdout and "the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false)" in done.stdout
+
+
 def test_check_command_reports_an_unreachable_api(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_TIMEOUT="1")
     done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
