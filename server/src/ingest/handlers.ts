@@ -8,7 +8,7 @@ import { exceedsDepth } from '../http/json-depth.js';
 import { timed, type IngestEndpoint, type LensMetrics } from '../ops/prom.js';
 import { recordSource } from '../services/detection-service.js';
 import type { Store } from '../store/types.js';
-import { isFieldError, resolveIdentity, type IdentityFields, type ResolvedIdentity } from './identity.js';
+import { isFieldError, resolveIdentity, UNKNOWN_RUN_ID, type IdentityFields, type ResolvedIdentity } from './identity.js';
 import { buildLogsBatch, buildMetricsBatch, type PointsBuild } from './points.js';
 import type { DetectionBodyT, DetectionResultDataT, LogsBodyT, MetricsBodyT, PointsResultT } from './schemas.js';
 import { rejectionReasonLabel, splitItemErrors } from './validation.js';
@@ -121,6 +121,27 @@ function wandbRun(body: DetectionBodyT): WandbRun | null {
   return out;
 }
 
+async function upsertReportedRun(ctx: IngestContext, resolved: ResolvedIdentity, report: DetectionBodyT,
+  run: WandbRun | null, now: number): Promise<void> {
+  const runInfo = { ...resolved.run, ...(run?.project ? { project: run.project } : {}), ...(run?.name ? { name: run.name } : {}) };
+  if (run?.config !== undefined) Object.assign(runInfo, { config: run.config });
+  await timed(ctx.metrics, 'upsert_run', () =>
+    ctx.store.upsertRun({
+      workload_uid: resolved.workloadUid,
+      run_id: resolved.runId,
+      rank: resolved.rank,
+      identity: resolved.identity,
+      ...(Object.keys(runInfo).length > 0 ? { run: runInfo } : {}),
+      // The run's own start when the exporter sends it; else, for the original exporter, the
+      // time of the report made at wandb.init (later reports are updates, not starts).
+      started_at:
+        run?.started_at ??
+        (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
+      received_at: now,
+    }),
+  );
+}
+
 export async function ingestDetection(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<DetectionResultDataT> {
   const identity = requireUsable(body, errs, [], pointer);
   const report = body as DetectionBodyT;
@@ -141,23 +162,9 @@ export async function ingestDetection(ctx: IngestContext, body: unknown, errs: F
   const merged = await timed(ctx.metrics, 'detection', () =>
     recordSource(ctx.store, resolved.workloadUid, result, report.evidence, report.hints, now),
   );
-  const runInfo = { ...resolved.run, ...(run?.project ? { project: run.project } : {}), ...(run?.name ? { name: run.name } : {}) };
-  if (run?.config !== undefined) Object.assign(runInfo, { config: run.config });
-  await timed(ctx.metrics, 'upsert_run', () =>
-    ctx.store.upsertRun({
-      workload_uid: resolved.workloadUid,
-      run_id: resolved.runId,
-      rank: resolved.rank,
-      identity: resolved.identity,
-      ...(Object.keys(runInfo).length > 0 ? { run: runInfo } : {}),
-      // The run's own start when the exporter sends it; else, for the original exporter, the
-      // time of the report made at wandb.init (later reports are updates, not starts).
-      started_at:
-        run?.started_at ??
-        (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
-      received_at: now,
-    }),
-  );
+  // A report that names no run (the documented curl check, a hand-written body) is evidence
+  // about the workload only: filing it under a run would leave one "running" that never ends.
+  if (resolved.runId !== UNKNOWN_RUN_ID) await upsertReportedRun(ctx, resolved, report, run, now);
   ctx.metrics.detections.inc({ framework: result.framework });
   ctx.log.info(
     { workload_uid: resolved.workloadUid, method: result.method, status: merged.status },

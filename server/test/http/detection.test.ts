@@ -167,6 +167,22 @@ for (const backend of BACKENDS) describe(backend, () => {
       }
     });
 
+    it('files a report that names no run under the workload only: no run, nothing left running', async () => {
+      const r = await postJson(s.base, '/api/v1/wandb/detection', { workload_uid: 'curl-check' });
+      assert.equal(r.status, 200, r.text);
+      const w = await get(s.base, '/api/v1/workloads/curl-check');
+      assert.equal(w.status, 200, w.text);
+      assert.equal(w.json.active_runs, 0);
+      assert.equal(w.json.runs, 0);
+      const runs = await get(s.base, '/api/v1/workloads/curl-check/runs');
+      assert.deepEqual(runs.json.runs, []);
+      // The same workload's real run still appears as soon as a report names it.
+      const named = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, workload_uid: 'curl-check' });
+      assert.equal(named.status, 200, named.text);
+      const after = await get(s.base, '/api/v1/workloads/curl-check/runs');
+      assert.deepEqual(after.json.runs.map((x: { run_id: string }) => x.run_id), ['run-1']);
+    });
+
     it('answers 400 for evidence nested deeper than the limit, and stays up', async () => {
       let deep: unknown = 1;
       for (let i = 0; i < 200; i++) deep = { a: deep };
