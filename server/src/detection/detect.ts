@@ -9,7 +9,7 @@ import { decide } from './score.js';
 import type { DetectionResult, Indicator } from './types.js';
 
 /** Bump when a rule or weight changes, so stored results can be told apart and re-evaluated. */
-export const DETECTOR_VERSION = 'lens-detect/1.0.0';
+export const DETECTOR_VERSION = 'lens-detect/1.1.0';
 
 const MAX_DETAILS_PER_INDICATOR = 3;
 

@@ -2,22 +2,24 @@
 // user override) → one answer with a status.
 //
 // Status thresholds, and why:
-//   verified  ≥ 0.85 with at least two agreeing sources, or a user override. One report can be
-//             wrong in ways it cannot see (a stale env var baked into an image); two independent
-//             sources agreeing at high confidence, or a person saying so, is as good as it gets.
+//   verified  ≥ 0.85 with agreeing sources from at least two origins (pods or hosts, see
+//             agreement.ts), or a user override. One report can be wrong in ways it cannot see (a
+//             stale env var baked into an image), and so can its re-runs on the same pod; two
+//             independent origins agreeing at high confidence, or a person saying so, is as good as it gets.
 //   confirmed ≥ 0.60: a framework-specific declaration (0.80) or a loaded module (0.70) backs it,
 //             so the founding case (PRIMUS_CONFIG alone, 0.80) is confirmed, as in the original.
 //   suspected ≥ 0.30: only weak evidence (installed package, project name) points at it.
 //   conflict  strongly evidenced (≥ 0.50) sources, or one source's own rules, disagree on the top choice.
 //   unknown   nothing above: no signal, or only hints.
 
+import { independentOrigins } from './agreement.js';
 import { frameworkByName, priorityOf } from './catalogue.js';
 import type { Conflict, DetectionStatus, SourceResult, WorkloadDetection } from './types.js';
 import { round2 } from './score.js';
 import { CONFLICT_FLOOR, CONFLICT_PENALTY, MAX_DETECTED_CONFIDENCE, STRONG } from './weights.js';
 
 export const STATUS_THRESHOLDS = { verified: 0.85, confirmed: 0.6, suspected: 0.3 } as const;
-/** Each further agreeing source adds this, at most AGREEMENT_MAX_BONUS in all: ranks of one job share an image. */
+/** Each further agreeing origin adds this, at most AGREEMENT_MAX_BONUS in all: pods of one job share an image. */
 const AGREEMENT_BONUS = 0.05;
 const AGREEMENT_MAX_BONUS = 0.1;
 
@@ -123,8 +125,8 @@ export function mergeWorkload(input: SourceResult[]): WorkloadDetection {
   }
 
   const bestConfidence = safeConfidence(winner.best.confidence);
-  // Only sources that are at least "suspected" on their own count as agreement.
-  const agreeing = winner.members.filter((s) => safeConfidence(s.confidence) >= STATUS_THRESHOLDS.suspected).length;
+  // Only sources that are at least "suspected" on their own count as agreement, once per origin.
+  const agreeing = independentOrigins(winner.members.filter((s) => safeConfidence(s.confidence) >= STATUS_THRESHOLDS.suspected));
   let confidence = Math.min(MAX_DETECTED_CONFIDENCE, bestConfidence + Math.min(AGREEMENT_MAX_BONUS, AGREEMENT_BONUS * Math.max(0, agreeing - 1)));
 
   const rivals = bestConfidence < STRONG ? [] : ranked.slice(1)

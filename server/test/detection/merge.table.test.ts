@@ -9,7 +9,13 @@ import { report, V01_FOUNDING, V02_B2, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED 
 
 /** A wandb source from a real body, as the HTTP layer builds it. */
 function wandb(body: Record<string, unknown>, pod: string, rank: number, at: number, run = 'run-a'): SourceResult {
-  return sourceFromReport({ ...body, pod_name: pod, rank, run_id: run }, at);
+  return sourceFromReport({ ...body, pod_name: pod, pod_uid: `uid-${pod}`, rank, run_id: run }, at);
+}
+
+/** A report with neither pod name nor pod uid: the exporter outside Kubernetes, keyed by host. */
+function onHost(body: Record<string, unknown>, host: string, at: number, run: string): SourceResult {
+  const { pod_name: _n, pod_uid: _u, ...rest } = body;
+  return sourceFromReport({ ...rest, host, run_id: run }, at);
 }
 
 function user(framework: string, at: number, extra: Record<string, unknown> = {}): SourceResult {
@@ -46,15 +52,25 @@ const CASES: Case[] = [
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, wrapper: 'primus', method: 'env_vars', sources: 1, conflict: null } },
   { name: 'founding case, v0.1 legacy body', sources: () => [sourceFromReport(V01_FOUNDING, 5)],
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.8 } },
-  { name: 'two ranks agree → modest raise, verified', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1), wandb(PRIMUS_ENV, 'p0', 1, 1)],
+  { name: 'two pods agree → modest raise, verified', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1), wandb(PRIMUS_ENV, 'p1', 1, 1)],
     expect: { framework: 'primus', status: 'verified', confidence: 0.85, sources: 2 } },
-  { name: 'eight ranks agree → the raise is capped', sources: () => Array.from({ length: 8 }, (_, r) => wandb(PRIMUS_ENV, `p${r >> 2}`, r, 1)),
+  { name: 'two ranks of one pod are one origin: no raise', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1), wandb(PRIMUS_ENV, 'p0', 1, 1)],
+    expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, sources: 2 } },
+  { name: 'the same job re-run on the same pod is not a second confirmation', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1, 'run-a'), wandb(PRIMUS_ENV, 'p0', 0, 9, 'run-b')],
+    expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, sources: 2 } },
+  { name: 'the same job re-run on the same host (no pod name) is not a second confirmation', sources: () => [onHost(PRIMUS_ENV, 'vm', 1, 'r1'), onHost(PRIMUS_ENV, 'vm', 9, 'r2')],
+    expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, sources: 2 } },
+  { name: 'two hosts agree → modest raise, verified', sources: () => [onHost(PRIMUS_ENV, 'vm-a', 1, 'r1'), onHost(PRIMUS_ENV, 'vm-b', 2, 'r1')],
+    expect: { framework: 'primus', status: 'verified', confidence: 0.85, sources: 2 } },
+  { name: 'eight ranks on two pods count as two origins', sources: () => Array.from({ length: 8 }, (_, r) => wandb(PRIMUS_ENV, `p${r >> 2}`, r, 1)),
+    expect: { framework: 'primus', status: 'verified', confidence: 0.85, sources: 8 } },
+  { name: 'eight pods agree → the raise is capped', sources: () => Array.from({ length: 8 }, (_, r) => wandb(PRIMUS_ENV, `p${r}`, 0, 1)),
     expect: { framework: 'primus', status: 'verified', confidence: 0.9, sources: 8 } },
   { name: 're-report of the same source replaces it, never duplicates', sources: () => [wandb(NOTHING, 'p0', 0, 1), wandb(DEEPSPEED_LOADED, 'p0', 0, 2)],
     expect: { framework: 'deepspeed', status: 'confirmed', confidence: 0.9, sources: 1 } },
   { name: 'an older re-report does not overwrite a newer one', sources: () => [wandb(DEEPSPEED_LOADED, 'p0', 0, 9), wandb(NOTHING, 'p0', 0, 3)],
     expect: { framework: 'deepspeed', sources: 1, status: 'confirmed', confidence: 0.9 } },
-  { name: 'runs of one workload merge', sources: () => [wandb(DEEPSPEED_LOADED, 'p0', 0, 1, 'run-a'), wandb(DEEPSPEED_LOADED, 'p0', 0, 2, 'run-b')],
+  { name: 'runs of one workload on two pods merge', sources: () => [wandb(DEEPSPEED_LOADED, 'p0', 0, 1, 'run-a'), wandb(DEEPSPEED_LOADED, 'p1', 0, 2, 'run-b')],
     expect: { framework: 'deepspeed', status: 'verified', confidence: 0.95, sources: 2 } },
   { name: 'single high-confidence source is only confirmed', sources: () => [sourceFromReport(V02_B2, 1)],
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.98, base: 'megatron' } },
