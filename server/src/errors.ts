@@ -43,8 +43,10 @@ export const errors = {
   invalidJson: (detail: string) => new LensError('INVALID_JSON', 400, `request body is not valid JSON: ${detail}`),
   invalidRequest: (fieldErrors: FieldError[]) =>
     new LensError('INVALID_REQUEST', 400, 'invalid request', fieldErrors.slice(0, MAX_LISTED_ERRORS)),
-  unauthorized: () =>
-    new LensError('UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer <LENS_API_TOKEN>)'),
+  tokenMissing: () =>
+    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <LENS_API_TOKEN>)'),
+  tokenRejected: () =>
+    new LensError('UNAUTHORIZED', 401, "token rejected: the bearer token is not this server's LENS_API_TOKEN"),
   workloadNotFound: (workloadUid: string) =>
     new LensError('NOT_FOUND', 404, 'workload not found', [], { workload_uid: workloadUid }),
   detectionNotFound: (workloadUid: string) =>

@@ -19,7 +19,14 @@ export function bearerAuth(token: string): onRequestHookHandler {
       done();
       return;
     }
-    reply.header('www-authenticate', 'Bearer');
-    sendError(request, reply, errors.unauthorized());
+    // No token and a wrong one are fixed in different places (add the setting, or correct its
+    // value), so each gets its own message, and RFC 6750's invalid_token for the wrong one.
+    if (match === null) {
+      reply.header('www-authenticate', 'Bearer');
+      sendError(request, reply, errors.tokenMissing());
+      return;
+    }
+    reply.header('www-authenticate', 'Bearer error="invalid_token"');
+    sendError(request, reply, errors.tokenRejected());
   };
 }

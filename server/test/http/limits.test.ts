@@ -21,6 +21,11 @@ describe('bearer token (LENS_API_TOKEN)', () => {
     assert.equal(none.headers['www-authenticate'], 'Bearer');
     const wrong = await postJson(s.base, '/v1/wandb/metrics', metricsBody(), { authorization: 'Bearer nope' });
     assert.equal(wrong.status, 401);
+    // No token and a wrong token need different fixes, so they must read differently.
+    assert.match(none.json.meta.message, /requires an API token/);
+    assert.match(wrong.json.meta.message, /^token rejected/);
+    assert.doesNotMatch(wrong.json.meta.message, /requires/);
+    assert.equal(wrong.headers['www-authenticate'], 'Bearer error="invalid_token"');
     const right = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody(), { authorization: 'Bearer s3cret' });
     assert.equal(right.status, 200, right.text);
   });
@@ -29,6 +34,10 @@ describe('bearer token (LENS_API_TOKEN)', () => {
     const q = await get(s.base, '/api/v1/workloads');
     assert.equal(q.status, 401);
     assert.equal(q.json.code, 'UNAUTHORIZED');
+    assert.match(q.json.error, /requires an API token/);
+    const wrongQ = await get(s.base, '/api/v1/workloads', { authorization: 'Bearer nope' });
+    assert.equal(wrongQ.json.code, 'UNAUTHORIZED');
+    assert.match(wrongQ.json.error, /^token rejected/);
     assert.equal((await get(s.base, '/api/v1/workloads', { authorization: 'bearer s3cret' })).status, 200);
     for (const path of ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json']) {
       assert.equal((await get(s.base, path)).status, 200, path);
