@@ -8,11 +8,15 @@ const API_BASE = "/api/v1";
 const TOKEN_KEY = "primus-lens.api-token";
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number, readonly body: unknown) {
+  constructor(message: string, readonly status: number, readonly body: unknown, readonly sentToken = false) {
     super(message);
   }
   get needsToken(): boolean {
     return this.status === 401;
+  }
+  /** A 401 to a request that carried a token: the token is wrong, not missing. */
+  get tokenRejected(): boolean {
+    return this.status === 401 && this.sentToken;
   }
 }
 
@@ -54,7 +58,7 @@ async function request<T>(method: string, path: string, signal?: AbortSignal, bo
   } catch {
     parsed = text;
   }
-  if (!response.ok) throw new ApiError(errorMessage(response.status, parsed), response.status, parsed);
+  if (!response.ok) throw new ApiError(errorMessage(response.status, parsed), response.status, parsed, Boolean(token));
   return parsed as T;
 }
 

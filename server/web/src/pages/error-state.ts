@@ -12,7 +12,10 @@ export function errorState(title: string, err: unknown, retry: () => void): HTML
       saveToken(input.value.trim());
       retry();
     } } }, input, h("button", { class: "btn btn-primary", type: "submit" }, "Use token"));
-    return stateBox("error", title, "This server requires an API token (LENS_API_TOKEN).", form);
+    const why = err.tokenRejected
+      ? "Token rejected: the saved API token is not this server's LENS_API_TOKEN. Enter the right one."
+      : "This server requires an API token (LENS_API_TOKEN).";
+    return stateBox("error", title, why, form);
   }
   return stateBox("error", title, message, retryButton);
 }
