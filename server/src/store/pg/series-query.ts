@@ -31,8 +31,12 @@ export class PgSeriesReader {
         `SELECT step, value, wall_time FROM points WHERE series_id = $1 AND step >= $2 AND step <= $3
            AND wall_time >= $4 AND wall_time <= $5 ORDER BY step`,
         [sid, from, to, r.fromTime, r.toTime])) as SeriesPoint[],
+      // One primary-key lookup per step, forced (OFFSET 0 keeps the subquery per row): with
+      // `step = ANY(…)` and no statistics yet, the planner reads the whole series instead.
       pointsAt: async (sid, steps) => (await rows(
-        'SELECT step, value, wall_time FROM points WHERE series_id = $1 AND step = ANY($2::bigint[]) ORDER BY step',
+        `SELECT p.step, p.value, p.wall_time FROM unnest($2::bigint[]) AS t(step)
+         CROSS JOIN LATERAL (SELECT step, value, wall_time FROM points WHERE series_id = $1 AND step = t.step OFFSET 0) p
+         ORDER BY p.step`,
         [sid, numArray(steps)])) as SeriesPoint[],
     };
   }
