@@ -231,29 +231,7 @@ export interface StorePressure {
   saturated: boolean;
 }
 
-/** Thrown by writeMetrics when the pending queue is full; HTTP maps it to 503 + Retry-After. */
-export class StoreSaturatedError extends Error {
-  readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super('storage write queue is full; retry later');
-    this.name = 'StoreSaturatedError';
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
-/**
- * Thrown when the database cannot be reached or is restarting (a networked backend only);
- * HTTP maps it to 503 + Retry-After. Nothing of the failed call was committed.
- */
-export class StoreUnavailableError extends Error {
-  readonly retryAfterSeconds: number;
-  constructor(cause: unknown, retryAfterSeconds = 2) {
-    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'StoreUnavailableError';
-    this.retryAfterSeconds = retryAfterSeconds;
-    this.cause = cause;
-  }
-}
+export { StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
 
 export interface Store {
   /** Applies pending schema migrations; safe to call repeatedly. */
