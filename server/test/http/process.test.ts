@@ -2,37 +2,18 @@
 // SIGTERM drains, commits, closes the database and exits 0, and everything acknowledged is
 // there after a restart. A bad environment stops it at boot with a clear message.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from '../support/server-process.js';
 import { get, metricsBody, postJson } from './helper.js';
 
 const serverRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mainJs = join(serverRoot, 'dist', 'src', 'main.js');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Compiles with tsc when dist is missing or older than src (make test builds first anyway). */
-function ensureBuilt(): void {
-  if (existsSync(mainJs) && statSync(mainJs).mtimeMs >= newestMtime(join(serverRoot, 'src'))) return;
-  const tsc = spawnSync(process.execPath, [join(serverRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
-    cwd: serverRoot,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  assert.equal(tsc.status, 0, `tsc failed: ${tsc.stdout}${tsc.stderr}`);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -7,11 +7,13 @@
 // reuses an id, so a cached id can only be stale if its transaction rolled back, and the
 // cache is dropped then.
 import type pg from 'pg';
-import type { Identity, MetricBatch } from '../types.js';
-import type { RunFields } from '../sqlite/batch-writer.js';
+import type { Identity, MetricBatch, RunUpsert } from '../types.js';
 import { numArray } from './sql-arrays.js';
 
 const MAX_CACHED_IDS = 200_000;
+
+/** What a run upsert needs; a MetricBatch is one too (it has no started_at). */
+type RunFields = RunUpsert;
 
 export interface ResolvedBatch {
   batch: MetricBatch;
