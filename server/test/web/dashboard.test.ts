@@ -96,8 +96,8 @@ describe("dashboard in a real browser against the real server", () => {
       assert.equal(await badge.locator(".fw-conf").textContent(), (row.confidence ?? 0).toFixed(2));
       assert.equal(await badge.locator(".status-chip").textContent(), (row.status ?? "unknown").toLowerCase());
     }
-    assert.equal(await page.locator('.workload-row[data-uid="wl-primus"] .live-dot').getAttribute("data-live"), "live");
-    assert.equal(await page.locator('.workload-row[data-uid="wl-deepspeed"] .live-dot').getAttribute("data-live"), "idle");
+    assert.equal(await page.locator('.workload-row[data-uid="wl-primus"] .live-dot').getAttribute("data-state"), "running");
+    assert.equal(await page.locator('.workload-row[data-uid="wl-deepspeed"] .live-dot').getAttribute("data-state"), "finished");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-list.png"), fullPage: true });
 
     await page.locator("#framework-filter").selectOption("deepspeed");

@@ -1,6 +1,6 @@
 // Framework / status / liveness badges, shared by the list and the workload page.
 import { h } from "./dom.js";
-import { formatConfidence } from "./format.js";
+import { LIVE_WINDOW_SECONDS, formatConfidence, type WorkloadState } from "./format.js";
 
 export interface FrameworkFields {
   framework: string | null;
@@ -36,9 +36,16 @@ export function statusChip(status: string): HTMLElement {
   return h("span", { class: `status-chip status-${cssToken(status)}`, text: status });
 }
 
-export function liveDot(live: boolean): HTMLElement {
-  return h("span", { class: live ? "live-dot live" : "live-dot idle", data: { live: live ? "live" : "idle" } },
-    h("span", { class: "dot", "aria-hidden": "true" }), live ? "live" : "idle");
+const STATE_TITLES: Record<WorkloadState, string> = {
+  running: "a run is reporting",
+  silent: `a run says it is running but nothing arrived for ${LIVE_WINDOW_SECONDS / 60} minutes; it may have died`,
+  finished: "every run has finished",
+  "no runs": "only a detection report arrived; no run has reported yet",
+};
+
+export function stateDot(state: WorkloadState): HTMLElement {
+  return h("span", { class: `live-dot state-${cssToken(state)}`, data: { state }, title: STATE_TITLES[state] },
+    h("span", { class: "dot", "aria-hidden": "true" }), state);
 }
 
 function cssToken(text: string): string {

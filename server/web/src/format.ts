@@ -50,9 +50,17 @@ export function formatAgo(epochSeconds: number | null | undefined, nowSeconds: n
   return `${Math.floor(delta / 86_400)}d ago`;
 }
 
-/** A run that reports as running but has been silent this long is shown idle (it probably died). */
+/** A run that reports as running but has been silent this long probably died. */
 export const LIVE_WINDOW_SECONDS = 300;
 
-export function isLive(activeRuns: number, lastSeen: number | null, nowSeconds: number): boolean {
-  return activeRuns > 0 && lastSeen !== null && nowSeconds - lastSeen < LIVE_WINDOW_SECONDS;
+/**
+ * A workload's state in the runs' own words (running / finished), so the list never calls a
+ * workload "idle" while its runs table says "finished". "silent" is a running run that has
+ * sent nothing for LIVE_WINDOW_SECONDS; "no runs" is a workload known only from a detection report.
+ */
+export type WorkloadState = "running" | "silent" | "finished" | "no runs";
+
+export function workloadState(runs: number, activeRuns: number, lastSeen: number | null, nowSeconds: number): WorkloadState {
+  if (activeRuns > 0) return lastSeen !== null && nowSeconds - lastSeen < LIVE_WINDOW_SECONDS ? "running" : "silent";
+  return runs > 0 ? "finished" : "no runs";
 }

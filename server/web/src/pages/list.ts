@@ -1,8 +1,8 @@
 // Workloads list: one row per workload with its framework badge, liveness and training progress.
 import { ApiError, api } from "../api.js";
-import { frameworkBadge, liveDot } from "../badges.js";
+import { frameworkBadge, stateDot } from "../badges.js";
 import { clear, h, stateBox } from "../dom.js";
-import { decodeNumber, formatAgo, formatCount, formatTime, formatValue, isLive } from "../format.js";
+import { decodeNumber, formatAgo, formatCount, formatTime, formatValue, workloadState } from "../format.js";
 import { replaceParams, workloadHref } from "../router.js";
 import type { WorkloadList, WorkloadRow } from "../types.js";
 import { errorState } from "./error-state.js";
@@ -12,6 +12,12 @@ const REFRESH_MS = 5_000;
 const FRAMEWORKS = ["primus", "megatron", "deepspeed", "torchtitan", "fsdp", "lightning", "transformers",
   "accelerate", "jax", "maxtext", "nemo", "colossalai", "pytorch", "unknown"];
 const STATUSES = ["verified", "confirmed", "suspected", "conflict", "unknown"];
+/** Numeric columns are right-aligned, header included, so each title sits over its digits. */
+const COLUMNS = [
+  { title: "Workload" }, { title: "Framework" }, { title: "State" }, { title: "Last seen" },
+  { title: "Runs", numeric: true }, { title: "Pods", numeric: true }, { title: "Last step", numeric: true },
+  { title: "Last loss", numeric: true },
+];
 
 export function renderList(root: HTMLElement, params: URLSearchParams): () => void {
   const filters = {
@@ -82,8 +88,7 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
       return;
     }
     const table = h("table", { class: "table", id: "workloads-table" },
-      h("thead", null, h("tr", null, ...["Workload", "Framework", "State", "Last seen", "Runs", "Pods",
-        "Last step", "Last loss"].map((title) => h("th", { text: title })))),
+      h("thead", null, h("tr", null, ...COLUMNS.map((c) => h("th", { text: c.title, class: c.numeric ? "num" : "" })))),
       h("tbody", null, ...data.workloads.map((row) => rowFor(row, now))));
     const pager = h("div", { class: "pager" },
       h("button", { class: "btn", disabled: filters.offset === 0,
@@ -102,12 +107,11 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
 }
 
 function rowFor(row: WorkloadRow, now: number): HTMLElement {
-  const live = isLive(row.active_runs, row.last_seen, now);
   return h("tr", { class: "workload-row", data: { uid: row.workload_uid } },
     h("td", null, h("a", { href: workloadHref(row.workload_uid), "data-link": true, class: "mono uid",
       text: row.workload_uid })),
     h("td", null, frameworkBadge(row)),
-    h("td", null, liveDot(live)),
+    h("td", null, stateDot(workloadState(row.runs, row.active_runs, row.last_seen, now))),
     h("td", { title: formatTime(row.last_seen), text: formatAgo(row.last_seen, now) }),
     h("td", { class: "num", text: formatCount(row.runs) }),
     h("td", { class: "num", text: formatCount(row.pods) }),

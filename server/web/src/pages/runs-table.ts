@@ -8,6 +8,8 @@ const KEY_METRIC = /(^|[/._])(loss|acc|accuracy|lr|learning_rate|grad_norm|ppl|p
 const MAX_KEY_METRICS = 3;
 /** A 512-rank job would bury the charts; the rest is one click away. */
 const COLLAPSED_ROWS = 16;
+const FIXED_COLUMNS = [{ title: "Run" }, { title: "Rank", numeric: true }, { title: "Host / pod" }, { title: "State" },
+  { title: "Step", numeric: true, tip: "Last step" }, { title: "Started" }, { title: "Last seen" }];
 
 /** Loss first, then the other usual suspects, at most three columns. */
 export function pickKeyMetrics(metrics: ReadonlyArray<MetricSummary>): string[] {
@@ -30,7 +32,9 @@ export class RunsTable {
       this.el.replaceChildren(h("h2", { text: "Runs" }), h("p", { class: "muted", text: "No runs reported yet." }));
       return;
     }
-    const head = ["Run", "Rank", "Host / pod", "State", "Exit", "Last step", "Started", "Last seen", ...keyMetrics];
+    // The exit code lives in the state cell and metric titles may wrap, so a single run fits a
+    // 1,400 px window without scrolling sideways (a cut-off column reads as a wrong value).
+    const head = [...FIXED_COLUMNS, ...keyMetrics.map((m) => ({ title: m, numeric: true, metric: true }))];
     const rows = runs.map((run) => {
       const key = seriesKey(run.run_id, run.rank ?? -1);
       const metricCells = keyMetrics.map((metric) => {
@@ -45,9 +49,10 @@ export class RunsTable {
         h("td", { class: "nowrap" }, h("div", { text: run.name || run.run_id }),
           h("div", { class: "mono small muted", text: [run.project, run.run_id].filter(Boolean).join(" · ") })),
         h("td", { class: "num nowrap", text: rankText(run) }),
-        h("td", { class: "mono small nowrap", text: [run.host, run.pod_name].filter(Boolean).join(" / ") || "–" }),
-        h("td", null, h("span", { class: `status-chip run-${run.state}`, text: run.state })),
-        h("td", { class: `num ${run.exit_code ? "bad" : ""}`, text: run.exit_code === null ? "–" : String(run.exit_code) }),
+        h("td", { class: "mono small" }, ...placeLines(run)),
+        h("td", { class: "nowrap" }, h("span", { class: `status-chip run-${run.state}`, text: run.state }),
+          run.exit_code === null ? "" : h("span", { class: `small exit ${run.exit_code ? "bad" : "muted"}`,
+            text: ` exit ${run.exit_code}` })),
         h("td", { class: "num", text: formatCount(run.last_step) }),
         h("td", { class: "small nowrap", title: formatTime(run.started_at),
           text: run.started_at === null ? "–" : formatAgo(run.started_at, now) }),
@@ -61,7 +66,8 @@ export class RunsTable {
     } } }, `Show all ${runs.length} rows`) : "";
     this.el.replaceChildren(h("h2", { text: `Runs (${runs.length})` }),
       h("div", { class: "table-scroll" }, h("table", { class: "table compact", id: "runs-table" },
-        h("thead", null, h("tr", null, ...head.map((t) => h("th", { text: t, title: t })))),
+        h("thead", null, h("tr", null, ...head.map((c) => h("th", { text: c.title, title: "tip" in c ? c.tip : c.title,
+          class: [c.numeric ? "num" : "", "metric" in c ? "metric-col" : ""].join(" ").trim() })))),
         h("tbody", null, ...rows.slice(0, rows.length - hiddenRows)))), more);
   }
 
@@ -72,6 +78,12 @@ export class RunsTable {
     const cell = this.cells.get(id);
     if (cell) cell.textContent = formatValue(value);
   }
+}
+
+/** Host and pod on their own lines; once when they are the same name (Kubernetes sets HOSTNAME to the pod name). */
+function placeLines(run: RunRow): HTMLElement[] {
+  const names = [...new Set([run.host, run.pod_name].filter((n): n is string => Boolean(n)))];
+  return names.length === 0 ? [h("div", { text: "–" })] : names.map((n) => h("div", { text: n }));
 }
 
 function rankText(run: RunRow): string {
