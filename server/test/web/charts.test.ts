@@ -1,7 +1,11 @@
-// The dashboard's pure chart maths: debiased EMA and the uPlot column layout.
+// The dashboard's pure chart maths: debiased EMA and its default, the uPlot column layout, step
+// ticks, and the legend labels of same-named runs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_SMOOTHING, debiasedEma } from "../../web/src/charts/ema.js";
+import { DEFAULT_SMOOTHING, SMOOTHING_BY_POINTS, debiasedEma, defaultSmoothing } from "../../web/src/charts/ema.js";
+import { STEP_INCREMENTS } from "../../web/src/charts/plot-options.js";
+import { seriesLabeler } from "../../web/src/pages/series-labels.js";
+import type { RunRow } from "../../web/src/types.js";
 import { alignSeries, appendNewer, drawable } from "../../web/src/charts/series-data.js";
 
 describe("debiasedEma", () => {
@@ -72,5 +76,57 @@ describe("appendNewer", () => {
     assert.equal(added, 2);
     assert.deepEqual(target.steps, [0, 1, 2, 3]);
     assert.deepEqual(target.values, [1, 2, 3, 4]);
+  });
+});
+
+describe("defaultSmoothing", () => {
+  it("draws short series as they are and smooths long ones like TensorBoard", () => {
+    assert.equal(defaultSmoothing(5), 0);
+    assert.equal(defaultSmoothing(29), 0);
+    assert.equal(defaultSmoothing(100), 0.3);
+    assert.equal(defaultSmoothing(100_000), DEFAULT_SMOOTHING);
+    for (const row of SMOOTHING_BY_POINTS) assert.ok(row.reason.length > 0, "every row says why");
+  });
+
+  it("keeps the last smoothed value of a five-point series at the last value", () => {
+    const loss = [1.0, 0.8, 0.5, 0.3, 0.2];
+    assert.equal(debiasedEma(loss, defaultSmoothing(loss.length)).at(-1), 0.2);
+  });
+});
+
+describe("step axis", () => {
+  it("only ever spaces ticks by whole steps", () => {
+    assert.ok(STEP_INCREMENTS.every(Number.isInteger));
+    assert.equal(STEP_INCREMENTS[0], 1);
+  });
+});
+
+describe("seriesLabeler", () => {
+  const run = (run_id: string, name: string, rank: number, host: string): RunRow => ({
+    run_id, name, rank, host, project: "p", local_rank: null, node_rank: null, world_size: null, pod_name: host, pid: null,
+    state: "running", exit_code: null, started_at: null, finished_at: null, last_seen: null, last_step: null, points: 0, config: null,
+  });
+
+  it("labels a run by its wandb name alone while that is unique", () => {
+    const label = seriesLabeler([run("r1", "llama", 0, "a"), run("r2", "gpt", 0, "b")]);
+    assert.equal(label("r1", 0), "llama");
+  });
+
+  it("adds run id and host to runs that share a name", () => {
+    const label = seriesLabeler([run("r1", "llama", 0, "node-a"), run("r2", "llama", 0, "node-b")]);
+    assert.equal(label("r1", 0), "llama · r1 · node-a");
+    assert.equal(label("r2", 0), "llama · r2 · node-b");
+  });
+
+  it("adds the rank to every series of a multi-rank workload, but not the host of each rank", () => {
+    const label = seriesLabeler([run("r1", "llama", 0, "node-a"), run("r1", "llama", 1, "node-b")]);
+    assert.equal(label("r1", 0), "llama · r0");
+    assert.equal(label("r1", 1), "llama · r1");
+  });
+
+  it("re-runs on one host are told apart by run id", () => {
+    const label = seriesLabeler([run("r1", "llama", 0, "vm"), run("r2", "llama", 0, "vm")]);
+    assert.notEqual(label("r1", 0), label("r2", 0));
+    assert.equal(label("r2", 0), "llama · r2");
   });
 });

@@ -26,10 +26,12 @@ async function post(baseUrl: string, path: string, body: unknown): Promise<Recor
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** A negative rank leaves rank and local_rank out, as a job without RANK sends it. */
 function identity(id: Identity, now: number): Record<string, unknown> {
+  const ranks = id.rank >= 0 ? { rank: id.rank, local_rank: id.rank } : {};
   return {
     source: "wandb", workload_uid: id.workload, pod_uid: `uid-${id.pod}`, pod_name: id.pod, namespace: "default",
-    rank: id.rank, local_rank: id.rank, world_size: id.worldSize, node_rank: 0, host: `host-${id.pod}`, pid: 4000 + id.rank,
+    ...ranks, world_size: id.worldSize, node_rank: 0, host: `host-${id.pod}`, pid: 4000 + Math.max(0, id.rank),
     exporter_version: "0.3.0", run_id: id.runId, run: { id: id.runId, project: id.project, name: id.runName },
     timestamp: now,
   };

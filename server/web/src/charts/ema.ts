@@ -1,8 +1,24 @@
-// Debiased exponential moving average, the smoothing TensorBoard and W&B apply by default
-// (TensorBoard's scalarSmoothing default is 0.6). Pure: no DOM, unit-tested under Node.
+// Debiased exponential moving average, the smoothing TensorBoard and W&B apply (TensorBoard's
+// scalarSmoothing default is 0.6), and its default by series length. Pure: no DOM, unit-tested under Node.
 
+/** The smoothing of a long series (TensorBoard's default). */
 export const DEFAULT_SMOOTHING = 0.6;
 export const MAX_SMOOTHING = 0.99;
+
+/**
+ * The default smoothing by the number of points in a chart's longest series. An EMA of weight w
+ * lags about w / (1 - w) points behind, 1.5 points at 0.6: nothing on a long run, but on five
+ * points the smoothed line ends far from the last value while the runs table shows the real one.
+ */
+export const SMOOTHING_BY_POINTS: ReadonlyArray<{ below: number; smoothing: number; reason: string }> = [
+  { below: 30, smoothing: 0, reason: "every point is readable on its own; a moving average would only lag behind the last one" },
+  { below: 300, smoothing: 0.3, reason: "some noise to tame, but a lag of half a point keeps the curve close to the values" },
+  { below: Infinity, smoothing: DEFAULT_SMOOTHING, reason: "step-to-step noise hides the trend; the raw line stays visible underneath" },
+];
+
+export function defaultSmoothing(points: number): number {
+  return (SMOOTHING_BY_POINTS.find((row) => points < row.below) ?? { smoothing: DEFAULT_SMOOTHING }).smoothing;
+}
 
 /**
  * Smooth `values` with weight `smoothing` in [0, 1).

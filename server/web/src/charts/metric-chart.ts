@@ -3,7 +3,7 @@
 import uPlot from "uplot";
 import { h } from "../dom.js";
 import { formatCount } from "../format.js";
-import { debiasedEma } from "./ema.js";
+import { debiasedEma, defaultSmoothing } from "./ema.js";
 import { renderLegend } from "./legend.js";
 import { drawMarkers } from "./markers.js";
 import { colorFor } from "./palette.js";
@@ -14,7 +14,8 @@ import { updateTooltip } from "./tooltip.js";
 
 export interface ChartContext {
   uid: string;
-  smoothing: () => number;
+  /** The user's smoothing, or null for the default by number of points. */
+  smoothing: () => number | null;
   mode: () => XAxisMode;
   labelFor: (runId: string, rank: number) => string;
   /** called after each load with the full-range series, e.g. to fill the runs table */
@@ -30,6 +31,7 @@ export class MetricChart {
   private readonly plotEl = h("div", { class: "plot" });
   private readonly legendEl = h("div", { class: "legend" });
   private readonly statsEl = h("span", { class: "chart-stats muted" });
+  private readonly smoothingEl = h("span", { class: "chart-smoothing muted small" });
   private readonly zoomEl = h("button", { class: "btn btn-small zoom-reset", hidden: true, title: "Show the whole run" }, "Reset zoom");
   private readonly logBtn = h("button", { class: "btn btn-small log-toggle", "aria-pressed": "false",
     title: "Logarithmic y axis" }, "log");
@@ -52,7 +54,7 @@ export class MetricChart {
     this.card = h("section", { class: "chart-card", id: chartId(metric), data: { metric, state: "loading" } },
       h("header", { class: "chart-head" },
         h("h3", { class: "chart-title mono", text: metric, title: metric }),
-        this.statsEl, this.zoomEl, this.logBtn),
+        this.statsEl, this.smoothingEl, this.zoomEl, this.logBtn),
       this.plotEl, this.legendEl);
     this.plotEl.append(h("div", { class: "plot-placeholder", text: "Loading…" }));
     this.logBtn.addEventListener("click", () => this.toggleLog());
@@ -103,9 +105,23 @@ export class MetricChart {
   /** Smoothing changed: recompute the smoothed columns only. */
   applySmoothing(): void {
     if (!this.plot) return;
-    this.smoothed = this.aligned.raw.map((column) => debiasedEma(column, this.ctx.smoothing()));
+    this.smooth();
     this.plot.setData(this.columns(), !this.zoom);
     this.restoreZoomScale();
+  }
+
+  /**
+   * The weight used: the user's, else the default for the longest series of the whole run (all
+   * its points, not the drawn ones, and not the zoomed range: zooming must not change the curve).
+   */
+  private smooth(): void {
+    const longest = Math.max(0, ...this.full.map((s) => Math.max(s.totalPoints, s.steps.length)));
+    const weight = this.ctx.smoothing() ?? defaultSmoothing(longest);
+    this.card.dataset.smoothing = String(weight);
+    this.smoothingEl.textContent = weight === 0 ? "raw" : `smoothed ${weight.toFixed(2)}`;
+    this.smoothingEl.title = this.ctx.smoothing() === null ? "default for this many points; the slider sets it for every chart"
+      : "set by the slider";
+    this.smoothed = this.aligned.raw.map((column) => debiasedEma(column, weight));
   }
 
   /** X axis mode changed: the zoom range is in the old unit, so drop it. */
@@ -129,7 +145,7 @@ export class MetricChart {
     const series = this.current();
     const mode = this.ctx.mode();
     this.aligned = alignSeries(series, mode);
-    this.smoothed = this.aligned.raw.map((column) => debiasedEma(column, this.ctx.smoothing()));
+    this.smooth();
     this.updateHeader(series);
     if (series.length === 0) {
       this.plot?.destroy();
@@ -167,6 +183,7 @@ export class MetricChart {
       onCursor: (u) => updateTooltip(u, this.tip, { mode: this.ctx.mode(), labels, colors, raw: this.aligned.raw,
         smoothed: this.smoothed, visible: (i) => !this.hidden.has(this.current()[i]?.key ?? "") }),
       onSelect: (u) => this.onSelect(u),
+      onXTicks: (ticks) => { this.card.dataset.xTicks = ticks.join(","); },
     });
     this.plotEl.replaceChildren();
     this.plot = new uPlot(options, this.columns(), this.plotEl);

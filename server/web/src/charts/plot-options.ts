@@ -15,7 +15,12 @@ export interface PlotSpec {
   onDraw: (u: uPlot) => void;
   onCursor: (u: uPlot) => void;
   onSelect: (u: uPlot) => void;
+  /** the x ticks drawn, so the page can say which steps its axis shows */
+  onXTicks?: (ticks: number[]) => void;
 }
+
+/** Steps are integers: tick spacing 1, 2, 5 × 10^k, never 0.5 (uPlot's default set has fractions). */
+export const STEP_INCREMENTS: readonly number[] = Array.from({ length: 16 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
 
 const AXIS = "#8b95a7";
 const GRID = "rgba(139, 149, 167, 0.14)";
@@ -43,12 +48,22 @@ export function plotOptions(spec: PlotSpec): uPlot.Options {
     },
     axes: [
       { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 },
-        font: "11px system-ui, sans-serif" },
+        font: "11px system-ui, sans-serif", ...(spec.mode === "step" ? stepAxis(spec) : {}) },
       { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 }, size: 64,
         font: "11px system-ui, sans-serif", values: (_u, ticks) => ticks.map((t) => formatValue(t)) },
     ],
     series,
     hooks: { draw: [spec.onDraw], setCursor: [spec.onCursor], setSelect: [spec.onSelect] },
+  };
+}
+
+function stepAxis(spec: PlotSpec): Partial<uPlot.Axis> {
+  return {
+    incrs: [...STEP_INCREMENTS],
+    values: (_u, ticks) => {
+      spec.onXTicks?.(ticks);
+      return ticks.map((t) => t.toLocaleString("en-US"));
+    },
   };
 }
 

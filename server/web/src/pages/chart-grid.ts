@@ -16,7 +16,8 @@ export interface GridOptions {
 export class ChartGrid {
   readonly el: HTMLElement;
   readonly charts = new Map<string, MetricChart>();
-  private smoothing: number;
+  /** null: each chart picks its default from its number of points (defaultSmoothing). */
+  private smoothing: number | null;
   private mode: XAxisMode;
   private readonly grid = h("div", { class: "chart-grid", id: "chart-grid" });
   private readonly status = h("span", { class: "muted", id: "charts-status" });
@@ -27,18 +28,30 @@ export class ChartGrid {
 
   constructor(private readonly opts: GridOptions, private readonly signal: AbortSignal) {
     const fromUrl = Number(opts.params.get("smoothing"));
-    this.smoothing = opts.params.has("smoothing") && Number.isFinite(fromUrl) ? clampSmoothing(fromUrl) : DEFAULT_SMOOTHING;
+    this.smoothing = opts.params.has("smoothing") && Number.isFinite(fromUrl) ? clampSmoothing(fromUrl) : null;
     this.mode = opts.params.get("x") === "time" ? "time" : "step";
     this.focusMetric = opts.params.get("metric");
 
     const slider = h("input", { type: "range", min: "0", max: String(MAX_SMOOTHING), step: "0.01",
-      value: String(this.smoothing), id: "smoothing-slider", "aria-label": "Smoothing" });
-    const sliderValue = h("output", { class: "mono", id: "smoothing-value", text: this.smoothing.toFixed(2) });
-    slider.addEventListener("input", () => {
-      this.smoothing = clampSmoothing(Number(slider.value));
-      sliderValue.textContent = this.smoothing.toFixed(2);
+      value: String(this.smoothing ?? DEFAULT_SMOOTHING), id: "smoothing-slider", "aria-label": "Smoothing" });
+    const sliderValue = h("output", { class: "mono", id: "smoothing-value" });
+    const autoButton = h("button", { class: "btn btn-small", id: "smoothing-auto",
+      title: "Each chart picks its smoothing from its number of points" }, "auto");
+    const show = (): void => {
+      sliderValue.textContent = this.smoothing === null ? "auto" : this.smoothing.toFixed(2);
+      autoButton.hidden = this.smoothing === null;
+    };
+    const apply = (value: number | null): void => {
+      this.smoothing = value;
+      show();
       for (const chart of this.charts.values()) chart.applySmoothing();
-      replaceParams({ smoothing: this.smoothing === DEFAULT_SMOOTHING ? null : String(this.smoothing) });
+      replaceParams({ smoothing: value === null ? null : String(value) });
+    };
+    show();
+    slider.addEventListener("input", () => apply(clampSmoothing(Number(slider.value))));
+    autoButton.addEventListener("click", () => {
+      slider.value = String(DEFAULT_SMOOTHING);
+      apply(null);
     });
     const xSelect = h("select", { class: "input", id: "x-axis", "aria-label": "X axis" },
       h("option", { value: "step", text: "x: step" }), h("option", { value: "time", text: "x: wall time" }));
@@ -55,7 +68,7 @@ export class ChartGrid {
     this.el = h("section", { class: "charts-section" },
       h("div", { class: "toolbar sticky" },
         h("h2", { text: "Metrics" }),
-        h("label", { class: "slider" }, h("span", { text: "Smoothing" }), slider, sliderValue),
+        h("label", { class: "slider" }, h("span", { text: "Smoothing" }), slider, sliderValue), autoButton,
         xSelect, this.filter, this.status,
         h("span", { class: "hint muted", text: "drag to zoom · double-click to reset" })),
       this.grid);

@@ -1,8 +1,8 @@
 // Workload page: summary header, detection explained, runs, and the metric charts, kept live.
 import { ApiError, api } from "../api.js";
-import { frameworkBadge, liveDot } from "../badges.js";
+import { frameworkBadge, stateDot } from "../badges.js";
 import { h, stateBox } from "../dom.js";
-import { formatAgo, formatCount, formatTime, isLive } from "../format.js";
+import { formatAgo, formatCount, formatTime, workloadState } from "../format.js";
 import type { LoadedSeries } from "../charts/series-source.js";
 import { seriesKey } from "../charts/series-source.js";
 import type { MetricSummary, RunRow, WorkloadSummary } from "../types.js";
@@ -11,6 +11,7 @@ import { detectionPanel } from "./detection-panel.js";
 import { errorState } from "./error-state.js";
 import { LivePoller } from "./live-poller.js";
 import { RunsTable, pickKeyMetrics } from "./runs-table.js";
+import { seriesLabeler } from "./series-labels.js";
 
 export function renderWorkload(root: HTMLElement, uid: string, params: URLSearchParams): () => void {
   const controller = new AbortController();
@@ -36,14 +37,11 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
       return;
     }
 
-    const names = new Map<string, string>();
+    let labeler = seriesLabeler(runs);
     const setRuns = (list: RunRow[]): void => {
-      for (const run of list) names.set(run.run_id, run.name || run.run_id);
+      labeler = seriesLabeler(list);
     };
-    setRuns(runs);
-    const multiRank = (): boolean => runs.some((r) => (r.rank ?? -1) > 0);
-    const labelFor = (runId: string, rank: number): string =>
-      `${names.get(runId) ?? runId}${rank >= 0 && multiRank() ? ` · r${rank}` : ""}`;
+    const labelFor = (runId: string, rank: number): string => labeler(runId, rank);
 
     const header = h("div", { class: "page-head workload-head" });
     const renderHeader = (s: WorkloadSummary): void => {
@@ -51,7 +49,7 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
       header.replaceChildren(
         h("div", null, h("a", { href: "/", "data-link": true, class: "crumb", text: "Workloads" }),
           h("h1", { class: "mono", text: s.workload_uid })),
-        h("div", { class: "kv" }, frameworkBadge(s), liveDot(isLive(s.active_runs, s.last_seen, now)),
+        h("div", { class: "kv" }, frameworkBadge(s), stateDot(workloadState(s.runs, s.active_runs, s.last_seen, now)),
           kvItem("runs", formatCount(s.runs)), kvItem("pods", formatCount(s.pods)),
           kvItem("points", formatCount(s.points)), kvItem("last step", formatCount(s.last_step)),
           h("span", { class: "kv-item", title: formatTime(s.last_seen) }, h("span", { class: "muted", text: "last seen " }),
