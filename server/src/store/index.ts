@@ -14,10 +14,15 @@ export * from './types.js';
  */
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(url)) return PgStore.open(url, opts);
-  const path = url.replace(/^sqlite:(\/\/)?/i, '');
+  const path = sqlitePathOf(url);
   if (path.length === 0) throw new Error('LENS_DATABASE_URL is empty');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   return SqliteStore.open(path, opts);
+}
+
+/** The file (or `:memory:`) a SQLite LENS_DATABASE_URL names. */
+export function sqlitePathOf(url: string): string {
+  return url.replace(/^sqlite:(\/\/)?/i, '');
 }
 
 export function isPostgresUrl(url: string): boolean {
