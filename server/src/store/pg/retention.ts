@@ -83,7 +83,7 @@ async function deleteInChunks(c: pg.PoolClient, chunks: readonly ChunkRef[], cut
        AND ($3::float8 IS NULL OR p.wall_time < $3)`,
     [numArray(sids), numArray(ks), cutoff],
   );
-  await rebuildChunks(c, sids, ks);
+  await rebuildChunks(c, sids, ks, true);
   const series = [...new Set(sids)];
   await recomputeSeries(c, series);
   const ids = numArray(series);

@@ -34,8 +34,11 @@ interface SeriesFold {
 export const CHUNK_COLUMNS = `start_step, end_step, count, fmin, fmin_step, fmax, fmax_step, nan_step, pinf_step, ninf_step,
   min_wall, max_wall`;
 
-/** Rebuilds chunks (sids[i], chunks[i]) from their points; chunks left empty are deleted. */
-export async function rebuildChunks(c: pg.PoolClient, sids: number[], chunks: number[]): Promise<void> {
+/**
+ * Rebuilds chunks (sids[i], chunks[i]) from their points. Only deletes can leave a chunk
+ * empty, so only retention asks for empty ones to be dropped; ingest saves the statement.
+ */
+export async function rebuildChunks(c: pg.PoolClient, sids: number[], chunks: number[], dropEmpty = false): Promise<void> {
   if (sids.length === 0) return;
   const params = [numArray(sids), numArray(chunks)];
   await c.query(
@@ -56,6 +59,7 @@ export async function rebuildChunks(c: pg.PoolClient, sids: number[], chunks: nu
        ninf_step = excluded.ninf_step, min_wall = excluded.min_wall, max_wall = excluded.max_wall`,
     params,
   );
+  if (!dropEmpty) return;
   await c.query(
     `DELETE FROM chunks ch USING unnest($1::bigint[], $2::bigint[]) AS t(sid, c)
      WHERE ch.series_id = t.sid AND ch.chunk = t.c
