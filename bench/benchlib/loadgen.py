@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from typing import Any, Dict
+from typing import Any, Dict, Sequence, Union
 
 from .servers import REPO
 
@@ -12,12 +12,15 @@ TSX = os.path.join(REPO, "server", "node_modules", ".bin", "tsx")
 MAIN = os.path.join(REPO, "bench", "loadgen", "main.ts")
 
 
-def run_loadgen(target: str, base_url: str, runs: int, metrics: int, steps: int, tag: str,
-                concurrency: int, points_per_request: int = 1000,
+def run_loadgen(target: str, base_url: Union[str, Sequence[str]], runs: int, metrics: int, steps: int, tag: str,
+                concurrency: int, points_per_request: int = 1000, workload_per_base: bool = False,
                 timeout_s: float = 900) -> Dict[str, Any]:
-    argv = [TSX, MAIN, "--target", target, "--base", base_url, "--runs", str(runs),
+    """`base_url`: one server, or several replicas (run r goes to replica r % n)."""
+    bases = base_url if isinstance(base_url, str) else ",".join(base_url)
+    argv = [TSX, MAIN, "--target", target, "--base", bases, "--runs", str(runs),
             "--metrics", str(metrics), "--steps", str(steps), "--tag", tag,
-            "--concurrency", str(concurrency), "--points-per-request", str(points_per_request)]
+            "--concurrency", str(concurrency), "--points-per-request", str(points_per_request),
+            "--workload-per-base", "1" if workload_per_base else "0"]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
         raise RuntimeError(f"loadgen {target} failed ({proc.returncode}): {proc.stderr[-2000:]}")

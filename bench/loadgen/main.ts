@@ -2,11 +2,15 @@
 // one JSON line of results. Body encoding happens inside the timed run (the generator's CPU
 // is part of "load generator included").
 //
-// usage: main.ts --target ours|ours-gzip|mlflow --base URL --runs N --metrics M --steps S
-//        [--points-per-request 1000] [--concurrency C] [--tag unique-name] [--timeout-ms 60000]
+// usage: main.ts --target ours|ours-gzip|ours-legacy|mlflow --base URL[,URL…] --runs N --metrics M
+//        --steps S [--points-per-request 1000] [--concurrency C] [--tag unique-name]
+//        [--timeout-ms 60000] [--workload-per-base 0|1]
+// Several bases are replicas of one server behind one database: run r goes to base
+// r % bases (a Service spreads a job's ranks the same way). With --workload-per-base 1 each
+// base gets workloads of its own (tag-b0, tag-b1, …) instead of sharing the tag.
 import { performance } from "node:perf_hooks";
 import { chunks, chunkPoints, metricNames, type StreamShape } from "./stream.js";
-import { MlflowTarget, OursTarget, type Target } from "./targets.js";
+import { LegacyTarget, MlflowTarget, OursTarget, type Target } from "./targets.js";
 import { closeSockets, send, useSockets } from "./http.js";
 
 function parseArgs(argv: string[]): Map<string, string> {
@@ -37,9 +41,10 @@ function percentile(sorted: number[], q: number): number {
   return sorted[idx] ?? NaN;
 }
 
-function makeTarget(kind: string, base: string, tag: string): Target {
-  if (kind === "ours") return new OursTarget(tag, false);
-  if (kind === "ours-gzip") return new OursTarget(tag, true);
+function makeTarget(kind: string, base: string, workloadOf: (run: number) => string, tag: string): Target {
+  if (kind === "ours") return new OursTarget(workloadOf, false);
+  if (kind === "ours-gzip") return new OursTarget(workloadOf, true);
+  if (kind === "ours-legacy") return new LegacyTarget(workloadOf);
   if (kind === "mlflow") return new MlflowTarget(base, tag);
   throw new Error(`unknown target ${kind}`);
 }
@@ -53,7 +58,9 @@ function isStaleSocket(err: unknown): boolean {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const base = args.get("base") ?? "";
+  const bases = (args.get("base") ?? "").split(",").filter((b) => b.length > 0);
+  if (bases.length === 0) throw new Error("--base is required");
+  const baseOf = (run: number): string => bases[run % bases.length]!;
   const shape: StreamShape = {
     runs: intArg(args, "runs"), metrics: intArg(args, "metrics"), steps: intArg(args, "steps"),
     pointsPerRequest: intArg(args, "points-per-request", 1000),
@@ -61,7 +68,9 @@ async function main(): Promise<void> {
   const concurrency = intArg(args, "concurrency", shape.runs);
   const timeoutMs = intArg(args, "timeout-ms", 60_000);
   const tag = args.get("tag") ?? `bench-${Date.now()}`;
-  const target = makeTarget(args.get("target") ?? "", base, tag);
+  const perBase = (args.get("workload-per-base") ?? "0") === "1" && bases.length > 1;
+  const workloadOf = (run: number): string => (perBase ? `${tag}-b${run % bases.length}` : tag);
+  const target = makeTarget(args.get("target") ?? "", bases[0]!, workloadOf, tag);
   useSockets(concurrency);
   await target.setup(shape.runs);
 
@@ -85,7 +94,7 @@ async function main(): Promise<void> {
         const sent = performance.now();
         let reply;
         try {
-          reply = await send(base, enc.path, enc.body, enc.headers, timeoutMs);
+          reply = await send(baseOf(chunk.run), enc.path, enc.body, enc.headers, timeoutMs);
         } catch (err) {
           // A keep-alive socket the server closed while idle (uvicorn does after 5 s): resend
           // once on a fresh socket, as HTTP client libraries do. Both targets are idempotent.
@@ -115,7 +124,7 @@ async function main(): Promise<void> {
   closeSockets();
   latencies.sort((a, b) => a - b);
   process.stdout.write(JSON.stringify({
-    target: target.name, tag, points, requests: work.length, retries, concurrency, elapsed_s: elapsedS,
+    target: target.name, tag, bases: bases.length, points, requests: work.length, retries, concurrency, elapsed_s: elapsedS,
     points_per_s: points / elapsedS,
     latency_ms: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? NaN },
     loadgen_cpu_s: (cpu.user + cpu.system) / 1e6,

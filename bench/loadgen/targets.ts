@@ -20,7 +20,11 @@ export interface Target {
 
 export class OursTarget implements Target {
   readonly name: string;
-  constructor(private readonly workload: string, private readonly gzip: boolean) {
+  /**
+   * `workloadOf(run)` names the workload a run belongs to: one tag for every run (the ranks
+   * of one job), or one per replica to give each replica workloads of its own.
+   */
+  constructor(private readonly workloadOf: (run: number) => string, private readonly gzip: boolean) {
     this.name = gzip ? "ours-gzip" : "ours";
   }
 
@@ -29,7 +33,7 @@ export class OursTarget implements Target {
   encode(run: number, points: Point[]): Encoded {
     const body = {
       source: "wandb",
-      workload_uid: this.workload,
+      workload_uid: this.workloadOf(run),
       pod_uid: `pod-uid-${run}`,
       pod_name: `pod-${run}`,
       run_id: `run-${run}`,
@@ -51,12 +55,45 @@ export class OursTarget implements Target {
   }
 
   check(status: number, body: string, sent: number): void {
-    if (status !== 200) throw new Error(`ours answered ${status}: ${body.slice(0, 300)}`);
-    const parsed = JSON.parse(body) as { data?: { accepted?: number } };
-    const accepted = parsed.data?.accepted;
-    if (accepted !== undefined && accepted !== sent) {
-      throw new Error(`ours accepted ${accepted} of ${sent}: ${body.slice(0, 300)}`);
-    }
+    checkOurs(status, body, sent);
+  }
+}
+
+/**
+ * The original exporter's body (wire-format.md, legacy `POST /wandb/metrics`): identity and
+ * run id only, no rank, no run object, and every point with its own `timestamp` and an empty
+ * `tags` object, as that exporter sent them, about 100 points per request.
+ */
+export class LegacyTarget implements Target {
+  readonly name = "ours-legacy";
+  constructor(private readonly workloadOf: (run: number) => string) {}
+
+  async setup(): Promise<void> {}
+
+  encode(run: number, points: Point[]): Encoded {
+    const body = {
+      source: "wandb",
+      workload_uid: this.workloadOf(run),
+      pod_uid: `pod-uid-${run}`,
+      pod_name: `pod-${run}`,
+      run_id: `run-${run}`,
+      timestamp: Date.now() / 1000,
+      metrics: points.map((p) => ({ name: p.name, value: p.value, step: p.step, timestamp: p.wallTime, tags: {} })),
+    };
+    return { path: "/api/v1/wandb/metrics", body: Buffer.from(JSON.stringify(body)), headers: { "content-type": "application/json" } };
+  }
+
+  check(status: number, body: string, sent: number): void {
+    checkOurs(status, body, sent);
+  }
+}
+
+function checkOurs(status: number, body: string, sent: number): void {
+  if (status !== 200) throw new Error(`ours answered ${status}: ${body.slice(0, 300)}`);
+  const parsed = JSON.parse(body) as { data?: { accepted?: number } };
+  const accepted = parsed.data?.accepted;
+  if (accepted !== undefined && accepted !== sent) {
+    throw new Error(`ours accepted ${accepted} of ${sent}: ${body.slice(0, 300)}`);
   }
 }
 
