@@ -1,6 +1,6 @@
 """Runs the benchmark scenarios and writes results.json, report.md and (optionally) JUnit.
 
-usage: bench.py --size full|smoke [--only ingest,query,client,startup,profile] [--out DIR]
+usage: bench.py --size full|smoke [--only ingest,shapes,query,client,startup,profile] [--out DIR]
                 [--junit FILE]
 Exit status is non-zero when any scenario failed, so a broken bench script fails `make test`.
 """
@@ -26,7 +26,7 @@ from benchlib import junit, machine  # noqa: E402
 from benchlib.servers import close_shared, share, start_mlflow, start_ours  # noqa: E402
 from benchlib.sizes import FULL, SMOKE  # noqa: E402
 
-SCENARIOS = ("ingest", "query", "client", "startup", "profile")
+SCENARIOS = ("ingest", "shapes", "query", "client", "startup", "profile")
 
 
 def log(msg: str) -> None:
@@ -46,6 +46,7 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="work-", dir=out_dir)
     plan: Dict[str, Callable[[], Any]] = {
         "ingest": lambda: ingest.run(sizes, os.path.join(work, "ingest"), log),
+        "shapes": lambda: ingest.run_shapes(sizes, os.path.join(work, "shapes"), log),
         "query": lambda: query.run(sizes, os.path.join(work, "query"), log),
         "client": lambda: client.run(sizes, os.path.join(work, "client"), log),
         "startup": lambda: startup.run(sizes.startup_runs, os.path.join(work, "startup"), log),
@@ -76,7 +77,8 @@ def run_all(only: str, plan: Dict[str, Callable[[], Any]], size: str, work: str,
         if name not in plan:
             raise SystemExit(f"unknown scenario {name}; known: {', '.join(SCENARIOS)}")
         os.makedirs(os.path.join(work, name), exist_ok=True)
-        log(f"{name}: start ({size}), load average {os.getloadavg()[0]:.1f}")
+        load_before = os.getloadavg()[0]
+        log(f"{name}: start ({size}), load average {load_before:.1f}")
         start = time.perf_counter()
         err: Optional[str] = None
         try:
@@ -87,7 +89,10 @@ def run_all(only: str, plan: Dict[str, Callable[[], Any]], size: str, work: str,
             log(f"{name}: FAILED\n{err}")
         seconds = time.perf_counter() - start
         if isinstance(results[name], dict):  # other users of this machine skew numbers: say so
+            results[name]["load_average_before"] = load_before
             results[name]["load_average_after"] = os.getloadavg()[0]
+            results[name]["utc"] = [time.strftime("%H:%M:%S", time.gmtime(time.time() - seconds)),
+                                    time.strftime("%H:%M:%S", time.gmtime())]
         cases.append((f"bench_{size}_{name}", seconds, err))
         log(f"{name}: {'failed' if err else 'done'} in {seconds:.1f} s")
         with open(os.path.join(out_dir, "results.json"), "w") as fh:

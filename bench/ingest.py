@@ -1,15 +1,23 @@
 """Ingest: the same metric stream into ours and into MLflow, interleaved, same load generator.
 
-Each side gets one server on a fresh SQLite database for the whole phase; every repetition
-writes new runs (a new workload / experiment tag), so the database grows as in real use.
+Ours on SQLite (plain JSON and gzip), ours on PostgreSQL (one replica, and two replicas on
+the same database with the load split between them), MLflow on SQLite and MLflow on the same
+PostgreSQL cluster as ours (a database each). Each server starts once on a fresh database for
+the whole phase; every repetition writes new runs (a new workload / experiment tag), so the
+databases grow as in real use. Before each repetition the cluster is checkpointed (untimed), so
+no repetition pays for the dirty pages of the one before; for PostgreSQL targets the CPU of
+every cluster process (backends, WAL writer, checkpointer, autovacuum) is counted separately
+from the server's.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from benchlib import postgres
 from benchlib.cpuprofile import top_self_time
 from benchlib.loadgen import run_loadgen
 from benchlib.procs import dir_size_bytes
@@ -17,50 +25,119 @@ from benchlib.servers import Server, start_mlflow, start_ours
 from benchlib.sizes import Sizes
 from benchlib.stats import median, ratio
 
-TARGETS = ("ours", "ours-gzip", "mlflow")
+# target -> (load generator target, database side for size and points, replicas, own workload per replica)
+PLAN: Dict[str, Tuple[str, str, int, bool]] = {
+    "ours": ("ours", "ours", 1, False),
+    "ours-gzip": ("ours-gzip", "ours", 1, False),
+    "ours-pg": ("ours", "ours-pg", 1, False),
+    "ours-pg-x2": ("ours", "ours-pg", 2, False),
+    "ours-pg-x2-own": ("ours", "ours-pg", 2, True),
+    "mlflow": ("mlflow", "mlflow", 1, False),
+    "mlflow-pg": ("mlflow", "mlflow-pg", 1, False),
+}
+SQLITE_TARGETS = ("ours", "ours-gzip", "mlflow")
+PG_TARGETS = ("ours-pg", "ours-pg-x2", "ours-pg-x2-own", "mlflow-pg")
+PG_DB = {"ours-pg": "lens", "mlflow-pg": "mlflow"}
 
 
-def _one(target: str, server: Server, sizes: Sizes, steps: int, tag: str) -> Dict[str, Any]:
-    cpu0 = server.proc.cpu_seconds()
-    result = run_loadgen(target, server.base_url, sizes.runs, sizes.metrics, steps, tag,
-                         concurrency=sizes.runs)
-    result["server_cpu_s"] = server.proc.cpu_seconds() - cpu0
+def _one(target: str, servers: Sequence[Server], pg: Optional[postgres.Postgres], sizes: Sizes, steps: int,
+         tag: str) -> Dict[str, Any]:
+    kind, _, _, own = PLAN[target]
+    if pg is not None:
+        pg.checkpoint()
+    cpu0 = sum(s.proc.cpu_seconds() for s in servers)
+    db0 = pg.cpu_seconds() if pg is not None and target in PG_TARGETS else None
+    bases = [s.base_url for s in servers]
+    result = run_loadgen(kind, bases[0] if len(bases) == 1 else bases, sizes.runs, sizes.metrics, steps, tag,
+                         concurrency=sizes.runs, workload_per_base=own)
+    result["server_cpu_s"] = sum(s.proc.cpu_seconds() for s in servers) - cpu0
+    if db0 is not None and pg is not None:
+        db1 = pg.cpu_seconds()
+        result["db_cpu_s"] = db1["total"] - db0["total"]
+        result["db_backend_cpu_s"] = db1["backends"] - db0["backends"]
     return result
 
 
 def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
-    ours = start_ours(os.path.join(workdir, "ingest-ours"))
-    mlflow = start_mlflow(os.path.join(workdir, "ingest-mlflow"))
-    servers = {"ours": ours, "ours-gzip": ours, "mlflow": mlflow}
-    points = {"ours": 0, "mlflow": 0}
-    samples: Dict[str, List[Dict[str, Any]]] = {t: [] for t in TARGETS}
+    with contextlib.ExitStack() as stack:
+        pg: Optional[postgres.Postgres] = None
+        if postgres.available():
+            pg = stack.enter_context(postgres.cluster())
+        else:
+            log(f"ingest: no PostgreSQL in {postgres.BIN}; PostgreSQL targets skipped")
+        return _run(sizes, workdir, log, pg)
+
+
+def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) -> Dict[str, Any]:
+    targets = list(SQLITE_TARGETS) + ([t for t in PG_TARGETS if t in sizes.pg_targets] if pg is not None else [])
+    # interleaving order: each MLflow between ours, so that drift cancels across both sides
+    order = [t for t in ("ours", "ours-gzip", "ours-pg", "mlflow", "ours-pg-x2", "ours-pg-x2-own", "mlflow-pg")
+             if t in targets]
+    started: List[Server] = []
+
+    def keep(server: Server) -> Server:
+        started.append(server)
+        return server
+
+    t_start = time.perf_counter()
     try:
-        for target in TARGETS:  # warm-up: JIT, lazy imports, SQLite page cache; not counted
-            res = _one(target, servers[target], sizes, sizes.warmup_steps, f"warm-{target}-{time.time_ns()}")
-            points["mlflow" if target == "mlflow" else "ours"] += res["points"]
-        ours.proc.reset_peak()
-        mlflow.proc.reset_peak()
-        for rep in range(sizes.reps):  # interleaved A B C A B C to cancel drift
-            for target in TARGETS:
-                res = _one(target, servers[target], sizes, sizes.steps, f"rep{rep}-{target}-{time.time_ns()}")
-                points["mlflow" if target == "mlflow" else "ours"] += res["points"]
+        ours = keep(start_ours(os.path.join(workdir, "ingest-ours")))
+        mlflow = keep(start_mlflow(os.path.join(workdir, "ingest-mlflow"), workers=sizes.mlflow_workers))
+        servers: Dict[str, List[Server]] = {"ours": [ours], "ours-gzip": [ours], "mlflow": [mlflow]}
+        if pg is not None:
+            lens_url = pg.create_database(PG_DB["ours-pg"])
+            pg_dir = os.path.join(workdir, "ingest-ours-pg")
+            rep_a = keep(start_ours(pg_dir, database_url=lens_url, name="ours-pg-a"))
+            servers["ours-pg"] = [rep_a]
+            if "ours-pg-x2" in targets or "ours-pg-x2-own" in targets:
+                rep_b = keep(start_ours(pg_dir, database_url=lens_url, name="ours-pg-b"))
+                servers.update({"ours-pg-x2": [rep_a, rep_b], "ours-pg-x2-own": [rep_a, rep_b]})
+            if "mlflow-pg" in targets:
+                pg.create_database(PG_DB["mlflow-pg"])
+                servers["mlflow-pg"] = [keep(start_mlflow(
+                    os.path.join(workdir, "ingest-mlflow-pg"), workers=sizes.mlflow_workers,
+                    backend_uri=pg.url(PG_DB["mlflow-pg"], "postgresql+psycopg2"), name="mlflow-pg"))]
+        log(f"ingest: servers up in {time.perf_counter() - t_start:.1f} s")
+        points: Dict[str, int] = {}
+        samples: Dict[str, List[Dict[str, Any]]] = {t: [] for t in order}
+        for target in order:  # warm-up: JIT, lazy imports, page caches, connection pools; not counted
+            t_warm = time.perf_counter()
+            res = _one(target, servers[target], pg, sizes, sizes.warmup_steps, f"warm-{target}-{time.time_ns()}")
+            side = PLAN[target][1]
+            points[side] = points.get(side, 0) + res["points"]
+            log(f"ingest: warm-up {target} in {time.perf_counter() - t_warm:.1f} s")
+        for server in started:
+            server.proc.reset_peak()
+        for rep in range(sizes.reps):  # interleaved A B C … A B C … to cancel drift
+            for target in order:
+                res = _one(target, servers[target], pg, sizes, sizes.steps, f"rep{rep}-{target}-{time.time_ns()}")
+                side = PLAN[target][1]
+                points[side] = points.get(side, 0) + res["points"]
                 samples[target].append(res)
+                db = f", db CPU {res['db_cpu_s'] / res['points'] * 1e6:.2f} s/M" if "db_cpu_s" in res else ""
                 log(f"ingest rep {rep} {target}: {res['points_per_s']:,.0f} points/s, "
-                    f"p50 {res['latency_ms']['p50']:.1f} ms, p99 {res['latency_ms']['p99']:.1f} ms")
-        peak = {"ours": ours.proc.peak_rss_mb(), "mlflow": mlflow.proc.peak_rss_mb()}
+                    f"p50 {res['latency_ms']['p50']:.1f} ms, p99 {res['latency_ms']['p99']:.1f} ms, "
+                    f"server CPU {res['server_cpu_s'] / res['points'] * 1e6:.2f} s/M{db}")
+        peak = {t: sum(s.proc.peak_rss_mb() for s in servers[t]) for t in order}
+        size = {"ours": dir_size_bytes(ours.db_dir, ours.db_prefix), "mlflow": dir_size_bytes(mlflow.db_dir, mlflow.db_prefix)}
+        if pg is not None:
+            size["ours-pg"] = pg.database_bytes(PG_DB["ours-pg"])
+            if "mlflow-pg" in targets:
+                size["mlflow-pg"] = pg.database_bytes(PG_DB["mlflow-pg"])
     finally:
-        ours.stop()
-        mlflow.stop()
-    size = {"ours": dir_size_bytes(ours.db_dir, ours.db_prefix),
-            "mlflow": dir_size_bytes(mlflow.db_dir, mlflow.db_prefix)}
+        for server in reversed(started):
+            server.stop()
     summary: Dict[str, Any] = {"shape": {"runs": sizes.runs, "metrics": sizes.metrics, "steps": sizes.steps,
                                          "points_per_request": 1000, "concurrency": sizes.runs,
                                          "reps": sizes.reps},
+                               "postgres": ({"version": pg.version, "settings": dict(postgres.SETTINGS)}
+                                            if pg is not None else None),
                                "targets": {}}
-    for target in TARGETS:
+    for target in order:
         rows = samples[target]
-        side = "mlflow" if target == "mlflow" else "ours"
-        summary["targets"][target] = {
+        side = PLAN[target][1]
+        row: Dict[str, Any] = {
+            "replicas": PLAN[target][2],
             "points_per_s": median(r["points_per_s"] for r in rows),
             "points_per_s_all": [r["points_per_s"] for r in rows],
             "p50_ms": median(r["latency_ms"]["p50"] for r in rows),
@@ -68,30 +145,108 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
             "retries": sum(r["retries"] for r in rows),
             "server_cpu_s_per_m_points": median(r["server_cpu_s"] / r["points"] * 1e6 for r in rows),
             "loadgen_cpu_s_per_m_points": median(r["loadgen_cpu_s"] / r["points"] * 1e6 for r in rows),
-            "peak_rss_mb": peak[side],
+            "peak_rss_mb": peak[target],
             "db_bytes_per_m_points": size[side] / points[side] * 1e6,
         }
+        if rows and "db_cpu_s" in rows[0]:
+            row["db_cpu_s_per_m_points"] = median(r["db_cpu_s"] / r["points"] * 1e6 for r in rows)
+            row["db_backend_cpu_s_per_m_points"] = median(r["db_backend_cpu_s"] / r["points"] * 1e6 for r in rows)
+        summary["targets"][target] = row
     t = summary["targets"]
     summary["ratio_ours_vs_mlflow"] = ratio(t["ours"]["points_per_s"], t["mlflow"]["points_per_s"])
     summary["ratio_ours_gzip_vs_mlflow"] = ratio(t["ours-gzip"]["points_per_s"], t["mlflow"]["points_per_s"])
+    if pg is not None:
+        nan = float("nan")
+        pps = {k: t[k]["points_per_s"] if k in t else nan for k in PG_TARGETS}
+        summary["ratio_ours_pg_vs_mlflow_pg"] = ratio(pps["ours-pg"], pps["mlflow-pg"])
+        summary["ratio_ours_pg_vs_ours_sqlite"] = ratio(pps["ours-pg"], t["ours"]["points_per_s"])
+        summary["ratio_x2_vs_one_replica"] = ratio(pps["ours-pg-x2"], pps["ours-pg"])
+        summary["ratio_x2_own_vs_one_replica"] = ratio(pps["ours-pg-x2-own"], pps["ours-pg"])
     return summary
 
 
+# The original exporter's request shape next to ours, on SQLite: (name, load generator target, points per request)
+SHAPES: Tuple[Tuple[str, str, int], ...] = (
+    ("legacy-100", "ours-legacy", 100),
+    ("legacy-1000", "ours-legacy", 1000),
+    ("exporter-1000", "ours", 1000),
+)
+
+
+def run_shapes(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
+    """The original exporter's body (about 100 points, `tags` and `timestamp` per point) at 100
+    and 1,000 points per request, next to our exporter's body at 1,000; ours on SQLite, same
+    stream and clients as the ingest scenario, interleaved."""
+    ours = start_ours(os.path.join(workdir, "shapes-ours"))
+    samples: Dict[str, List[Dict[str, Any]]] = {name: [] for name, _, _ in SHAPES}
+    try:
+        for name, kind, ppr in SHAPES:  # warm-up
+            run_loadgen(kind, ours.base_url, sizes.runs, sizes.metrics, sizes.warmup_steps,
+                        f"warm-{name}-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr)
+        for rep in range(sizes.reps):
+            for name, kind, ppr in SHAPES:
+                cpu0 = ours.proc.cpu_seconds()
+                res = run_loadgen(kind, ours.base_url, sizes.runs, sizes.metrics, sizes.steps,
+                                  f"rep{rep}-{name}-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr)
+                res["server_cpu_s"] = ours.proc.cpu_seconds() - cpu0
+                samples[name].append(res)
+                log(f"shapes rep {rep} {name}: {res['points_per_s']:,.0f} points/s, p99 {res['latency_ms']['p99']:.1f} ms, "
+                    f"server CPU {res['server_cpu_s'] / res['points'] * 1e6:.2f} s/M")
+    finally:
+        ours.stop()
+    out: Dict[str, Any] = {"shape": {"runs": sizes.runs, "metrics": sizes.metrics, "steps": sizes.steps,
+                                     "concurrency": sizes.runs, "reps": sizes.reps, "backend": "sqlite"},
+                           "cases": {}}
+    for name, kind, ppr in SHAPES:
+        rows = samples[name]
+        out["cases"][name] = {
+            "body": kind, "points_per_request": ppr,
+            "points_per_s": median(r["points_per_s"] for r in rows),
+            "points_per_s_all": [r["points_per_s"] for r in rows],
+            "requests_per_s": median(r["requests"] / r["elapsed_s"] for r in rows),
+            "p50_ms": median(r["latency_ms"]["p50"] for r in rows),
+            "p99_ms": median(r["latency_ms"]["p99"] for r in rows),
+            "server_cpu_s_per_m_points": median(r["server_cpu_s"] / r["points"] * 1e6 for r in rows),
+            "loadgen_cpu_s_per_m_points": median(r["loadgen_cpu_s"] / r["points"] * 1e6 for r in rows),
+        }
+    c = out["cases"]
+    out["ratio_legacy100_vs_exporter1000"] = ratio(c["legacy-100"]["points_per_s"], c["exporter-1000"]["points_per_s"])
+    out["ratio_legacy1000_vs_exporter1000"] = ratio(c["legacy-1000"]["points_per_s"], c["exporter-1000"]["points_per_s"])
+    return out
+
+
+# (profile name, load generator target, points per request, backend)
+PROFILES: Tuple[Tuple[str, str, int, str], ...] = (
+    ("ours", "ours", 1000, "sqlite"),
+    ("ours-gzip", "ours-gzip", 1000, "sqlite"),
+    ("ours-legacy-100", "ours-legacy", 100, "sqlite"),
+    ("ours-pg", "ours", 1000, "postgres"),
+)
+
+
 def profile_ours(sizes: Sizes, workdir: str) -> Dict[str, Any]:
-    """One extra, unmeasured repetition per body encoding against ours under the V8 profiler."""
+    """One extra, unmeasured repetition per case against ours under the V8 profiler (the
+    PostgreSQL case on a throw-away cluster of its own)."""
     out: Dict[str, Any] = {}
-    for target in ("ours", "ours-gzip"):
-        prof_dir = os.path.join(workdir, f"profile-{target}")
-        ours = start_ours(os.path.join(workdir, f"ingest-{target}"),
-                          node_args=["--cpu-prof", "--cpu-prof-dir", prof_dir])
-        try:
-            res = run_loadgen(target, ours.base_url, sizes.runs, sizes.metrics, sizes.steps,
-                              f"prof-{time.time_ns()}", concurrency=sizes.runs)
-        finally:
-            ours.stop()
+    for name, kind, ppr, backend in PROFILES:
+        if backend == "postgres" and not postgres.available():
+            continue
+        prof_dir = os.path.join(workdir, f"profile-{name}")
+        with contextlib.ExitStack() as stack:
+            url = None
+            if backend == "postgres":
+                url = stack.enter_context(postgres.cluster()).create_database("lens")
+            ours = start_ours(os.path.join(workdir, f"ingest-{name}"), database_url=url,
+                              node_args=["--cpu-prof", "--cpu-prof-dir", prof_dir])
+            try:
+                res = run_loadgen(kind, ours.base_url, sizes.runs, sizes.metrics, sizes.steps,
+                                  f"prof-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr)
+            finally:
+                ours.stop()
         profiles = glob.glob(os.path.join(prof_dir, "*.cpuprofile"))
         if not profiles:
             raise RuntimeError(f"no V8 profile in {prof_dir}: the server did not exit cleanly on SIGTERM")
-        out[target] = {"points_per_s_under_profiler": res["points_per_s"],
-                       "top": [list(row) for row in top_self_time(profiles[0])]}
+        out[name] = {"points_per_s_under_profiler": res["points_per_s"], "points_per_request": ppr,
+                     "backend": backend, "top": [list(row) for row in top_self_time(profiles[0])],
+                     "inclusive": [list(row) for row in top_self_time(profiles[0], inclusive=True, limit=25)]}
     return out

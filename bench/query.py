@@ -1,19 +1,21 @@
 """Query: a 1,000,000-point series and a 20-metric dashboard, ours vs MLflow, interleaved.
 
-Ours answers with the series downsampled server-side to 1,000 points. MLflow has two ways:
+Ours answers with the series downsampled server-side to 1,000 points, on SQLite and on
+PostgreSQL (a throw-away cluster, seeded through the same ingest API) side by side. MLflow has two ways:
 get-history (every point, paged at 25,000 as its client does) and the sampled
 get-history-bulk-interval (max 1,000 points, the endpoint its chart UI uses).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
-from benchlib import mlflow_seed
+from benchlib import mlflow_seed, postgres
 from benchlib.httpq import timed_get
 from benchlib.loadgen import run_loadgen
 from benchlib.servers import Server, start_mlflow, start_ours
@@ -113,16 +115,22 @@ def _metric_names(count: int) -> List[str]:
     return [f"train/{base[i]}" if i < len(base) else f"train/metric_{i}" for i in range(count)]
 
 
-def _seed(ours: Server, mlflow: Server, sizes: Sizes, log: Any) -> Dict[str, Any]:
-    tag = f"q{time.time_ns()}"
-    series_names = _metric_names(1)
-    dash_names = _metric_names(DASHBOARD_METRICS)
+def _seed_ours(ours: Server, sizes: Sizes, tag: str, log: Any, label: str) -> None:
     t = time.perf_counter()
     run_loadgen("ours", ours.base_url, 1, 1, sizes.series_points, tag + "-series", concurrency=1,
                 points_per_request=10_000)
     run_loadgen("ours", ours.base_url, sizes.runs, DASHBOARD_METRICS, sizes.steps, tag + "-dash",
                 concurrency=sizes.runs, points_per_request=1000)
-    log(f"query: seeded ours in {time.perf_counter() - t:.1f} s")
+    log(f"query: seeded {label} in {time.perf_counter() - t:.1f} s")
+
+
+def _seed(ours: Server, ours_pg: Optional[Server], mlflow: Server, sizes: Sizes, log: Any) -> Dict[str, Any]:
+    tag = f"q{time.time_ns()}"
+    series_names = _metric_names(1)
+    dash_names = _metric_names(DASHBOARD_METRICS)
+    _seed_ours(ours, sizes, tag, log, "ours")
+    if ours_pg is not None:
+        _seed_ours(ours_pg, sizes, tag, log, "ours on PostgreSQL")
     t = time.perf_counter()
     series_run = mlflow_seed.create_runs(mlflow.base_url, tag + "-series", 1)
     dash_runs = mlflow_seed.create_runs(mlflow.base_url, tag + "-dash", sizes.runs)
@@ -135,10 +143,27 @@ def _seed(ours: Server, mlflow: Server, sizes: Sizes, log: Any) -> Dict[str, Any
 
 
 def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        pg: Optional[postgres.Postgres] = None
+        if postgres.available():
+            pg = stack.enter_context(postgres.cluster())
+        else:
+            log(f"query: no PostgreSQL in {postgres.BIN}; PostgreSQL cases skipped")
+        return _run(sizes, workdir, log, pg)
+
+
+def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) -> Dict[str, Any]:
     ours = start_ours(os.path.join(workdir, "query-ours"))
+    ours_pg: Optional[Server] = None
     mlflow = start_mlflow(os.path.join(workdir, "query-mlflow"))
     try:
-        seed = _seed(ours, mlflow, sizes, log)
+        if pg is not None:
+            ours_pg = start_ours(os.path.join(workdir, "query-ours-pg"), database_url=pg.create_database("lens"),
+                                 name="ours-pg")
+        seed = _seed(ours, ours_pg, mlflow, sizes, log)
+        if pg is not None:
+            pg.sql("VACUUM ANALYZE", db="lens")  # what autovacuum does to a table soon after a bulk load
+            pg.checkpoint()
         tag, n = seed["tag"], sizes.series_points
         cases: Dict[str, Callable[[], float]] = {
             "series_ours_1000": lambda: _single(
@@ -150,6 +175,13 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
             "dashboard_ours": lambda: _parallel([
                 (lambda ck, name=name: ours_series(ours.base_url, tag + "-dash", name, sizes.runs * sizes.steps, ck))
                 for name in seed["dash_names"]]),
+            **({} if ours_pg is None else {
+                "series_ours_pg_1000": lambda: _single(
+                    lambda ck: ours_series(ours_pg.base_url, tag + "-series", seed["series_name"], n, ck)),
+                "dashboard_ours_pg": lambda: _parallel([
+                    (lambda ck, name=name: ours_series(ours_pg.base_url, tag + "-dash", name, sizes.runs * sizes.steps, ck))
+                    for name in seed["dash_names"]]),
+            }),
             "dashboard_mlflow_history": lambda: _parallel([
                 (lambda ck, name=name, run_id=run_id: mlflow_history(mlflow.base_url, run_id, name, sizes.steps, ck))
                 for name in seed["dash_names"] for run_id in seed["dash_runs"]]),
@@ -172,8 +204,12 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
                     timings[name].append(case() * 1000.0)
             log(f"query round {rnd}: " + ", ".join(f"{k} {v[-1]:.1f} ms" for k, v in timings.items() if len(v) > rnd))
         peak = {"ours": ours.proc.peak_rss_mb(), "mlflow": mlflow.proc.peak_rss_mb()}
+        if ours_pg is not None:
+            peak["ours_pg"] = ours_pg.proc.peak_rss_mb()
     finally:
         ours.stop()
+        if ours_pg is not None:
+            ours_pg.stop()
         mlflow.stop()
     out: Dict[str, Any] = {"series_points": n, "dashboard": {"metrics": DASHBOARD_METRICS, "runs": sizes.runs,
                                                              "steps": sizes.steps, "connections": BROWSER_CONNECTIONS},
@@ -186,4 +222,9 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
     out["speedup_series_vs_interval"] = ratio(c["series_mlflow_interval_1000"]["median_ms"], c["series_ours_1000"]["median_ms"])
     out["speedup_dashboard_vs_history"] = ratio(c["dashboard_mlflow_history"]["median_ms"], c["dashboard_ours"]["median_ms"])
     out["speedup_dashboard_vs_interval"] = ratio(c["dashboard_mlflow_interval"]["median_ms"], c["dashboard_ours"]["median_ms"])
+    if "series_ours_pg_1000" in c:
+        out["pg_vs_sqlite_series"] = ratio(c["series_ours_pg_1000"]["median_ms"], c["series_ours_1000"]["median_ms"])
+        out["pg_vs_sqlite_dashboard"] = ratio(c["dashboard_ours_pg"]["median_ms"], c["dashboard_ours"]["median_ms"])
+        out["speedup_series_pg_vs_interval"] = ratio(c["series_mlflow_interval_1000"]["median_ms"], c["series_ours_pg_1000"]["median_ms"])
+        out["speedup_dashboard_pg_vs_interval"] = ratio(c["dashboard_mlflow_interval"]["median_ms"], c["dashboard_ours_pg"]["median_ms"])
     return out

@@ -19,15 +19,37 @@ def _table(head: List[str], rows: List[List[str]]) -> str:
 
 def _ingest(r: Dict[str, Any]) -> str:
     s, t = r["shape"], r["targets"]
-    rows = [[name, _f(v["points_per_s"], 0), ", ".join(_f(x, 0) for x in v["points_per_s_all"]),
+    rows = [[name, str(v.get("replicas", 1)), _f(v["points_per_s"], 0), ", ".join(_f(x, 0) for x in v["points_per_s_all"]),
              _f(v["p50_ms"]), _f(v["p99_ms"]), _f(v["peak_rss_mb"], 0), _f(v["db_bytes_per_m_points"] / 2**20),
-             _f(v["server_cpu_s_per_m_points"], 2), _f(v["loadgen_cpu_s_per_m_points"], 2), str(v["retries"])]
+             _f(v["server_cpu_s_per_m_points"], 2), _f(v.get("db_cpu_s_per_m_points"), 2),
+             _f(v.get("db_backend_cpu_s_per_m_points"), 2), _f(v["loadgen_cpu_s_per_m_points"], 2), str(v["retries"])]
             for name, v in t.items()]
-    return (f"Stream: {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, {s['points_per_request']} points "
-            f"per request, {s['concurrency']} concurrent clients, {s['reps']} interleaved repetitions (median).\n\n"
-            + _table(["target", "points/s (median)", "each rep", "p50 ms", "p99 ms", "peak RSS MiB",
-                      "DB MiB per 1M points", "server CPU s per 1M", "loadgen CPU s per 1M", "resends (429/503 or stale socket)"], rows)
-            + f"\nRatio ours/MLflow: **{_f(r['ratio_ours_vs_mlflow'])}×** (gzip bodies: {_f(r['ratio_ours_gzip_vs_mlflow'])}×)\n")
+    out = (f"Stream: {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, {s['points_per_request']} points "
+           f"per request, {s['concurrency']} concurrent clients, {s['reps']} interleaved repetitions (median).\n\n"
+           + _table(["target", "replicas", "points/s (median)", "each rep", "p50 ms", "p99 ms", "peak RSS MiB (servers)",
+                     "DB MiB per 1M points", "server CPU s per 1M", "PostgreSQL CPU s per 1M (all processes)",
+                     "of which backends", "loadgen CPU s per 1M", "resends (429/503 or stale socket)"], rows)
+           + f"\nRatio ours/MLflow on SQLite: **{_f(r['ratio_ours_vs_mlflow'])}×** (gzip bodies: {_f(r['ratio_ours_gzip_vs_mlflow'])}×)\n")
+    if "ratio_ours_pg_vs_mlflow_pg" in r:
+        pg = r.get("postgres") or {}
+        out += (f"\nOn PostgreSQL {pg.get('version', '?')} ({', '.join(f'{k}={v}' for k, v in (pg.get('settings') or {}).items())}): "
+                f"ours/MLflow **{_f(r['ratio_ours_pg_vs_mlflow_pg'])}×**; ours on PostgreSQL / ours on SQLite "
+                f"{_f(r['ratio_ours_pg_vs_ours_sqlite'], 2)}×; two replicas / one: {_f(r['ratio_x2_vs_one_replica'], 2)}× "
+                f"(one workload split across them), {_f(r['ratio_x2_own_vs_one_replica'], 2)}× (a workload of its own each).\n")
+    return out
+
+
+def _shapes(r: Dict[str, Any]) -> str:
+    s = r["shape"]
+    rows = [[name, v["body"], str(v["points_per_request"]), _f(v["points_per_s"], 0),
+             ", ".join(_f(x, 0) for x in v["points_per_s_all"]), _f(v["requests_per_s"], 0), _f(v["p50_ms"]), _f(v["p99_ms"]),
+             _f(v["server_cpu_s_per_m_points"], 2), _f(v["loadgen_cpu_s_per_m_points"], 2)] for name, v in r["cases"].items()]
+    return (f"Ours on {s['backend']}; stream {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, "
+            f"{s['concurrency']} keep-alive clients, {s['reps']} interleaved repetitions (median).\n\n"
+            + _table(["case", "body", "points/request", "points/s (median)", "each rep", "requests/s", "p50 ms", "p99 ms",
+                      "server CPU s per 1M", "loadgen CPU s per 1M"], rows)
+            + f"\nLegacy body at 100 points / our exporter's at 1,000: {_f(r['ratio_legacy100_vs_exporter1000'], 2)}×; "
+              f"legacy at 1,000 / ours at 1,000: {_f(r['ratio_legacy1000_vs_exporter1000'], 2)}×.\n")
 
 
 def _query(r: Dict[str, Any]) -> str:
@@ -40,7 +62,11 @@ def _query(r: Dict[str, Any]) -> str:
             + f"\nSpeed-up, 1M series: {_f(r['speedup_series_vs_history'])}× vs get-history, "
               f"{_f(r['speedup_series_vs_interval'])}× vs get-history-bulk-interval. Dashboard: "
               f"{_f(r['speedup_dashboard_vs_history'])}× vs get-history, {_f(r['speedup_dashboard_vs_interval'])}× vs "
-              f"bulk-interval. Peak RSS: ours {_f(r['peak_rss_mb']['ours'], 0)} MiB, MLflow {_f(r['peak_rss_mb']['mlflow'], 0)} MiB.\n")
+              f"bulk-interval. Peak RSS: ours {_f(r['peak_rss_mb']['ours'], 0)} MiB, MLflow {_f(r['peak_rss_mb']['mlflow'], 0)} MiB.\n"
+            + ("" if "pg_vs_sqlite_series" not in r else
+               f"\nOurs on PostgreSQL / ours on SQLite (median ms): 1M series {_f(r['pg_vs_sqlite_series'], 2)}×, dashboard "
+               f"{_f(r['pg_vs_sqlite_dashboard'], 2)}×; ours on PostgreSQL vs MLflow's bulk-interval: series "
+               f"{_f(r['speedup_series_pg_vs_interval'])}×, dashboard {_f(r['speedup_dashboard_pg_vs_interval'])}×.\n"))
 
 
 def _sum(*values: Any) -> Any:
@@ -113,9 +139,9 @@ def render(results: Dict[str, Any]) -> str:
     parts = [f"# Bench results ({results['size']['name']})\n",
              f"{m['date_utc']}; {m['nproc']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM; commit {m['git_commit']}; "
              f"node {m['node']}, {m['python']}, wandb {m['wandb']}, exporter {m['exporter']}, fastify {m['fastify']}, "
-             f"better-sqlite3 {m['better_sqlite3']}; MLflow {m['mlflow']} ({m['mlflow_python']}, SQLAlchemy "
-             f"{m['mlflow_sqlalchemy']}).\n"]
-    for name, fn in (("ingest", _ingest), ("query", _query), ("client", _client), ("startup", _startup)):
+             f"better-sqlite3 {m['better_sqlite3']}, pg {m.get('node_pg', '?')}; MLflow {m['mlflow']} ({m['mlflow_python']}, SQLAlchemy "
+             f"{m['mlflow_sqlalchemy']}, psycopg2 {m.get('mlflow_psycopg2', '?')}); {m.get('postgres', '?')}.\n"]
+    for name, fn in (("ingest", _ingest), ("shapes", _shapes), ("query", _query), ("client", _client), ("startup", _startup)):
         r = results.get(name)
         if r is None:
             continue
@@ -127,6 +153,10 @@ def render(results: Dict[str, Any]) -> str:
             if not isinstance(p, dict) or "top" not in p:
                 continue
             parts.append(f"## profile of ours during ingest, {target} (share of busy samples)\n")
-            parts.append(f"{_f(p['points_per_s_under_profiler'], 0)} points/s under the profiler.\n\n"
-                         + _table(["function", "share"], [[str(n), f"{s * 100:.1f}%"] for n, s in p["top"]]))
+            parts.append(f"{_f(p['points_per_s_under_profiler'], 0)} points/s under the profiler"
+                         f" ({p.get('backend', 'sqlite')}, {p.get('points_per_request', 1000)} points per request).\n\n"
+                         + _table(["function (self time)", "share"], [[str(n), f"{s * 100:.1f}%"] for n, s in p["top"]]))
+            if p.get("inclusive"):
+                parts.append("\n" + _table(["function (inclusive: itself and what it calls)", "share"],
+                                            [[str(n), f"{s * 100:.1f}%"] for n, s in p["inclusive"]]))
     return "\n".join(parts)

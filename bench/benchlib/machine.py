@@ -7,6 +7,7 @@ import subprocess
 import time
 from typing import Any, Dict
 
+from . import postgres
 from .servers import REPO, mlflow_venv
 
 
@@ -52,5 +53,9 @@ def describe() -> Dict[str, Any]:
         "mlflow_sqlalchemy": _out([mpy, "-c", "import sqlalchemy; print(sqlalchemy.__version__)"]),
         "fastify": _pkg_version(os.path.join(nm, "fastify", "package.json")),
         "better_sqlite3": _pkg_version(os.path.join(nm, "better-sqlite3", "package.json")),
+        "node_pg": _pkg_version(os.path.join(nm, "pg", "package.json")),
+        "mlflow_psycopg2": _out([mpy, "-c", "import psycopg2; print(psycopg2.__version__.split()[0])"]),
+        "postgres": _out([os.path.join(postgres.BIN, "postgres"), "--version"]),
+        "load_average": os.getloadavg(),
         "sqlite_python": _out([py, "-c", "import sqlite3; print(sqlite3.sqlite_version)"]),
     }

@@ -1,4 +1,5 @@
-"""The two servers under test, each on a fresh SQLite database, plus a blackhole socket."""
+"""The two servers under test, each on a fresh SQLite database or on a given PostgreSQL
+database, plus a blackhole socket and a sink."""
 from __future__ import annotations
 
 import os
@@ -45,50 +46,56 @@ def close_shared() -> None:
     _SHARED.clear()
 
 
-def start_ours(workdir: str, log_level: str = "info", node_args: Optional[List[str]] = None) -> Server:
-    """Ours with its SQLite default (a file, WAL), on a fresh database (or the shared one)."""
-    if "ours" in _SHARED and not node_args:
+def start_ours(workdir: str, log_level: str = "info", node_args: Optional[List[str]] = None,
+               database_url: Optional[str] = None, name: str = "ours",
+               extra_env: Optional[Dict[str, str]] = None) -> Server:
+    """Ours with its SQLite default (a file, WAL), on a fresh database (or the shared one);
+    with `database_url` (postgres://…) on that PostgreSQL database instead."""
+    if "ours" in _SHARED and not node_args and database_url is None:
         return _SHARED["ours"]
     if not os.path.exists(OURS_MAIN):
         raise RuntimeError(f"{OURS_MAIN} missing: run `cd server && npm run build` first")
-    db_dir = os.path.join(workdir, "ours-db")
+    db_dir = os.path.join(workdir, f"{name}-db")
     os.makedirs(db_dir, exist_ok=True)
     port = free_port()
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1",
-               LENS_DATABASE_URL=os.path.join(db_dir, "lens.db"), LENS_LOG_LEVEL=log_level)
+               LENS_DATABASE_URL=database_url or os.path.join(db_dir, "lens.db"), LENS_LOG_LEVEL=log_level)
     env.pop("LENS_API_TOKEN", None)
-    proc = ServerProcess("ours", ["node", *(node_args or []), OURS_MAIN], env, os.path.join(workdir, "ours.log"),
+    env.update(extra_env or {})
+    proc = ServerProcess(name, ["node", *(node_args or []), OURS_MAIN], env, os.path.join(workdir, f"{name}.log"),
                          cwd=workdir)
     base = f"http://127.0.0.1:{port}"
     proc.wait_http(base + "/readyz", 30)
     return Server(proc, base, db_dir, "lens.db")
 
 
-def start_mlflow(workdir: str, workers: Optional[int] = None) -> Server:
-    """`mlflow server` on loopback with its SQLite backend and a fresh database.
+def start_mlflow(workdir: str, workers: Optional[int] = None, backend_uri: Optional[str] = None,
+                 name: str = "mlflow") -> Server:
+    """`mlflow server` on loopback with its SQLite backend and a fresh database; with
+    `backend_uri` (postgresql://…) on that database instead (psycopg2, SQLAlchemy's pool).
 
     Workers: MLflow's default (4 uvicorn workers) unless `workers` is given.
     """
-    if "mlflow" in _SHARED:
+    if "mlflow" in _SHARED and backend_uri is None:
         return _SHARED["mlflow"]
     venv = mlflow_venv()
     exe = os.path.join(venv, "bin", "mlflow")
     if not os.path.exists(exe):
         raise RuntimeError(f"{exe} missing: run bench/setup_mlflow.sh first")
-    db_dir = os.path.join(workdir, "mlflow-db")
+    db_dir = os.path.join(workdir, f"{name}-db")
     os.makedirs(db_dir, exist_ok=True)
     port = free_port()
     argv: List[str] = [exe, "server", "--backend-store-uri",
-                       "sqlite:///" + os.path.join(db_dir, "mlflow.db"),
+                       backend_uri or "sqlite:///" + os.path.join(db_dir, "mlflow.db"),
                        "--default-artifact-root", os.path.join(db_dir, "artifacts"),
                        "--host", "127.0.0.1", "--port", str(port)]
     if workers is not None:
         argv += ["--workers", str(workers)]
     env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true",
                PATH=os.path.join(venv, "bin") + os.pathsep + os.environ.get("PATH", ""))
-    proc = ServerProcess("mlflow", argv, env, os.path.join(workdir, "mlflow.log"), cwd=workdir)
+    proc = ServerProcess(name, argv, env, os.path.join(workdir, f"{name}.log"), cwd=workdir)
     base = f"http://127.0.0.1:{port}"
-    proc.wait_http(base + "/health", 120)
+    proc.wait_http(base + "/health", 180)
     server = Server(proc, base, db_dir, "mlflow.db")
     server.stop_timeout_s = 5.0  # its uvicorn workers may linger on SIGTERM; nothing to flush
     return server

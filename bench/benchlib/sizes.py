@@ -32,6 +32,9 @@ class Sizes(NamedTuple):
     # smoke only: one server of each kind for all scenarios, MLflow with one worker, to stay short
     shared_servers: bool
     mlflow_workers: Optional[int]
+    # ingest targets on the throw-away PostgreSQL cluster (MLflow's start on PostgreSQL runs its
+    # migrations, ~10-40 s here, so the smoke run leaves it out)
+    pg_targets: Tuple[str, ...] = ("ours-pg", "ours-pg-x2", "ours-pg-x2-own", "mlflow-pg")
 
 
 FULL = Sizes(name="full", runs=8, metrics=20, steps=5000, warmup_steps=250, reps=3,
@@ -47,4 +50,4 @@ SMOKE = Sizes(name="smoke", runs=2, metrics=5, steps=40, warmup_steps=8, reps=1,
               client_calls=40, client_scalars=(10,), client_reps=1, startup_runs=3, init_runs=1,
               sustained_calls=300, cpu_points=2_000, cpu_pairs=1,
               ceiling_rates=(2_000,), ceiling_calls=500, ab_calls=400, ab_reps=1, client_warmup=False,
-             shared_servers=True, mlflow_workers=1)
+             shared_servers=True, mlflow_workers=1, pg_targets=("ours-pg", "ours-pg-x2"))
