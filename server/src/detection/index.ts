@@ -1,7 +1,7 @@
 // Framework detection: pure functions over report bodies. See README.md for the rules.
 
 export type {
-  Conflict, DetectionResult, DetectionStatus, Indicator, IndicatorKind, Layer, SourceResult, WorkloadDetection,
+  Conflict, DetectionResult, DetectionStatus, Indicator, IndicatorKind, Layer, Reporter, SourceResult, WorkloadDetection,
 } from './types.js';
 export { DETECTOR_VERSION, detectFromReport } from './detect.js';
 export { mergeWorkload, STATUS_THRESHOLDS } from './merge.js';

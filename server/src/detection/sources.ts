@@ -4,7 +4,7 @@ import { frameworkByName } from './catalogue.js';
 import { detectFromReport, DETECTOR_VERSION } from './detect.js';
 import { resolveName } from './names.js';
 import { asRecord, clip, own, ownRecord, ownString } from './read.js';
-import type { SourceResult } from './types.js';
+import type { Reporter, SourceResult } from './types.js';
 
 function firstText(...values: Array<string | undefined>): string {
   for (const v of values) if (v !== undefined && v.trim() !== '') return clip(v.trim());
@@ -30,7 +30,23 @@ export function sourceKey(report: unknown): string {
  * clocks across nodes disagree, the server's does not.
  */
 export function sourceFromReport(report: unknown, receivedAt: number): SourceResult {
-  return { ...detectFromReport(report), source: 'wandb', source_key: sourceKey(report), reported_at: receivedAt };
+  return { ...detectFromReport(report), reporter: reporterOf(report), source: 'wandb', source_key: sourceKey(report), reported_at: receivedAt };
+}
+
+/** The identity fields of a report as sent; the key keeps only one of them. */
+export function reporterOf(report: unknown): Reporter {
+  const body = asRecord(report);
+  const out: Reporter = {};
+  for (const field of ['pod_name', 'pod_uid', 'namespace', 'host'] as const) {
+    const value = firstText(ownString(body, field));
+    if (value !== '') out[field] = value;
+  }
+  const rank = own(body, 'rank');
+  if (typeof rank === 'number' && Number.isInteger(rank) && rank >= 0) out.rank = rank;
+  const run = firstText(ownString(body, 'run_id'), ownString(ownRecord(body, 'run'), 'id'),
+    ownString(ownRecord(ownRecord(body, 'evidence'), 'wandb'), 'id'));
+  if (run !== '') out.run_id = run;
+  return out;
 }
 
 export interface UserOverride {

@@ -34,7 +34,20 @@ export interface DetectionResult {
   detector_version: string;
 }
 
+/** Who sent a wandb report, in the job's own terms (POD_NAME, POD_UID, …), so a person can find it. */
+export interface Reporter {
+  pod_name?: string;
+  pod_uid?: string;
+  namespace?: string;
+  host?: string;
+  /** Absent when the job set no RANK. */
+  rank?: number;
+  run_id?: string;
+}
+
 export interface SourceResult extends DetectionResult {
+  /** wandb reports only. */
+  reporter?: Reporter;
   source: 'wandb' | 'user';
   /** Identifies what a re-report replaces, e.g. `pod/rank/run`. */
   source_key: string;

@@ -6,6 +6,7 @@ import { errors } from '../errors.js';
 import { userOverrideSource } from '../detection/index.js';
 import { readDetection, recordSource } from '../services/detection-service.js';
 import { DetectionAnswer, DetectionOverride, QueryError, UidParams } from './schemas.js';
+import { withReporters } from './source-reporters.js';
 import type { QueryRoutesOptions } from './workloads.js';
 
 export const frameworkDetectionRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fastify, opts) => {
@@ -17,7 +18,7 @@ export const frameworkDetectionRoutes: FastifyPluginAsync<QueryRoutesOptions> = 
   }, async (request) => {
     const detection = await readDetection(opts.store, request.params.uid);
     if (detection === null) throw errors.detectionNotFound(request.params.uid);
-    return detection;
+    return withReporters(opts.store, detection);
   });
 
   app.post('/workloads/:uid/framework-detection', {

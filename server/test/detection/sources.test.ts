@@ -37,6 +37,8 @@ test('sourceFromReport carries the detection, the key and the server time', () =
   assert.equal(s.source, 'wandb');
   assert.equal(s.source_key, 'training-pod/0/r');
   assert.equal(s.reported_at, 1700000000);
+  assert.deepEqual(s.reporter, { pod_name: 'training-pod', pod_uid: 'pod-uid-1', namespace: 'default', rank: 0, run_id: 'r' });
+  assert.deepEqual(sourceFromReport({ host: 'vm', evidence: { wandb: { id: 'w1' } } }, 1).reporter, { host: 'vm', run_id: 'w1' });
   assert.equal(s.framework, 'primus');
   assert.equal(s.confidence, 0.8);
   assert.equal(s.detector_version, DETECTOR_VERSION);

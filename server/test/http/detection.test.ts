@@ -109,6 +109,8 @@ for (const backend of BACKENDS) describe(backend, () => {
       assert.equal(d.json.workload_uid, 'my-workload-123');
       assert.equal(d.json.framework, 'primus');
       assert.equal(d.json.sources.length, 1);
+      // Who reported, in the job's own terms: the key alone hides POD_UID.
+      assert.deepEqual(d.json.sources[0].reporter, { pod_name: 'training-pod', pod_uid: 'my-pod-456', rank: 0, run_id: 'run-1' });
       const runs = await get(s.base, '/api/v1/workloads/my-workload-123/runs');
       assert.equal(runs.json.runs[0].project, 'my-project');
       assert.equal(runs.json.runs[0].name, 'my-run');
