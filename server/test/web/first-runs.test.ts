@@ -123,6 +123,16 @@ describe("first runs of a new user, in a real browser", () => {
     assert.doesNotMatch(page.url(), /smoothing=/);
   });
 
+  it("says in words who reported the detection, POD_UID included", { timeout: 30_000 }, async () => {
+    await drawn(page, `${server.baseUrl}/workloads/wl-quickstart`);
+    const source = page.locator("#detection-sources .source").first();
+    await source.locator(".source-ids").waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await source.locator(".source-where").textContent(), "pod vm · no rank · run 1df54ebl");
+    assert.match(await source.locator(".source-ids").textContent() ?? "", /POD_UID uid-vm/);
+    assert.doesNotMatch(await source.textContent() ?? "", /vm\/-1\//, "the bare source key is not the label");
+    await page.screenshot({ path: join(ARTIFACTS, "first-runs-detection.png"), clip: { x: 0, y: 100, width: 700, height: 300 } });
+  });
+
   it("smooths a long run by default", { timeout: 30_000 }, async () => {
     await drawn(page, `${server.baseUrl}/workloads/wl-long`);
     assert.equal(await page.locator('.chart-card[data-metric="loss"]').getAttribute("data-smoothing"), "0.6");

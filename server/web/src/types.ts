@@ -78,9 +78,21 @@ export interface SeriesResponse {
   series: WireSeries[];
 }
 
+/** Who sent a wandb report, as the job set it; `rank` is absent when the job set no RANK. */
+export interface SourceReporter {
+  pod_name?: string;
+  pod_uid?: string;
+  namespace?: string;
+  host?: string;
+  rank?: number;
+  run_id?: string;
+}
+
 /** One source of detection evidence. The detector owns the exact shape, so every field is optional. */
 export interface DetectionSource {
   source?: string;
+  source_key?: string;
+  reporter?: SourceReporter;
   framework?: string | null;
   wrapper_framework?: string | null;
   base_framework?: string | null;

@@ -5,6 +5,7 @@ import { frameworkBadge } from "../badges.js";
 import { h } from "../dom.js";
 import { formatConfidence, formatTime } from "../format.js";
 import type { Detection, DetectionSource } from "../types.js";
+import { reporterLines } from "./source-reporter.js";
 
 const KNOWN = ["primus", "megatron", "deepspeed", "torchtitan", "fsdp", "lightning", "transformers", "accelerate",
   "jax", "maxtext", "nemo", "colossalai", "pytorch"];
@@ -19,7 +20,26 @@ export function detectionPanel(uid: string, onOverride: (detection: Detection) =
   const el = h("section", { class: "panel", id: "detection-panel" },
     h("h2", { text: "Framework detection" }), body, overrideForm(uid, (d) => { update(d); onOverride(d); }));
 
+  // The workload summary carries the merged detection without who reported each source; the
+  // detection route adds it, so it is fetched once per change of the detection, not per poll.
+  let fetched: { version: string; detection: Detection | null } | null = null;
   function update(detection: Detection | null): void {
+    const version = detection ? `${detection.updated_at ?? ""}|${(detection.sources ?? []).length}` : "";
+    if (fetched?.version === version && fetched.detection) {
+      render(fetched.detection);
+      return;
+    }
+    render(detection);
+    if (!detection || fetched?.version === version) return;
+    const mine = { version, detection: null as Detection | null };
+    fetched = mine;
+    api.detection(uid).then((full) => {
+      mine.detection = full;
+      if (fetched === mine) render(full);
+    }, () => undefined); // the summary's copy stays on screen
+  }
+
+  function render(detection: Detection | null): void {
     if (!detection) {
       body.replaceChildren(h("p", { class: "muted", text: "No detection report yet. The exporter sends one at wandb.init." }));
       return;
@@ -47,22 +67,14 @@ function sourcesList(sources: DetectionSource[]): HTMLElement {
     ...sources.map((s) => h("div", { class: "source", data: { source: String(s.source ?? "") } },
       h("div", { class: "source-head" },
         h("span", { class: "chip mono", text: String(s.source ?? "source") }),
-        h("span", { class: "mono small", text: where(s) }),
+        ...reporterLines(s).slice(0, 1),
         h("strong", { text: [s.wrapper_framework, s.base_framework].filter(Boolean).join(" / ") || String(s.framework ?? "unknown") }),
         h("span", { class: "mono small", title: "confidence",
           text: formatConfidence(typeof s.confidence === "number" ? s.confidence : null) }),
         h("span", { class: "muted small", text: String(s.method ?? "") }),
         h("span", { class: "muted small source-time", text: formatTime(sourceTime(s)) })),
+      ...reporterLines(s).slice(1),
       h("div", { class: "indicators" }, ...indicatorChips(s.indicators)))));
-}
-
-function where(s: DetectionSource): string {
-  if (typeof s.source_key === "string" && s.source_key) return s.source_key;
-  const parts: string[] = [];
-  if (s.pod_name) parts.push(String(s.pod_name));
-  if (typeof s.rank === "number" && s.rank >= 0) parts.push(`rank ${s.rank}`);
-  if (s.run_id) parts.push(`run ${String(s.run_id)}`);
-  return parts.join(" · ") || "–";
 }
 
 function sourceTime(s: DetectionSource): number | null {
