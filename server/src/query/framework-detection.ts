@@ -1,4 +1,4 @@
-// GET/POST /workloads/{uid}/framework-detection (issue 4 section 3). GET answers the
+// GET/POST /workloads/{uid}/framework-detection. GET answers the
 // merged detection; POST is the user's manual override (source "user", highest priority).
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

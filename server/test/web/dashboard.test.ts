@@ -1,4 +1,4 @@
-// Browser test of the dashboard (issue 5) against the REAL server seeded through the REAL ingest
+// Browser test of the dashboard against the REAL server seeded through the REAL ingest
 // API, in Debian's chromium. Screenshots go to server/test-artifacts/ (look at them).
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -1,9 +1,9 @@
-// The issue-5 performance workload: PERF_METRICS metrics × PERF_POINTS points, ingested through
+// The dashboard performance workload: PERF_METRICS metrics × PERF_POINTS points, ingested through
 // the real API in a few large gzip bodies (the exporter batches the same way).
 import { postMetrics, type Identity, type PointRow } from "./seed.js";
 
 export const PERF_METRICS = 20;
-/** 100,000 is the issue's number; LENS_WEB_PERF_POINTS lowers it on a slow machine. */
+/** 100,000 points per metric is the target; LENS_WEB_PERF_POINTS lowers it on a slow machine. */
 export const PERF_POINTS = Number(process.env.LENS_WEB_PERF_POINTS ?? 100_000);
 const ROWS_PER_BODY = 5_000;
 const CONCURRENT_BODIES = 2;

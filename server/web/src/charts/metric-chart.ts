@@ -110,17 +110,13 @@ export class MetricChart {
     this.restoreZoomScale();
   }
 
-  /**
-   * The weight used: the user's, else the default for the longest series of the whole run (all
-   * its points, not the drawn ones, and not the zoomed range: zooming must not change the curve).
-   */
+  /** The user's weight, else the default for the whole run's longest series (zooming must not change it). */
   private smooth(): void {
     const longest = Math.max(0, ...this.full.map((s) => Math.max(s.totalPoints, s.steps.length)));
     const weight = this.ctx.smoothing() ?? defaultSmoothing(longest);
     this.card.dataset.smoothing = String(weight);
     this.smoothingEl.textContent = weight === 0 ? "raw" : `smoothed ${weight.toFixed(2)}`;
-    this.smoothingEl.title = this.ctx.smoothing() === null ? "default for this many points; the slider sets it for every chart"
-      : "set by the slider";
+    this.smoothingEl.title = this.ctx.smoothing() === null ? "default for this many points" : "set by the slider";
     this.smoothed = this.aligned.raw.map((column) => debiasedEma(column, weight));
   }
 
