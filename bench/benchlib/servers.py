@@ -10,7 +10,8 @@ from typing import Dict, List, Optional, Tuple
 from .procs import ServerProcess, free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OURS_MAIN = os.path.join(REPO, "server", "dist", "src", "main.js")
+# LENS_BENCH_SERVER_MAIN: a server built elsewhere (e.g. from a clean export of one commit)
+OURS_MAIN = os.environ.get("LENS_BENCH_SERVER_MAIN") or os.path.join(REPO, "server", "dist", "src", "main.js")
 
 
 def mlflow_venv() -> str:
