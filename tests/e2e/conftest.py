@@ -9,6 +9,10 @@ import pytest
 
 from harness import ROOT, Server
 
+# One implementation of the throw-away PostgreSQL cluster for the benchmark and these tests.
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from benchlib import postgres  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def installed_exporter() -> str:
@@ -32,3 +36,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, installed_exporter: str) ->
         yield instance
     finally:
         instance.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[postgres.Postgres]:
+    """A throw-away PostgreSQL for the session (created in a temp folder, removed at the end);
+    each test makes its own database in it. Small buffers: these tests are about behaviour."""
+    with postgres.cluster(extra_settings={"shared_buffers": "128MB"}) as cluster:
+        yield cluster

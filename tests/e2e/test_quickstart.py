@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -57,6 +58,25 @@ def founding_env(server: Server, scratch: str) -> Dict[str, str]:
         "PRIMUS_LENS_API_BASE_URL": "http://localhost:%d/api/v1" % server.port,
         "WANDB_MODE": "offline",
     }, scratch)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           installed_exporter: str) -> Iterator[Server]:
+    """The founding walk-through on each backend: the embedded SQLite default, and PostgreSQL
+    as the replicas run it. Same server process, same assertions."""
+    extra: Dict[str, str] = {}
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("pg_cluster")
+        extra["LENS_DATABASE_URL"] = cluster.create_database("quickstart")
+    instance = Server(str(tmp_path_factory.mktemp("server-" + request.param)), extra).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+    if request.param == "postgres":  # the points really went to PostgreSQL, not to a file
+        assert cluster.sql("SELECT count(*) FROM points", db="quickstart") != "0"
+        assert not os.path.exists(instance.db_path)
 
 
 @pytest.fixture(scope="module")
