@@ -2,7 +2,7 @@
 // in-flight requests, commit and close the database, exit 0. Everything HTTP lives in app.ts.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openStore } from './store/index.js';
+import { openStore, redactUrl, StoreOpenError } from './store/index.js';
 
 /** A shutdown that takes longer than this is stuck; exit non-zero rather than hang a rollout. */
 const SHUTDOWN_DEADLINE_MS = 25_000;
@@ -71,12 +71,12 @@ async function main(): Promise<void> {
   );
 }
 
-/** A PostgreSQL URL may carry a password; the log shows everything else. */
-function redactUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-}
 
 main().catch((err: unknown) => {
-  process.stderr.write(`primus-lens: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
+  // One line that names the setting and the path for what an operator can fix; the stack only
+  // for the unexpected (it points at a bug, not at the configuration).
+  const known = err instanceof StoreOpenError;
+  const text = err instanceof Error ? (known ? err.message : err.stack ?? err.message) : String(err);
+  process.stderr.write(`primus-lens: failed to start: ${text}\n`);
+  process.exit(known ? 2 : 1);
 });

@@ -231,7 +231,7 @@ export interface StorePressure {
   saturated: boolean;
 }
 
-export { StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
+export { StoreOpenError, StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
 
 export interface Store {
   /** Applies pending schema migrations; safe to call repeatedly. */

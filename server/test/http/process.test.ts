@@ -113,4 +113,26 @@ describe('node dist/src/main.js', () => {
     assert.match(bad.output(), /PORT="eighty" must be an integer/);
     assert.match(bad.output(), /LENS_LOG_LEVEL="loud" must be one of/);
   });
+
+  // A path under /proc used to make the server spin at full CPU without ever listening (Node's
+  // recursive mkdir never returns there), and a folder failed with a stack trace and no path.
+  for (const [name, path, reason] of [
+    ['a folder that cannot be created', '/proc/lens-nope/lens.db', /cannot create the folder \/proc\/lens-nope \(E[A-Z]+\)/],
+    ['a folder given as the file', '', /is a folder; give the path of the database file inside it/],
+    ['a file where a folder must be', '/dev/null/lens.db', /\/dev\/null is not a folder/],
+    ['a PostgreSQL that does not answer, password hidden', 'postgres://lens:s3cret@127.0.0.1:1/lens', /cannot connect and migrate/],
+  ] as const) {
+    it(`stops at once with one line naming LENS_DATABASE_URL and the path: ${name}`, { timeout: 30_000 }, async () => {
+      const target = path === '' ? dir : path;
+      const bad = start({ PORT: '0', LENS_DATABASE_URL: target, LENS_PG_CONNECT_TIMEOUT_MS: '2000' });
+      children.push(bad);
+      assert.equal(await withTimeout(bad.exited, 20_000, 'exit on an unusable database'), 2, bad.output());
+      const lines = bad.output().trim().split('\n');
+      assert.equal(lines.length, 1, bad.output()); // no stack trace
+      const shown = target.replace(':s3cret@', ':***@');
+      assert.ok(lines[0]?.startsWith(`primus-lens: failed to start: LENS_DATABASE_URL=${shown}: `), lines[0]);
+      assert.ok(!bad.output().includes('s3cret'));
+      assert.match(lines[0] ?? '', reason);
+    });
+  }
 });
