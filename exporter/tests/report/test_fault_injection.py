@@ -8,6 +8,8 @@ and never acknowledged the same key twice (the exporter never re-sent confirmed 
 from __future__ import annotations
 
 import math
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
@@ -124,8 +126,18 @@ def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays
 
 def test_the_same_process_replays_its_spool_once_the_server_is_back(server: FaultServer, tmp_path: Path) -> None:
     server.down()
-    later(1.0, server.up)  # back while the job still trains (~2.4 s)
-    env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_RETRY_WINDOW="0.2")
+    spool = tmp_path / "spool"
+
+    def up_once_metrics_are_spooled() -> None:
+        # Back while the job still trains (~2.4 s), but only after a metrics body went to disk:
+        # a fixed delay lets a slow start reach the server before anything was spooled.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(".metrics." in name for name in spool_files(spool)):
+            time.sleep(0.02)
+        server.up()
+
+    threading.Thread(target=up_once_metrics_are_spooled, daemon=True).start()
+    env = reporter_env(server, spool, PRIMUS_LENS_WANDB_RETRY_WINDOW="0.2")
     finished = run_sender(env, "comeback", step_s=0.04)
     assert_bounded_exit(finished, "reporter")
     stats = finished.stats()
