@@ -93,10 +93,12 @@ class Postgres:
     def cpu_seconds(self) -> Dict[str, float]:
         """CPU (user+system) of the cluster so far, from /proc: `total` is every process of the
         postmaster's tree plus what its exited children used (the postmaster reaps them, so
-        their time is in its cutime/cstime); `backends` only the live client backends."""
+        their time is in its cutime/cstime); `backends` is `total` less the postmaster and its
+        long-lived background processes (checkpointer, background and WAL writers, launchers):
+        the client backends, live or exited, and any autovacuum worker that ran."""
         ticks = os.sysconf("SC_CLK_TCK")
         root = self.postmaster_pid()
-        total = backends = 0
+        total = background = 0
         for pid in _tree_pids(root):
             try:
                 with open(f"/proc/{pid}/stat") as fh:
@@ -109,9 +111,10 @@ class Postgres:
             total += own
             if pid == root:
                 total += int(fields[13]) + int(fields[14])  # reaped children: exited backends
-            elif "(" in cmd and cmd.startswith("postgres: "):
-                backends += own  # "postgres: user db 127.0.0.1(port) state"
-        return {"total": total / ticks, "backends": backends / ticks}
+                background += own
+            elif "(" not in cmd and "autovacuum worker" not in cmd:
+                background += own  # "postgres: checkpointer", not "postgres: user db 127.0.0.1(port) idle"
+        return {"total": total / ticks, "backends": (total - background) / ticks}
 
     # -- lifecycle ------------------------------------------------------------------------
     def _start(self) -> None:
