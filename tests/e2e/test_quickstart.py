@@ -182,3 +182,11 @@ def test_kubernetes_variant_framework_env_without_version_detects_primus(server:
     assert detection["framework"] == "primus"
     assert server.wait_for_log(["Processing WandB detection for workload workload-abc-123"]).count(
         "Processing WandB detection for workload workload-abc-123") >= 1
+
+
+def test_exporter_prints_the_servers_verdict_on_the_servers_scale(founding_run: "subprocess.CompletedProcess[str]") -> None:
+    """`Confidence: high` is the exporter's local guess; the server's number follows it, so the job's
+    log and the dashboard show the same scale."""
+    verdicts = [l for l in founding_run.stderr.splitlines() if "Server detected framework:" in l]
+    assert verdicts == ["[Primus Lens API Reporter] Server detected framework: primus (confidence: 0.80, confirmed)"], \
+        founding_run.stderr[-3000:]

@@ -34,6 +34,7 @@ class Outcome:
     undelivered: List[Dict[str, Any]] = field(default_factory=list)
     retries: int = 0
     failure: Optional[Response] = None
+    answer: Optional[Response] = None  # the last 2xx, for what the server said about the body
 
 
 class Delivery:
@@ -81,6 +82,7 @@ class Delivery:
             outcome.failure = response or outcome.failure
         elif policy.is_success(response.status):
             outcome.delivered.append(body)
+            outcome.answer = response
         elif response.status == policy.TOO_LARGE_STATUS and (halves := encode.split_metrics_body(body)):
             for half in halves:
                 self._send_into(path, half, encode.to_gzip_json(half), outcome)

@@ -6,6 +6,7 @@ a spooled body is counted as sent when a replay delivers it.
 """
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Callable, Dict, Optional
 
@@ -29,6 +30,7 @@ class Outbox:
         self._exit = exit_clock
         self._stats = stats
         self._why = why  # (last answer, path) -> what went wrong and what to change
+        self._verdict = ""  # the server's last detection verdict we printed
         # True at start: a later process replays what an earlier one spooled.
         self.replay_pending = True
 
@@ -47,6 +49,7 @@ class Outbox:
         for body in outcome.delivered:
             if kind == "detection":
                 stats.detection_sent += 1
+                self._say_verdict(outcome.answer)
             else:
                 points, rows = encode.count_points_rows(body)
                 stats.points_sent += points
@@ -67,6 +70,19 @@ class Outbox:
             "%s: %d delivered, %d refused, %d spooled"
             % (kind, len(outcome.delivered), len(outcome.rejected), len(outcome.undelivered)),
         )
+
+    def _say_verdict(self, answer: Optional[Response]) -> None:
+        """The server's framework and confidence, on its own 0-1 scale, each time it changes: the
+        job's `Confidence: high` line is the exporter's local guess, this is what the server says."""
+        try:
+            detection = json.loads(answer.body.decode("utf-8"))["data"]["detection"] if answer else None
+            verdict = "%s (confidence: %.2f, %s)" % (detection["framework"], float(detection["confidence"]),
+                                                    detection["status"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return  # an older server, or the original's answer shape: nothing to say
+        if verdict != self._verdict:
+            self._verdict = verdict
+            output.info(output.REPORTER, "Server detected framework: " + verdict)
 
     def _spool_body(self, kind: str, body: Dict[str, Any], failure: Optional[Response]) -> None:
         points, rows = encode.count_points_rows(body)

@@ -23,6 +23,10 @@ class Response:
     reason: str
     retry_after_s: Optional[float] = None
     reused_connection: bool = False
+    body: bytes = b""  # the answer's body, kept when small (the detection verdict)
+
+
+_KEPT_BODY_BYTES = 64 * 1024
 
 
 class HttpTransport:
@@ -57,11 +61,12 @@ class HttpTransport:
                 conn.sock.settimeout(timeout_s)
             conn.request("POST", self._prefix + path, body=gzip_body, headers=self._headers)
             raw = conn.getresponse()
-            raw.read()  # drain so the connection can be reused
+            answer = raw.read()  # drain so the connection can be reused
             retry_after = parse_retry_after(raw.getheader("Retry-After"), time.time())
             if raw.will_close:
                 self.close()
-            return Response(raw.status, raw.reason or "", retry_after, reused)
+            return Response(raw.status, raw.reason or "", retry_after, reused,
+                            answer if len(answer) <= _KEPT_BODY_BYTES else b"")
         except (OSError, http.client.HTTPException, ValueError) as exc:
             self.close()
             return Response(0, "%s: %s" % (type(exc).__name__, exc), None, reused)
