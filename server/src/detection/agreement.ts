@@ -26,6 +26,12 @@ export const SAME_ORIGIN_RULES: readonly AgreementRule[] = [
     reason: 'ranks and re-runs in one pod, or on one host (the pod name defaults to HOSTNAME), read one '
       + 'environment and one image: a repeated report is not a second opinion',
   },
+  {
+    name: 'one machine',
+    sameOrigin: (a, b) => a.reporter?.host !== undefined && a.reporter.host === b.reporter?.host,
+    reason: 'processes that name themselves differently (POD_NAME set by hand, host-network pods) but run on '
+      + 'one machine share its files and image as much as ranks of one pod do',
+  },
 ];
 
 /** How many independent origins the sources come from (sources joined by any rule are one origin). */

@@ -4,7 +4,9 @@
 // one, so re-delivery never duplicates. The store runs store-merge-save atomically per
 // workload (across replicas too), so two concurrent reports cannot save a merge that
 // misses the other's source.
-import { DETECTOR_VERSION, mergeWorkload, type DetectionResult, type SourceResult, type WorkloadDetection } from '../detection/index.js';
+import {
+  DETECTOR_VERSION, mergeWorkload, type DetectionResult, type Reporter, type SourceResult, type WorkloadDetection,
+} from '../detection/index.js';
 import type { DetectionSourceRecord, Store, WorkloadDetectionRecord } from '../store/types.js';
 
 /** What GET framework-detection returns (and what is stored as the merged object). */
@@ -14,7 +16,7 @@ export interface MergedDetection extends WorkloadDetection {
 }
 
 function toSourceResult(rec: DetectionSourceRecord): SourceResult | null {
-  const result = rec.result as Partial<DetectionResult> | null;
+  const result = rec.result as (Partial<DetectionResult> & { reporter?: unknown }) | null;
   if (result === null || typeof result !== 'object' || typeof result.framework !== 'string') return null;
   return {
     framework: result.framework,
@@ -25,10 +27,16 @@ function toSourceResult(rec: DetectionSourceRecord): SourceResult | null {
     indicators: Array.isArray(result.indicators) ? result.indicators : [],
     conflicts: Array.isArray(result.conflicts) ? result.conflicts : [],
     detector_version: typeof result.detector_version === 'string' ? result.detector_version : DETECTOR_VERSION,
+    // Who sent it: the merge counts one machine's reports as one origin.
+    ...(isObject(result.reporter) ? { reporter: result.reporter as Reporter } : {}),
     source: rec.source,
     source_key: rec.source_key,
     reported_at: rec.reported_at,
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function mergeRecords(workloadUid: string, records: DetectionSourceRecord[], now: number): WorkloadDetectionRecord {

@@ -60,6 +60,10 @@ const CASES: Case[] = [
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, sources: 2 } },
   { name: 'the same job re-run on the same host (no pod name) is not a second confirmation', sources: () => [onHost(PRIMUS_ENV, 'vm', 1, 'r1'), onHost(PRIMUS_ENV, 'vm', 9, 'r2')],
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, sources: 2 } },
+  { name: 'two pods named by hand on one machine are one origin', sources: () => [
+      sourceFromReport({ ...PRIMUS_ENV, pod_name: 'a', host: 'node-1', run_id: 'r1' }, 1),
+      sourceFromReport({ ...PRIMUS_ENV, pod_name: 'b', host: 'node-1', run_id: 'r2' }, 2)],
+    expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, sources: 2 } },
   { name: 'two hosts agree → modest raise, verified', sources: () => [onHost(PRIMUS_ENV, 'vm-a', 1, 'r1'), onHost(PRIMUS_ENV, 'vm-b', 2, 'r1')],
     expect: { framework: 'primus', status: 'verified', confidence: 0.85, sources: 2 } },
   { name: 'eight ranks on two pods count as two origins', sources: () => Array.from({ length: 8 }, (_, r) => wandb(PRIMUS_ENV, `p${r >> 2}`, r, 1)),

@@ -117,6 +117,18 @@ for (const backend of BACKENDS) describe(backend, () => {
       assert.deepEqual(runs.json.runs[0].config, { framework: 'primus', lr: 0.001 });
     });
 
+    it('counts two pods on one machine as one origin: confirmed, not verified', async () => {
+      for (const pod of ['pod-a', 'pod-b']) {
+        const r = await postJson(s.base, '/api/v1/wandb/detection',
+          { ...foundingBody, workload_uid: 'w-one-host', pod_name: pod, pod_uid: `uid-${pod}`, host: 'node-1', run_id: pod });
+        assert.equal(r.status, 200, r.text);
+      }
+      const d = await get(s.base, '/api/v1/workloads/w-one-host/framework-detection');
+      assert.equal(d.json.sources.length, 2);
+      assert.equal(d.json.status, 'confirmed');
+      assert.equal(d.json.confidence, 0.8);
+    });
+
     it('lets GET /workloads filter on the detected framework and status', async () => {
       const primus = await get(s.base, '/api/v1/workloads?framework=primus');
       assert.ok(primus.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'my-workload-123'));
