@@ -14,6 +14,16 @@ PORT ?= 8080
 JUNIT_DIR := test-artifacts/junit
 SUITE := $(PYTHON) scripts/run_suite.py
 
+# Node.js itself is pinned (.node-version, an LTS) and installed into .tools/ by
+# scripts/ensure-node.sh; every recipe below, and every process the tests start, finds it first on
+# PATH, so the build, the tests and `make serve` run on the version the container image uses.
+NODE_VERSION := $(shell tr -d ' \n' < .node-version)
+NODE_HOME := $(CURDIR)/.tools/node-$(NODE_VERSION)
+NODE_STAMP := .tools/node-$(NODE_VERSION)/.installed
+export PATH := $(NODE_HOME)/bin:$(PATH)
+# node-gyp builds native add-ons against these headers instead of downloading them.
+export npm_config_nodedir := $(NODE_HOME)
+
 NODE_DEPS := server/node_modules/.package-lock.json
 SERVER_BUILD := server/dist/.build-stamp
 SERVER_SOURCES := $(shell find server/src server/web server/scripts server/test -type f 2>/dev/null) \
@@ -24,7 +34,7 @@ EXPORTER_WHEEL := $(VENV)/.exporter-stamp
 EXPORTER_SOURCES := $(shell find exporter -type f -not -path 'exporter/tests/*' -not -path 'exporter/build/*' \
 	-not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/.pytest_cache/*' 2>/dev/null)
 
-.PHONY: help build build-server build-python demo serve test bench clean
+.PHONY: help build build-node build-server build-python demo serve test bench clean
 
 help:
 	@echo "make demo    build, start the server on :$(PORT), run examples/quickstart.py, show the result"
@@ -35,13 +45,18 @@ help:
 
 build: build-server build-python
 
+build-node: $(NODE_STAMP)
+
 build-server: $(SERVER_BUILD)
 
 build-python: $(EXPORTER_WHEEL)
 
+$(NODE_STAMP): .node-version
+	scripts/ensure-node.sh >/dev/null
+
 # npm ci wipes node_modules; npm writes node_modules/.package-lock.json on every install, so it is
-# the stamp: newer than the lockfile means the tree already matches it.
-$(NODE_DEPS): server/package-lock.json
+# the stamp: newer than the lockfile (and than the Node install) means the tree already matches it.
+$(NODE_DEPS): server/package-lock.json $(NODE_STAMP)
 	cd server && npm ci --no-audit --no-fund
 	touch $@
 

@@ -1,11 +1,13 @@
 """A/B of two builds of our server on SQLite: the ingest stream of `make bench`, interleaved.
 
 usage: ab_server.py --a DIST_MAIN_JS --b DIST_MAIN_JS [--labels old,new] [--reps 3] [--steps 5000]
+                    [--a-node NODE] [--b-node NODE]
 
 Build each side from a clean export of its commit, e.g.
     git archive <commit> server | tar -x -C /tmp/a && ln -s "$PWD/server/node_modules" /tmp/a/server/
     (cd /tmp/a/server && npm run build)
-and pass /tmp/a/server/dist/src/main.js. Prints one JSON line: median points/s, p99 and server
+and pass /tmp/a/server/dist/src/main.js. `--a-node`/`--b-node` run a side on another Node binary
+(a runtime upgrade: each side built with its own node_modules). Prints one JSON line: median points/s, p99 and server
 CPU-seconds per million points per side, and their ratios (b / a). On a shared machine the
 ratios hold where the absolute numbers do not.
 """
@@ -32,11 +34,13 @@ def main() -> int:
     ap.add_argument("--labels", default="a,b")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--a-node", default="node")
+    ap.add_argument("--b-node", default="node")
     args = ap.parse_args()
     labels = args.labels.split(",")
     work = tempfile.mkdtemp(prefix="lens-ab-")
-    servers = {labels[0]: start_ours(os.path.join(work, "a"), main=args.a, name="a"),
-               labels[1]: start_ours(os.path.join(work, "b"), main=args.b, name="b")}
+    servers = {labels[0]: start_ours(os.path.join(work, "a"), main=args.a, name="a", node=args.a_node),
+               labels[1]: start_ours(os.path.join(work, "b"), main=args.b, name="b", node=args.b_node)}
     rows = {k: [] for k in labels}
     try:
         for label, server in servers.items():  # warm-up

@@ -49,10 +49,12 @@ def close_shared() -> None:
 
 def start_ours(workdir: str, log_level: str = "info", node_args: Optional[List[str]] = None,
                database_url: Optional[str] = None, name: str = "ours",
-               extra_env: Optional[Dict[str, str]] = None, main: Optional[str] = None) -> Server:
+               extra_env: Optional[Dict[str, str]] = None, main: Optional[str] = None,
+               node: str = "node") -> Server:
     """Ours with its SQLite default (a file, WAL), on a fresh database (or the shared one);
-    with `database_url` (postgres://…) on that PostgreSQL database instead."""
-    if "ours" in _SHARED and not node_args and database_url is None and main is None:
+    with `database_url` (postgres://…) on that PostgreSQL database instead. `node` is the Node
+    binary (PATH's, which `make` sets to the pinned release, unless an A/B names another)."""
+    if "ours" in _SHARED and not node_args and database_url is None and main is None and node == "node":
         return _SHARED["ours"]
     main = main or OURS_MAIN
     if not os.path.exists(main):
@@ -64,7 +66,7 @@ def start_ours(workdir: str, log_level: str = "info", node_args: Optional[List[s
                LENS_DATABASE_URL=database_url or os.path.join(db_dir, "lens.db"), LENS_LOG_LEVEL=log_level)
     env.pop("LENS_API_TOKEN", None)
     env.update(extra_env or {})
-    proc = ServerProcess(name, ["node", *(node_args or []), main], env, os.path.join(workdir, f"{name}.log"),
+    proc = ServerProcess(name, [node, *(node_args or []), main], env, os.path.join(workdir, f"{name}.log"),
                          cwd=workdir)
     base = f"http://127.0.0.1:{port}"
     proc.wait_http(base + "/readyz", 30)

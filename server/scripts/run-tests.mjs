@@ -1,7 +1,8 @@
 // Runs every server/test/**/*.test.ts with node's built-in runner (through tsx), printing the
 // spec reporter on stdout and, when JUNIT_OUT is set, writing node's JUnit report there.
 // Arguments narrow the run to files or folders: `node scripts/run-tests.mjs test/http`.
-// Node 20's --test does not expand globs, so the file list is collected here.
+// The file list is collected here (rather than left to --test's globs) so that arguments can name
+// files and folders alike.
 // One throw-away PostgreSQL cluster serves the whole run (each test makes its own database in
 // it); it is removed afterwards whatever the outcome, also on Ctrl-C.
 import { spawnSync } from 'node:child_process';

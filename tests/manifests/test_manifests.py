@@ -222,11 +222,14 @@ def test_training_job_env_names_are_ones_the_exporter_reads(training: Docs) -> N
     assert identity <= names and identity <= read_by_exporter
 
 
-def test_dockerfile_builds_with_node20_runs_non_root_and_exposes_8080() -> None:
+def test_dockerfile_runs_the_pinned_node_non_root_and_exposes_8080() -> None:
     with open(os.path.join(ROOT, "deploy", "Dockerfile"), encoding="utf-8") as handle:
         dockerfile = handle.read()
+    with open(os.path.join(ROOT, ".node-version"), encoding="utf-8") as handle:
+        pinned = handle.read().strip()
     stages = re.findall(r"^FROM\s+(\S+)", dockerfile, flags=re.M)
-    assert len(stages) >= 2 and all(s.startswith("node:20") for s in stages)
+    # The image runs the very Node release the tests run on (make installs .node-version).
+    assert len(stages) >= 2 and all(s.startswith(f"node:{pinned}-") for s in stages), (stages, pinned)
     assert re.search(r"^RUN npm ci\b", dockerfile, flags=re.M)
     assert re.search(r"^RUN npm run build\b", dockerfile, flags=re.M)
     assert re.search(r"^EXPOSE 8080$", dockerfile, flags=re.M)
@@ -235,7 +238,7 @@ def test_dockerfile_builds_with_node20_runs_non_root_and_exposes_8080() -> None:
     assert re.search(r"^VOLUME\b.*/data", dockerfile, flags=re.M)
     assert 'CMD ["node", "dist/src/main.js"]' in dockerfile
     # The preStop hook of the manifests runs `sleep` in this image: the slim Debian base has it.
-    assert stages[-1].startswith("node:20-bookworm")
+    assert stages[-1].startswith(f"node:{pinned}-bookworm")
 
 
 def test_deploy_readme_lists_every_file_and_links_only_existing_ones() -> None:
