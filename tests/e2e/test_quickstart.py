@@ -1,40 +1,53 @@
-"""The founding document (/work/shared/seed/QUICKSTART_API.*.md), followed literally.
+"""docs/quickstart.md, followed literally: the product's contract with the ML engineer.
 
-Its environment variables, its training code unchanged, real wandb in offline mode, the exporter
-as installed in .venv, and the real server on a free port. Every line the document promises is
-checked, on the exporter's side and on the server's, and so is the data behind them.
+The page's environment variables and its training code are read from the page itself and run
+unchanged, with real wandb in offline mode, the exporter as installed in .venv, and the real server
+on a free port. Every line the page promises is checked, on the exporter's side and on the
+server's, and so is the data behind them; so the page and the product cannot drift apart.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import re
 import subprocess
 from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from harness import Server, clean_env, lines_in_order, run_python
+from harness import ROOT, Server, clean_env, lines_in_order, run_python
 
-# Section 2 of the founding document, character for character (the English rendering; the Chinese
-# source differs only in its two comments).
-FOUNDING_TRAINING_CODE = '''import wandb
+QUICKSTART = os.path.join(ROOT, "docs", "quickstart.md")
+# The address the page uses; each test points it at its own server instead.
+PAGE_API = "http://localhost:8080/api/v1"
 
-# Use wandb as usual - Primus Lens hijacks it automatically
-run = wandb.init(
-    project="my-project",
-    config={"framework": "primus"}
-)
 
-# Training loop
-for step in range(100):
-    wandb.log({"loss": 0.5, "accuracy": 0.9}, step=step)
+def page_section(heading: str) -> str:
+    """The text under a heading of docs/quickstart.md, up to the next heading of its level or above."""
+    with open(QUICKSTART, encoding="utf-8") as handle:
+        text = handle.read()
+    level = heading.split(" ", 1)[0]
+    start = text.index("\n" + heading + "\n") + len(heading) + 2
+    stop = re.compile(r"^#{1,%d} " % len(level), flags=re.M).search(text, start)
+    return text[start:stop.start() if stop else len(text)]
 
-wandb.finish()
-'''
 
-# "Example output" of the founding document, in order (each is a line prefix).
-FOUNDING_OUTPUT = [
+def code_blocks(section: str, language: str = "") -> List[str]:
+    return re.findall(r"^```%s\n(.*?)^```" % language, section, flags=re.M | re.S)
+
+
+def page_env() -> Dict[str, str]:
+    """Every `export NAME="value"` of the page's first step."""
+    [block] = code_blocks(page_section("### 1. Set the environment"), "bash")
+    return dict(re.findall(r'^export (\w+)="([^"]*)"$', block, flags=re.M))
+
+
+[TRAINING_CODE] = code_blocks(page_section("### 2. Run the training code as it is"), "python")
+
+# The lines of "What the job prints" that are fixed, in order (each is a line prefix; the run's
+# name and the rest of the stats line vary). A test below checks that the page shows each of them.
+PROMISED_OUTPUT = [
     "[Primus Lens WandB] Installing WandB hook...",
     "[Primus Lens WandB] API reporting enabled",
     "[Primus Lens API Reporter] Started (API: %s)",
@@ -48,22 +61,27 @@ FOUNDING_OUTPUT = [
 ]
 
 
-def founding_env(server: Server, scratch: str) -> Dict[str, str]:
-    # Section 1, with the API address pointed at this test's server (the document uses :8080).
-    return clean_env({
-        "WORKLOAD_UID": "my-workload-123",
-        "POD_UID": "my-pod-456",
-        "PRIMUS_CONFIG": "/config/primus.yaml",
-        "PRIMUS_VERSION": "1.2.3",
-        "PRIMUS_LENS_API_BASE_URL": "http://localhost:%d/api/v1" % server.port,
-        "WANDB_MODE": "offline",
-    }, scratch)
+def test_the_page_shows_every_line_checked_here() -> None:
+    [block] = code_blocks(page_section("## What the job prints"))
+    shown = block.splitlines()
+    expected = [line % PAGE_API if "%s" in line else line for line in PROMISED_OUTPUT]
+    assert lines_in_order(block, expected) == [], shown
+    assert page_env() == {"WORKLOAD_UID": "my-workload-123", "POD_UID": "my-pod-456",
+                          "PRIMUS_CONFIG": "/config/primus.yaml", "PRIMUS_VERSION": "1.2.3",
+                          "PRIMUS_LENS_API_BASE_URL": PAGE_API}
+    assert "wandb.init(" in TRAINING_CODE and "wandb.log(" in TRAINING_CODE and "primus_lens" not in TRAINING_CODE
+
+
+def quickstart_env(server: Server, scratch: str) -> Dict[str, str]:
+    # Step 1 of the page, with the API address pointed at this test's server.
+    return clean_env(dict(page_env(), PRIMUS_LENS_API_BASE_URL="http://localhost:%d/api/v1" % server.port,
+                          WANDB_MODE="offline"), scratch)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
            installed_exporter: str) -> Iterator[Server]:
-    """The founding walk-through on each backend: the embedded SQLite default, and PostgreSQL
+    """The quickstart on each backend: the embedded SQLite default, and PostgreSQL
     as the replicas run it. Same server process, same assertions."""
     extra: Dict[str, str] = {}
     if request.param == "postgres":
@@ -80,28 +98,28 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="module")
-def founding_run(server: Server, tmp_path_factory: pytest.TempPathFactory) -> "subprocess.CompletedProcess[str]":
-    scratch = str(tmp_path_factory.mktemp("founding"))
+def quickstart_run(server: Server, tmp_path_factory: pytest.TempPathFactory) -> "subprocess.CompletedProcess[str]":
+    scratch = str(tmp_path_factory.mktemp("quickstart"))
     script = "%s/train.py" % scratch
     with open(script, "w") as handle:
-        handle.write(FOUNDING_TRAINING_CODE)
-    return run_python(script, founding_env(server, scratch), cwd=scratch)
+        handle.write(TRAINING_CODE)
+    return run_python(script, quickstart_env(server, scratch), cwd=scratch)
 
 
-def test_training_script_succeeds_unchanged(founding_run: "subprocess.CompletedProcess[str]") -> None:
-    assert founding_run.returncode == 0, founding_run.stderr[-4000:]
+def test_training_script_succeeds_unchanged(quickstart_run: "subprocess.CompletedProcess[str]") -> None:
+    assert quickstart_run.returncode == 0, quickstart_run.stderr[-4000:]
 
 
-def test_exporter_prints_the_founding_lines_in_order(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
-    expected = [line % ("http://localhost:%d/api/v1" % server.port) if "%s" in line else line for line in FOUNDING_OUTPUT]
-    missing = lines_in_order(founding_run.stderr, expected)
-    assert missing == [], "not found in order: %r\n--- stderr ---\n%s" % (missing, founding_run.stderr[-4000:])
-    # The stats line is what the document tells users to grep for.
-    stats = [l for l in founding_run.stderr.splitlines() if "API Reporter" in l and "Stats" in l]
+def test_exporter_prints_the_promised_lines_in_order(quickstart_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+    expected = [line % ("http://localhost:%d/api/v1" % server.port) if "%s" in line else line for line in PROMISED_OUTPUT]
+    missing = lines_in_order(quickstart_run.stderr, expected)
+    assert missing == [], "not found in order: %r\n--- stderr ---\n%s" % (missing, quickstart_run.stderr[-4000:])
+    # The stats line is what the page tells users to grep for.
+    stats = [l for l in quickstart_run.stderr.splitlines() if "API Reporter" in l and "Stats" in l]
     assert len(stats) == 1, stats
 
 
-def test_server_log_has_the_founding_lines(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+def test_server_log_has_the_promised_lines(quickstart_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
     needles = [
         "Processing WandB detection for workload my-workload-123",
         "✓ Detected framework from WandB: primus (confidence: 0.80)",
@@ -119,7 +137,7 @@ def test_server_log_has_the_founding_lines(founding_run: "subprocess.CompletedPr
     assert counts and sum(counts) >= 200
 
 
-def test_framework_detection_query_returns_primus(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+def test_framework_detection_query_returns_primus(quickstart_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
     status, detection = server.get("/workloads/my-workload-123/framework-detection")
     assert status == 200, detection
     assert detection["workload_uid"] == "my-workload-123"
@@ -127,7 +145,7 @@ def test_framework_detection_query_returns_primus(founding_run: "subprocess.Comp
     assert detection["confidence"] >= 0.8
 
 
-def test_query_api_returns_exactly_the_200_points_logged(founding_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
+def test_query_api_returns_exactly_the_200_points_logged(quickstart_run: "subprocess.CompletedProcess[str]", server: Server) -> None:
     expected_values = {"loss": 0.5, "accuracy": 0.9}
     total = 0
     for name, value in expected_values.items():
@@ -140,7 +158,7 @@ def test_query_api_returns_exactly_the_200_points_logged(founding_run: "subproce
     assert total == 200
 
 
-def test_founding_curl_check_gets_a_clear_400(server: Server) -> None:
+def test_a_body_without_a_workload_gets_a_clear_400(server: Server) -> None:
     done = subprocess.run(
         ["curl", "-sS", "--max-time", "10", "-X", "POST", "http://localhost:%d/api/v1/wandb/detection" % server.port,
          "-H", "Content-Type: application/json", "-d", '{"test": "data"}', "-w", "\n%{http_code}"],
@@ -158,11 +176,11 @@ def test_founding_curl_check_gets_a_clear_400(server: Server) -> None:
 
 
 def test_kubernetes_variant_framework_env_without_version_detects_primus(server: Server, tmp_path) -> None:
-    """The document's pod: FRAMEWORK=primus and PRIMUS_CONFIG, POD_UID from the downward API, no PRIMUS_VERSION."""
+    """The page's pod: FRAMEWORK=primus and PRIMUS_CONFIG, POD_UID from the downward API, no PRIMUS_VERSION."""
     scratch = str(tmp_path)
     script = "%s/train.py" % scratch
     with open(script, "w") as handle:
-        handle.write(FOUNDING_TRAINING_CODE)
+        handle.write(TRAINING_CODE)
     env = clean_env({
         "WORKLOAD_UID": "workload-abc-123",
         "POD_UID": "0f5c4d1e-8a3b-4c2d-9e7f-1a2b3c4d5e6f",
@@ -184,9 +202,9 @@ def test_kubernetes_variant_framework_env_without_version_detects_primus(server:
         "Processing WandB detection for workload workload-abc-123") >= 1
 
 
-def test_exporter_prints_the_servers_verdict_on_the_servers_scale(founding_run: "subprocess.CompletedProcess[str]") -> None:
+def test_exporter_prints_the_servers_verdict_on_the_servers_scale(quickstart_run: "subprocess.CompletedProcess[str]") -> None:
     """`Confidence: high` is the exporter's local guess; the server's number follows it, so the job's
     log and the dashboard show the same scale."""
-    verdicts = [l for l in founding_run.stderr.splitlines() if "Server detected framework:" in l]
+    verdicts = [l for l in quickstart_run.stderr.splitlines() if "Server detected framework:" in l]
     assert verdicts == ["[Primus Lens API Reporter] Server detected framework: primus (confidence: 0.80, confirmed)"], \
-        founding_run.stderr[-3000:]
+        quickstart_run.stderr[-3000:]
