@@ -1,4 +1,4 @@
-"""The founding quickstart's training code, with a loss curve that looks like training.
+"""The training code of docs/quickstart.md, with a loss curve that looks like training.
 
 Nothing here knows about Primus Lens: with the exporter installed (`pip install ./exporter`), the
 wandb calls below are captured and reported on their own. Run it the way `make demo` does:

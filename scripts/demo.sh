@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo` after the build: start the telemetry processor, run the founding quickstart against
+# `make demo` after the build: start the telemetry processor, run the quickstart's training code against
 # it, show what arrived, then keep serving until Ctrl-C.
 #
 # Environment: PORT (8080), PY (.venv/bin/python), LENS_DATABASE_URL (server default when unset),
@@ -49,9 +49,9 @@ if [ "$ready" != 1 ]; then
   exit 1
 fi
 
-echo "==> running examples/quickstart.py (wandb offline, the founding environment)"
+echo "==> running examples/quickstart.py (wandb offline, the quickstart's environment)"
 echo
-# The founding document's environment. The spool is the demo's own: batches other jobs on this
+# The environment of docs/quickstart.md. The spool is the demo's own: batches other jobs on this
 # machine left in the default spool would otherwise be replayed here and counted in the stats.
 env -u FRAMEWORK -u PRIMUS_LENS_WANDB_HOOK -u PRIMUS_LENS_WANDB_QUIET \
   WORKLOAD_UID="my-workload-123" \

@@ -24,13 +24,19 @@ PAGE_API = "http://localhost:8080/api/v1"
 
 
 def page_section(heading: str) -> str:
-    """The text under a heading of docs/quickstart.md, up to the next heading of its level or above."""
+    """The text under a heading of docs/quickstart.md, up to the next heading of its level or above
+    (a `#` line inside a fenced code block is a comment, not a heading)."""
     with open(QUICKSTART, encoding="utf-8") as handle:
-        text = handle.read()
-    level = heading.split(" ", 1)[0]
-    start = text.index("\n" + heading + "\n") + len(heading) + 2
-    stop = re.compile(r"^#{1,%d} " % len(level), flags=re.M).search(text, start)
-    return text[start:stop.start() if stop else len(text)]
+        lines = handle.read().splitlines()
+    level = len(heading.split(" ", 1)[0])
+    start = lines.index(heading) + 1
+    in_fence = False
+    for index in range(start, len(lines)):
+        if lines[index].startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and re.match(r"#{1,%d} " % level, lines[index]):
+            return "\n".join(lines[start:index]) + "\n"
+    return "\n".join(lines[start:]) + "\n"
 
 
 def code_blocks(section: str, language: str = "") -> List[str]:

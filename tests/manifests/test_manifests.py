@@ -23,7 +23,7 @@ from k8s_checks import (K8S, ROOT, check_connection_budget, check_env_is_read_by
 
 NAME = "primus-lens-telemetry-processor"
 PROCESSORS = ("telemetry-processor.yaml", "telemetry-processor-postgres.yaml")
-# Every variable the founding document's Kubernetes example sets, plus the downward-API names the
+# Every variable the Kubernetes pod of docs/quickstart.md sets, plus the downward-API names the
 # wire format reads for identity.
 TRAINING_ENV = ("WORKLOAD_UID", "POD_UID", "POD_NAME", "POD_NAMESPACE", "FRAMEWORK", "PRIMUS_CONFIG",
                 "PRIMUS_LENS_API_BASE_URL")
@@ -78,7 +78,7 @@ def test_kubestrict_refuses_what_the_api_server_would(kubestrict: Any, text: str
     assert result.returncode == 1 and message in result.stdout, result.stdout
 
 
-def test_processor_has_pvc_deployment_and_service_with_the_founding_name(processor: Docs) -> None:
+def test_processor_has_pvc_deployment_and_service_with_the_quickstarts_name(processor: Docs) -> None:
     assert sorted(d["kind"] for d in processor) == ["Deployment", "PersistentVolumeClaim", "Service"]
     for doc in processor:
         assert doc["metadata"]["name"] == NAME
@@ -207,7 +207,7 @@ def test_training_job_takes_its_identity_from_the_downward_api(training: Docs) -
     assert env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
     assert env["FRAMEWORK"]["value"] == "primus"
     assert env["PRIMUS_CONFIG"]["value"]
-    assert "PRIMUS_VERSION" not in env  # the founding Kubernetes variant detects primus without it
+    assert "PRIMUS_VERSION" not in env  # the quickstart's Kubernetes pod detects primus without it
     url = env["PRIMUS_LENS_API_BASE_URL"]["value"]
     assert re.match(r"^http://%s(\.[a-z0-9.-]+)?:8080/api/v1$" % NAME, url), url
 
