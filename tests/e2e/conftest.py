@@ -13,6 +13,14 @@ from harness import ROOT, Server
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from benchlib import postgres  # noqa: E402
 
+# The server, `make demo`'s script and the node test runner must run on the Node release the
+# server was built for (.node-version; make installs it into .tools/ and puts it on PATH). Do the
+# same here, so that `pytest tests/e2e` by hand behaves as under make.
+with open(os.path.join(ROOT, ".node-version"), encoding="utf-8") as _handle:
+    _PINNED_NODE_BIN = os.path.join(ROOT, ".tools", "node-" + _handle.read().strip(), "bin")
+if os.path.isdir(_PINNED_NODE_BIN):
+    os.environ["PATH"] = _PINNED_NODE_BIN + os.pathsep + os.environ.get("PATH", "")
+
 
 @pytest.fixture(scope="session")
 def installed_exporter() -> str:
