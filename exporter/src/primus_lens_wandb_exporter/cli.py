@@ -90,7 +90,7 @@ def shipper_state(cfg: config_mod.Config) -> str:
     """Starts a shipper the way a training process would, and stops it again."""
     if cfg.sender != "process":
         return "thread (PRIMUS_LENS_WANDB_SENDER=%s): sending runs inside the training process" % cfg.sender
-    from primus_lens_wandb_exporter.report.link import ShipperLink
+    from primus_lens_wandb_exporter.report.shipper.link import ShipperLink
 
     link = ShipperLink(cfg, identity.current())
     started = time.monotonic()

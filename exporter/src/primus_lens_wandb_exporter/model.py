@@ -1,4 +1,4 @@
-"""The few value types that cross from `hook`/`collect` into `report`.
+"""The few value types that cross from `hook`/`collect` into `report`, and between its threads.
 
 They are plain, immutable data so the training thread can hand them to the worker thread
 without locks or copies.
@@ -30,6 +30,15 @@ class RunInfo:
     id: str
     project: str
     name: str
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """A run finished (`run.finish()`, or closed at exit); it rides on the run's last metrics body."""
+
+    run: RunInfo
+    exit_code: Optional[int]
+    finished_at: float
 
 
 class Row:

@@ -46,8 +46,10 @@ def wait_child(pid: int) -> int:
 
 
 def hold_locks(reporter, held: threading.Event, release: threading.Event) -> None:  # type: ignore[no-untyped-def]
-    # Another thread owns the locks the child will need at the moment of fork.
-    with output._once_lock, reporter._transport._lock:
+    # Another thread owns the locks the child will need at the moment of fork: the say-once lock,
+    # and the reporter's own (the block lock of the default Reporter, the HTTP lock of a Sender).
+    own = reporter._block_lock if hasattr(reporter, "_block_lock") else reporter._transport._lock
+    with output._once_lock, own:
         held.set()
         release.wait(5)
 
@@ -59,7 +61,8 @@ def scenario_fork(hold: bool) -> None:
     if hold:
         held = threading.Event()
         threading.Thread(target=hold_locks, args=(reporter, held, release), daemon=True).start()
-        held.wait(5)
+        if not held.wait(5):
+            raise SystemExit("the locks were never held: this scenario would prove nothing")
     pid = os.fork()
     if pid == 0:
         log_run("child")

@@ -5,8 +5,8 @@ import time
 from typing import Any, Dict, List
 
 from fault_server import FaultServer, free_port
-from primus_lens_wandb_exporter.report.delivery import Delivery
-from primus_lens_wandb_exporter.report.exit_clock import ExitClock
+from primus_lens_wandb_exporter.report.deadline import ExitClock
+from primus_lens_wandb_exporter.report.retry import Delivery
 from primus_lens_wandb_exporter.report.transport import HttpTransport
 
 

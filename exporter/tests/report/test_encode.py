@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import numpy as np
 import pytest
 
-from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
+from primus_lens_wandb_exporter.model import Identity, Row, RunEnd, RunInfo
 from primus_lens_wandb_exporter.report import encode
 
 RUN_A = RunInfo("a", "proj", "run-a")
@@ -61,13 +61,13 @@ def test_bodies_hold_at_most_max_points_and_count_each_row_once() -> None:
 
 def test_a_run_end_rides_on_the_last_body_of_its_run() -> None:
     rows = [Row(RUN_A, s, 1.0, dict([("x", s)])) for s in range(5)]
-    out = bodies(rows + [encode.RunEnd(RUN_A, 3, 9.0)], max_points=2)
+    out = bodies(rows + [RunEnd(RUN_A, 3, 9.0)], max_points=2)
     assert [("run_state" in b) for b in out] == [False, False, True]
     assert out[-1]["run_state"] == {"state": "finished", "exit_code": 3, "finished_at": 9.0}
 
 
 def test_a_run_end_alone_is_a_body_without_metrics() -> None:
-    (body,) = bodies([encode.RunEnd(RUN_B, None, 9.0)])
+    (body,) = bodies([RunEnd(RUN_B, None, 9.0)])
     assert body["metrics"] == [] and body["rows"] == 0 and body["run_state"]["exit_code"] is None
 
 
@@ -77,7 +77,7 @@ def test_an_unreadable_value_skips_only_that_point() -> None:
 
 
 def test_split_halves_keep_every_point_rows_and_the_run_end_on_the_second() -> None:
-    (body,) = bodies([Row(RUN_A, s, 1.0, dict([("x", 1), ("y", 2)])) for s in range(3)] + [encode.RunEnd(RUN_A, 0, 1.0)])
+    (body,) = bodies([Row(RUN_A, s, 1.0, dict([("x", 1), ("y", 2)])) for s in range(3)] + [RunEnd(RUN_A, 0, 1.0)])
     first, second = encode.split_metrics_body(body)
     assert first["metrics"] + second["metrics"] == body["metrics"]
     assert first["rows"] + second["rows"] == 3

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from primus_lens_wandb_exporter.report import frames
+from primus_lens_wandb_exporter.report.shipper import frames
 
 
 def test_messages_come_back_whole_however_the_stream_is_cut() -> None:

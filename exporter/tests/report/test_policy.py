@@ -5,7 +5,8 @@ from typing import List
 
 import pytest
 
-from primus_lens_wandb_exporter.report import policy
+from primus_lens_wandb_exporter.report import retry as policy
+from primus_lens_wandb_exporter.report.outbox import why_undelivered
 
 
 @pytest.mark.parametrize("status", [0, 429, 500, 502, 503, 504])
@@ -74,14 +75,14 @@ WHY_CASES = [
 @pytest.mark.parametrize("status,reason,base,has_token,words", WHY_CASES)
 def test_why_undelivered_names_the_setting_to_change(status: int, reason: str, base: str, has_token: bool,
                                                      words: List[str]) -> None:
-    message = policy.why_undelivered(status, reason, base, "/wandb/metrics", has_token)
+    message = why_undelivered(status, reason, base, "/wandb/metrics", has_token)
     for word in words:
         assert word in message, message
     assert "LENS_API_TOKEN" not in message.replace("PRIMUS_LENS_API_TOKEN", "")  # never the server's variable
 
 
 def test_a_404_under_api_v1_does_not_blame_the_prefix() -> None:
-    assert "lacks /api/v1" not in policy.why_undelivered(404, "Not Found", "http://lens/api/v1", "/wandb/metrics", False)
+    assert "lacks /api/v1" not in why_undelivered(404, "Not Found", "http://lens/api/v1", "/wandb/metrics", False)
 
 
 @pytest.mark.parametrize("status", sorted(policy.CONFIG_ERROR_STATUSES))

@@ -1,7 +1,9 @@
 """The HTTP seam: one persistent keep-alive connection, gzip bodies, results as values.
 
-Only mechanism lives here (connect, post, read, close). What a status means and whether to try
-again is `delivery.py`'s business. Nothing raises out of `post`: a failure without an HTTP answer
+Everything about the connection lives here and nowhere else: the URL's host, port and scheme,
+the headers (token, user agent), TLS for `https://` URLs, keep-alive. Only mechanism, though
+(connect, post, read, close). What a status means and whether to try
+again is `retry.py`'s business. Nothing raises out of `post`: a failure without an HTTP answer
 comes back as status 0 with the reason.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 from urllib.parse import urlsplit
 
-from primus_lens_wandb_exporter.report.policy import parse_retry_after
+from primus_lens_wandb_exporter.report.retry import parse_retry_after
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The training process's end of the pipe to its shipper process (shipper.py).
+"""The training process's end of the pipe to its shipper process (process.py).
 
 Only mechanism lives here: start the process, write frames with a deadline, wait for a reply
 with a deadline, and let go of it after a fork. Every call returns a value instead of raising;
@@ -18,11 +18,13 @@ import threading
 import time
 from typing import Any, Callable, List, Optional
 
+import primus_lens_wandb_exporter
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity
-from primus_lens_wandb_exporter.report import frames
+from primus_lens_wandb_exporter.report.deadline import REPLY_TRAVEL_S
+from primus_lens_wandb_exporter.report.shipper import frames
 
-SHIPPER_MODULE = "primus_lens_wandb_exporter.report.shipper"
+SHIPPER_MODULE = "primus_lens_wandb_exporter.report.shipper"  # runs shipper/__main__.py
 PIPE_BYTES = 1 << 20  # room for a few seconds of batches while the shipper is busy
 _F_SETPIPE_SZ = 1031  # Linux; fcntl.F_SETPIPE_SZ only exists from Python 3.10
 # Popen objects a forked child inherited: kept referenced so the child never reaps or warns
@@ -31,15 +33,15 @@ _inherited: List[Any] = []
 
 
 def _package_root() -> str:
-    here = os.path.dirname(os.path.abspath(__file__))  # .../primus_lens_wandb_exporter/report
-    return os.path.dirname(os.path.dirname(here))
+    """The folder that holds this package (site-packages, or exporter/src in the tests)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(primus_lens_wandb_exporter.__file__)))
 
 
 class ShipperLink:
     def __init__(self, config: Config, identity: Identity) -> None:
         self._config = config
         self._identity = identity
-        self._proc: Optional[subprocess.Popen] = None  # type: ignore[type-arg]
+        self._proc: Optional[subprocess.Popen[bytes]] = None
         self._to_fd = -1
         self._from_fd = -1
         self._reader = frames.Reader()
@@ -125,7 +127,7 @@ class ShipperLink:
         if not self.send(frames.pack(("flush", token, timeout_s)), timeout_s):
             return None
         # The shipper answers by its own deadline; allow for the reply to travel.
-        return self._await(lambda m: m[0] == "flushed" and m[1] == token, deadline + 0.25)
+        return self._await(lambda m: m[0] == "flushed" and m[1] == token, deadline + REPLY_TRAVEL_S)
 
     def stop(self, budget_s: float, wait_s: float) -> Optional[Any]:
         """Tells the shipper to finish within budget_s; its ("stopped", ...) reply or None."""

@@ -1,4 +1,5 @@
-"""Messages between the training process and its shipper process: length-prefixed marshal.
+"""Messages between the training process and its shipper process: length-prefixed marshal;
+and the block of marshalled rows the training thread fills.
 
 marshal, not pickle or JSON: it is C, in the standard library, writes a 500-point batch in tens
 of microseconds, and cannot run code when read. Both ends are the same interpreter (the shipper
@@ -26,6 +27,8 @@ import marshal
 import struct
 from typing import Any, Dict, List, Tuple
 
+from primus_lens_wandb_exporter.model import RunInfo
+
 _HEADER = struct.Struct("!I")
 # Version 2: binary floats (NaN and infinities exact) without version 3's back-references, whose
 # hash-table lookup for every shared object made batches ~30 % slower to write.
@@ -51,6 +54,17 @@ def dump_row(row: Tuple[int, float, Dict[str, Any]]) -> bytes:
     does this while the values are hot in its cache. Only for a dict of exact Python numbers:
     marshal writes any buffer (a numpy array) as bytes."""
     return marshal.dumps(row, ROW_MARSHAL_VERSION)
+
+
+class Block:
+    """Consecutive plain rows of one run, each marshalled by dump_row; crosses as a "b" entry."""
+
+    __slots__ = ("run", "rows", "points")
+
+    def __init__(self, run: RunInfo) -> None:
+        self.run = run
+        self.rows: List[bytes] = []
+        self.points = 0
 
 
 def load_rows(rows: List[bytes]) -> List[Any]:

@@ -1,13 +1,14 @@
 """The shipper process: a Sender running outside the training process.
 
-    python -m primus_lens_wandb_exporter.report.shipper     (started by link.py, never by hand)
+    python -m primus_lens_wandb_exporter.report.shipper     (started by link.py, never by hand;
+                                                             __main__.py calls main() below)
 
 Why a process: JSON, gzip, HTTP, retries and the spool cost ~3 µs of Python per metric point.
 In a thread of the training process every one of those microseconds holds the GIL the training
 loop needs; here they run on another core. The training process only hands over marshalled
 batches (frames.py).
 
-It reads frames from stdin and answers on the original stdout; anything else that prints goes to
+It reads frames from stdin and answers on the stdout it was started with; anything else that prints goes to
 stderr, so a stray print can never corrupt the reply stream. The main thread only reads, so the
 training process's writes never wait on HTTP; the Sender's own worker thread does the sending,
 with the same bounded queue, retries, spool and exit deadline as in-process sending.
@@ -21,15 +22,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.config import Config
-from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
-from primus_lens_wandb_exporter.report import encode, frames
+from primus_lens_wandb_exporter.model import Identity, Row, RunEnd, RunInfo
 from primus_lens_wandb_exporter.report.sender import Sender
+from primus_lens_wandb_exporter.report.shipper import frames
 
 
 class _Terminated(Exception):
@@ -101,10 +101,9 @@ class Shipper:
                 sender.submit_row(Row(self._run(run_id, project, name), step, timestamp, items))
             elif tag == "e":
                 _, run_id, project, name, exit_code, finished_at = entry
-                sender.run_end(encode.RunEnd(self._run(run_id, project, name), exit_code, finished_at))
+                sender.run_end(RunEnd(self._run(run_id, project, name), exit_code, finished_at))
             elif tag == "d":
-                body = entry[1]
-                sender.submit_detection(lambda body=body: body)
+                sender.submit_detection(_built(entry[1]))
 
     def _flush(self, token: int, timeout_s: float) -> None:
         sender = self._require()
@@ -113,6 +112,11 @@ class Shipper:
             self.reply(("flushed", token, done, sender.stats()))
         except OSError:
             pass  # the training process is gone; EOF on stdin ends us
+
+
+def _built(body: Dict[str, Any]) -> Callable[[], Dict[str, Any]]:
+    """A detection the training process already built, as the Sender's build callable."""
+    return lambda: body
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -141,6 +145,3 @@ def main() -> int:
     shipper.end_of_input()
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
