@@ -11,7 +11,9 @@ import sys
 import zipfile
 from typing import Any, Dict
 
-from .harness import REQUIRED_VENV, VENV_ROOT, CaptureServer, base_env, require_venv, run_script
+from support.fake_server import FakeServer
+
+from .harness import REQUIRED_VENV, VENV_ROOT, base_env, require_venv, run_script
 
 FAKE_NEW = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fake_wandb", "new")
 
@@ -92,7 +94,7 @@ def test_wandb_imported_before_boot_is_patched_at_once(tmp_path: Any) -> None:
 
 
 def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
-    with CaptureServer() as server:
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path), RANK="0", LOCAL_RANK="0", WORLD_SIZE="8", NODE_RANK="1")
         done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
@@ -130,7 +132,7 @@ def test_check_command_says_when_the_shipper_cannot_start_and_what_happens_then(
             "sys.executable = '/nonexistent/python'\n"
             "from primus_lens_wandb_exporter import cli\n"
             "buffer = io.StringIO(); cli.check(buffer); print(buffer.getvalue())\n")
-    with CaptureServer() as server:
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path))
         done = run_script(REQUIRED_VENV, code, env)
     assert "Sender: process: FAILED to start the shipper (no usable Python executable ('/nonexistent/python'))" \
@@ -141,7 +143,7 @@ def test_check_command_says_when_the_shipper_cannot_start_and_what_happens_then(
 def test_missing_workload_uid_warns_once_and_reports_under_pod_name(tmp_path: Any) -> None:
     from . import scripts
 
-    with CaptureServer() as server:
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path))
         del env["WORKLOAD_UID"]
         done = run_script(REQUIRED_VENV, scripts.PATHS, env)

@@ -11,8 +11,10 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+from support.fake_server import FakeServer
+
 from . import scripts
-from .harness import REQUIRED_VENV, CaptureServer, available_venvs, base_env, run_script, wandb_history
+from .harness import REQUIRED_VENV, available_venvs, base_env, run_script, wandb_history
 
 ALL = available_venvs()
 CURRENT = [v for v in ALL if v.startswith("w031")]
@@ -31,8 +33,8 @@ def run_ids(stdout: str) -> Dict[str, str]:
     return ids
 
 
-def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[CaptureServer, Any, Dict[str, str]]:
-    with CaptureServer() as server:
+def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[FakeServer, Any, Dict[str, str]]:
+    with FakeServer() as server:
         done = run_script(venv, code, base_env(server.base_url, str(tmp_path), **env))
     assert done.returncode == 0, done.stderr[-3000:]
     return server, done, run_ids(done.stdout)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .harness import CaptureServer, base_env, run_script, wandb_history
+from support.fake_server import FakeServer
+
+from .harness import base_env, run_script, wandb_history
 
 VENV = "w031-torch"
 
@@ -40,7 +42,7 @@ print(json.dumps({"run": run.id, "threads": sorted(seen_threads), "torch": torch
 
 
 def test_torch_tensors_are_snapshotted_at_call_time_and_read_off_the_training_thread(tmp_path: Any) -> None:
-    with CaptureServer() as server:
+    with FakeServer() as server:
         done = run_script(VENV, TENSORS, base_env(server.base_url, str(tmp_path), PRIMUS_LENS_WANDB_DEBUG="true"))
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])

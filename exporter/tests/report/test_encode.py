@@ -11,6 +11,7 @@ import pytest
 
 from primus_lens_wandb_exporter.model import Identity, Row, RunEnd, RunInfo
 from primus_lens_wandb_exporter.report import encode
+from support.seeded import seeded_random
 
 RUN_A = RunInfo("a", "proj", "run-a")
 RUN_B = RunInfo("b", "proj", "run-b")
@@ -86,9 +87,7 @@ def test_split_halves_keep_every_point_rows_and_the_run_end_on_the_second() -> N
 
 
 def test_hand_written_points_json_equals_json_dumps_for_any_body() -> None:
-    import random
-
-    rng = random.Random(7)
+    rng = seeded_random(7)
     names = ["loss", "a/b", 'q"uote', "back\\slash", "ünï", "tab\tname", "step", "x" * 300]
     for _ in range(300):
         rows = [
@@ -102,7 +101,7 @@ def test_hand_written_points_json_equals_json_dumps_for_any_body() -> None:
             if rng.random() < 0.1 and body["metrics"]:
                 body["metrics"][0]["tags"] = {"k": "v"}
             expected = json.dumps(body, separators=(",", ":"), allow_nan=False)
-            assert json.loads(encode.to_json(body)) == json.loads(expected)
+            assert json.loads(encode.to_json(body)) == json.loads(expected), rng
 
 
 def test_a_stray_non_finite_float_still_fails_loudly() -> None:

@@ -1,6 +1,6 @@
 """Hands rows to the shipper, then dies without any exit handler (SIGKILL of itself).
 
-    python crash_script.py <run_id> <steps>
+    python crash_after_handoff.py <run_id> <steps>
 Prints "HANDED <shipper pid>" once the rows are in the shipper's pipe.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The sending process: uses the reporter exactly the way the hook does.
 
-    python sender.py <run_id> <steps> <metrics_per_step> [<seconds between steps>]
+    python log_rows.py <run_id> <steps> <metrics_per_step> [<seconds between steps>]
 Environment: the PRIMUS_LENS_* variables. Prints "FINISHING <monotonic>" when training is
 done, before the run finishes, so the test can measure what the exporter adds to the end of the job.
 """

@@ -1,6 +1,6 @@
 """Fork and multiprocessing scenarios, run as a subprocess by test_fork.py.
 
-    python fork_script.py <scenario>      scenario: osfork | locked | mp_fork | mp_spawn
+    python fork_scenarios.py <scenario>      scenario: osfork | locked | mp_fork | mp_spawn
 Each process logs 10 rows of 2 points under its own run id ("parent", "child", "mp-<i>").
 The flush interval is long, so whatever the parent queued before a fork is still queued at fork
 time: a child that kept it would send it again.

@@ -1,7 +1,7 @@
 """A real wandb (offline) training script with no exporter code in it: the .pth does the rest.
 
     python wandb_training.py <run_id> <steps> <metrics_per_step> [<seconds between steps>]
-Logs the same keys as sender.py (m0..m<n-1> per step, loss_nan=NaN at step 3) without giving a
+Logs the same keys as log_rows.py (m0..m<n-1> per step, loss_nan=NaN at step 3) without giving a
 step, so the exporter must use wandb's own _step. Prints "FINISHING <monotonic>" before finish.
 """
 from __future__ import annotations

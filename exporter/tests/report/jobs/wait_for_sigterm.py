@@ -1,4 +1,4 @@
-"""Waits to be killed: python sigterm_script.py <with_previous_handler: 0|1>"""
+"""Waits to be killed: python wait_for_sigterm.py <with_previous_handler: 0|1>"""
 from __future__ import annotations
 
 import signal

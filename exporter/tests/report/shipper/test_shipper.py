@@ -11,8 +11,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import HERE, WORKLOAD, reporter_env, run_script
-from fault_server import FaultServer
+from report.processes import JOBS, WORKLOAD, reporter_env, run_script
+from support.fake_server import FakeServer
 from primus_lens_wandb_exporter import config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import Reporter, make_reporter
@@ -21,7 +21,7 @@ RUN = RunInfo("r-ship", "proj", "ship")
 IDENTITY = Identity(WORKLOAD, "pu", "pod-0", "ns", None, None, None, None, "host", os.getpid())
 
 
-def make(server: FaultServer, tmp_path: Path, **env: str) -> Reporter:
+def make(server: FakeServer, tmp_path: Path, **env: str) -> Reporter:
     settings = dict(
         PRIMUS_LENS_API_BASE_URL=server.base_url,
         PRIMUS_LENS_WANDB_SPOOL_DIR=str(tmp_path / "spool"),
@@ -58,7 +58,7 @@ def reporters() -> Iterator[list]:
         reporter.shutdown(0.5)
 
 
-def test_sending_happens_in_a_separate_shipper_process(server: FaultServer, tmp_path: Path, reporters: list) -> None:
+def test_sending_happens_in_a_separate_shipper_process(server: FakeServer, tmp_path: Path, reporters: list) -> None:
     reporter = make(server, tmp_path)
     reporters.append(reporter)
     log(reporter, range(20))
@@ -75,7 +75,7 @@ def test_sending_happens_in_a_separate_shipper_process(server: FaultServer, tmp_
 
 
 def test_a_shipper_that_cannot_start_falls_back_to_sending_in_process(
-    server: FaultServer, tmp_path: Path, capfd: Any, monkeypatch: Any
+    server: FakeServer, tmp_path: Path, capfd: Any, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     reporter = make(server, tmp_path)
@@ -90,7 +90,7 @@ def test_a_shipper_that_cannot_start_falls_back_to_sending_in_process(
 
 
 def test_a_shipper_killed_mid_run_costs_nothing_handed_after_it(
-    server: FaultServer, tmp_path: Path, capfd: Any
+    server: FakeServer, tmp_path: Path, capfd: Any
 ) -> None:
     reporter = make(server, tmp_path)
     log(reporter, range(10))
@@ -107,7 +107,7 @@ def test_a_shipper_killed_mid_run_costs_nothing_handed_after_it(
     assert err.count("Shipper process unavailable (the shipper exited") == 1
 
 
-def test_a_hung_shipper_cannot_hold_the_exit_past_its_deadline(server: FaultServer, tmp_path: Path, capfd: Any) -> None:
+def test_a_hung_shipper_cannot_hold_the_exit_past_its_deadline(server: FakeServer, tmp_path: Path, capfd: Any) -> None:
     reporter = make(server, tmp_path, PRIMUS_LENS_WANDB_EXIT_TIMEOUT="1.5")
     log(reporter, range(5))
     assert reporter.flush(10.0)
@@ -125,9 +125,9 @@ def test_a_hung_shipper_cannot_hold_the_exit_past_its_deadline(server: FaultServ
     assert "Shipper did not finish in time" in capfd.readouterr().err
 
 
-def test_rows_handed_over_survive_a_killed_training_process(server: FaultServer, tmp_path: Path) -> None:
+def test_rows_handed_over_survive_a_killed_training_process(server: FakeServer, tmp_path: Path) -> None:
     env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_FLUSH_INTERVAL="30")
-    finished = run_script([str(HERE / "crash_script.py"), "crashed", "50"], env, 30)
+    finished = run_script([str(JOBS / "crash_after_handoff.py"), "crashed", "50"], env, 30)
     assert finished.returncode == -signal.SIGKILL, finished.stderr
     assert "HANDED" in finished.stderr
     # The shipper saw end-of-file and delivered everything within the exit timeout (3 s here).

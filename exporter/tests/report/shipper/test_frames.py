@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import math
-import random
 
 import pytest
 
 from primus_lens_wandb_exporter.report.shipper import frames
+from support.seeded import seeded_random
 
 
 def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
@@ -14,14 +14,14 @@ def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
     messages = [("hello", {"a": 1}, {"b": None}), ("items", [("b", "run", "p", "n", rows)]),
                 ("flush", 7, 2.5), ("stop", 0.0)]
     stream = b"".join(frames.pack(m) for m in messages)
-    rng = random.Random(3)
+    rng = seeded_random(3)
     for _ in range(50):
         reader, got, at = frames.Reader(), [], 0
         while at < len(stream):
             step = rng.randint(1, 300)
             got.extend(reader.feed(stream[at:at + step]))
             at += step
-        assert [m[0] for m in got] == ["hello", "items", "flush", "stop"]
+        assert [m[0] for m in got] == ["hello", "items", "flush", "stop"], rng
         block = got[1][1][0]
         assert block[:4] == ("b", "run", "p", "n")
         entries = frames.load_rows(block[4])

@@ -1,4 +1,4 @@
-"""A reporter with REPORT's interface that records what it is given (unit tests only)."""
+"""A stand-in for the reporter (the interface the hook calls) that records what it is given."""
 from __future__ import annotations
 
 import threading

@@ -12,7 +12,7 @@ import pytest
 
 from primus_lens_wandb_exporter.hook import patch
 
-from .fake_wandb import fake_wandb
+from .patched_fake import fake_wandb
 
 SHAPES = ["old", "new"]
 
