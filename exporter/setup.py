@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import List
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -23,7 +24,7 @@ class BuildWithStartFiles(build_py):
         for name in START_FILES:
             shutil.copyfile(os.path.join(HERE, "startup", name), os.path.join(self.build_lib, name))
 
-    def get_outputs(self, include_bytecode: bool = True):  # type: ignore[override]
+    def get_outputs(self, include_bytecode: bool = True) -> List[str]:
         # Listed outputs end up in the wheel's RECORD, so `pip uninstall` removes the files.
         return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, n) for n in START_FILES]
 

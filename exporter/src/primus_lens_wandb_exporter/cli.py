@@ -15,9 +15,10 @@ import sysconfig
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
-from primus_lens_wandb_exporter import __version__, config as config_mod
+from primus_lens_wandb_exporter import __version__
+from primus_lens_wandb_exporter import config as config_mod
 from primus_lens_wandb_exporter.collect import identity
 
 PTH_NAME = "primus_lens_wandb_exporter.pth"

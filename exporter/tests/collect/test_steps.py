@@ -1,7 +1,7 @@
 """The step mirror against wandb's partial-history rules, as a table."""
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 

@@ -62,10 +62,10 @@ class FakeTensor:
     def is_complex(self) -> bool:
         return False
 
-    def detach(self) -> "FakeTensor":
+    def detach(self) -> FakeTensor:
         return self
 
-    def clone(self) -> "FakeTensor":
+    def clone(self) -> FakeTensor:
         self.copies += 1
         return FakeTensor(self.value, self.n)
 

@@ -14,9 +14,8 @@ from typing import Any, Dict
 import numpy as np
 import pytest
 
-from support.seeded import seeded_random
-
 from .patched_fake import fake_wandb
+from support.seeded import seeded_random
 
 
 class Hostile:

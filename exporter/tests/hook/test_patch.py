@@ -40,10 +40,9 @@ def test_wandb_log_and_run_log_each_recorded_once_with_wandb_steps(shape: str) -
 @pytest.mark.parametrize("shape", SHAPES)
 def test_with_block_finishes_through_private_finish(shape: str) -> None:
     with fake_wandb(shape) as (wandb, reporter, _):
-        with pytest.raises(ValueError):
-            with wandb.init(project="p") as run:
-                run.log({"x": 1.0}, step=3)
-                raise ValueError("boom")
+        with pytest.raises(ValueError), wandb.init(project="p") as run:
+            run.log({"x": 1.0}, step=3)
+            raise ValueError("boom")
         assert reporter.table() == [(3, {"x": 1.0})] == stored(run)
         assert [code for _, code in reporter.finished] == [1]
 
@@ -258,9 +257,9 @@ def test_debug_mode_prints_rows_and_each_skipped_key_once(capsys: pytest.Capture
 
     output.configure(debug=True, quiet=False)
     try:
-        with fake_wandb("new") as (wandb, reporter, _):
+        with fake_wandb("new") as (wandb, _reporter, _):
             run = wandb.init(project="p")
-            for i in range(3):
+            for _i in range(3):
                 run.log({"loss": 1.0, "caption_dbg": "text"})
         err = capsys.readouterr().err
         assert err.count("Skipping non-numeric metric: caption_dbg (type: str)") == 1

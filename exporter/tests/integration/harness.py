@@ -54,8 +54,8 @@ def base_env(server_url: str, wandb_dir: str, **extra: str) -> Dict[str, str]:
 def run_script(venv: str, code: str, env: Dict[str, str], timeout_s: float = SCRIPT_TIMEOUT_S) -> subprocess.CompletedProcess:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, dir=env.get("WANDB_DIR")) as handle:
         handle.write(code)
-    return subprocess.run([require_venv(venv), handle.name], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout_s)
+    return subprocess.run([require_venv(venv), handle.name], env=env, capture_output=True,
+                          text=True, timeout=timeout_s)
 
 
 def wandb_history(venv: str, wandb_dir: str) -> Dict[str, List[Tuple[int, Dict[str, Any]]]]:
@@ -66,7 +66,7 @@ def wandb_history(venv: str, wandb_dir: str) -> Dict[str, List[Tuple[int, Dict[s
         return {}
     env = dict(os.environ, PRIMUS_LENS_WANDB_HOOK="false")
     out = subprocess.run([require_venv(venv), READER] + files, env=env, stdout=subprocess.PIPE,
-                         universal_newlines=True, timeout=60, check=True)
+                         text=True, timeout=60, check=True)
     found: Dict[str, List[Tuple[int, Dict[str, Any]]]] = {}
     for path, rows in json.loads(out.stdout).items():
         run_id = os.path.basename(path)[len("run-"):-len(".wandb")]

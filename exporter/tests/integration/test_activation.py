@@ -7,13 +7,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 import zipfile
 from typing import Any, Dict
 
-from support.fake_server import FakeServer
-
 from .harness import REQUIRED_VENV, VENV_ROOT, base_env, require_venv, run_script
+from support.fake_server import FakeServer
 
 FAKE_NEW = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fake_wandb", "new")
 
@@ -29,8 +27,8 @@ print(json.dumps({
 
 
 def probe(env: Dict[str, str], code: str = PROBE) -> Dict[str, Any]:
-    done = subprocess.run([require_venv(REQUIRED_VENV), "-c", code], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    done = subprocess.run([require_venv(REQUIRED_VENV), "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["stderr"] = done.stderr
@@ -97,7 +95,7 @@ def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
     with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path), RANK="0", LOCAL_RANK="0", WORLD_SIZE="8", NODE_RANK="1")
         done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                              capture_output=True, text=True, timeout=60)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "primus_lens_wandb_exporter.pth" in out and "primus_lens_wandb_exporter.start" in out
@@ -114,7 +112,7 @@ def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
 def test_check_command_says_the_exporter_is_off_instead_of_failing(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_HOOK="false")
     done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAILED" not in done.stdout and "the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false)" in done.stdout
 
@@ -122,7 +120,7 @@ def test_check_command_says_the_exporter_is_off_instead_of_failing(tmp_path: Any
 def test_check_command_reports_an_unreachable_api(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_TIMEOUT="1")
     done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "API round-trip: FAILED" in done.stdout and "WORKLOAD_UID" not in done.stderr
 
 

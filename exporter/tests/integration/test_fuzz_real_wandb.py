@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support.fake_server import FakeServer
-
-from support.seeded import seed_for
-
 from .harness import REQUIRED_VENV, base_env, run_script, wandb_history
+from support.fake_server import FakeServer
+from support.seeded import seed_for
 
 FUZZ = r'''
 import json, math, random, sys

@@ -15,9 +15,8 @@ from typing import Any, Dict, List
 
 import pytest
 
-from support.fake_server import FakeServer
-
 from .harness import REQUIRED_VENV, base_env, run_script
+from support.fake_server import FakeServer
 
 FAKES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fake_wandb")
 SHAPES = ("old", "new")
@@ -159,8 +158,8 @@ def _run_module(env: Dict[str, str], module: str, cwd: str) -> Any:
 
     from .harness import SCRIPT_TIMEOUT_S, require_venv
 
-    return subprocess.run([require_venv(REQUIRED_VENV), "-m", module], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=SCRIPT_TIMEOUT_S)
+    return subprocess.run([require_venv(REQUIRED_VENV), "-m", module], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=SCRIPT_TIMEOUT_S)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -15,10 +15,9 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from support.fake_server import FakeServer
-
 from .harness import base_env, require_venv, wandb_history
 from .test_real_wandb import norm
+from support.fake_server import FakeServer
 
 VENV = "frameworks"
 JOBS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobs")
@@ -27,8 +26,7 @@ JOB_TIMEOUT_S = 300
 
 def start_job(tmp_path: Any, server: FakeServer, argv: List[str], **env: str) -> subprocess.CompletedProcess:
     environment = base_env(server.base_url, str(tmp_path), WANDB_PROJECT="p", **env)
-    done = subprocess.run(argv, env=environment, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=JOB_TIMEOUT_S)
+    done = subprocess.run(argv, env=environment, cwd=str(tmp_path), capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     return done
 

@@ -11,10 +11,9 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from support.fake_server import FakeServer
-
 from . import scripts
 from .harness import REQUIRED_VENV, available_venvs, base_env, run_script, wandb_history
+from support.fake_server import FakeServer
 
 ALL = available_venvs()
 CURRENT = [v for v in ALL if v.startswith("w031")]
@@ -44,7 +43,7 @@ def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[FakeServe
 def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
     server, done, ids = run_case(tmp_path, venv, scripts.FOUNDING, PRIMUS_CONFIG="/config/primus.yaml",
                                  PRIMUS_VERSION="1.2.3", WORKLOAD_UID="my-workload-123")
-    lines = [l for l in done.stderr.splitlines() if l.startswith(("[Primus Lens", "  "))]
+    lines = [line for line in done.stderr.splitlines() if line.startswith(("[Primus Lens", "  "))]
     expected_order = [
         "[Primus Lens WandB] Installing WandB hook...",
         "[Primus Lens WandB] API reporting enabled",
@@ -57,7 +56,7 @@ def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
         "[Primus Lens WandB] Cleaning up...",
     ]
     assert lines[:len(expected_order)] == expected_order, done.stderr
-    stats = [l for l in lines if "Stopped. Stats:" in l]
+    stats = [line for line in lines if "Stopped. Stats:" in line]
     assert len(stats) == 1 and "'detection_sent': 1, 'metrics_sent': 100, 'errors': 0" in stats[0]
     assert server.rows(ids["run"]) == [(s, {"loss": 0.5, "accuracy": 0.9}) for s in range(100)]
     assert server.rows(ids["run"]) == wandb_history(venv, str(tmp_path))[ids["run"]]
@@ -126,7 +125,7 @@ def test_fork_spawn_and_multiprocessing_children(tmp_path: Any, venv: str) -> No
     for tag in ("forked", "spawn", "fork", "pool0", "pool1"):
         assert server.rows(ids[tag]) == stored[ids[tag]] == [(i, {tag: i}) for i in range(3)], tag
     points = server.points()
-    assert len(points) == len(set((r, n, s) for r, _, n, s, _ in points)), "a point was sent twice"
+    assert len(points) == len({(r, n, s) for r, _, n, s, _ in points}), "a point was sent twice"
 
 
 @pytest.mark.parametrize("venv", ALL)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support.fake_server import FakeServer
-
 from .harness import base_env, run_script, wandb_history
+from support.fake_server import FakeServer
 
 VENV = "w031-torch"
 

@@ -75,7 +75,7 @@ def run_script(
         proc.kill()
         proc.wait()
         reader.join(5)
-        raise AssertionError("sending process hung past %ss:\n%s" % (timeout_s, "".join(lines)))
+        raise AssertionError("sending process hung past %ss:\n%s" % (timeout_s, "".join(lines))) from None
     ended = time.monotonic()
     reader.join(5)
     stderr = "".join(lines)

@@ -11,6 +11,7 @@ import pytest
 
 from primus_lens_wandb_exporter.model import Identity, Row, RunEnd, RunInfo
 from primus_lens_wandb_exporter.report import encode
+
 from support.seeded import seeded_random
 
 RUN_A = RunInfo("a", "proj", "run-a")
@@ -53,7 +54,7 @@ def test_one_body_per_run_with_identity_run_info_and_keyed_points() -> None:
 
 
 def test_bodies_hold_at_most_max_points_and_count_each_row_once() -> None:
-    rows = [Row(RUN_A, step, 1.0, dict([("m%d" % i, i) for i in range(3)])) for step in range(10)]
+    rows = [Row(RUN_A, step, 1.0, {"m%d" % i: i for i in range(3)}) for step in range(10)]
     out = bodies(rows, max_points=4)
     assert all(len(b["metrics"]) <= 4 for b in out)
     assert sum(len(b["metrics"]) for b in out) == 30
@@ -92,9 +93,9 @@ def test_hand_written_points_json_equals_json_dumps_for_any_body() -> None:
     for _ in range(300):
         rows = [
             Row(RUN_A, rng.choice([0, 1, 2**40, rng.randint(0, 10**6)]), rng.random() * 1e9,
-                dict([(rng.choice(names), rng.choice([rng.uniform(-1e300, 1e300), 1e-320, -0.0, math.nan, math.inf,
-                                                      -math.inf, 0.1, 7, True]))
-                      for _ in range(rng.randint(0, 6))]))
+                {rng.choice(names): rng.choice([rng.uniform(-1e300, 1e300), 1e-320, -0.0, math.nan, math.inf,
+                                                      -math.inf, 0.1, 7, True])
+                      for _ in range(rng.randint(0, 6))})
             for _ in range(rng.randint(1, 5))
         ]
         for body in bodies(rows, max_points=rng.randint(1, 10)):

@@ -15,7 +15,7 @@ from support.fake_server import FakeServer
 SIG_KEYS = {(WORKLOAD, "sig", -1, "x", step) for step in range(20)}
 
 
-def run_until_ready_then_term(env, previous: bool) -> "tuple[int, str]":  # type: ignore[no-untyped-def]
+def run_until_ready_then_term(env, previous: bool) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(
         [sys.executable, str(JOBS / "wait_for_sigterm.py"), "1" if previous else "0"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -17,6 +17,7 @@ from primus_lens_wandb_exporter.report.retry import Delivery
 from primus_lens_wandb_exporter.report.spool import Spool
 from primus_lens_wandb_exporter.report.stats import Stats
 from primus_lens_wandb_exporter.report.transport import HttpTransport
+
 from support.fake_server import FakeServer
 
 
@@ -87,7 +88,7 @@ def test_an_undelivered_body_is_spooled_then_replayed_by_the_next_send(
 
 def test_an_earlier_process_s_spool_counts_as_replayed_not_as_sent(server: FakeServer, tmp_path: Path) -> None:
     server.down()
-    outbox, stats, _ = make(server, tmp_path)
+    outbox, _stats, _ = make(server, tmp_path)
     outbox.send("metrics", metrics_body("old", range(3)))
     (name,) = spooled(tmp_path)
     stamp, pid, rest = name.split("-", 2)

@@ -10,7 +10,7 @@ from typing import List
 
 import pytest
 
-from report.processes import JOBS, expected_keys, reporter_env, WORKLOAD
+from report.processes import JOBS, WORKLOAD, expected_keys, reporter_env
 from support.fake_server import FakeServer
 
 PYENV = os.path.expanduser("~/.pyenv/versions")

@@ -13,11 +13,12 @@ from typing import Any, Dict, List
 
 import pytest
 
-from support.fake_server import FakeServer
 from primus_lens_wandb_exporter import config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import AnyReporter, Reporter, Sender, make_reporter
+
 from report.processes import SRC
+from support.fake_server import FakeServer
 
 RUN = RunInfo("r1", "proj", "name-1")
 WAIT_S = 5.0
@@ -81,7 +82,7 @@ def test_the_stopped_line_has_the_original_keys_then_ours(server: FakeServer, tm
     reporter.run_finished(RUN, 0)
     reporter.shutdown()
     reporter.shutdown()  # idempotent: one line
-    lines = [l for l in capfd.readouterr().err.splitlines() if "Stopped" in l]
+    lines = [line for line in capfd.readouterr().err.splitlines() if "Stopped" in line]
     assert lines == [
         "[Primus Lens API Reporter] Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0, "
         "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0, 'replayed': 0, 'pending': 0}"
@@ -132,7 +133,7 @@ def test_save_local_writes_strict_jsonl_per_node_and_rank_without_the_api(server
     reporter.shutdown()
     path = tmp_path / "out" / "node_1" / "rank_0" / "wandb_metrics.jsonl"
     lines: List[Dict[str, Any]] = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [(l["step"], l["data"]) for l in lines] == [(0, {"loss": "NaN", "acc": 0.5}), (1, {"loss": 0.25})]
+    assert [(line["step"], line["data"]) for line in lines] == [(0, {"loss": "NaN", "acc": 0.5}), (1, {"loss": 0.25})]
     assert lines[0]["run_id"] == "r1"
     assert server.requests == 0
 

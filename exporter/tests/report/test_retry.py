@@ -13,7 +13,9 @@ from primus_lens_wandb_exporter.report import retry
 from primus_lens_wandb_exporter.report.deadline import ExitClock
 from primus_lens_wandb_exporter.report.retry import Delivery
 from primus_lens_wandb_exporter.report.transport import HttpTransport
+
 from support.fake_server import FakeServer, free_port
+
 
 @pytest.mark.parametrize("status", [0, 429, 500, 502, 503, 504])
 def test_transient_answers_are_retried(status: int) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import gzip
 import json
 
-from support.fake_server import FakeServer, free_port
 from primus_lens_wandb_exporter.report.transport import HttpTransport
+
+from support.fake_server import FakeServer, free_port
 
 
 def body(n: int) -> bytes:

@@ -96,7 +96,7 @@ class FakeServer:
                 with server.lock:
                     server.connections += 1
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 server.headers.append(dict(self.headers))
                 server._handle(self)
 

@@ -38,7 +38,7 @@ def _run(cmd: List[str]) -> Optional[str]:
         return None
     try:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              timeout=PROBE_TIMEOUT_S, check=False, universal_newlines=True)
+                              timeout=PROBE_TIMEOUT_S, check=False, text=True)
         return done.stdout if done.returncode == 0 else None
     except Exception:
         return None
@@ -55,7 +55,7 @@ def _from_torch() -> Optional[Dict[str, Any]]:
             return None
         name = str(cuda.get_device_name(0))
         memory = cuda.get_device_properties(0).total_memory
-        hip = getattr(torch.version, "hip", None)
+        hip = getattr(getattr(torch, "version", None), "hip", None)
         return {"gpu_name": name, "gpu_count": count, "gpu_memory_gb": round(memory / 1024 ** 3, 1),
                 "gpu_vendor": "amd" if hip else "nvidia", "source": "torch"}
     except Exception:

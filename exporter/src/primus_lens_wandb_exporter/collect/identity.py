@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.model import Identity
 
 _NODE_RANK_VARS = ("SLURM_NODEID", "PET_NODE_RANK", "NODE_RANK")
 
-_cache = {"pid": -1, "identity": None}  # type: dict
+_cache: Dict[str, Any] = {"pid": -1, "identity": None}
 
 
 def _int_or_none(raw: Optional[str]) -> Optional[int]:
@@ -61,7 +61,8 @@ def current() -> Identity:
     if _cache["pid"] != pid:
         _cache["identity"] = build()
         _cache["pid"] = pid
-    return _cache["identity"]
+    identity: Identity = _cache["identity"]
+    return identity
 
 
 def fallback_workload(identity: Identity) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 PACKAGES: Tuple[str, ...] = (
     "torch", "tensorflow", "jax", "jaxlib", "transformers", "deepspeed", "accelerate", "pytorch-lightning",
@@ -38,7 +38,8 @@ def package_versions() -> Dict[str, str]:
         return found
     try:
         for dist in metadata.distributions():
-            name = dist.metadata.get("Name") or ""
+            meta: Any = dist.metadata  # an email Message on every Python: .get() never raises
+            name = meta.get("Name") or ""
             key = _normalise(name)
             if key in wanted and key.replace("-", "_") not in found:
                 found[key.replace("-", "_")] = str(dist.version)

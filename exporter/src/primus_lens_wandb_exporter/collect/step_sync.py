@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 Items = Mapping[str, Any]
 
-_UNSET = object()
+_UNSET: Any = object()
 
 
 class _Definition:
@@ -112,10 +112,10 @@ class StepSync:
         if self._legacy:
             last.update(items)
         else:
-            for step_metric in last:
-                value = items.get(step_metric, _UNSET)
+            for metric in last:
+                value = items.get(metric, _UNSET)
                 if value is not _UNSET and _is_number(value):
-                    last[step_metric] = value
+                    last[metric] = value
         resolved = self._resolved
         added: Optional[List[Tuple[str, Any]]] = None
         for key in items:

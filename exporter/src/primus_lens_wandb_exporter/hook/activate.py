@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from primus_lens_wandb_exporter import config as config_mod
 from primus_lens_wandb_exporter import output
 
-_state = {"done": False, "tracker": None, "reporter": None, "patched": False}
+_state: Dict[str, Any] = {"done": False, "tracker": None, "reporter": None, "patched": False}
 
 
 def _is_wandb_service_process() -> bool:

@@ -8,7 +8,7 @@ update is sent only when the set of imported framework modules changed.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import evidence
@@ -36,7 +36,10 @@ class Detection:
         self._seq += 1
         self._modules = snap.modules
         self._cuda_ready = _cuda_initialized()
-        build: Callable[[], Dict[str, Any]] = lambda: evidence.build_body(snap, seq, reason)
+
+        def build() -> Dict[str, Any]:  # on the reporter's worker thread
+            return evidence.build_body(snap, seq, reason)
+
         self._reporter.submit_detection(build)
 
     def report_at_init(self, run: Any) -> None:

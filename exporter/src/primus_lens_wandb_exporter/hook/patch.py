@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from primus_lens_wandb_exporter.hook.tracker import Tracker
 
@@ -211,7 +211,7 @@ def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bo
     import wandb.sdk.wandb_run as wandb_run  # already imported by wandb/__init__
 
     run_cls = getattr(wandb_run, "Run", None)
-    if run_cls is None or "_log" not in run_cls.__dict__ and "log" not in run_cls.__dict__:
+    if run_cls is None or ("_log" not in run_cls.__dict__ and "log" not in run_cls.__dict__):
         return False
     _replace(run_cls, "_log", lambda f: _wrap_private_log(f, tracker))
     if not _reaches_private_log(run_cls.__dict__.get("log")):
@@ -228,7 +228,7 @@ def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bo
         for module_name in ("wandb", "wandb.sdk", "wandb.sdk.wandb_init"):
             module = _sys_module(module_name)
             if module is not None and getattr(module, "init", None) is original_init:
-                setattr(module, "init", wrapped)
+                module.init = wrapped
                 _patched.append((module, "init", original_init))
 
     _adopt_existing_run(wandb, tracker)
@@ -240,8 +240,8 @@ def _adopt_existing_run(wandb: Any, tracker: Tracker) -> None:
     run = getattr(wandb, "run", None)
     if run is None:
         return
-    log = getattr(wandb, "log", None)
-    if getattr(log, "__self__", None) is run:
+    stale = getattr(getattr(wandb, "log", None), "__self__", None) is run  # bound to the run before our patch
+    if stale:
         try:
             wandb.log = run.log
         except Exception:

@@ -15,9 +15,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import identity
-from primus_lens_wandb_exporter.collect.values import is_plain, snapshot
-from primus_lens_wandb_exporter.collect.steps import StepMirror
 from primus_lens_wandb_exporter.collect.step_sync import StepSync
+from primus_lens_wandb_exporter.collect.steps import StepMirror
+from primus_lens_wandb_exporter.collect.values import is_plain, snapshot
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.hook import runs
 from primus_lens_wandb_exporter.hook.detection import Detection
@@ -45,7 +45,7 @@ class RunState:
 
 class Tracker:
     def __init__(self, config: Config, reporter: Any = None,
-                 start_reporter: Optional[Callable[["Tracker"], Any]] = None) -> None:
+                 start_reporter: Optional[Callable[[Tracker], Any]] = None) -> None:
         self._config = config
         self._reporter = reporter
         # Called once, when the first run is registered (see activate): no thread, no helper

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable, Optional, Union
+from typing import Callable, Dict, Optional, Union
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.config import Config
@@ -41,7 +41,7 @@ __all__ = ["AnyReporter", "Reporter", "Sender", "current_reporter", "get_reporte
 
 AnyReporter = Union[Reporter, Sender]
 
-_state = {"reporter": None}  # type: dict
+_state: Dict[str, Optional[AnyReporter]] = {"reporter": None}
 _create_lock = threading.Lock()
 
 
@@ -57,11 +57,12 @@ def get_reporter(config: Config, identity_provider: Optional[Callable[[], Identi
     if reporter is not None:
         return reporter
     with _create_lock:
-        if _state["reporter"] is None:
-            _state["reporter"] = make_reporter(config, identity_provider)
+        reporter = _state["reporter"]
+        if reporter is None:
+            reporter = _state["reporter"] = make_reporter(config, identity_provider)
             if config.api_reporting:
                 output.info(output.REPORTER, "Started (API: %s)" % config.api_base_url)
-        return _state["reporter"]
+        return reporter
 
 
 def current_reporter() -> Optional[AnyReporter]:

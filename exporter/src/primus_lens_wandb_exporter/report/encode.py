@@ -45,7 +45,7 @@ def identity_fields(identity: Identity, exporter_version: str) -> Dict[str, Any]
 
 
 def row_points(row: Row, on_bad_value: Callable[[str, BaseException], None]) -> List[Dict[str, Any]]:
-    points = []
+    points: List[Dict[str, Any]] = []
     append = points.append
     step, timestamp = row.step, row.timestamp
     for name, raw in row.items.items():

@@ -55,7 +55,7 @@ class LocalWriter:
         if self._handle is None or self._pid != pid:  # a forked child opens its own handle
             path = jsonl_path(self._output_path, self._identity())
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            self._handle = open(path, "a", encoding="utf-8")
+            self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open until close())
             self._pid = pid
         return self._handle
 

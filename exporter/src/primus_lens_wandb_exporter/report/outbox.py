@@ -78,8 +78,10 @@ class Outbox:
     def _say_verdict(self, answer: Optional[Response]) -> None:
         """The server's framework and confidence, on its own 0-1 scale, each time it changes: the
         job's `Confidence: high` line is the exporter's local guess, this is what the server says."""
+        if answer is None:
+            return
         try:
-            detection = json.loads(answer.body.decode("utf-8"))["data"]["detection"] if answer else None
+            detection = json.loads(answer.body.decode("utf-8"))["data"]["detection"]
             verdict = "%s (confidence: %.2f, %s)" % (detection["framework"], float(detection["confidence"]),
                                                     detection["status"])
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -67,7 +67,7 @@ def is_config_error(status: int) -> bool:
 
 def backoff_s(attempt: int, rand: Callable[[], float] = random.random) -> float:
     """Exponential backoff for retry number `attempt` (0-based), capped, with jitter."""
-    base = min(MAX_BACKOFF_S, INITIAL_BACKOFF_S * (2 ** min(attempt, 16)))
+    base = min(MAX_BACKOFF_S, INITIAL_BACKOFF_S * (2.0 ** min(attempt, 16)))
     return base * (1.0 - JITTER + 2 * JITTER * rand())
 
 

@@ -25,7 +25,8 @@ args = TrainingArguments(output_dir=sys.argv[1], max_steps=20, logging_steps=1, 
                          save_strategy="no", use_cpu=True, disable_tqdm=True, dataloader_num_workers=0, run_name="hf-tiny")
 trainer = Trainer(model=model, args=args, train_dataset=Tokens(40), eval_dataset=Tokens(6))
 trainer.train()
-import wandb
+import wandb  # noqa: E402 (only now: the library must be the first to import it)
+
 run_id = wandb.run.id
 wandb.finish()
 print("JOB " + json.dumps({"run": run_id}))

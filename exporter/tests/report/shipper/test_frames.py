@@ -6,6 +6,7 @@ import math
 import pytest
 
 from primus_lens_wandb_exporter.report.shipper import frames
+
 from support.seeded import seeded_random
 
 

@@ -11,11 +11,12 @@ from typing import Any, Iterator
 
 import pytest
 
-from report.processes import JOBS, WORKLOAD, reporter_env, run_script
-from support.fake_server import FakeServer
 from primus_lens_wandb_exporter import config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import Reporter, make_reporter
+
+from report.processes import JOBS, WORKLOAD, reporter_env, run_script
+from support.fake_server import FakeServer
 
 RUN = RunInfo("r-ship", "proj", "ship")
 IDENTITY = Identity(WORKLOAD, "pu", "pod-0", "ns", None, None, None, None, "host", os.getpid())
