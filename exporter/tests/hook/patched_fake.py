@@ -1,10 +1,11 @@
 """Imports one of the fake wandb shapes in-process, patched with a fresh tracker, and cleans up."""
+
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from typing import Any, Iterator, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from primus_lens_wandb_exporter import config as config_mod
 from primus_lens_wandb_exporter.hook import patch
@@ -12,6 +13,7 @@ from primus_lens_wandb_exporter.hook.tracker import Tracker
 
 from .recording_reporter import RecordingReporter
 
+SHAPES = ["old", "new"]  # the fakes: wandb 0.16's layout and wandb 0.31's
 FAKES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fake_wandb")
 
 
@@ -21,7 +23,9 @@ def _purge() -> None:
 
 
 @contextlib.contextmanager
-def fake_wandb(shape: str, env: Any = None, patch_first: bool = True) -> Iterator[Tuple[Any, RecordingReporter, Tracker]]:
+def fake_wandb(
+    shape: str, env: Any = None, patch_first: bool = True
+) -> Iterator[Tuple[Any, RecordingReporter, Tracker]]:
     """Yields (wandb, reporter, tracker). With patch_first=False the caller patches later."""
     _purge()
     path = os.path.join(FAKES, shape)
@@ -38,3 +42,8 @@ def fake_wandb(shape: str, env: Any = None, patch_first: bool = True) -> Iterato
         patch.unpatch()
         sys.path.remove(path)
         _purge()
+
+
+def stored(run: Any) -> List[Tuple[int, Dict[str, Any]]]:
+    """What the fake's wandb-core stored for `run`: (step, row) in order."""
+    return [(step, row) for step, row in run.history]

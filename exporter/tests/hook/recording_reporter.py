@@ -1,4 +1,5 @@
 """A stand-in for the reporter (the interface the hook calls) that records what it is given."""
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ Random types (numbers, NaN, huge ints, strings, None, bytes, lists, numpy values
 __float__ or __eq__ raise), random nesting, huge dicts. Whatever wandb accepts must reach the
 reporter without an internal error; nothing the exporter does may raise or mutate the dict.
 """
+
 from __future__ import annotations
 
 import copy
@@ -33,10 +34,21 @@ def random_value(rng: random.Random, depth: int) -> Any:
     if choice == 0 and depth < 4:
         return random_payload(rng, depth + 1, rng.randrange(0, 6))
     return [
-        lambda: rng.random(), lambda: rng.randint(-10**6, 10**6), lambda: float("nan"), lambda: rng.choice([math.inf, -math.inf]),
-        lambda: 10 ** rng.randint(20, 400), lambda: rng.choice([True, False]), lambda: "s" * rng.randint(0, 5), lambda: None,
-        lambda: b"bytes", lambda: [rng.random()], lambda: np.float32(rng.random()), lambda: np.array(rng.random()),
-        lambda: np.zeros(rng.randint(0, 3)), lambda: Hostile(), lambda: object(),
+        lambda: rng.random(),
+        lambda: rng.randint(-(10**6), 10**6),
+        lambda: float("nan"),
+        lambda: rng.choice([math.inf, -math.inf]),
+        lambda: 10 ** rng.randint(20, 400),
+        lambda: rng.choice([True, False]),
+        lambda: "s" * rng.randint(0, 5),
+        lambda: None,
+        lambda: b"bytes",
+        lambda: [rng.random()],
+        lambda: np.float32(rng.random()),
+        lambda: np.array(rng.random()),
+        lambda: np.zeros(rng.randint(0, 3)),
+        lambda: Hostile(),
+        lambda: object(),
     ][choice - 1 if choice else 0]()
 
 

@@ -2,23 +2,18 @@
 
 Each test compares the rows the exporter produced with the rows the fake's wandb-core stored.
 """
+
 from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import pytest
 
 from primus_lens_wandb_exporter.hook import patch
 
-from .patched_fake import fake_wandb
-
-SHAPES = ["old", "new"]
-
-
-def stored(run: Any) -> List[Tuple[int, Dict[str, Any]]]:
-    return [(step, row) for step, row in run.history]
+from .patched_fake import SHAPES, fake_wandb, stored
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -29,7 +24,7 @@ def test_wandb_log_and_run_log_each_recorded_once_with_wandb_steps(shape: str) -
         run.log({"a": 2})
         run._log({"w": 3}, commit=False)  # wandb.watch / TensorBoard path
         wandb.log({"a": 4, "b": 4}, step=5)  # held open: a step was given
-        run.log({"a": 6})                    # merges into step 5, then commits it
+        run.log({"a": 6})  # merges into step 5, then commits it
         run.log({"a": 7})
         wandb.finish()
         assert stored(run) == [(0, {"a": 1}), (1, {"a": 2}), (2, {"w": 3}), (5, {"a": 6, "b": 4}), (6, {"a": 7})]
@@ -127,15 +122,15 @@ def test_disabled_mode_is_passive_old_shape() -> None:
 def test_step_rules_match_what_wandb_stored(shape: str) -> None:
     with fake_wandb(shape) as (wandb, reporter, _):
         run = wandb.init(project="p", resume_from_step=10)
-        run.log({"a": 1})                     # 10
-        run.log({"b": 1}, commit=False)       # pending 11
-        run.log({"c": 1})                     # 11 with b, c
-        run.log({"d": 1}, step=20)            # pending 20
-        run.log({"e": 1}, step=20)            # merges
-        run.log({"f": 1}, step=15)            # dropped by wandb
+        run.log({"a": 1})  # 10
+        run.log({"b": 1}, commit=False)  # pending 11
+        run.log({"c": 1})  # 11 with b, c
+        run.log({"d": 1}, step=20)  # pending 20
+        run.log({"e": 1}, step=20)  # merges
+        run.log({"f": 1}, step=15)  # dropped by wandb
         run.log({"g": 1}, step=21, commit=True)
-        run.log({"h": float("nan")})          # 22
-        run.log({"i": 1}, step=30)            # pending at finish
+        run.log({"h": float("nan")})  # 22
+        run.log({"i": 1}, step=30)  # pending at finish
         run.finish()
         assert reporter.table()[:-1] == stored(run)[:-1]
         assert [s for s, _ in reporter.table()] == [10, 11, 20, 21, 22, 30] == [s for s, _ in stored(run)]
@@ -155,133 +150,6 @@ def test_patch_after_init_adopts_run_and_refreshes_wandb_log(shape: str) -> None
         run.log({"late": 3})
         run.finish()
         assert reporter.table() == [(1, {"late": 2}), (2, {"late": 3})]
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_reporter_failure_never_reaches_user_code(shape: str) -> None:
-    with fake_wandb(shape) as (wandb, reporter, tracker):
-        def explode(row: Any) -> None:
-            raise RuntimeError("reporter broke")
-
-        reporter.submit_row = explode  # type: ignore[assignment]
-        run = wandb.init(project="p")
-        for i in range(5):
-            run.log({"a": i})
-        run.finish()
-        assert tracker.internal_errors == 5
-        assert stored(run) == [(i, {"a": i}) for i in range(5)]
-
-
-def test_exit_cleanup_emits_pending_rows_and_finishes_open_runs(capsys: pytest.CaptureFixture) -> None:
-    with fake_wandb("new") as (wandb, reporter, tracker):
-        run = wandb.init(project="p")
-        run.log({"a": 1}, step=4)
-        tracker.before_shutdown()
-        assert reporter.table() == [(4, {"a": 1})]
-        assert [(info.id, code) for info, code in reporter.finished] == [(run.id, None)]
-        assert "[Primus Lens WandB] Cleaning up..." in capsys.readouterr().err
-
-
-def test_rank_filter_skips_unselected_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from primus_lens_wandb_exporter.collect import identity
-
-    monkeypatch.setenv("RANK", "3")
-    identity._cache["pid"] = -1
-    try:
-        with fake_wandb("new", env={"PRIMUS_LENS_WANDB_RANKS": "0,8"}) as (wandb, reporter, _):
-            run = wandb.init(project="p")
-            run.log({"a": 1})
-            assert reporter.rows == [] and reporter.detections == []
-    finally:
-        identity._cache["pid"] = -1
-
-
-def test_init_prints_founding_lines_and_detection(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PRIMUS_CONFIG", "/config/primus.yaml")
-    monkeypatch.setenv("PRIMUS_VERSION", "1.2.3")
-    monkeypatch.setenv("WORKLOAD_UID", "w-1")
-    with fake_wandb("new") as (wandb, reporter, _):
-        wandb.init(project="my-project", config={"framework": "primus"}, name="my-run")
-        err = capsys.readouterr().err
-        assert "[Primus Lens WandB] WandB run initialized: my-run\n" in err
-        assert "[Primus Lens WandB] Framework detection data queued for reporting\n" \
-               "  Detected frameworks: ['primus']\n  Confidence: high\n" in err
-        body = reporter.detections[0]()
-        assert body["workload_uid"] == "w-1" and body["report_seq"] == 0 and body["reason"] == "init"
-        assert body["evidence"]["wandb"]["config"] == {"framework": "primus"}  # no _wandb key
-        assert body["evidence"]["environment"]["PRIMUS_CONFIG"] == "/config/primus.yaml"
-        assert body["hints"]["possible_frameworks"] == ["primus"]
-
-
-def test_detection_update_when_a_framework_is_imported_after_init(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    import types
-
-    with fake_wandb("new") as (wandb, reporter, _):
-        run = wandb.init(project="p")
-        run.log({"a": 1})
-        assert len(reporter.detections) == 1
-        monkeypatch.setitem(sys.modules, "deepspeed", types.ModuleType("deepspeed"))
-        run.log({"a": 2})
-        assert len(reporter.detections) == 2
-        body = reporter.detections[1]()
-        assert body["report_seq"] == 1 and body["reason"] == "log"
-        assert "deepspeed" in body["hints"]["base_frameworks"]
-        run.log({"a": 3})
-        run.finish()
-        assert len(reporter.detections) == 2  # nothing changed since
-
-
-def test_hardware_update_when_cuda_comes_up_after_init(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    import types
-
-    state = {"up": False}
-    torch = types.ModuleType("torch")
-    torch.cuda = types.SimpleNamespace(is_initialized=lambda: state["up"])  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "torch", torch)
-    with fake_wandb("new") as (wandb, reporter, _):
-        run = wandb.init(project="p")
-        run.log({"a": 1})
-        assert len(reporter.detections) == 1
-        state["up"] = True
-        run.log({"a": 2})
-        run.log({"a": 3})
-        assert len(reporter.detections) == 2
-        body = reporter.detections[1]()
-        assert body["reason"] == "hardware" and body["report_seq"] == 1
-
-
-def test_debug_mode_prints_rows_and_each_skipped_key_once(capsys: pytest.CaptureFixture) -> None:
-    from primus_lens_wandb_exporter import output
-
-    output.configure(debug=True, quiet=False)
-    try:
-        with fake_wandb("new") as (wandb, _reporter, _):
-            run = wandb.init(project="p")
-            for _i in range(3):
-                run.log({"loss": 1.0, "caption_dbg": "text"})
-        err = capsys.readouterr().err
-        assert err.count("Skipping non-numeric metric: caption_dbg (type: str)") == 1
-        assert err.count("row(s) up to step") == 3
-    finally:
-        output.configure(debug=False, quiet=False)
-
-
-def test_quiet_mode_prints_nothing_on_the_happy_path(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    from primus_lens_wandb_exporter import output
-
-    monkeypatch.setenv("WORKLOAD_UID", "w")
-    output.configure(debug=False, quiet=True)
-    try:
-        with fake_wandb("new") as (wandb, reporter, tracker):
-            run = wandb.init(project="p")
-            run.log({"a": 1})
-            run.finish()
-            tracker.before_shutdown()
-        assert capsys.readouterr().err == "" and len(reporter.rows) == 1
-    finally:
-        output.configure(debug=False, quiet=False)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
