@@ -5,6 +5,7 @@ the data scheme (not site-packages) for wheels. Copying the files into `build_li
 `build_py` subclass makes them part of purelib, so every installer (pip, uv, installer) puts
 them beside the package, where `site` reads `.pth` files (and, on 3.15+, `.start` files).
 """
+
 from __future__ import annotations
 
 import os

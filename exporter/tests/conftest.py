@@ -9,6 +9,7 @@ installed in the venvs made by setup_venvs.sh, in subprocesses.
 This folder is on sys.path too, so every test imports the shared helpers the same way
 (`from support.fake_server import FakeServer`, `from report.processes import run_sender`).
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 They are plain, immutable data so the training thread can hand them to the worker thread
 without locks or copies.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,7 +61,11 @@ class Row:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Row) and (self.run, self.step, self.timestamp, dict(self.items)) == (
-            other.run, other.step, other.timestamp, dict(other.items))
+            other.run,
+            other.step,
+            other.timestamp,
+            dict(other.items),
+        )
 
     def __repr__(self) -> str:
         return "Row(%r, %r, %r, %r)" % (self.run, self.step, self.timestamp, self.items)

@@ -3,6 +3,7 @@
 Everything the exporter says goes through here so that QUIET/DEBUG are honoured in one place and
 "say it once" problems (a rejected batch, a bad value) cannot turn into a per-step storm.
 """
+
 from __future__ import annotations
 
 import sys

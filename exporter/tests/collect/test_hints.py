@@ -1,4 +1,5 @@
 """Framework hints: the founding example, and that weak signals stay weak."""
+
 from __future__ import annotations
 
 from primus_lens_wandb_exporter.collect import hints

@@ -1,4 +1,5 @@
 """Identity from the environment, the fallback workload, and the rank filter."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,18 @@ from primus_lens_wandb_exporter.collect import identity
 
 
 def test_identity_fields_and_node_rank_precedence() -> None:
-    env = {"WORKLOAD_UID": "w1", "POD_UID": "p1", "POD_NAME": "pod-0", "POD_NAMESPACE": "ns", "RANK": "3",
-           "LOCAL_RANK": "1", "WORLD_SIZE": "8", "SLURM_NODEID": "2", "PET_NODE_RANK": "5", "NODE_RANK": "6"}
+    env = {
+        "WORKLOAD_UID": "w1",
+        "POD_UID": "p1",
+        "POD_NAME": "pod-0",
+        "POD_NAMESPACE": "ns",
+        "RANK": "3",
+        "LOCAL_RANK": "1",
+        "WORLD_SIZE": "8",
+        "SLURM_NODEID": "2",
+        "PET_NODE_RANK": "5",
+        "NODE_RANK": "6",
+    }
     ident = identity.build(env)
     assert (ident.workload_uid, ident.pod_uid, ident.pod_name, ident.namespace) == ("w1", "p1", "pod-0", "ns")
     assert (ident.rank, ident.local_rank, ident.world_size, ident.node_rank) == (3, 1, 8, 2)
@@ -39,11 +50,22 @@ def test_workload_warning_is_printed_once(capsys: pytest.CaptureFixture) -> None
     assert err.count("WORKLOAD_UID not set") == 1 and "pod:pod-9" in err
 
 
-@pytest.mark.parametrize("spec,rank,local,selected", [
-    ("all", 5, 1, True), ("", 5, 1, True), ("0", 0, 0, True), ("0", 1, 1, False), ("0,8", 8, 0, True),
-    ("0,8", 4, 0, False), ("local0", 9, 0, True), ("local0", 9, 1, False), ("0", None, None, True),
-    ("junk", 3, 3, True), ("1,local0", 4, 0, True),
-])
+@pytest.mark.parametrize(
+    "spec,rank,local,selected",
+    [
+        ("all", 5, 1, True),
+        ("", 5, 1, True),
+        ("0", 0, 0, True),
+        ("0", 1, 1, False),
+        ("0,8", 8, 0, True),
+        ("0,8", 4, 0, False),
+        ("local0", 9, 0, True),
+        ("local0", 9, 1, False),
+        ("0", None, None, True),
+        ("junk", 3, 3, True),
+        ("1,local0", 4, 0, True),
+    ],
+)
 def test_rank_filter(spec: str, rank: object, local: object, selected: bool) -> None:
     env = {}
     if rank is not None:

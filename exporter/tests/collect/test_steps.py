@@ -1,4 +1,5 @@
 """The step mirror against wandb's partial-history rules, as a table."""
+
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
@@ -10,37 +11,65 @@ from primus_lens_wandb_exporter.collect.steps import StepMirror
 # Each case: (start step, [(items, step, commit)], expected rows [(step, items)], expected current)
 Call = Tuple[dict, Optional[int], Optional[bool]]
 CASES: List[Tuple[str, int, List[Call], List[Tuple[int, dict]], int]] = [
-    ("omitted step auto-increments from 0", 0,
-     [({"a": 1}, None, None), ({"a": 2}, None, None), ({"a": 3}, None, None)],
-     [(0, {"a": 1}), (1, {"a": 2}), (2, {"a": 3})], 3),
+    (
+        "omitted step auto-increments from 0",
+        0,
+        [({"a": 1}, None, None), ({"a": 2}, None, None), ({"a": 3}, None, None)],
+        [(0, {"a": 1}), (1, {"a": 2}), (2, {"a": 3})],
+        3,
+    ),
     ("resume starts at starting_step", 7, [({"a": 1}, None, None)], [(7, {"a": 1})], 8),
-    ("given steps hold the row open until a higher step", 0,
-     [({"a": 1}, 0, None), ({"b": 2}, 0, None), ({"a": 3}, 1, None)],
-     [(0, {"a": 1, "b": 2})], 1),
-    ("commit=False merges into one row, later value wins", 0,
-     [({"a": 1}, None, False), ({"b": 2}, None, False), ({"a": 5}, None, None)],
-     [(0, {"a": 5, "b": 2})], 1),
-    ("step lower than current is dropped", 0,
-     [({"a": 1}, 5, None), ({"a": 2}, 3, True), ({"a": 3}, 6, None)],
-     [(5, {"a": 1})], 6),
-    ("commit=True with a step flushes at that step", 0,
-     [({"a": 1}, 4, True), ({"a": 2}, None, None)],
-     [(4, {"a": 1}), (5, {"a": 2})], 6),
-    ("jumping ahead flushes pending at the old step first", 0,
-     [({"a": 1}, None, False), ({"b": 2}, 10, None)],
-     [(0, {"a": 1})], 10),
-    ("empty log advances the step without a row", 0,
-     [({}, None, None), ({"a": 1}, None, None)],
-     [(1, {"a": 1})], 2),
-    ("commit=True with nothing pending only advances", 0,
-     [({}, None, True), ({}, None, True), ({"x": 1}, None, None)],
-     [(2, {"x": 1})], 3),
-    ("same step given twice with commit=None merges", 3,
-     [({"a": 1}, 3, None), ({"b": 1}, 3, None)],
-     [], 3),
-    ("commit=False with a step equal to current keeps it open", 0,
-     [({"a": 1}, 0, False), ({"b": 1}, None, None)],
-     [(0, {"a": 1, "b": 1})], 1),
+    (
+        "given steps hold the row open until a higher step",
+        0,
+        [({"a": 1}, 0, None), ({"b": 2}, 0, None), ({"a": 3}, 1, None)],
+        [(0, {"a": 1, "b": 2})],
+        1,
+    ),
+    (
+        "commit=False merges into one row, later value wins",
+        0,
+        [({"a": 1}, None, False), ({"b": 2}, None, False), ({"a": 5}, None, None)],
+        [(0, {"a": 5, "b": 2})],
+        1,
+    ),
+    (
+        "step lower than current is dropped",
+        0,
+        [({"a": 1}, 5, None), ({"a": 2}, 3, True), ({"a": 3}, 6, None)],
+        [(5, {"a": 1})],
+        6,
+    ),
+    (
+        "commit=True with a step flushes at that step",
+        0,
+        [({"a": 1}, 4, True), ({"a": 2}, None, None)],
+        [(4, {"a": 1}), (5, {"a": 2})],
+        6,
+    ),
+    (
+        "jumping ahead flushes pending at the old step first",
+        0,
+        [({"a": 1}, None, False), ({"b": 2}, 10, None)],
+        [(0, {"a": 1})],
+        10,
+    ),
+    ("empty log advances the step without a row", 0, [({}, None, None), ({"a": 1}, None, None)], [(1, {"a": 1})], 2),
+    (
+        "commit=True with nothing pending only advances",
+        0,
+        [({}, None, True), ({}, None, True), ({"x": 1}, None, None)],
+        [(2, {"x": 1})],
+        3,
+    ),
+    ("same step given twice with commit=None merges", 3, [({"a": 1}, 3, None), ({"b": 1}, 3, None)], [], 3),
+    (
+        "commit=False with a step equal to current keeps it open",
+        0,
+        [({"a": 1}, 0, False), ({"b": 1}, None, None)],
+        [(0, {"a": 1, "b": 1})],
+        1,
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """The call-time value snapshot: what is kept, what is skipped, and that nothing is mutated."""
+
 from __future__ import annotations
 
 import copy
@@ -13,7 +14,13 @@ from primus_lens_wandb_exporter.collect import values
 def test_scalars_and_nested_dicts_flatten_with_dot_and_keep_slash() -> None:
     data = {"train/loss": 0.5, "n": 3, "ok": True, "eval": {"acc": 0.9, "deep": {"x": 1}}}
     before = copy.deepcopy(data)
-    assert list(values.snapshot(data).items()) == [("train/loss", 0.5), ("n", 3), ("ok", True), ("eval.acc", 0.9), ("eval.deep.x", 1)]
+    assert list(values.snapshot(data).items()) == [
+        ("train/loss", 0.5),
+        ("n", 3),
+        ("ok", True),
+        ("eval.acc", 0.9),
+        ("eval.deep.x", 1),
+    ]
     assert data == before
 
 
@@ -25,7 +32,9 @@ def test_nan_and_infinities_are_kept() -> None:
 def test_numpy_scalars_kept_and_zero_d_arrays_copied_at_call_time() -> None:
     arr = np.array(1.5)
     one = np.array([2.0])
-    out = dict(values.snapshot({"f32": np.float32(0.25), "i64": np.int64(7), "b": np.bool_(True), "arr": arr, "one": one}))
+    out = dict(
+        values.snapshot({"f32": np.float32(0.25), "i64": np.int64(7), "b": np.bool_(True), "arr": arr, "one": one})
+    )
     arr[...] = 99.0  # training code mutates in place after logging
     one[0] = 99.0
     assert float(out["f32"]) == 0.25 and int(out["i64"]) == 7 and bool(out["b"]) is True
@@ -39,7 +48,9 @@ def test_strings_lists_arrays_and_objects_are_skipped_and_counted_per_key() -> N
         pass
 
     for _ in range(3):
-        out = values.snapshot({"s": "text", "l": [1, 2], "big": np.zeros(4), "img": Image(), "c": np.complex64(1j), "x": 1.0})
+        out = values.snapshot(
+            {"s": "text", "l": [1, 2], "big": np.zeros(4), "img": Image(), "c": np.complex64(1j), "x": 1.0}
+        )
         assert out == {"x": 1.0}
     assert values.skipped_counts == {"s": 3, "l": 3, "big": 3, "img": 3, "c": 3}
 

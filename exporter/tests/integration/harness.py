@@ -4,6 +4,7 @@ support/fake_server.py's FakeServer, as for every exporter test.
 Venvs live in <repo>/.venvs/<name> and are made by exporter/tests/setup_venvs.sh (which also
 installs the current exporter wheel into each, so the real .pth start-up path is exercised).
 """
+
 from __future__ import annotations
 
 import glob
@@ -38,24 +39,41 @@ def require_venv(name: str) -> str:
 
 
 def base_env(server_url: str, wandb_dir: str, **extra: str) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRIMUS_", "WANDB_", "WORKLOAD_", "POD_", "RANK", "LOCAL_RANK", "WORLD_SIZE"))}
-    env.update({
-        "WANDB_MODE": "offline", "WANDB_DIR": wandb_dir, "WANDB_SILENT": "true", "WANDB_CONSOLE": "off",
-        "WANDB_DISABLE_GIT": "true", "WANDB_DISABLE_CODE": "true", "WANDB_X_DISABLE_STATS": "true",
-        "WANDB_X_DISABLE_META": "true", "WANDB_ERROR_REPORTING": "false",
-        "PRIMUS_LENS_API_BASE_URL": server_url, "PRIMUS_LENS_WANDB_FLUSH_INTERVAL": "0.2",
-        "PRIMUS_LENS_WANDB_EXIT_TIMEOUT": "10", "PRIMUS_LENS_WANDB_SPOOL_DIR": os.path.join(wandb_dir, "spool"),
-        "WORKLOAD_UID": "w-test", "POD_UID": "pod-uid-1", "POD_NAME": "pod-0",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PRIMUS_", "WANDB_", "WORKLOAD_", "POD_", "RANK", "LOCAL_RANK", "WORLD_SIZE"))
+    }
+    env.update(
+        {
+            "WANDB_MODE": "offline",
+            "WANDB_DIR": wandb_dir,
+            "WANDB_SILENT": "true",
+            "WANDB_CONSOLE": "off",
+            "WANDB_DISABLE_GIT": "true",
+            "WANDB_DISABLE_CODE": "true",
+            "WANDB_X_DISABLE_STATS": "true",
+            "WANDB_X_DISABLE_META": "true",
+            "WANDB_ERROR_REPORTING": "false",
+            "PRIMUS_LENS_API_BASE_URL": server_url,
+            "PRIMUS_LENS_WANDB_FLUSH_INTERVAL": "0.2",
+            "PRIMUS_LENS_WANDB_EXIT_TIMEOUT": "10",
+            "PRIMUS_LENS_WANDB_SPOOL_DIR": os.path.join(wandb_dir, "spool"),
+            "WORKLOAD_UID": "w-test",
+            "POD_UID": "pod-uid-1",
+            "POD_NAME": "pod-0",
+        }
+    )
     env.update(extra)
     return env
 
 
-def run_script(venv: str, code: str, env: Dict[str, str], timeout_s: float = SCRIPT_TIMEOUT_S) -> subprocess.CompletedProcess:
+def run_script(
+    venv: str, code: str, env: Dict[str, str], timeout_s: float = SCRIPT_TIMEOUT_S
+) -> subprocess.CompletedProcess:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, dir=env.get("WANDB_DIR")) as handle:
         handle.write(code)
-    return subprocess.run([require_venv(venv), handle.name], env=env, capture_output=True,
-                          text=True, timeout=timeout_s)
+    return subprocess.run([require_venv(venv), handle.name], env=env, capture_output=True, text=True, timeout=timeout_s)
 
 
 def wandb_history(venv: str, wandb_dir: str) -> Dict[str, List[Tuple[int, Dict[str, Any]]]]:
@@ -65,10 +83,11 @@ def wandb_history(venv: str, wandb_dir: str) -> Dict[str, List[Tuple[int, Dict[s
     if not files:
         return {}
     env = dict(os.environ, PRIMUS_LENS_WANDB_HOOK="false")
-    out = subprocess.run([require_venv(venv), READER] + files, env=env, stdout=subprocess.PIPE,
-                         text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [require_venv(venv), READER] + files, env=env, stdout=subprocess.PIPE, text=True, timeout=60, check=True
+    )
     found: Dict[str, List[Tuple[int, Dict[str, Any]]]] = {}
     for path, rows in json.loads(out.stdout).items():
-        run_id = os.path.basename(path)[len("run-"):-len(".wandb")]
+        run_id = os.path.basename(path)[len("run-") : -len(".wandb")]
         found[run_id] = [(int(s), {k: float(v) for k, v in r.items() if isinstance(v, (int, float))}) for s, r in rows]
     return found

@@ -1,6 +1,7 @@
 """Property test on real wandb: the same 1,500 random payloads, run with and without the hook,
 raise exactly the same exceptions (only wandb's own) and make wandb store exactly the same
 history. So the exporter never raises into user code and never changes what wandb records."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from .harness import REQUIRED_VENV, base_env, run_script, wandb_history
 from support.fake_server import FakeServer
 from support.seeded import seed_for
 
-FUZZ = r'''
+FUZZ = r"""
 import json, math, random, sys
 import numpy as np
 import wandb
@@ -46,14 +47,19 @@ for i in range(1500):
         errors.append(type(exc).__name__)
 run.finish()
 print(json.dumps({"run": run.id, "errors": errors}))
-'''
+"""
 # Both runs of the test make the same payloads; PRIMUS_LENS_TEST_SEED changes them (support/seeded.py).
 SEED = seed_for(99)
 
 
 def _run(tmp: Any, hook: str) -> Any:
     with FakeServer() as server:
-        done = run_script(REQUIRED_VENV, FUZZ.replace("FUZZ_SEED", str(SEED)), base_env(server.base_url, str(tmp), PRIMUS_LENS_WANDB_HOOK=hook), timeout_s=240)
+        done = run_script(
+            REQUIRED_VENV,
+            FUZZ.replace("FUZZ_SEED", str(SEED)),
+            base_env(server.base_url, str(tmp), PRIMUS_LENS_WANDB_HOOK=hook),
+            timeout_s=240,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result, wandb_history(REQUIRED_VENV, str(tmp))[result["run"]], done.stderr, server

@@ -6,6 +6,7 @@ layer on `Run._log`), that the finder is gone after the import, and that the fir
 the capture server. The lookups that broke HF Trainer and Accelerate (`find_spec` before the
 import) come first; a case that only looks wandb up must leave everything idle.
 """
+
 from __future__ import annotations
 
 import json
@@ -143,7 +144,9 @@ def test_python_dash_m_and_spawned_children(tmp_path: Any, shape: str) -> None:
     )
     (package / "spawner.py").write_text(spawner)
     with FakeServer() as server:
-        env = base_env(server.base_url, str(tmp_path), PYTHONPATH=os.pathsep.join([os.path.join(FAKES, shape), str(tmp_path)]))
+        env = base_env(
+            server.base_url, str(tmp_path), PYTHONPATH=os.pathsep.join([os.path.join(FAKES, shape), str(tmp_path)])
+        )
         for module in ("jobpkg.train", "jobpkg.spawner"):
             done = _run_module(env, module, str(tmp_path))
             assert done.returncode == 0, done.stderr
@@ -158,8 +161,14 @@ def _run_module(env: Dict[str, str], module: str, cwd: str) -> Any:
 
     from .harness import SCRIPT_TIMEOUT_S, require_venv
 
-    return subprocess.run([require_venv(REQUIRED_VENV), "-m", module], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=SCRIPT_TIMEOUT_S)
+    return subprocess.run(
+        [require_venv(REQUIRED_VENV), "-m", module],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT_S,
+    )
 
 
 @pytest.mark.parametrize("shape", SHAPES)

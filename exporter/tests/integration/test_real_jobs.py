@@ -6,6 +6,7 @@ hide exactly the failures these tests exist to catch (transformers and Accelerat
 with `importlib.util.find_spec` before they import it). Every point the server received is
 compared with the history wandb itself stored for the run, read back from its offline run file.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ JOB_TIMEOUT_S = 300
 
 def start_job(tmp_path: Any, server: FakeServer, argv: List[str], **env: str) -> subprocess.CompletedProcess:
     environment = base_env(server.base_url, str(tmp_path), WANDB_PROJECT="p", **env)
-    done = subprocess.run(argv, env=environment, cwd=str(tmp_path), capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
+    done = subprocess.run(
+        argv, env=environment, cwd=str(tmp_path), capture_output=True, text=True, timeout=JOB_TIMEOUT_S
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     return done
 
@@ -68,8 +71,12 @@ def test_torchrun_ranks_arrive_with_their_rank(tmp_path: Any, logging_ranks: str
     torchrun = os.path.join(os.path.dirname(require_venv(VENV)), "torchrun")
     env = {} if ranks_setting == "default" else {"PRIMUS_LENS_WANDB_RANKS": ranks_setting}
     with FakeServer() as server:
-        done = start_job(tmp_path, server, [torchrun, "--standalone", "--nproc_per_node=2",
-                                            os.path.join(JOBS, "torchrun_ranks.py"), logging_ranks], **env)
+        done = start_job(
+            tmp_path,
+            server,
+            [torchrun, "--standalone", "--nproc_per_node=2", os.path.join(JOBS, "torchrun_ranks.py"), logging_ranks],
+            **env,
+        )
     runs = {line["rank"]: line["run"] for line in printed(done.stdout)}
     assert sorted(runs) == ([0, 1] if logging_ranks == "every" else [0])
     expected_ranks = sorted(runs) if ranks_setting == "default" else [0]
@@ -88,9 +95,24 @@ def test_accelerate_launch_two_processes(tmp_path: Any) -> None:
     and the job's `Accelerator(cpu=True)` runs them on gloo.)"""
     launcher = os.path.join(os.path.dirname(require_venv(VENV)), "accelerate")
     with FakeServer() as server:
-        done = start_job(tmp_path, server, [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-                                            "--mixed_precision", "no", "--dynamo_backend", "no",
-                                            os.path.join(JOBS, "accelerate_tracker.py")])
+        done = start_job(
+            tmp_path,
+            server,
+            [
+                launcher,
+                "launch",
+                "--multi_gpu",
+                "--num_processes",
+                "2",
+                "--num_machines",
+                "1",
+                "--mixed_precision",
+                "no",
+                "--dynamo_backend",
+                "no",
+                os.path.join(JOBS, "accelerate_tracker.py"),
+            ],
+        )
     run_id = printed(done.stdout)[-1]["run"]
     assert norm(server.rows(run_id)) == norm(wandb_history(VENV, str(tmp_path))[run_id])
     assert sorted(_by_rank(server)) == [0] and len(server.rows(run_id)) == 40

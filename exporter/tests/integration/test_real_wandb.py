@@ -3,6 +3,7 @@
 For every path and step rule, the rows our server received must equal the rows wandb-core
 stored in the run's own transaction log, with the same `_step`s, and nothing duplicated.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,14 @@ def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[FakeServe
 
 @pytest.mark.parametrize("venv", CURRENT)
 def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
-    server, done, ids = run_case(tmp_path, venv, scripts.FOUNDING, PRIMUS_CONFIG="/config/primus.yaml",
-                                 PRIMUS_VERSION="1.2.3", WORKLOAD_UID="my-workload-123")
+    server, done, ids = run_case(
+        tmp_path,
+        venv,
+        scripts.FOUNDING,
+        PRIMUS_CONFIG="/config/primus.yaml",
+        PRIMUS_VERSION="1.2.3",
+        WORKLOAD_UID="my-workload-123",
+    )
     lines = [line for line in done.stderr.splitlines() if line.startswith(("[Primus Lens", "  "))]
     expected_order = [
         "[Primus Lens WandB] Installing WandB hook...",
@@ -55,7 +62,7 @@ def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
         "  Confidence: high",
         "[Primus Lens WandB] Cleaning up...",
     ]
-    assert lines[:len(expected_order)] == expected_order, done.stderr
+    assert lines[: len(expected_order)] == expected_order, done.stderr
     stats = [line for line in lines if "Stopped. Stats:" in line]
     assert len(stats) == 1 and "'detection_sent': 1, 'metrics_sent': 100, 'errors': 0" in stats[0]
     assert server.rows(ids["run"]) == [(s, {"loss": 0.5, "accuracy": 0.9}) for s in range(100)]
@@ -70,11 +77,16 @@ def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
 def test_log_paths_threads_with_block_and_repeated_init(tmp_path: Any, venv: str) -> None:
     server, _, ids = run_case(tmp_path, venv, scripts.PATHS)
     stored = wandb_history(venv, str(tmp_path))
-    assert server.rows(ids["run"]) == stored[ids["run"]] == [
-        (0, {"a": 1}), (1, {"b": 2}), (2, {"t": 0}), (3, {"t": 1}), (4, {"t": 2}), (5, {"t": 3}), (6, {"t": 4})]
+    assert (
+        server.rows(ids["run"])
+        == stored[ids["run"]]
+        == [(0, {"a": 1}), (1, {"b": 2}), (2, {"t": 0}), (3, {"t": 1}), (4, {"t": 2}), (5, {"t": 3}), (6, {"t": 4})]
+    )
     assert server.rows(ids["with"]) == stored[ids["with"]] == [(0, {"w": 1}), (1, {"w": 2})]
     assert len(server.of("/wandb/detection")) == 2  # the repeated init did not report again
-    assert sorted((s["run_id"], s["exit_code"]) for s in server.run_states()) == sorted([(ids["run"], 0), (ids["with"], 0)])
+    assert sorted((s["run_id"], s["exit_code"]) for s in server.run_states()) == sorted(
+        [(ids["run"], 0), (ids["with"], 0)]
+    )
 
 
 @pytest.mark.parametrize("venv", CREATE_NEW_OK)
@@ -90,9 +102,14 @@ def test_step_rules_values_nan_and_nesting_match_wandb(tmp_path: Any, venv: str)
     server, _, ids = run_case(tmp_path, venv, scripts.STEPS)
     got = norm(server.rows(ids["run"]))
     assert got == [
-        (0, {"a": 1}), (1, {"b": 2, "c": 3}), (5, {"d": 4, "e": 5, "g": "nan", "h": math.inf, "i": -math.inf}),
+        (0, {"a": 1}),
+        (1, {"b": 2, "c": 3}),
+        (5, {"d": 4, "e": 5, "g": "nan", "h": math.inf, "i": -math.inf}),
         (6, {"nested.x": 1.5, "nested.deep.y": 2, "slash/key": 3}),
-        (7, {"np32": 0.25, "np64": 7, "npbool": 1, "arr0": 4.5}), (8, {"only": 1}), (20, {"k": 1}), (30, {"last": 9}),
+        (7, {"np32": 0.25, "np64": 7, "npbool": 1, "arr0": 4.5}),
+        (8, {"only": 1}),
+        (20, {"k": 1}),
+        (30, {"last": 9}),
     ]
     stored = norm(wandb_history(venv, str(tmp_path))[ids["run"]])
     assert [s for s, _ in got] == [s for s, _ in stored]
@@ -154,7 +171,10 @@ def test_idle_forked_workers_send_nothing_and_stay_quiet(tmp_path: Any, venv: st
 @pytest.mark.parametrize("venv", [REQUIRED_VENV])
 def test_spawned_child_logging_to_the_parents_run(tmp_path: Any, venv: str) -> None:
     server, _, ids = run_case(tmp_path, venv, scripts.SPAWN_ATTACH)
-    assert server.rows(ids["run"]) == wandb_history(venv, str(tmp_path))[ids["run"]] == [
-        (0, {"a": 1}), (10, {"c": 1}), (20, {"a": 2})]
+    assert (
+        server.rows(ids["run"])
+        == wandb_history(venv, str(tmp_path))[ids["run"]]
+        == [(0, {"a": 1}), (10, {"c": 1}), (20, {"a": 2})]
+    )
     assert len({b["pid"] for b in server.of("/wandb/metrics") if b["metrics"]}) == 2
     assert [s["run_id"] for s in server.run_states()] == [ids["run"]]  # the child never ends the run

@@ -57,7 +57,9 @@ def run_script(
     args: List[str], env: Dict[str, str], timeout_s: float = 60, on_line: Optional[Callable[[str], None]] = None
 ) -> Finished:
     """Run a Python script to its end (killed past timeout_s); on_line sees each stderr line as it comes."""
-    proc = subprocess.Popen([sys.executable] + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable] + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     lines: List[str] = []
 
     def pump() -> None:
@@ -85,15 +87,25 @@ def run_script(
 
 
 def run_sender(
-    env: Dict[str, str], run_id: str, steps: int = 60, width: int = 3, step_s: float = 0.0, timeout_s: float = 60,
+    env: Dict[str, str],
+    run_id: str,
+    steps: int = 60,
+    width: int = 3,
+    step_s: float = 0.0,
+    timeout_s: float = 60,
     on_line: Optional[Callable[[str], None]] = None,
 ) -> Finished:
     return run_script([str(JOBS / "log_rows.py"), run_id, str(steps), str(width), str(step_s)], env, timeout_s, on_line)
 
 
 WANDB_ENV = {
-    "WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_CONSOLE": "off", "WANDB_DISABLE_GIT": "true",
-    "WANDB_DISABLE_CODE": "true", "WANDB_X_DISABLE_STATS": "true", "WANDB_X_DISABLE_META": "true",
+    "WANDB_MODE": "offline",
+    "WANDB_SILENT": "true",
+    "WANDB_CONSOLE": "off",
+    "WANDB_DISABLE_GIT": "true",
+    "WANDB_DISABLE_CODE": "true",
+    "WANDB_X_DISABLE_STATS": "true",
+    "WANDB_X_DISABLE_META": "true",
     "WANDB_ERROR_REPORTING": "false",
 }
 # The fault matrix runs real wandb; the bare-reporter driver (jobs/log_rows.py) is kept for the
@@ -102,8 +114,14 @@ DRIVERS = ["wandb"]
 
 
 def run_training(
-    driver: str, env: Dict[str, str], run_id: str, steps: int = 60, width: int = 3, step_s: float = 0.0,
-    timeout_s: float = 90, on_line: Optional[Callable[[str], None]] = None,
+    driver: str,
+    env: Dict[str, str],
+    run_id: str,
+    steps: int = 60,
+    width: int = 3,
+    step_s: float = 0.0,
+    timeout_s: float = 90,
+    on_line: Optional[Callable[[str], None]] = None,
 ) -> Finished:
     """`reporter`: jobs/log_rows.py drives the reporter as the hook does. `wandb`: a real wandb offline
     script with no exporter code, activated by the installed .pth (importing exporter/src, which

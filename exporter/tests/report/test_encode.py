@@ -1,4 +1,5 @@
 """Rows -> wire-format bodies (docs/wire-format.md)."""
+
 from __future__ import annotations
 
 import gzip
@@ -29,8 +30,16 @@ def bodies(items: List[Any], max_points: int = 100) -> List[Dict[str, Any]]:
 
 @pytest.mark.parametrize(
     "raw, sent",
-    [(math.nan, "NaN"), (math.inf, "Infinity"), (-math.inf, "-Infinity"), (True, 1.0), (3, 3.0),
-     (np.float32(0.25), 0.25), (np.int64(7), 7.0), (np.float64("nan"), "NaN")],
+    [
+        (math.nan, "NaN"),
+        (math.inf, "Infinity"),
+        (-math.inf, "-Infinity"),
+        (True, 1.0),
+        (3, 3.0),
+        (np.float32(0.25), 0.25),
+        (np.int64(7), 7.0),
+        (np.float64("nan"), "NaN"),
+    ],
 )
 def test_values_are_floats_or_the_non_finite_spellings(raw: Any, sent: Any) -> None:
     assert encode.point_value(raw) == sent
@@ -43,7 +52,13 @@ def test_every_body_is_strict_json_even_with_non_finite_values() -> None:
 
 
 def test_one_body_per_run_with_identity_run_info_and_keyed_points() -> None:
-    out = bodies([Row(RUN_A, 0, 1.0, dict([("x", 1)])), Row(RUN_B, 5, 2.0, dict([("x", 2)])), Row(RUN_A, 1, 3.0, dict([("x", 3)]))])
+    out = bodies(
+        [
+            Row(RUN_A, 0, 1.0, dict([("x", 1)])),
+            Row(RUN_B, 5, 2.0, dict([("x", 2)])),
+            Row(RUN_A, 1, 3.0, dict([("x", 3)])),
+        ]
+    )
     assert [b["run_id"] for b in out] == ["a", "b"]
     first = out[0]
     assert first["run"] == {"id": "a", "project": "proj", "name": "run-a"}
@@ -92,10 +107,17 @@ def test_hand_written_points_json_equals_json_dumps_for_any_body() -> None:
     names = ["loss", "a/b", 'q"uote', "back\\slash", "ünï", "tab\tname", "step", "x" * 300]
     for _ in range(300):
         rows = [
-            Row(RUN_A, rng.choice([0, 1, 2**40, rng.randint(0, 10**6)]), rng.random() * 1e9,
-                {rng.choice(names): rng.choice([rng.uniform(-1e300, 1e300), 1e-320, -0.0, math.nan, math.inf,
-                                                      -math.inf, 0.1, 7, True])
-                      for _ in range(rng.randint(0, 6))})
+            Row(
+                RUN_A,
+                rng.choice([0, 1, 2**40, rng.randint(0, 10**6)]),
+                rng.random() * 1e9,
+                {
+                    rng.choice(names): rng.choice(
+                        [rng.uniform(-1e300, 1e300), 1e-320, -0.0, math.nan, math.inf, -math.inf, 0.1, 7, True]
+                    )
+                    for _ in range(rng.randint(0, 6))
+                },
+            )
             for _ in range(rng.randint(1, 5))
         ]
         for body in bodies(rows, max_points=rng.randint(1, 10)):

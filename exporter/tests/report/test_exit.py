@@ -1,4 +1,5 @@
 """Ways a job ends: SIGTERM (opt-in) and a server that accepts but never answers."""
+
 from __future__ import annotations
 
 import signal
@@ -18,7 +19,10 @@ SIG_KEYS = {(WORKLOAD, "sig", -1, "x", step) for step in range(20)}
 def run_until_ready_then_term(env, previous: bool) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(
         [sys.executable, str(JOBS / "wait_for_sigterm.py"), "1" if previous else "0"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stderr is not None
@@ -39,7 +43,9 @@ def run_until_ready_then_term(env, previous: bool) -> tuple[int, str]:  # type: 
 
 
 def test_sigterm_flushes_and_exits_143_when_opted_in(server: FakeServer, tmp_path: Path) -> None:
-    env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_FLUSH_INTERVAL="30", PRIMUS_LENS_WANDB_HANDLE_SIGTERM="true")
+    env = reporter_env(
+        server, tmp_path / "spool", PRIMUS_LENS_WANDB_FLUSH_INTERVAL="30", PRIMUS_LENS_WANDB_HANDLE_SIGTERM="true"
+    )
     code, stderr = run_until_ready_then_term(env, previous=False)
     assert code == 128 + signal.SIGTERM, stderr
     assert "BEFORE SHUTDOWN" in stderr and "Stopped. Stats:" in stderr
@@ -47,7 +53,9 @@ def test_sigterm_flushes_and_exits_143_when_opted_in(server: FakeServer, tmp_pat
 
 
 def test_sigterm_chains_to_the_previous_python_handler(server: FakeServer, tmp_path: Path) -> None:
-    env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_FLUSH_INTERVAL="30", PRIMUS_LENS_WANDB_HANDLE_SIGTERM="true")
+    env = reporter_env(
+        server, tmp_path / "spool", PRIMUS_LENS_WANDB_FLUSH_INTERVAL="30", PRIMUS_LENS_WANDB_HANDLE_SIGTERM="true"
+    )
     code, stderr = run_until_ready_then_term(env, previous=True)
     assert code == 7 and "PREVIOUS HANDLER 15" in stderr, stderr
     assert server.keys() == SIG_KEYS  # flushed before the previous handler ran

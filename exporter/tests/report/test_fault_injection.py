@@ -5,6 +5,7 @@ For every case the sending process exits 0, within the exit deadline, and the se
 with exactly the expected keys (directly, or through the spool replayed by a later process),
 and never acknowledged the same key twice (the exporter never re-sent confirmed data).
 """
+
 from __future__ import annotations
 
 import math
@@ -36,6 +37,7 @@ HEALING: Dict[str, Callable[[FakeServer], Optional[Callable[[str], None]]]] = {
     "413": lambda s: s.set_mode("too_large", max_points=10),
     "reset": lambda s: s.set_mode("reset", fail_count=2),
 }
+
 
 def heal_after_first_log(server: FakeServer) -> Callable[[str], None]:
     """The server comes back 0.8 s after wandb.init (whose start-up time varies with load)."""
@@ -119,7 +121,9 @@ def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays
     assert spool_files(spool) == []
     # The earlier job's points are the later job's "replayed", not part of its own sends.
     own = second.stats()
-    assert own["replayed"] == first.stats()["spooled"] and own["points_sent"] == len(expected_keys("second-" + fault)), own
+    assert own["replayed"] == first.stats()["spooled"] and own["points_sent"] == len(
+        expected_keys("second-" + fault)
+    ), own
     finished_runs = {state["exit_code"] for state in server.run_states()}
     assert finished_runs == {0}
 

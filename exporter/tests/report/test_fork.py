@@ -1,4 +1,5 @@
 """Fork and multiprocessing: each process sends its own data once, and nobody deadlocks."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -32,10 +32,24 @@ def test_rows_become_strict_json_lines_and_unreadable_values_are_left_out(tmp_pa
     lines = [json.loads(line) for line in text.splitlines()]  # json.loads refuses bare NaN: strict
     assert "NaN" not in text.replace('"NaN"', "")
     assert lines == [
-        {"timestamp": 1.5, "step": 0, "run_id": "r1", "project": "proj", "name": "name-1", "pid": os.getpid(),
-         "data": {"loss": "NaN", "up": "Infinity", "acc": 0.5}},
-        {"timestamp": 2.5, "step": 1, "run_id": "r1", "project": "proj", "name": "name-1", "pid": os.getpid(),
-         "data": {"loss": 0.25}},
+        {
+            "timestamp": 1.5,
+            "step": 0,
+            "run_id": "r1",
+            "project": "proj",
+            "name": "name-1",
+            "pid": os.getpid(),
+            "data": {"loss": "NaN", "up": "Infinity", "acc": 0.5},
+        },
+        {
+            "timestamp": 2.5,
+            "step": 1,
+            "run_id": "r1",
+            "project": "proj",
+            "name": "name-1",
+            "pid": os.getpid(),
+            "data": {"loss": 0.25},
+        },
     ]
 
 
@@ -49,5 +63,7 @@ def test_a_forked_child_opens_its_own_handle_and_appends(tmp_path: Path) -> None
     writer.close()
     assert first is not None
     first.close()
-    steps = [json.loads(line)["step"] for line in (tmp_path / "node_1/rank_3/wandb_metrics.jsonl").read_text().splitlines()]
+    steps = [
+        json.loads(line)["step"] for line in (tmp_path / "node_1/rank_3/wandb_metrics.jsonl").read_text().splitlines()
+    ]
     assert steps == [0, 1]

@@ -28,8 +28,14 @@ def fresh_say_once() -> None:
 
 def metrics_body(run_id: str, steps: range, width: int = 2) -> Dict[str, Any]:
     points = [{"name": "m%d" % i, "value": float(s), "step": s, "timestamp": 1.0} for s in steps for i in range(width)]
-    return {"workload_uid": "w", "pod_name": "p", "run_id": run_id, "batch_id": run_id + "-1", "rows": len(steps),
-            "metrics": points}
+    return {
+        "workload_uid": "w",
+        "pod_name": "p",
+        "run_id": run_id,
+        "batch_id": run_id + "-1",
+        "rows": len(steps),
+        "metrics": points,
+    }
 
 
 def make(server: FakeServer, tmp_path: Path, clock: Optional[ExitClock] = None) -> Tuple[Outbox, Stats, Spool]:
@@ -101,9 +107,7 @@ def test_an_earlier_process_s_spool_counts_as_replayed_not_as_sent(server: FakeS
     assert spooled(tmp_path) == [] and len(server.keys()) == 8
 
 
-def test_past_the_exit_deadline_bodies_go_straight_to_the_spool(
-    server: FakeServer, tmp_path: Path, capfd: Any
-) -> None:
+def test_past_the_exit_deadline_bodies_go_straight_to_the_spool(server: FakeServer, tmp_path: Path, capfd: Any) -> None:
     clock = ExitClock()
     clock.begin(time.monotonic() - 1)
     outbox, stats, _ = make(server, tmp_path, clock)
@@ -139,18 +143,43 @@ def test_the_server_s_detection_verdict_is_said_each_time_it_changes(
 
 # (status, reason, base URL, has token) -> words the message must hold
 WHY_CASES = [
-    (401, "Unauthorized", "http://lens:8080/api/v1", False,
-     ["requires a token", "set PRIMUS_LENS_API_TOKEN", "http://lens:8080/api/v1/wandb/metrics"]),
+    (
+        401,
+        "Unauthorized",
+        "http://lens:8080/api/v1",
+        False,
+        ["requires a token", "set PRIMUS_LENS_API_TOKEN", "http://lens:8080/api/v1/wandb/metrics"],
+    ),
     (401, "Unauthorized", "http://lens:8080/api/v1", True, ["rejected PRIMUS_LENS_API_TOKEN"]),
     (403, "Forbidden", "http://lens:8080/api/v1", True, ["PRIMUS_LENS_API_TOKEN may not send data here"]),
-    (404, "Not Found", "http://lens:8080", False,
-     ["HTTP 404 Not Found at http://lens:8080/wandb/metrics", "probably lacks /api/v1"]),
-    (0, "ConnectionRefusedError: [Errno 111] Connection refused", "http://lens:8080/api/v1", False,
-     ["API unreachable (connection refused: nothing listens at lens:8080)"]),
-    (0, "gaierror: [Errno -2] Name or service not known", "http://nohost:8080/api/v1", False,
-     ["host name not found (DNS): nohost"]),
-    (0, "TimeoutError: timed out", "http://lens:8080/api/v1", False,
-     ["no answer from lens:8080 within PRIMUS_LENS_WANDB_TIMEOUT"]),
+    (
+        404,
+        "Not Found",
+        "http://lens:8080",
+        False,
+        ["HTTP 404 Not Found at http://lens:8080/wandb/metrics", "probably lacks /api/v1"],
+    ),
+    (
+        0,
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+        "http://lens:8080/api/v1",
+        False,
+        ["API unreachable (connection refused: nothing listens at lens:8080)"],
+    ),
+    (
+        0,
+        "gaierror: [Errno -2] Name or service not known",
+        "http://nohost:8080/api/v1",
+        False,
+        ["host name not found (DNS): nohost"],
+    ),
+    (
+        0,
+        "TimeoutError: timed out",
+        "http://lens:8080/api/v1",
+        False,
+        ["no answer from lens:8080 within PRIMUS_LENS_WANDB_TIMEOUT"],
+    ),
     (503, "Service Unavailable", "http://lens:8080/api/v1", False, ["HTTP 503 Service Unavailable"]),
 ]
 

@@ -2,6 +2,7 @@
 
 Every test runs twice: sending in the shipper process (the default) and on a thread of this
 process (PRIMUS_LENS_WANDB_SENDER=thread, also the fallback when the shipper cannot run)."""
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,9 @@ class ThreadSpy:
 def test_values_and_detection_are_built_on_the_worker_thread(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path)
     seen: List[str] = []
-    reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p", "built_on": threading.current_thread().name})
+    reporter.submit_detection(
+        lambda: {"workload_uid": "w", "pod_name": "p", "built_on": threading.current_thread().name}
+    )
     reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", ThreadSpy(1.5, seen))])))
     assert reporter.flush(WAIT_S)
     reporter.shutdown()
@@ -88,7 +91,12 @@ def test_the_stopped_line_has_the_original_keys_then_ours(server: FakeServer, tm
         "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0, 'replayed': 0, 'pending': 0}"
     ]
     (state,) = server.run_states()
-    assert state == {"state": "finished", "exit_code": 0, "finished_at": pytest.approx(time.time(), abs=60), "run_id": "r1"}
+    assert state == {
+        "state": "finished",
+        "exit_code": 0,
+        "finished_at": pytest.approx(time.time(), abs=60),
+        "run_id": "r1",
+    }
 
 
 def test_submit_never_raises_into_the_training_loop(server: FakeServer, tmp_path: Path) -> None:
@@ -164,7 +172,14 @@ def test_numpy_snapshots_arrive_as_numbers_in_either_sender(server: FakeServer, 
     reporter.submit_row(Row(RUN, 1, 2.0, {"x": 2.0, "flag": True}))
     reporter.shutdown()
     values = {(p["step"], p["name"]): p["value"] for body in server.bodies for p in body.get("metrics", [])}
-    assert values == {(0, "f32"): 0.25, (0, "arr"): 1.5, (0, "i64"): 7.0, (0, "x"): 1.0, (1, "x"): 2.0, (1, "flag"): 1.0}
+    assert values == {
+        (0, "f32"): 0.25,
+        (0, "arr"): 1.5,
+        (0, "i64"): 7.0,
+        (0, "x"): 1.0,
+        (1, "x"): 2.0,
+        (1, "flag"): 1.0,
+    }
 
 
 def wait_for(predicate: Any, timeout_s: float = WAIT_S) -> bool:
@@ -206,8 +221,11 @@ def test_interleaved_runs_and_snapshot_rows_arrive_whole_and_each_run_ends_after
     assert server.duplicate_acks() == []
     assert server.stored[("w", "r2", 2, "t", 10)] == 10.0 and server.stored[("w", "r2", 2, "a", 11)] == -11.0
     for run_id in ("r1", "r2"):
-        order = [("end" if body.get("run_state") else "rows") for body in server.bodies
-                 if body.get("run_id") == run_id and (body.get("run_state") or body.get("metrics"))]
+        order = [
+            ("end" if body.get("run_state") else "rows")
+            for body in server.bodies
+            if body.get("run_id") == run_id and (body.get("run_state") or body.get("metrics"))
+        ]
         assert order[-1] == "end" and order.count("end") == 1, (run_id, order)
 
 

@@ -1,4 +1,5 @@
 """The spool: atomic files, oldest-first replay, exclusive claims, a size bound."""
+
 from __future__ import annotations
 
 import os

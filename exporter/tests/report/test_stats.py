@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from primus_lens_wandb_exporter.report.stats import Stats, added, stopped_lines
 
-LINE_KEYS = ["detection_sent", "metrics_sent", "errors", "points_sent", "retries", "dropped", "spooled", "replayed",
-             "pending"]
+LINE_KEYS = [
+    "detection_sent",
+    "metrics_sent",
+    "errors",
+    "points_sent",
+    "retries",
+    "dropped",
+    "spooled",
+    "replayed",
+    "pending",
+]
 
 
 def test_the_line_has_the_original_keys_first_then_ours_and_queue_drops_count_as_dropped() -> None:

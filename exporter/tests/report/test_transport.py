@@ -1,4 +1,5 @@
 """The HTTP seam against a real local server: gzip, keep-alive, headers, failures as values."""
+
 from __future__ import annotations
 
 import gzip

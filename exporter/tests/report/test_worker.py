@@ -1,4 +1,5 @@
 """The generic worker: wake-ups, bounds, drop-oldest, flush and stop, with no HTTP involved."""
+
 from __future__ import annotations
 
 import threading
@@ -233,9 +234,17 @@ class Holder:
 
 def make_holding(sink: Sink, holder: Holder, interval_s: float) -> BatchWorker[int]:
     worker: BatchWorker[int] = BatchWorker(
-        "TestWorker", export=sink.export, weigh=lambda item: 1, on_drop=lambda item, weight: None,
-        on_error=sink.errors.append, max_weight=1000, batch_weight=100, interval_s=interval_s,
-        before_drain=holder.hand_over, holds=lambda: bool(holder.held))
+        "TestWorker",
+        export=sink.export,
+        weigh=lambda item: 1,
+        on_drop=lambda item, weight: None,
+        on_error=sink.errors.append,
+        max_weight=1000,
+        batch_weight=100,
+        interval_s=interval_s,
+        before_drain=holder.hand_over,
+        holds=lambda: bool(holder.held),
+    )
     holder.worker = worker
     return worker
 

@@ -7,6 +7,7 @@ example (PRIMUS_CONFIG + PRIMUS_VERSION and config framework=primus: env and con
 only when imported (sys.modules), never because they are installed: the original reported
 "transformers installed" as high-confidence evidence.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,7 +42,12 @@ _WEAK_MODULES = {"transformers", "fsdp", "accelerate"}
 
 _ENV_RULES: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
     (("PRIMUS_CONFIG", "PRIMUS_VERSION"), "primus", "wrapper", "PRIMUS env vars"),
-    (("DEEPSPEED_CONFIG", "DS_CONFIG", "DEEPSPEED_VERSION", "ACCELERATE_USE_DEEPSPEED"), "deepspeed", "base", "DEEPSPEED env vars"),
+    (
+        ("DEEPSPEED_CONFIG", "DS_CONFIG", "DEEPSPEED_VERSION", "ACCELERATE_USE_DEEPSPEED"),
+        "deepspeed",
+        "base",
+        "DEEPSPEED env vars",
+    ),
     (("MEGATRON_CONFIG", "MEGATRON_LM_PATH", "ACCELERATE_USE_MEGATRON_LM"), "megatron", "base", "MEGATRON env vars"),
     (("JAX_BACKEND", "JAX_PLATFORMS"), "jax", "base", "JAX env vars"),
     (("ACCELERATE_USE_FSDP",), "fsdp", "base", "FSDP env vars"),

@@ -3,6 +3,7 @@
 Built once per process and rebuilt after fork (the pid changes). Bad values never raise: a
 `RANK=""` that broke the original's `wandb.init` is simply "no rank" here.
 """
+
 from __future__ import annotations
 
 import os
@@ -96,7 +97,7 @@ def rank_selected(identity: Identity, spec: str) -> bool:
         part = part.strip()
         try:
             if part.startswith("local"):
-                wanted = int(part[len("local"):])
+                wanted = int(part[len("local") :])
                 parsed_any = True
                 if local == wanted:
                     return True

@@ -24,6 +24,7 @@ Before 0.18, wandb's Python service applied the rule with two differences (`lega
 last value is that of any key, whenever it was logged, and a step metric never logged adds
 nothing (no default 0).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -72,8 +73,9 @@ class StepSync:
         # key -> step metric to add for it (None: nothing); cleared by every definition.
         self._resolved: Dict[str, Optional[str]] = {}
 
-    def define(self, name: str, step_metric: Any = None, step_sync: Optional[bool] = None,
-               overwrite: Optional[bool] = None) -> None:
+    def define(
+        self, name: str, step_metric: Any = None, step_sync: Optional[bool] = None, overwrite: Optional[bool] = None
+    ) -> None:
         """After wandb accepted `define_metric(name, ...)` with these arguments."""
         if not isinstance(name, str) or not name:
             return

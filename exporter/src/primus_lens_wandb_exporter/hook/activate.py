@@ -1,4 +1,5 @@
 """What happens once, right after `wandb/__init__.py` has executed in this process."""
+
 from __future__ import annotations
 
 import sys

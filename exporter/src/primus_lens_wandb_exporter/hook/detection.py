@@ -5,6 +5,7 @@ is built by the reporter's worker through the `build` callable. Frameworks are o
 after `wandb.init`, so the tracker asks again at the first few log calls and at finish, and an
 update is sent only when the set of imported framework modules changed.
 """
+
 from __future__ import annotations
 
 import sys
@@ -56,5 +57,7 @@ class Detection:
             reason = "hardware"  # CUDA/ROCm came up since: torch can now name the GPUs for free
         snap = evidence.take_snapshot(run, self._info)
         self._submit(snap, reason)
-        output.debug(output.WANDB, "framework modules changed (%s): detection update queued: %s"
-                     % (reason, snap.hints["possible_frameworks"]))
+        output.debug(
+            output.WANDB,
+            "framework modules changed (%s): detection update queued: %s" % (reason, snap.hints["possible_frameworks"]),
+        )

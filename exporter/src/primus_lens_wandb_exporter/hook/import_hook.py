@@ -10,6 +10,7 @@ Duck-typed on purpose: subclassing `importlib.abc.MetaPathFinder` would import `
 (and `typing`) at every interpreter start, ~30 ms. The finder answers for the top-level `wandb`
 package only: every `wandb.*` import (`from wandb.sdk import ...`) runs `wandb/__init__.py` first.
 """
+
 import sys
 from _thread import get_ident
 

@@ -5,6 +5,7 @@ never raises: every internal failure is counted and described once (`_failed`). 
 by object identity (a weakref guards against id reuse), so `reinit="create_new"` runs, a repeated
 `wandb.init` returning the same run, and calls from other threads all land on the right run.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,9 @@ from primus_lens_wandb_exporter.model import Row, RunInfo
 
 MAX_INTERNAL_ERRORS = 100
 # Frameworks are often imported after wandb.init (Megatron, DeepSpeed): look again at these calls.
-_RESNAPSHOT_AT_CALLS = frozenset((1, 2, 3, 10, 100))  # past this we stop recording: fail open rather than cost every step
+_RESNAPSHOT_AT_CALLS = frozenset(
+    (1, 2, 3, 10, 100)
+)  # past this we stop recording: fail open rather than cost every step
 
 
 class RunState:
@@ -44,8 +47,9 @@ class RunState:
 
 
 class Tracker:
-    def __init__(self, config: Config, reporter: Any = None,
-                 start_reporter: Optional[Callable[[Tracker], Any]] = None) -> None:
+    def __init__(
+        self, config: Config, reporter: Any = None, start_reporter: Optional[Callable[[Tracker], Any]] = None
+    ) -> None:
         self._config = config
         self._reporter = reporter
         # Called once, when the first run is registered (see activate): no thread, no helper
@@ -154,8 +158,9 @@ class Tracker:
             try:
                 row_step = mirror.whole_row(step, commit)
                 if row_step is None:
-                    rows, accepted = mirror.apply(dict(items) if plain else items,
-                                                  None if step is None else int(step), commit, timestamp)
+                    rows, accepted = mirror.apply(
+                        dict(items) if plain else items, None if step is None else int(step), commit, timestamp
+                    )
                 sync = state.sync
                 if sync is not None:  # rows as wandb stores them, in the order they complete
                     if row_step is not None:
@@ -269,7 +274,8 @@ class Tracker:
     def _failed(self, where: str, exc: BaseException) -> None:
         self.internal_errors += 1
         output.error_once(
-            "internal:" + where, output.WANDB,
+            "internal:" + where,
+            output.WANDB,
             "Internal error in %s hook (training continues; shown once): %s: %s" % (where, type(exc).__name__, exc),
         )
         if self.internal_errors == MAX_INTERNAL_ERRORS:

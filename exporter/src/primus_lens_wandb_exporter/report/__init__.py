@@ -25,6 +25,7 @@ One job per file:
     lifecycle.py   exit handlers: atexit, multiprocessing children, opt-in SIGTERM
     shipper/       the hand-off to the shipper process, and the shipper process itself
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ One body carries one run (the original merged runs and misattributed data). Ever
 its step, so with the identity and the run id it is keyed (workload, run, rank, name, step) and a
 re-delivered body overwrites instead of duplicating.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -160,7 +161,7 @@ def to_json(body: Dict[str, Any]) -> str:
     if not points:
         return _dumps(body)
     head = _dumps({key: value for key, value in body.items() if key != "metrics"})
-    return "%s%s\"metrics\":%s}" % (head[:-1], "," if len(head) > 2 else "", _points_json(points))
+    return '%s%s"metrics":%s}' % (head[:-1], "," if len(head) > 2 else "", _points_json(points))
 
 
 def _dumps(value: Any) -> str:

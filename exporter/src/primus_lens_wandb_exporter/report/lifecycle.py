@@ -12,6 +12,7 @@
 - A plain os.fork child inherits the atexit registration and flushes its own data through it;
   the package's os.register_at_fork hook has already given it a fresh, empty reporter.
 """
+
 from __future__ import annotations
 
 import atexit

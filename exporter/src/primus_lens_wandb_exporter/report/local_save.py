@@ -6,6 +6,7 @@ One line per row: {"timestamp", "step", "run_id", "project", "name", "pid", "dat
 with non-finite values spelled "NaN"/"Infinity"/"-Infinity" so every line is strict JSON.
 The file stays open between batches (the original reopened it and ran makedirs on every call).
 """
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ stats honest: each body ends up counted exactly once as sent, refused (dropped),
 a spooled body is counted as sent when a replay delivers it. It also says, once, why a body did
 not arrive and which setting to change (`why_undelivered`).
 """
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,11 @@ class Outbox:
             return
         try:
             detection = json.loads(answer.body.decode("utf-8"))["data"]["detection"]
-            verdict = "%s (confidence: %.2f, %s)" % (detection["framework"], float(detection["confidence"]),
-                                                    detection["status"])
+            verdict = "%s (confidence: %.2f, %s)" % (
+                detection["framework"],
+                float(detection["confidence"]),
+                detection["status"],
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             return  # an older server, or the original server's answer shape: nothing to say
         if verdict != self._verdict:
@@ -114,7 +118,9 @@ class Outbox:
         else:
             self._stats.dropped += points
             self._stats.errors += 1
-            output.error_once("spool-write", output.REPORTER, "Cannot write to spool %s: data lost" % self._spool.directory)
+            output.error_once(
+                "spool-write", output.REPORTER, "Cannot write to spool %s: data lost" % self._spool.directory
+            )
 
     def replay(self) -> None:
         """Send spooled bodies oldest first; stop at the first one the server does not take."""
@@ -173,11 +179,15 @@ def why_undelivered(status: int, reason: str, base_url: str, path: str, has_toke
     url = base_url.rstrip("/") + path
     if status == 401:
         if has_token:
-            return "the server rejected PRIMUS_LENS_API_TOKEN (HTTP 401 at %s): set it to a token the server accepts" % url
+            return (
+                "the server rejected PRIMUS_LENS_API_TOKEN (HTTP 401 at %s): set it to a token the server accepts" % url
+            )
         return "the server requires a token (HTTP 401 at %s): set PRIMUS_LENS_API_TOKEN" % url
     if status == 403:
-        return ("PRIMUS_LENS_API_TOKEN may not send data here (HTTP 403 at %s): use a token allowed to ingest "
-                "for this job's namespace" % url)
+        return (
+            "PRIMUS_LENS_API_TOKEN may not send data here (HTTP 403 at %s): use a token allowed to ingest "
+            "for this job's namespace" % url
+        )
     if status == 404:
         hint = "" if "/api/" in base_url else "; PRIMUS_LENS_API_BASE_URL probably lacks /api/v1"
         return "HTTP 404 Not Found at %s%s" % (url, hint)

@@ -41,7 +41,10 @@ class Sender(ReporterBase):
     ) -> None:
         self._spool = Spool(config.spool_dir, config.spool_max_mb * 1024 * 1024, self._on_evict)
         super().__init__(
-            config, identity_provider, batch_weight=config.batch_size, interval_s=config.flush_interval_s,
+            config,
+            identity_provider,
+            batch_weight=config.batch_size,
+            interval_s=config.flush_interval_s,
             announce=announce,
         )
 
@@ -123,7 +126,9 @@ class Sender(ReporterBase):
                     self._outbox.send("detection", body)
         base = encode.identity_fields(self.identity(), exporter_version())
         series = [item for item in chunk if not isinstance(item, DetectionRequest)]
-        for body in encode.metrics_bodies(series, base, self.config.batch_size, self._next_batch_id, self._on_bad_value):
+        for body in encode.metrics_bodies(
+            series, base, self.config.batch_size, self._next_batch_id, self._on_bad_value
+        ):
             self._outbox.send("metrics", body)
 
     def _next_batch_id(self) -> str:
@@ -132,4 +137,6 @@ class Sender(ReporterBase):
 
     def _on_evict(self, entry: SpoolEntry) -> None:
         self._stats.dropped += entry.points
-        output.error_once("spool-full", output.REPORTER, "Spool %s is full: dropping its oldest data" % self._spool.directory)
+        output.error_once(
+            "spool-full", output.REPORTER, "Spool %s is full: dropping its oldest data" % self._spool.directory
+        )

@@ -15,6 +15,7 @@ files are deleted and their points counted as dropped, the same newest-wins rule
 queue. The bound is exact for one process; processes sharing a directory see each other's files
 at the next rescan, so together they may overshoot by up to RESCAN_EVERY files each.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ the headers (token, user agent), TLS for `https://` URLs, keep-alive. Only mecha
 again is `retry.py`'s business. Nothing raises out of `post`: a failure without an HTTP answer
 comes back as status 0 with the reason.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -67,8 +68,9 @@ class HttpTransport:
             retry_after = parse_retry_after(raw.getheader("Retry-After"), time.time())
             if raw.will_close:
                 self.close()
-            return Response(raw.status, raw.reason or "", retry_after, reused,
-                            answer if len(answer) <= _KEPT_BODY_BYTES else b"")
+            return Response(
+                raw.status, raw.reason or "", retry_after, reused, answer if len(answer) <= _KEPT_BODY_BYTES else b""
+            )
         except (OSError, http.client.HTTPException, ValueError) as exc:
             self.close()
             return Response(0, "%s: %s" % (type(exc).__name__, exc), None, reused)

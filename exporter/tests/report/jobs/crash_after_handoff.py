@@ -3,6 +3,7 @@
     python crash_after_handoff.py <run_id> <steps>
 Prints "HANDED <shipper pid>" once the rows are in the shipper's pipe.
 """
+
 from __future__ import annotations
 
 import os

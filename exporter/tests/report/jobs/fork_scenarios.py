@@ -5,6 +5,7 @@ Each process logs 10 rows of 2 points under its own run id ("parent", "child", "
 The flush interval is long, so whatever the parent queued before a fork is still queued at fork
 time: a child that kept it would send it again.
 """
+
 from __future__ import annotations
 
 import multiprocessing

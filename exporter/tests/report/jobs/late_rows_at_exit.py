@@ -1,5 +1,6 @@
 """Rows that first appear inside the exit handler, when Python >= 3.12 refuses new threads:
 the hook's before_shutdown finishing a run the user never finished."""
+
 from __future__ import annotations
 
 import time

@@ -4,6 +4,7 @@
 Environment: the PRIMUS_LENS_* variables. Prints "FINISHING <monotonic>" when training is
 done, before the run finishes, so the test can measure what the exporter adds to the end of the job.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,9 @@ def main() -> None:
     settings = config.load()
     reporter = get_reporter(settings)
     run = RunInfo(run_id, "fault-tests", "run-" + run_id)
-    reporter.submit_detection(lambda: {"source": "wandb", "workload_uid": "w-test", "pod_name": "pod-0", "run_id": run_id})
+    reporter.submit_detection(
+        lambda: {"source": "wandb", "workload_uid": "w-test", "pod_name": "pod-0", "run_id": run_id}
+    )
     install_exit_handlers(reporter, lambda: None)
     for step in range(steps):
         items = [("m%d" % i, float(step * width + i)) for i in range(width)]

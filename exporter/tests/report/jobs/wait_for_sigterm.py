@@ -1,4 +1,5 @@
 """Waits to be killed: python wait_for_sigterm.py <with_previous_handler: 0|1>"""
+
 from __future__ import annotations
 
 import signal

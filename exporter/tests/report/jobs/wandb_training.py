@@ -4,6 +4,7 @@
 Logs the same keys as log_rows.py (m0..m<n-1> per step, loss_nan=NaN at step 3) without giving a
 step, so the exporter must use wandb's own _step. Prints "FINISHING <monotonic>" before finish.
 """
+
 from __future__ import annotations
 
 import math

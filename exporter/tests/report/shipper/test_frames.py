@@ -1,4 +1,5 @@
 """The pipe protocol between the training process and the shipper: frames survive any split."""
+
 from __future__ import annotations
 
 import math
@@ -12,15 +13,19 @@ from support.seeded import seeded_random
 
 def test_messages_come_back_whole_however_the_stream_is_cut() -> None:
     rows = [frames.dump_row((step, 1.5, {"loss": float(step), "nan": math.nan})) for step in range(50)]
-    messages = [("hello", {"a": 1}, {"b": None}), ("items", [("b", "run", "p", "n", rows)]),
-                ("flush", 7, 2.5), ("stop", 0.0)]
+    messages = [
+        ("hello", {"a": 1}, {"b": None}),
+        ("items", [("b", "run", "p", "n", rows)]),
+        ("flush", 7, 2.5),
+        ("stop", 0.0),
+    ]
     stream = b"".join(frames.pack(m) for m in messages)
     rng = seeded_random(3)
     for _ in range(50):
         reader, got, at = frames.Reader(), [], 0
         while at < len(stream):
             step = rng.randint(1, 300)
-            got.extend(reader.feed(stream[at:at + step]))
+            got.extend(reader.feed(stream[at : at + step]))
             at += step
         assert [m[0] for m in got] == ["hello", "items", "flush", "stop"], rng
         block = got[1][1][0]

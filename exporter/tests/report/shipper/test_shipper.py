@@ -1,5 +1,6 @@
 """The shipper process: sending runs outside the training process, and what happens when the
 shipper, or the training process, fails."""
+
 from __future__ import annotations
 
 import os
@@ -90,9 +91,7 @@ def test_a_shipper_that_cannot_start_falls_back_to_sending_in_process(
     assert "'points_sent': 20" in err
 
 
-def test_a_shipper_killed_mid_run_costs_nothing_handed_after_it(
-    server: FakeServer, tmp_path: Path, capfd: Any
-) -> None:
+def test_a_shipper_killed_mid_run_costs_nothing_handed_after_it(server: FakeServer, tmp_path: Path, capfd: Any) -> None:
     reporter = make(server, tmp_path)
     log(reporter, range(10))
     assert reporter.flush(10.0)

@@ -21,6 +21,7 @@ Shipper -> training process:
     ("flushed", token, done, stats)
     ("stopped", stats, used)
 """
+
 from __future__ import annotations
 
 import marshal
@@ -92,7 +93,7 @@ class Reader:
             end = offset + _HEADER.size + size
             if len(buffer) < end:
                 break
-            messages.append(marshal.loads(bytes(buffer[offset + _HEADER.size:end])))
+            messages.append(marshal.loads(bytes(buffer[offset + _HEADER.size : end])))
             offset = end
         if offset:
             del buffer[:offset]

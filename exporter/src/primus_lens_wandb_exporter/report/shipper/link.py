@@ -7,6 +7,7 @@ a shipper that died or hangs makes `alive` false and the caller falls back to se
 Both pipe ends are non-blocking and every wait is a select() with a deadline, so neither a hung
 shipper nor a full pipe can hold the exit handler past the exit deadline.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -65,7 +66,11 @@ class ShipperLink:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH", "")) if p)
         try:
             proc = subprocess.Popen(
-                [executable, "-m", SHIPPER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True
+                [executable, "-m", SHIPPER_MODULE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                close_fds=True,
             )
         except Exception as exc:
             self.failure = "cannot start %s: %s" % (executable, exc)

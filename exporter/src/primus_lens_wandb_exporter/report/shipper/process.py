@@ -18,6 +18,7 @@ died without one (SIGKILL, OOM, os._exit), and what it had already handed over i
 delivered or spooled within PRIMUS_LENS_WANDB_EXIT_TIMEOUT. SIGINT (Ctrl-C reaches the whole
 process group) is ignored: the training process decides when to stop. SIGTERM counts as EOF.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ class Shipper:
         with self._reply_lock:
             view = memoryview(data)
             while view:
-                view = view[os.write(self._reply_fd, view):]
+                view = view[os.write(self._reply_fd, view) :]
 
     def handle(self, message: Any) -> bool:
         """Applies one message; False once the shipper should exit."""
@@ -144,4 +145,3 @@ def main() -> int:
         output.error(output.REPORTER, "Shipper input failed: %r; delivering what arrived" % (exc,))
     shipper.end_of_input()
     return 0
-

@@ -1,4 +1,5 @@
 """Fake wandb, 0.16 shape (structure only)."""
+
 from wandb.sdk import wandb_init, wandb_run
 from wandb.sdk.lib.preinit import PreInitCallable
 from wandb.sdk.wandb_init import init
