@@ -3,7 +3,7 @@
 The table is data so that `python -m primus_lens_wandb_exporter check` and the README can list
 each variable with its value and default without a second copy of the names.
 Variables are read when `load()` is called, never at import, so a notebook cell that changes
-one and calls `load()` again sees the change (the original read DEBUG once at interpreter start).
+one and calls `load()` again sees the change (the original exporter read DEBUG once at interpreter start).
 """
 
 from __future__ import annotations

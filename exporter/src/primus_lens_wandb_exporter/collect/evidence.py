@@ -21,7 +21,7 @@ from primus_lens_wandb_exporter.collect import hardware, hints, software
 from primus_lens_wandb_exporter.collect.identity import current as current_identity
 from primus_lens_wandb_exporter.model import RunInfo
 
-# The original's list, plus launcher and Primus signals (documented in the exporter README).
+# The original exporter's list, plus launcher and Primus signals (documented in the exporter README).
 ENV_VARS: Tuple[str, ...] = (
     "FRAMEWORK",
     "TRAINING_FRAMEWORK",

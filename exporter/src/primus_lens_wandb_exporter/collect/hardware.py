@@ -2,7 +2,7 @@
 
 Prefer torch when it is already imported *and* has initialised CUDA/ROCm (asking then costs
 nothing and initialises nothing). Otherwise ask the vendor tools with a short timeout: the
-original ran `rocm-smi`/`nvidia-smi`/`rocminfo` with 10 s timeouts each inside `wandb.init`.
+original exporter ran `rocm-smi`/`nvidia-smi`/`rocminfo` with 10 s timeouts each inside `wandb.init`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 PROBE_TIMEOUT_S = 3.0
 
-# Longest names first, so MI300X is not reported as MI300 (the original's table-order bug).
+# Longest names first, so MI300X is not reported as MI300 (the original exporter's table-order bug).
 _ARCH_TABLE: Tuple[Tuple[str, str], ...] = (
     ("MI355X", "mi355x"),
     ("MI350X", "mi350x"),
@@ -151,7 +151,7 @@ def _from_amd_smi() -> Optional[Dict[str, Any]]:
 
 
 def rocm_version() -> Optional[str]:
-    """ "6.2"-style, the same format everywhere (the original mixed "rocm6.2" and "6.2")."""
+    """ "6.2"-style, the same format everywhere (the original exporter mixed "rocm6.2" and "6.2")."""
     raw = os.environ.get("ROCM_VERSION", "")
     torch = sys.modules.get("torch")
     if not raw and torch is not None:

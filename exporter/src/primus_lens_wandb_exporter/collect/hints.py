@@ -1,11 +1,12 @@
 """Advisory framework hints from the cheap evidence (env, wandb config, sys.modules, project).
 
 Scored instead of first-match: every signal adds an indicator, and the confidence comes from
-how many *independent kinds* of strong evidence agree on the leading framework. So the founding
-example (PRIMUS_CONFIG + PRIMUS_VERSION and config framework=primus: env and config agree) is
-`high`, a lone `FRAMEWORK=x` is `medium`, and a project-name match alone is `low`. Modules count
-only when imported (sys.modules), never because they are installed: the original reported
-"transformers installed" as high-confidence evidence.
+how many *independent kinds* of strong evidence agree on the leading framework. So the
+quickstart (examples/quickstart.py with PRIMUS_CONFIG + PRIMUS_VERSION set, and config
+framework=primus: env and config agree) is `high`, a lone `FRAMEWORK=x` is `medium`, and a
+project-name match alone is `low`. Modules count only when imported (sys.modules), never because
+they are installed: the original exporter reported "transformers installed" as high-confidence
+evidence.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Who is reporting: the workload/pod identity and the rank, from the environment.
 
 Built once per process and rebuilt after fork (the pid changes). Bad values never raise: a
-`RANK=""` that broke the original's `wandb.init` is simply "no rank" here.
+`RANK=""` that broke the original exporter's `wandb.init` is simply "no rank" here.
 """
 
 from __future__ import annotations

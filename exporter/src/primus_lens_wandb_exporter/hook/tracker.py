@@ -24,11 +24,10 @@ from primus_lens_wandb_exporter.hook import runs
 from primus_lens_wandb_exporter.hook.detection import Detection
 from primus_lens_wandb_exporter.model import Row, RunInfo
 
+# After this many internal errors the tracker stops recording: fail open rather than cost every step.
 MAX_INTERNAL_ERRORS = 100
 # Frameworks are often imported after wandb.init (Megatron, DeepSpeed): look again at these calls.
-_RESNAPSHOT_AT_CALLS = frozenset(
-    (1, 2, 3, 10, 100)
-)  # past this we stop recording: fail open rather than cost every step
+_RESNAPSHOT_AT_CALLS = frozenset((1, 2, 3, 10, 100))
 
 
 class RunState:
@@ -283,7 +282,7 @@ class Tracker:
 
     def _after_fork_in_child(self) -> None:
         # The parent still owns its pending rows and will send them: drop our copies, or the
-        # child would send them again (ddtrace #18262). Locks may have been held at fork time.
+        # child would send them a second time. Locks may have been held at fork time.
         for state in list(self._runs.values()):
             state.lock = threading.Lock()
             state.mirror.take_pending()

@@ -87,7 +87,7 @@ def metrics_bodies(
     """Bodies of at most max_points points, one run each; a run end rides on its run's last body.
 
     `rows` counts the rows whose last point is in the body, so summing it over delivered bodies
-    counts each logged row once (the founding document's `metrics_sent`).
+    counts each logged row once (the Stopped line's `metrics_sent`).
     """
     bodies: List[Dict[str, Any]] = []
     for run, rows, end in _group_by_run(items):

@@ -1,10 +1,10 @@
 """PRIMUS_LENS_WANDB_SAVE_LOCAL: one JSONL file per node and rank, written by the worker thread.
 
-Path (as the original, so existing readers keep working):
+Path (as the original exporter's, so existing readers keep working):
     <OUTPUT_PATH>/node_<node rank or 0>/rank_<local rank or -1>/wandb_metrics.jsonl
 One line per row: {"timestamp", "step", "run_id", "project", "name", "pid", "data": {key: value}}
 with non-finite values spelled "NaN"/"Infinity"/"-Infinity" so every line is strict JSON.
-The file stays open between batches (the original reopened it and ran makedirs on every call).
+The file stays open between batches (the original exporter reopened it and ran makedirs on every call).
 """
 
 from __future__ import annotations
