@@ -65,23 +65,8 @@ def hook_state() -> Tuple[str, bool]:
 def round_trip(cfg: config_mod.Config) -> Tuple[bool, str]:
     """POSTs an empty metrics body (valid per wire-format.md: 200, count 0) and returns the answer."""
     ident = identity.current()
-    body = {
-        "source": "wandb",
-        "workload_uid": ident.workload_uid,
-        "pod_uid": ident.pod_uid,
-        "pod_name": ident.pod_name,
-        "namespace": ident.namespace,
-        "run_id": "primus-lens-check",
-        "timestamp": time.time(),
-        "metrics": [],
-        "rank": ident.rank,
-        "local_rank": ident.local_rank,
-        "world_size": ident.world_size,
-        "node_rank": ident.node_rank,
-        "host": ident.host,
-        "pid": ident.pid,
-        "exporter_version": __version__,
-    }
+    body = identity.wire_fields(ident, __version__)
+    body.update({"run_id": "primus-lens-check", "timestamp": time.time(), "metrics": []})
     url = cfg.api_base_url + "/wandb/metrics"
     headers = {
         "Content-Type": "application/json",

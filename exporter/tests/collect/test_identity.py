@@ -27,6 +27,27 @@ def test_identity_fields_and_node_rank_precedence() -> None:
     assert identity.build({"NODE_RANK": "6"}).node_rank == 6
 
 
+def test_every_body_carries_the_identity_as_the_wire_format_lists_it() -> None:
+    ident = identity.build({"WORKLOAD_UID": "w1", "POD_NAME": "pod-0", "RANK": "3"})
+    fields = identity.wire_fields(ident, "9.9")
+    assert list(fields) == [
+        "source",
+        "workload_uid",
+        "pod_uid",
+        "pod_name",
+        "namespace",
+        "rank",
+        "local_rank",
+        "world_size",
+        "node_rank",
+        "host",
+        "pid",
+        "exporter_version",
+    ]
+    assert (fields["source"], fields["workload_uid"], fields["rank"], fields["local_rank"]) == ("wandb", "w1", 3, None)
+    assert (fields["pid"], fields["exporter_version"]) == (ident.pid, "9.9")
+
+
 def test_bad_rank_values_become_none_instead_of_raising() -> None:
     ident = identity.build({"RANK": "", "LOCAL_RANK": "x", "WORLD_SIZE": " 4 "})
     assert (ident.rank, ident.local_rank, ident.world_size) == (None, None, 4)

@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 import numpy as np
 import pytest
 
+from primus_lens_wandb_exporter.collect.identity import wire_fields
 from primus_lens_wandb_exporter.model import Identity, Row, RunEnd, RunInfo
 from primus_lens_wandb_exporter.report import encode
 
@@ -21,7 +22,7 @@ IDENTITY = Identity("w", "pu", "pod", "ns", 3, 1, 8, 0, "host", 42)
 def bodies(items: List[Any], max_points: int = 100) -> List[Dict[str, Any]]:
     counter = iter(range(1, 1000))
     bad: List[str] = []
-    base = encode.identity_fields(IDENTITY, "0.3.0")
+    base = wire_fields(IDENTITY, "0.3.0")
     out = encode.metrics_bodies(items, base, max_points, lambda: "id-%d" % next(counter), lambda n, e: bad.append(n))
     return out
 

@@ -19,6 +19,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from primus_lens_wandb_exporter import __version__
 from primus_lens_wandb_exporter.collect import hardware, hints, software
 from primus_lens_wandb_exporter.collect.identity import current as current_identity
+from primus_lens_wandb_exporter.collect.identity import wire_fields
 from primus_lens_wandb_exporter.model import RunInfo
 
 # The original exporter's list, plus launcher and Primus signals (documented in the exporter README).
@@ -218,26 +219,17 @@ def build_body(snap: Snapshot, report_seq: int, reason: str) -> Dict[str, Any]:
     build = software.build_info()
     if build:
         evidence["build"] = build
-    return {
-        "source": "wandb",
-        "type": "framework_detection_raw",
-        "version": "1.0",
-        "workload_uid": ident.workload_uid,
-        "pod_uid": ident.pod_uid,
-        "pod_name": ident.pod_name,
-        "namespace": ident.namespace,
-        "rank": ident.rank,
-        "local_rank": ident.local_rank,
-        "world_size": ident.world_size,
-        "node_rank": ident.node_rank,
-        "host": ident.host,
-        "pid": ident.pid,
-        "exporter_version": __version__,
-        "run_id": snap.run.id,
-        "run": {"id": snap.run.id, "project": snap.run.project, "name": snap.run.name},
-        "report_seq": report_seq,
-        "reason": reason,
-        "timestamp": time.time(),
-        "evidence": evidence,
-        "hints": snap.hints,
-    }
+    body: Dict[str, Any] = {"source": "wandb", "type": "framework_detection_raw", "version": "1.0"}
+    body.update(wire_fields(ident, __version__))  # "source" keeps its place, first
+    body.update(
+        {
+            "run_id": snap.run.id,
+            "run": {"id": snap.run.id, "project": snap.run.project, "name": snap.run.name},
+            "report_seq": report_seq,
+            "reason": reason,
+            "timestamp": time.time(),
+            "evidence": evidence,
+            "hints": snap.hints,
+        }
+    )
+    return body

@@ -66,6 +66,24 @@ def current() -> Identity:
     return identity
 
 
+def wire_fields(identity: Identity, exporter_version: str) -> Dict[str, Any]:
+    """The identity fields every body carries, metrics and detection (docs/wire-format.md)."""
+    return {
+        "source": "wandb",
+        "workload_uid": identity.workload_uid,
+        "pod_uid": identity.pod_uid,
+        "pod_name": identity.pod_name,
+        "namespace": identity.namespace,
+        "rank": identity.rank,
+        "local_rank": identity.local_rank,
+        "world_size": identity.world_size,
+        "node_rank": identity.node_rank,
+        "host": identity.host,
+        "pid": identity.pid,
+        "exporter_version": exporter_version,
+    }
+
+
 def fallback_workload(identity: Identity) -> str:
     """The workload the server files data under when WORKLOAD_UID is unset (wire-format.md)."""
     return identity.workload_uid or "pod:" + identity.pod_name

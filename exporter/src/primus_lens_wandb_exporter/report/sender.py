@@ -16,6 +16,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from primus_lens_wandb_exporter import output
+from primus_lens_wandb_exporter.collect.identity import wire_fields
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity, Row, RunEnd, RunInfo
 from primus_lens_wandb_exporter.report import encode
@@ -124,7 +125,7 @@ class Sender(ReporterBase):
                 body = self._build_detection(item)
                 if body is not None:
                     self._outbox.send("detection", body)
-        base = encode.identity_fields(self.identity(), exporter_version())
+        base = wire_fields(self.identity(), exporter_version())
         series = [item for item in chunk if not isinstance(item, DetectionRequest)]
         for body in encode.metrics_bodies(
             series, base, self.config.batch_size, self._next_batch_id, self._on_bad_value
