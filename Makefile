@@ -32,9 +32,10 @@ PY_DEPS := $(VENV)/.deps-stamp
 EXPORTER_WHEEL := $(VENV)/.exporter-stamp
 # What goes into the wheel; tests and build leftovers do not, so editing a test reinstalls nothing.
 EXPORTER_SOURCES := $(shell find exporter -type f -not -path 'exporter/tests/*' -not -path 'exporter/build/*' \
-	-not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/.pytest_cache/*' 2>/dev/null)
+	-not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/.pytest_cache/*' \
+	-not -path '*/.ruff_cache/*' -not -path '*/.mypy_cache/*' 2>/dev/null)
 
-.PHONY: help build build-node build-server build-python demo serve test bench clean
+.PHONY: help build build-node build-server build-python demo serve test bench clean lint-exporter
 
 help:
 	@echo "make demo    build, start the server on :$(PORT), run examples/quickstart.py, show the result"
@@ -87,6 +88,15 @@ serve: build-server
 bench: build
 	bench/run.sh
 
+# The exporter's lint, format and type checks (settings in exporter/pyproject.toml); every check
+# runs even when an earlier one fails, and the target fails if any did.
+lint-exporter: $(PY_DEPS)
+	@cd exporter && status=0; \
+		../$(VENV)/bin/ruff check . || status=1; \
+		../$(VENV)/bin/ruff format --check . || status=1; \
+		../$(VENV)/bin/mypy || status=1; \
+		exit $$status
+
 # Each suite runs through run_suite.py, which never stops make: a red or crashed suite is
 # recorded, and summarize_junit.py turns the records into the last line and the exit status.
 test:
@@ -114,6 +124,8 @@ test:
 	if [ -n "$$venvs_pid" ]; then \
 		wait $$venvs_pid; echo; echo "==> suite setup-exporter-venvs (ran beside the server suite)"; \
 		cat $(JUNIT_DIR)/setup-exporter-venvs.log; fi
+	@$(SUITE) --kind fallback --name exporter-lint --report $(JUNIT_DIR)/exporter-lint.xml -- \
+		$(MAKE) --no-print-directory lint-exporter
 	@$(SUITE) --name exporter --report $(JUNIT_DIR)/exporter.xml -- \
 		$(PY) -m pytest -q -p no:cacheprovider exporter/tests --junitxml=$(JUNIT_DIR)/exporter.xml
 	@$(SUITE) --name e2e --report $(JUNIT_DIR)/e2e.xml -- \

@@ -62,5 +62,5 @@ def test_linked_files_and_make_targets_exist() -> None:
         assert os.path.exists(os.path.join(ROOT, target)), target
     with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as handle:
         makefile = handle.read()
-    for target in set(re.findall(r"`make (\w+)", text)):
+    for target in set(re.findall(r"`make ([\w-]+)", text)):
         assert re.search(r"^%s:" % target, makefile, flags=re.M), target

@@ -1,4 +1,5 @@
 """`python -m primus_lens_wandb_exporter check`."""
+
 import sys
 
 from primus_lens_wandb_exporter.cli import main

@@ -4,6 +4,7 @@ It must cost well under 3 ms and never fail: it imports only `sys`/`os`, reads o
 registers a finder that waits for `import wandb`. No wandb import, no threads, no sockets, no
 config parsing (config imports dataclasses, which pulls in `inspect`: ~5 ms).
 """
+
 import os
 import sys
 

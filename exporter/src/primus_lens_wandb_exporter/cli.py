@@ -4,6 +4,7 @@ It prints where the package and its start-up files are, whether the hook is acti
 interpreter, every setting with its value and default, the identity, and a real round-trip to
 the API with the server's answer. Exit status: 0 when the round-trip succeeded, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -15,9 +16,10 @@ import sysconfig
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
-from primus_lens_wandb_exporter import __version__, config as config_mod
+from primus_lens_wandb_exporter import __version__
+from primus_lens_wandb_exporter import config as config_mod
 from primus_lens_wandb_exporter.collect import identity
 
 PTH_NAME = "primus_lens_wandb_exporter.pth"
@@ -39,7 +41,9 @@ def _site_dirs() -> List[str]:
 
 
 def find_startup_files() -> List[str]:
-    return [os.path.join(d, n) for d in _site_dirs() for n in (PTH_NAME, START_NAME) if os.path.isfile(os.path.join(d, n))]
+    return [
+        os.path.join(d, n) for d in _site_dirs() for n in (PTH_NAME, START_NAME) if os.path.isfile(os.path.join(d, n))
+    ]
 
 
 def hook_state() -> Tuple[str, bool]:
@@ -61,16 +65,14 @@ def hook_state() -> Tuple[str, bool]:
 def round_trip(cfg: config_mod.Config) -> Tuple[bool, str]:
     """POSTs an empty metrics body (valid per wire-format.md: 200, count 0) and returns the answer."""
     ident = identity.current()
-    body = {
-        "source": "wandb", "workload_uid": ident.workload_uid, "pod_uid": ident.pod_uid,
-        "pod_name": ident.pod_name, "namespace": ident.namespace, "run_id": "primus-lens-check",
-        "timestamp": time.time(), "metrics": [], "rank": ident.rank, "local_rank": ident.local_rank,
-        "world_size": ident.world_size, "node_rank": ident.node_rank, "host": ident.host, "pid": ident.pid,
-        "exporter_version": __version__,
-    }
+    body = identity.wire_fields(ident, __version__)
+    body.update({"run_id": "primus-lens-check", "timestamp": time.time(), "metrics": []})
     url = cfg.api_base_url + "/wandb/metrics"
-    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
-               "User-Agent": "primus-lens-wandb-exporter/%s" % __version__}
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        "User-Agent": "primus-lens-wandb-exporter/%s" % __version__,
+    }
     if cfg.api_token:
         headers["Authorization"] = "Bearer " + cfg.api_token
     request = urllib.request.Request(url, gzip.compress(json.dumps(body).encode("utf-8")), headers, method="POST")
@@ -78,7 +80,12 @@ def round_trip(cfg: config_mod.Config) -> Tuple[bool, str]:
     try:
         with urllib.request.urlopen(request, timeout=cfg.timeout_s) as response:
             answer = response.read(4096).decode("utf-8", "replace")
-            return True, "POST %s -> HTTP %d in %.0f ms: %s" % (url, response.status, (time.monotonic() - started) * 1000, answer)
+            return True, "POST %s -> HTTP %d in %.0f ms: %s" % (
+                url,
+                response.status,
+                (time.monotonic() - started) * 1000,
+                answer,
+            )
     except urllib.error.HTTPError as exc:
         answer = exc.read(4096).decode("utf-8", "replace")
         return False, "POST %s -> HTTP %d: %s" % (url, exc.code, answer)
@@ -90,7 +97,7 @@ def shipper_state(cfg: config_mod.Config) -> str:
     """Starts a shipper the way a training process would, and stops it again."""
     if cfg.sender != "process":
         return "thread (PRIMUS_LENS_WANDB_SENDER=%s): sending runs inside the training process" % cfg.sender
-    from primus_lens_wandb_exporter.report.link import ShipperLink
+    from primus_lens_wandb_exporter.report.shipper.link import ShipperLink
 
     link = ShipperLink(cfg, identity.current())
     started = time.monotonic()
@@ -129,17 +136,30 @@ def check(out: Any = None) -> int:
     say()
     ident = identity.current()
     say("Identity:")
-    say("  workload_uid: %s" % (ident.workload_uid or "(unset: WORKLOAD_UID not set, reporting as workload %r)"
-                                % identity.fallback_workload(ident)))
+    say(
+        "  workload_uid: %s"
+        % (
+            ident.workload_uid
+            or "(unset: WORKLOAD_UID not set, reporting as workload %r)" % identity.fallback_workload(ident)
+        )
+    )
     say("  pod:          uid=%s name=%s namespace=%s" % (ident.pod_uid or "-", ident.pod_name, ident.namespace or "-"))
-    say("  rank:         rank=%s local_rank=%s world_size=%s node_rank=%s" % (ident.rank, ident.local_rank, ident.world_size, ident.node_rank))
+    say(
+        "  rank:         rank=%s local_rank=%s world_size=%s node_rank=%s"
+        % (ident.rank, ident.local_rank, ident.world_size, ident.node_rank)
+    )
     say("  host/pid:     %s / %d" % (ident.host, ident.pid))
-    say("  reports:      %s (PRIMUS_LENS_WANDB_RANKS=%s)" % ("yes" if identity.rank_selected(ident, cfg.ranks) else "no", cfg.ranks))
+    say(
+        "  reports:      %s (PRIMUS_LENS_WANDB_RANKS=%s)"
+        % ("yes" if identity.rank_selected(ident, cfg.ranks) else "no", cfg.ranks)
+    )
     say()
     if not cfg.hook_enabled:
         # Nothing would be sent from this environment, so a failed round-trip would mislead.
-        say("API round-trip: skipped: the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false); "
-            "unset it to capture wandb")
+        say(
+            "API round-trip: skipped: the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false); "
+            "unset it to capture wandb"
+        )
         return 0
     if not cfg.api_reporting:
         say("API round-trip: skipped (PRIMUS_LENS_WANDB_API_REPORTING=false)")

@@ -3,8 +3,9 @@
 The table is data so that `python -m primus_lens_wandb_exporter check` and the README can list
 each variable with its value and default without a second copy of the names.
 Variables are read when `load()` is called, never at import, so a notebook cell that changes
-one and calls `load()` again sees the change (the original read DEBUG once at interpreter start).
+one and calls `load()` again sees the change (the original exporter read DEBUG once at interpreter start).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,13 +36,23 @@ VARIABLES: Tuple[Var, ...] = (
     Var("PRIMUS_LENS_API_TOKEN", "", "bearer token, when the server sets LENS_API_TOKEN"),
     Var("PRIMUS_LENS_WANDB_BATCH_SIZE", "2000", "points per request; a full batch wakes the sender at once"),
     Var("PRIMUS_LENS_WANDB_FLUSH_INTERVAL", "2.0", "seconds between sends when batches are not full"),
-    Var("PRIMUS_LENS_WANDB_QUEUE_SIZE", "100000", "points held in memory; when full the oldest are dropped and counted"),
+    Var(
+        "PRIMUS_LENS_WANDB_QUEUE_SIZE", "100000", "points held in memory; when full the oldest are dropped and counted"
+    ),
     Var("PRIMUS_LENS_WANDB_TIMEOUT", "5.0", "seconds per HTTP request"),
     Var("PRIMUS_LENS_WANDB_EXIT_TIMEOUT", "10.0", "the most seconds the exporter may add to the end of a job"),
     Var("PRIMUS_LENS_WANDB_RETRY_WINDOW", "60.0", "seconds a batch is retried before it goes to the spool"),
-    Var("PRIMUS_LENS_WANDB_SPOOL_DIR", "", "on-disk spool for undeliverable batches (default: ~/.cache/primus-lens/spool)"),
+    Var(
+        "PRIMUS_LENS_WANDB_SPOOL_DIR",
+        "",
+        "on-disk spool for undeliverable batches (default: ~/.cache/primus-lens/spool)",
+    ),
     Var("PRIMUS_LENS_WANDB_SPOOL_MAX_MB", "256", "spool size bound; when full its oldest data is dropped and counted"),
-    Var("PRIMUS_LENS_WANDB_SENDER", "process", "where JSON, gzip, HTTP and the spool run: process (a helper process) or thread"),
+    Var(
+        "PRIMUS_LENS_WANDB_SENDER",
+        "process",
+        "where JSON, gzip, HTTP and the spool run: process (a helper process) or thread",
+    ),
     Var("PRIMUS_LENS_WANDB_RANKS", "all", "which ranks report: all, 0, 0,8, local0"),
     Var("PRIMUS_LENS_WANDB_HANDLE_SIGTERM", "false", "flush on SIGTERM, then chain to the previous handler"),
     Var("PRIMUS_LENS_WANDB_SAVE_LOCAL", "false", "also write JSONL per node and rank (needs OUTPUT_PATH)"),
@@ -104,7 +115,9 @@ def load(env: Optional[Mapping[str, str]] = None) -> Config:
                 raise ValueError
             return value
         except ValueError:
-            warnings.append("%s=%r is not a valid number >= %s; using %s" % (name, raw, minimum, _BY_NAME[name].default))
+            warnings.append(
+                "%s=%r is not a valid number >= %s; using %s" % (name, raw, minimum, _BY_NAME[name].default)
+            )
             return cast(_BY_NAME[name].default)
 
     def choice(name: str, allowed: Tuple[str, ...]) -> str:

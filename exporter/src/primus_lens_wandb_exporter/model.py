@@ -1,8 +1,9 @@
-"""The few value types that cross from `hook`/`collect` into `report`.
+"""The few value types that cross from `hook`/`collect` into `report`, and between its threads.
 
 They are plain, immutable data so the training thread can hand them to the worker thread
 without locks or copies.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,6 +33,15 @@ class RunInfo:
     name: str
 
 
+@dataclass(frozen=True)
+class RunEnd:
+    """A run finished (`run.finish()`, or closed at exit); it rides on the run's last metrics body."""
+
+    run: RunInfo
+    exit_code: Optional[int]
+    finished_at: float
+
+
 class Row:
     """One wandb history row as wandb stores it: every key logged at `step`.
 
@@ -51,7 +61,11 @@ class Row:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Row) and (self.run, self.step, self.timestamp, dict(self.items)) == (
-            other.run, other.step, other.timestamp, dict(other.items))
+            other.run,
+            other.step,
+            other.timestamp,
+            dict(other.items),
+        )
 
     def __repr__(self) -> str:
         return "Row(%r, %r, %r, %r)" % (self.run, self.step, self.timestamp, self.items)

@@ -1,8 +1,9 @@
-"""The exporter's voice: the founding document's prefixes, on stderr.
+"""The exporter's voice: the `[Primus Lens WandB]` and `[Primus Lens API Reporter]` lines, on stderr.
 
 Everything the exporter says goes through here so that QUIET/DEBUG are honoured in one place and
 "say it once" problems (a rejected batch, a bad value) cannot turn into a per-step storm.
 """
+
 from __future__ import annotations
 
 import sys

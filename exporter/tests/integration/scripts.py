@@ -4,16 +4,16 @@ Each prints one JSON line on stdout naming the run ids it created, so the test c
 what wandb stored for each run and what our capture server received for it.
 """
 
-FOUNDING = '''
+FOUNDING = """
 import wandb
 run = wandb.init(project="my-project", config={"framework": "primus"}, name="my-run")
 for step in range(100):
     wandb.log({"loss": 0.5, "accuracy": 0.9}, step=step)
 wandb.finish()
 print(__import__("json").dumps({"run": run.id}))
-'''
+"""
 
-PATHS = '''
+PATHS = """
 import json, threading, wandb
 run = wandb.init(project="p")
 again = wandb.init(project="p")
@@ -30,9 +30,9 @@ with wandb.init(project="p2", reinit=True) as run2:
     run2.log({"w": 1})
     wandb.log({"w": 2})
 print(json.dumps({"run": run.id, "with": run2.id}))
-'''
+"""
 
-CREATE_NEW = '''
+CREATE_NEW = """
 import json, wandb
 r1 = wandb.init(project="p")
 r2 = wandb.init(project="p", reinit="create_new")
@@ -44,9 +44,9 @@ r2.log({"b": 20})
 r2.finish()
 r1.finish()
 print(json.dumps({"r1": r1.id, "r2": r2.id}))
-'''
+"""
 
-STEPS = '''
+STEPS = """
 import json, math, wandb
 import numpy as np
 run = wandb.init(project="p")
@@ -64,9 +64,9 @@ run.log({"k": 1}, step=20, commit=True)
 run.log({"last": 9}, step=30)               # open at finish: wandb writes it at finish
 run.finish()
 print(json.dumps({"run": run.id}))
-'''
+"""
 
-FORK_SPAWN_MP = '''
+FORK_SPAWN_MP = """
 import json, multiprocessing as mp, os, sys, wandb
 
 def child(tag):
@@ -98,9 +98,9 @@ if __name__ == "__main__":
     parent.log({"p": 2})
     parent.finish()
     print(json.dumps({"parent": parent.id}), flush=True)
-'''
+"""
 
-DISABLED = '''
+DISABLED = """
 import wandb
 run = wandb.init(project="p", mode="disabled")
 run.log({"a": 1})
@@ -108,17 +108,17 @@ wandb.log({"a": 2})
 with run:
     pass
 print("{}")
-'''
+"""
 
-NO_FINISH = '''
+NO_FINISH = """
 import json, wandb
 run = wandb.init(project="p")
 run.log({"a": 1})
 run.log({"b": 2}, step=4)   # pending when the process exits without finish
 print(json.dumps({"run": run.id}), flush=True)
-'''
+"""
 
-IDLE_CHILDREN = '''
+IDLE_CHILDREN = """
 import json, multiprocessing as mp, wandb
 
 def idle(n):
@@ -134,9 +134,9 @@ if __name__ == "__main__":
     run.log({"a": 2})
     run.finish()
     print(json.dumps({"run": run.id}), flush=True)
-'''
+"""
 
-SPAWN_ATTACH = '''
+SPAWN_ATTACH = """
 import json, multiprocessing as mp, wandb
 
 def child(run):
@@ -151,11 +151,11 @@ if __name__ == "__main__":
     run.log({"a": 2}, step=20)
     run.finish()
     print(json.dumps({"run": run.id}), flush=True)
-'''
+"""
 
 # wandb's step sync: rows that lack a defined metric's step metric get its last value. Each line
 # is a shape whose outcome was read from wandb-core's own history.
-STEP_SYNC = '''
+STEP_SYNC = """
 import json, wandb
 import numpy as np
 run = wandb.init(project="p")
@@ -206,9 +206,10 @@ run.log({"h": 6})
 run.log({"late": 1}, commit=False)       # pending at finish
 run.finish()
 print(json.dumps({"run": run.id}))
-'''
+"""
 
 # The same shapes for wandb 0.16's Python service, less two: it fails on the summary definition,
 # and it copies a string step value into later rows (the exporter never sees strings).
-STEP_SYNC_LEGACY = (STEP_SYNC.replace('run.define_metric("acc", summary="max", overwrite=True)\n', '')
-                    .replace('run.log({"epoch": "str"})                # not a number: ignored\n', ''))
+STEP_SYNC_LEGACY = STEP_SYNC.replace('run.define_metric("acc", summary="max", overwrite=True)\n', "").replace(
+    'run.log({"epoch": "str"})                # not a number: ignored\n', ""
+)

@@ -1,5 +1,6 @@
 """Activation through the real wheel install: the .pth start-up, laziness, the kill switch,
 the fake wandb patched through the import hook, and `python -m primus_lens_wandb_exporter check`."""
+
 from __future__ import annotations
 
 import glob
@@ -7,15 +8,15 @@ import json
 import os
 import re
 import subprocess
-import sys
 import zipfile
 from typing import Any, Dict
 
-from .harness import REQUIRED_VENV, VENV_ROOT, CaptureServer, base_env, require_venv, run_script
+from .harness import REQUIRED_VENV, VENV_ROOT, base_env, require_venv, run_script
+from support.fake_server import FakeServer
 
 FAKE_NEW = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fake_wandb", "new")
 
-PROBE = '''
+PROBE = """
 import json, sys, threading
 print(json.dumps({
     "wandb_imported": "wandb" in sys.modules,
@@ -23,12 +24,13 @@ print(json.dumps({
     "finder": any(type(f).__name__ == "WandbImportFinder" for f in sys.meta_path),
     "threads": threading.active_count(),
 }))
-'''
+"""
 
 
 def probe(env: Dict[str, str], code: str = PROBE) -> Dict[str, Any]:
-    done = subprocess.run([require_venv(REQUIRED_VENV), "-c", code], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    done = subprocess.run(
+        [require_venv(REQUIRED_VENV), "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["stderr"] = done.stderr
@@ -53,8 +55,12 @@ def test_interpreter_start_registers_only_a_lazy_finder(tmp_path: Any) -> None:
     result = probe(base_env("http://127.0.0.1:9/api/v1", str(tmp_path)))
     assert result["finder"] is True and result["wandb_imported"] is False
     assert result["threads"] == 1 and result["stderr"] == ""
-    assert result["exporter_modules"] == ["primus_lens_wandb_exporter", "primus_lens_wandb_exporter._boot",
-                                          "primus_lens_wandb_exporter.hook", "primus_lens_wandb_exporter.hook.import_hook"]
+    assert result["exporter_modules"] == [
+        "primus_lens_wandb_exporter",
+        "primus_lens_wandb_exporter._boot",
+        "primus_lens_wandb_exporter.hook",
+        "primus_lens_wandb_exporter.hook.import_hook",
+    ]
 
 
 def test_kill_switch_does_nothing_at_all(tmp_path: Any) -> None:
@@ -67,35 +73,56 @@ def test_kill_switch_does_nothing_at_all(tmp_path: Any) -> None:
 
 
 def test_import_hook_patches_fake_wandb_and_keeps_its_loader(tmp_path: Any) -> None:
-    env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PYTHONPATH=FAKE_NEW, PRIMUS_LENS_WANDB_API_REPORTING="false",
-                   PRIMUS_LENS_WANDB_SAVE_LOCAL="true", PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path))
-    code = ("import wandb, wandb.sdk.wandb_run as wr\n"
-            "assert hasattr(wr.Run._log, '__primus_lens_original__') and hasattr(wr.Run._finish, '__primus_lens_original__')\n"
-            "assert type(wandb.__spec__.loader).__name__ != '_PatchAfterExecLoader' and wandb.__loader__ is wandb.__spec__.loader\n"
-            "assert not any(type(f).__name__ == 'WandbImportFinder' for f in __import__('sys').meta_path)\n" + PROBE)
+    env = base_env(
+        "http://127.0.0.1:9/api/v1",
+        str(tmp_path),
+        PYTHONPATH=FAKE_NEW,
+        PRIMUS_LENS_WANDB_API_REPORTING="false",
+        PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
+        PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path),
+    )
+    code = (
+        "import wandb, wandb.sdk.wandb_run as wr\n"
+        "assert hasattr(wr.Run._log, '__primus_lens_original__') and hasattr(wr.Run._finish, '__primus_lens_original__')\n"
+        "assert type(wandb.__spec__.loader).__name__ != '_PatchAfterExecLoader' and wandb.__loader__ is wandb.__spec__.loader\n"
+        "assert not any(type(f).__name__ == 'WandbImportFinder' for f in __import__('sys').meta_path)\n" + PROBE
+    )
     result = probe(env, code)
     assert "[Primus Lens WandB] Installing WandB hook..." in result["stderr"]
     assert "API reporting enabled" not in result["stderr"]
 
 
 def test_wandb_imported_before_boot_is_patched_at_once(tmp_path: Any) -> None:
-    env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PYTHONPATH=FAKE_NEW, PRIMUS_LENS_WANDB_API_REPORTING="false",
-                   PRIMUS_LENS_WANDB_SAVE_LOCAL="true", PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path))
-    code = ("import sys, wandb\n"
-            "import primus_lens_wandb_exporter._boot as boot\n"
-            "boot._installed = False\n"   # as if site ran us after wandb was imported
-            "from primus_lens_wandb_exporter.hook import activate, import_hook\n"
-            "import_hook.unregister(); activate._state['done'] = False\n"
-            "boot.install()\n"
-            "assert hasattr(wandb.sdk.wandb_run.Run._log, '__primus_lens_original__')\n" + PROBE)
+    env = base_env(
+        "http://127.0.0.1:9/api/v1",
+        str(tmp_path),
+        PYTHONPATH=FAKE_NEW,
+        PRIMUS_LENS_WANDB_API_REPORTING="false",
+        PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
+        PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path),
+    )
+    code = (
+        "import sys, wandb\n"
+        "import primus_lens_wandb_exporter._boot as boot\n"
+        "boot._installed = False\n"  # as if site ran us after wandb was imported
+        "from primus_lens_wandb_exporter.hook import activate, import_hook\n"
+        "import_hook.unregister(); activate._state['done'] = False\n"
+        "boot.install()\n"
+        "assert hasattr(wandb.sdk.wandb_run.Run._log, '__primus_lens_original__')\n" + PROBE
+    )
     probe(env, code)
 
 
 def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
-    with CaptureServer() as server:
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path), RANK="0", LOCAL_RANK="0", WORLD_SIZE="8", NODE_RANK="1")
-        done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+        done = subprocess.run(
+            [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "primus_lens_wandb_exporter.pth" in out and "primus_lens_wandb_exporter.start" in out
@@ -111,37 +138,51 @@ def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
 
 def test_check_command_says_the_exporter_is_off_instead_of_failing(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_HOOK="false")
-    done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    done = subprocess.run(
+        [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAILED" not in done.stdout and "the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false)" in done.stdout
 
 
 def test_check_command_reports_an_unreachable_api(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_TIMEOUT="1")
-    done = subprocess.run([require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    done = subprocess.run(
+        [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1 and "API round-trip: FAILED" in done.stdout and "WORKLOAD_UID" not in done.stderr
 
 
 def test_check_command_says_when_the_shipper_cannot_start_and_what_happens_then(tmp_path: Any) -> None:
     """A training image whose Python cannot start another interpreter still gets its data sent."""
-    code = ("import sys, io\n"
-            "sys.executable = '/nonexistent/python'\n"
-            "from primus_lens_wandb_exporter import cli\n"
-            "buffer = io.StringIO(); cli.check(buffer); print(buffer.getvalue())\n")
-    with CaptureServer() as server:
+    code = (
+        "import sys, io\n"
+        "sys.executable = '/nonexistent/python'\n"
+        "from primus_lens_wandb_exporter import cli\n"
+        "buffer = io.StringIO(); cli.check(buffer); print(buffer.getvalue())\n"
+    )
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path))
         done = run_script(REQUIRED_VENV, code, env)
-    assert "Sender: process: FAILED to start the shipper (no usable Python executable ('/nonexistent/python'))" \
-        in done.stdout, done.stdout + done.stderr
+    assert (
+        "Sender: process: FAILED to start the shipper (no usable Python executable ('/nonexistent/python'))"
+        in done.stdout
+    ), done.stdout + done.stderr
     assert "jobs will send from a thread instead" in done.stdout
 
 
 def test_missing_workload_uid_warns_once_and_reports_under_pod_name(tmp_path: Any) -> None:
     from . import scripts
 
-    with CaptureServer() as server:
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path))
         del env["WORKLOAD_UID"]
         done = run_script(REQUIRED_VENV, scripts.PATHS, env)

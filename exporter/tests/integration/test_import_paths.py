@@ -6,6 +6,7 @@ layer on `Run._log`), that the finder is gone after the import, and that the fir
 the capture server. The lookups that broke HF Trainer and Accelerate (`find_spec` before the
 import) come first; a case that only looks wandb up must leave everything idle.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,8 @@ from typing import Any, Dict, List
 
 import pytest
 
-from .harness import REQUIRED_VENV, CaptureServer, base_env, run_script
+from .harness import REQUIRED_VENV, base_env, run_script
+from support.fake_server import FakeServer
 
 FAKES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fake_wandb")
 SHAPES = ("old", "new")
@@ -103,13 +105,13 @@ print(json.dumps({"layers": layers, "finder": import_hook.is_registered(), "run"
 
 
 def _run(tmp_path: Any, shape: str, code: str, **extra: str) -> Any:
-    with CaptureServer() as server:
+    with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path), PYTHONPATH=os.path.join(FAKES, shape), **extra)
         done = run_script(REQUIRED_VENV, code, env)
     return done, server
 
 
-def _check_captured(done: Any, server: CaptureServer) -> None:
+def _check_captured(done: Any, server: FakeServer) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["layers"] == 1 and result["finder"] is False, result
@@ -141,8 +143,10 @@ def test_python_dash_m_and_spawned_children(tmp_path: Any, shape: str) -> None:
         "    sys.exit(p.exitcode)\n"
     )
     (package / "spawner.py").write_text(spawner)
-    with CaptureServer() as server:
-        env = base_env(server.base_url, str(tmp_path), PYTHONPATH=os.pathsep.join([os.path.join(FAKES, shape), str(tmp_path)]))
+    with FakeServer() as server:
+        env = base_env(
+            server.base_url, str(tmp_path), PYTHONPATH=os.pathsep.join([os.path.join(FAKES, shape), str(tmp_path)])
+        )
         for module in ("jobpkg.train", "jobpkg.spawner"):
             done = _run_module(env, module, str(tmp_path))
             assert done.returncode == 0, done.stderr
@@ -157,8 +161,14 @@ def _run_module(env: Dict[str, str], module: str, cwd: str) -> Any:
 
     from .harness import SCRIPT_TIMEOUT_S, require_venv
 
-    return subprocess.run([require_venv(REQUIRED_VENV), "-m", module], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=SCRIPT_TIMEOUT_S)
+    return subprocess.run(
+        [require_venv(REQUIRED_VENV), "-m", module],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT_S,
+    )
 
 
 @pytest.mark.parametrize("shape", SHAPES)

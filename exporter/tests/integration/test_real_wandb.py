@@ -3,6 +3,7 @@
 For every path and step rule, the rows our server received must equal the rows wandb-core
 stored in the run's own transaction log, with the same `_step`s, and nothing duplicated.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from . import scripts
-from .harness import REQUIRED_VENV, CaptureServer, available_venvs, base_env, run_script, wandb_history
+from .harness import REQUIRED_VENV, available_venvs, base_env, run_script, wandb_history
+from support.fake_server import FakeServer
 
 ALL = available_venvs()
 CURRENT = [v for v in ALL if v.startswith("w031")]
@@ -31,8 +33,8 @@ def run_ids(stdout: str) -> Dict[str, str]:
     return ids
 
 
-def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[CaptureServer, Any, Dict[str, str]]:
-    with CaptureServer() as server:
+def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[FakeServer, Any, Dict[str, str]]:
+    with FakeServer() as server:
         done = run_script(venv, code, base_env(server.base_url, str(tmp_path), **env))
     assert done.returncode == 0, done.stderr[-3000:]
     return server, done, run_ids(done.stdout)
@@ -40,9 +42,15 @@ def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[CaptureSe
 
 @pytest.mark.parametrize("venv", CURRENT)
 def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
-    server, done, ids = run_case(tmp_path, venv, scripts.FOUNDING, PRIMUS_CONFIG="/config/primus.yaml",
-                                 PRIMUS_VERSION="1.2.3", WORKLOAD_UID="my-workload-123")
-    lines = [l for l in done.stderr.splitlines() if l.startswith(("[Primus Lens", "  "))]
+    server, done, ids = run_case(
+        tmp_path,
+        venv,
+        scripts.FOUNDING,
+        PRIMUS_CONFIG="/config/primus.yaml",
+        PRIMUS_VERSION="1.2.3",
+        WORKLOAD_UID="my-workload-123",
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith(("[Primus Lens", "  "))]
     expected_order = [
         "[Primus Lens WandB] Installing WandB hook...",
         "[Primus Lens WandB] API reporting enabled",
@@ -54,8 +62,8 @@ def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
         "  Confidence: high",
         "[Primus Lens WandB] Cleaning up...",
     ]
-    assert lines[:len(expected_order)] == expected_order, done.stderr
-    stats = [l for l in lines if "Stopped. Stats:" in l]
+    assert lines[: len(expected_order)] == expected_order, done.stderr
+    stats = [line for line in lines if "Stopped. Stats:" in line]
     assert len(stats) == 1 and "'detection_sent': 1, 'metrics_sent': 100, 'errors': 0" in stats[0]
     assert server.rows(ids["run"]) == [(s, {"loss": 0.5, "accuracy": 0.9}) for s in range(100)]
     assert server.rows(ids["run"]) == wandb_history(venv, str(tmp_path))[ids["run"]]
@@ -69,11 +77,16 @@ def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
 def test_log_paths_threads_with_block_and_repeated_init(tmp_path: Any, venv: str) -> None:
     server, _, ids = run_case(tmp_path, venv, scripts.PATHS)
     stored = wandb_history(venv, str(tmp_path))
-    assert server.rows(ids["run"]) == stored[ids["run"]] == [
-        (0, {"a": 1}), (1, {"b": 2}), (2, {"t": 0}), (3, {"t": 1}), (4, {"t": 2}), (5, {"t": 3}), (6, {"t": 4})]
+    assert (
+        server.rows(ids["run"])
+        == stored[ids["run"]]
+        == [(0, {"a": 1}), (1, {"b": 2}), (2, {"t": 0}), (3, {"t": 1}), (4, {"t": 2}), (5, {"t": 3}), (6, {"t": 4})]
+    )
     assert server.rows(ids["with"]) == stored[ids["with"]] == [(0, {"w": 1}), (1, {"w": 2})]
     assert len(server.of("/wandb/detection")) == 2  # the repeated init did not report again
-    assert sorted((s["run_id"], s["exit_code"]) for s in server.run_states()) == sorted([(ids["run"], 0), (ids["with"], 0)])
+    assert sorted((s["run_id"], s["exit_code"]) for s in server.run_states()) == sorted(
+        [(ids["run"], 0), (ids["with"], 0)]
+    )
 
 
 @pytest.mark.parametrize("venv", CREATE_NEW_OK)
@@ -89,9 +102,14 @@ def test_step_rules_values_nan_and_nesting_match_wandb(tmp_path: Any, venv: str)
     server, _, ids = run_case(tmp_path, venv, scripts.STEPS)
     got = norm(server.rows(ids["run"]))
     assert got == [
-        (0, {"a": 1}), (1, {"b": 2, "c": 3}), (5, {"d": 4, "e": 5, "g": "nan", "h": math.inf, "i": -math.inf}),
+        (0, {"a": 1}),
+        (1, {"b": 2, "c": 3}),
+        (5, {"d": 4, "e": 5, "g": "nan", "h": math.inf, "i": -math.inf}),
         (6, {"nested.x": 1.5, "nested.deep.y": 2, "slash/key": 3}),
-        (7, {"np32": 0.25, "np64": 7, "npbool": 1, "arr0": 4.5}), (8, {"only": 1}), (20, {"k": 1}), (30, {"last": 9}),
+        (7, {"np32": 0.25, "np64": 7, "npbool": 1, "arr0": 4.5}),
+        (8, {"only": 1}),
+        (20, {"k": 1}),
+        (30, {"last": 9}),
     ]
     stored = norm(wandb_history(venv, str(tmp_path))[ids["run"]])
     assert [s for s, _ in got] == [s for s, _ in stored]
@@ -124,7 +142,7 @@ def test_fork_spawn_and_multiprocessing_children(tmp_path: Any, venv: str) -> No
     for tag in ("forked", "spawn", "fork", "pool0", "pool1"):
         assert server.rows(ids[tag]) == stored[ids[tag]] == [(i, {tag: i}) for i in range(3)], tag
     points = server.points()
-    assert len(points) == len(set((r, n, s) for r, _, n, s, _ in points)), "a point was sent twice"
+    assert len(points) == len({(r, n, s) for r, _, n, s, _ in points}), "a point was sent twice"
 
 
 @pytest.mark.parametrize("venv", ALL)
@@ -153,7 +171,10 @@ def test_idle_forked_workers_send_nothing_and_stay_quiet(tmp_path: Any, venv: st
 @pytest.mark.parametrize("venv", [REQUIRED_VENV])
 def test_spawned_child_logging_to_the_parents_run(tmp_path: Any, venv: str) -> None:
     server, _, ids = run_case(tmp_path, venv, scripts.SPAWN_ATTACH)
-    assert server.rows(ids["run"]) == wandb_history(venv, str(tmp_path))[ids["run"]] == [
-        (0, {"a": 1}), (10, {"c": 1}), (20, {"a": 2})]
+    assert (
+        server.rows(ids["run"])
+        == wandb_history(venv, str(tmp_path))[ids["run"]]
+        == [(0, {"a": 1}), (10, {"c": 1}), (20, {"a": 2})]
+    )
     assert len({b["pid"] for b in server.of("/wandb/metrics") if b["metrics"]}) == 2
     assert [s["run_id"] for s in server.run_states()] == [ids["run"]]  # the child never ends the run

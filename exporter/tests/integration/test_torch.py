@@ -5,12 +5,14 @@ required, so a machine without it fails here instead of skipping. What a CPU can
 (a CUDA tensor's device sync) is the same code path: the snapshot is detach().clone() on the
 training thread and float() on the reporter thread.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .harness import CaptureServer, base_env, run_script, wandb_history
+from .harness import base_env, run_script, wandb_history
+from support.fake_server import FakeServer
 
 VENV = "w031-torch"
 
@@ -40,12 +42,26 @@ print(json.dumps({"run": run.id, "threads": sorted(seen_threads), "torch": torch
 
 
 def test_torch_tensors_are_snapshotted_at_call_time_and_read_off_the_training_thread(tmp_path: Any) -> None:
-    with CaptureServer() as server:
+    with FakeServer() as server:
         done = run_script(VENV, TENSORS, base_env(server.base_url, str(tmp_path), PRIMUS_LENS_WANDB_DEBUG="true"))
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    expected = [(step, {"loss": 0.5 + step, "one": 1.5, "scaled": 6.0, "half": 0.25, "count": 7.0, "flag": 1.0,
-                        "nested.double": (0.5 + step) * 2, "plain": 1.0}) for step in range(3)]
+    expected = [
+        (
+            step,
+            {
+                "loss": 0.5 + step,
+                "one": 1.5,
+                "scaled": 6.0,
+                "half": 0.25,
+                "count": 7.0,
+                "flag": 1.0,
+                "nested.double": (0.5 + step) * 2,
+                "plain": 1.0,
+            },
+        )
+        for step in range(3)
+    ]
     assert server.rows(result["run"]) == expected
     # float() ran on the exporter's thread, never on MainThread (a CUDA tensor would sync there).
     assert result["threads"] == ["PrimusLensReporter"], result

@@ -6,6 +6,7 @@ recorded. The file is wandb's transaction log, a LevelDB-style log: a 7-byte fil
 (crc32, little-endian length, type FULL/FIRST/MIDDLE/LAST) and a protobuf `Record` payload.
 Runs inside a venv with wandb installed (it uses wandb's own protobuf classes).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,8 @@ def records(path: str) -> Iterator[bytes]:
         if left_in_block < 7:  # block trailer padding
             pos += left_in_block
             continue
-        _crc, length, kind = struct.unpack("<IHB", data[pos:pos + 7])
-        payload = data[pos + 7:pos + 7 + length]
+        _crc, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        payload = data[pos + 7 : pos + 7 + length]
         pos += 7 + length
         if kind == FULL:
             yield payload

@@ -5,6 +5,7 @@ For every case the sending process exits 0, within the exit deadline, and the se
 with exactly the expected keys (directly, or through the spool replayed by a later process),
 and never acknowledged the same key twice (the exporter never re-sent confirmed data).
 """
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,8 @@ from typing import Callable, Dict, Optional
 
 import pytest
 
-from conftest import DRIVERS, expected_keys, later, reporter_env, run_sender, run_training, spool_files
-from fault_server import FaultServer
+from report.processes import DRIVERS, expected_keys, later, reporter_env, run_sender, run_training, spool_files
+from support.fake_server import FakeServer
 
 EXIT_TIMEOUT_S = 3.0
 # Interpreter teardown on a loaded 2-core box, plus wandb.finish's own work for the wandb driver
@@ -27,7 +28,7 @@ TEARDOWN_SLACK_S = {"reporter": 1.5, "wandb": 3.0}
 TRAINING_STEP_S = 0.03
 
 # Each returns what to do with the script's stderr lines (None: nothing).
-HEALING: Dict[str, Callable[[FaultServer], Optional[Callable[[str], None]]]] = {
+HEALING: Dict[str, Callable[[FakeServer], Optional[Callable[[str], None]]]] = {
     "down": lambda s: (s.down(), heal_after_first_log(s))[1],
     "slow": lambda s: s.set_mode("slow", delay_s=0.3),
     "hang": lambda s: s.set_mode("hang", fail_count=1),
@@ -37,7 +38,8 @@ HEALING: Dict[str, Callable[[FaultServer], Optional[Callable[[str], None]]]] = {
     "reset": lambda s: s.set_mode("reset", fail_count=2),
 }
 
-def heal_after_first_log(server: FaultServer) -> Callable[[str], None]:
+
+def heal_after_first_log(server: FakeServer) -> Callable[[str], None]:
     """The server comes back 0.8 s after wandb.init (whose start-up time varies with load)."""
 
     def on_line(line: str) -> None:
@@ -47,7 +49,7 @@ def heal_after_first_log(server: FaultServer) -> Callable[[str], None]:
     return on_line
 
 
-LASTING: Dict[str, Callable[[FaultServer], None]] = {
+LASTING: Dict[str, Callable[[FakeServer], None]] = {
     "down": lambda s: s.down(),
     "slow": lambda s: s.set_mode("slow", delay_s=2.0),  # slower than PRIMUS_LENS_WANDB_TIMEOUT
     "hang": lambda s: s.set_mode("hang"),
@@ -67,7 +69,7 @@ def assert_bounded_exit(finished, driver: str) -> None:  # type: ignore[no-untyp
 @pytest.mark.parametrize("driver", DRIVERS)
 @pytest.mark.parametrize("fault", sorted(HEALING))
 def test_fault_healing_within_retry_window_loses_and_duplicates_nothing(
-    fault: str, driver: str, server: FaultServer, tmp_path: Path
+    fault: str, driver: str, server: FakeServer, tmp_path: Path
 ) -> None:
     on_line = HEALING[fault](server)
     env = reporter_env(server, tmp_path / "spool", PRIMUS_LENS_WANDB_EXIT_TIMEOUT=str(EXIT_TIMEOUT_S))
@@ -75,7 +77,7 @@ def test_fault_healing_within_retry_window_loses_and_duplicates_nothing(
     assert_bounded_exit(finished, driver)
     assert server.keys() == expected_keys("heal-" + fault)
     assert server.duplicate_acks() == []
-    assert server.run_states and server.run_states[-1]["exit_code"] == 0
+    assert server.run_states() and server.run_states()[-1]["exit_code"] == 0
     assert len(server.detections) == 1
     stats = finished.stats()
     assert stats["metrics_sent"] == 60 and stats["points_sent"] == 181, stats
@@ -88,7 +90,7 @@ def test_fault_healing_within_retry_window_loses_and_duplicates_nothing(
 @pytest.mark.parametrize("driver", DRIVERS)
 @pytest.mark.parametrize("fault", sorted(LASTING))
 def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays_it(
-    fault: str, driver: str, server: FaultServer, tmp_path: Path
+    fault: str, driver: str, server: FakeServer, tmp_path: Path
 ) -> None:
     spool = tmp_path / "spool"
     LASTING[fault](server)
@@ -119,12 +121,14 @@ def test_fault_outlasting_retry_window_goes_to_spool_and_a_later_process_replays
     assert spool_files(spool) == []
     # The earlier job's points are the later job's "replayed", not part of its own sends.
     own = second.stats()
-    assert own["replayed"] == first.stats()["spooled"] and own["points_sent"] == len(expected_keys("second-" + fault)), own
-    finished_runs = {state["exit_code"] for state in server.run_states}
+    assert own["replayed"] == first.stats()["spooled"] and own["points_sent"] == len(
+        expected_keys("second-" + fault)
+    ), own
+    finished_runs = {state["exit_code"] for state in server.run_states()}
     assert finished_runs == {0}
 
 
-def test_the_same_process_replays_its_spool_once_the_server_is_back(server: FaultServer, tmp_path: Path) -> None:
+def test_the_same_process_replays_its_spool_once_the_server_is_back(server: FakeServer, tmp_path: Path) -> None:
     server.down()
     spool = tmp_path / "spool"
 

@@ -2,6 +2,7 @@
 
 Every test runs twice: sending in the shipper process (the default) and on a thread of this
 process (PRIMUS_LENS_WANDB_SENDER=thread, also the fallback when the shipper cannot run)."""
+
 from __future__ import annotations
 
 import json
@@ -13,10 +14,12 @@ from typing import Any, Dict, List
 
 import pytest
 
-from fault_server import FaultServer
 from primus_lens_wandb_exporter import config
 from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
 from primus_lens_wandb_exporter.report import AnyReporter, Reporter, Sender, make_reporter
+
+from report.processes import SRC
+from support.fake_server import FakeServer
 
 RUN = RunInfo("r1", "proj", "name-1")
 WAIT_S = 5.0
@@ -32,7 +35,7 @@ def sender_mode(request: Any) -> str:
     return str(request.param)
 
 
-def make(server: FaultServer, tmp_path: Path, **env: str) -> AnyReporter:
+def make(server: FakeServer, tmp_path: Path, **env: str) -> AnyReporter:
     settings = dict(
         PRIMUS_LENS_WANDB_SENDER=MODE["sender"],
         PRIMUS_LENS_API_BASE_URL=server.base_url,
@@ -60,10 +63,12 @@ class ThreadSpy:
         return self.value
 
 
-def test_values_and_detection_are_built_on_the_worker_thread(server: FaultServer, tmp_path: Path) -> None:
+def test_values_and_detection_are_built_on_the_worker_thread(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path)
     seen: List[str] = []
-    reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p", "built_on": threading.current_thread().name})
+    reporter.submit_detection(
+        lambda: {"workload_uid": "w", "pod_name": "p", "built_on": threading.current_thread().name}
+    )
     reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", ThreadSpy(1.5, seen))])))
     assert reporter.flush(WAIT_S)
     reporter.shutdown()
@@ -72,7 +77,7 @@ def test_values_and_detection_are_built_on_the_worker_thread(server: FaultServer
     assert server.stored[("w", "r1", 2, "x", 0)] == 1.5
 
 
-def test_the_stopped_line_has_the_founding_keys_then_ours(server: FaultServer, tmp_path: Path, capfd: Any) -> None:
+def test_the_stopped_line_has_the_original_keys_then_ours(server: FakeServer, tmp_path: Path, capfd: Any) -> None:
     reporter = make(server, tmp_path)
     reporter.submit_detection(lambda: {"workload_uid": "w", "pod_name": "p"})
     for step in range(100):
@@ -80,15 +85,21 @@ def test_the_stopped_line_has_the_founding_keys_then_ours(server: FaultServer, t
     reporter.run_finished(RUN, 0)
     reporter.shutdown()
     reporter.shutdown()  # idempotent: one line
-    lines = [l for l in capfd.readouterr().err.splitlines() if "Stopped" in l]
+    lines = [line for line in capfd.readouterr().err.splitlines() if "Stopped" in line]
     assert lines == [
         "[Primus Lens API Reporter] Stopped. Stats: {'detection_sent': 1, 'metrics_sent': 100, 'errors': 0, "
         "'points_sent': 200, 'retries': 0, 'dropped': 0, 'spooled': 0, 'replayed': 0, 'pending': 0}"
     ]
-    assert server.run_states == [{"state": "finished", "exit_code": 0, "finished_at": pytest.approx(server.run_states[0]["finished_at"])}]
+    (state,) = server.run_states()
+    assert state == {
+        "state": "finished",
+        "exit_code": 0,
+        "finished_at": pytest.approx(time.time(), abs=60),
+        "run_id": "r1",
+    }
 
 
-def test_submit_never_raises_into_the_training_loop(server: FaultServer, tmp_path: Path) -> None:
+def test_submit_never_raises_into_the_training_loop(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path)
     reporter.submit_row(None)  # type: ignore[arg-type]
     reporter.submit_detection(lambda: 1 / 0)  # type: ignore[arg-type,return-value]
@@ -98,14 +109,14 @@ def test_submit_never_raises_into_the_training_loop(server: FaultServer, tmp_pat
     assert reporter.stats()["errors"] == 2 and reporter.stats()["metrics_sent"] == 1
 
 
-def test_rows_after_shutdown_are_counted_as_dropped(server: FaultServer, tmp_path: Path) -> None:
+def test_rows_after_shutdown_are_counted_as_dropped(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path)
     reporter.shutdown()
     reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", 1.0), ("y", 2.0)])))
     assert reporter.stats()["dropped"] == 2
 
 
-def test_a_refused_batch_is_counted_and_said_once(server: FaultServer, tmp_path: Path, capfd: Any) -> None:
+def test_a_refused_batch_is_counted_and_said_once(server: FakeServer, tmp_path: Path, capfd: Any) -> None:
     server.set_mode("status", status=422)
     reporter = make(server, tmp_path, PRIMUS_LENS_WANDB_BATCH_SIZE="1")
     for step in range(3):
@@ -117,7 +128,7 @@ def test_a_refused_batch_is_counted_and_said_once(server: FaultServer, tmp_path:
     assert stats["errors"] == 3 and stats["dropped"] == 3 and stats["retries"] == 0
 
 
-def test_save_local_writes_strict_jsonl_per_node_and_rank_without_the_api(server: FaultServer, tmp_path: Path) -> None:
+def test_save_local_writes_strict_jsonl_per_node_and_rank_without_the_api(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(
         server,
         tmp_path,
@@ -130,13 +141,13 @@ def test_save_local_writes_strict_jsonl_per_node_and_rank_without_the_api(server
     reporter.shutdown()
     path = tmp_path / "out" / "node_1" / "rank_0" / "wandb_metrics.jsonl"
     lines: List[Dict[str, Any]] = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [(l["step"], l["data"]) for l in lines] == [(0, {"loss": "NaN", "acc": 0.5}), (1, {"loss": 0.25})]
+    assert [(line["step"], line["data"]) for line in lines] == [(0, {"loss": "NaN", "acc": 0.5}), (1, {"loss": 0.25})]
     assert lines[0]["run_id"] == "r1"
     assert server.requests == 0
 
 
 def test_an_unreachable_server_at_exit_spools_within_the_deadline(tmp_path: Path) -> None:
-    dead = FaultServer()
+    dead = FakeServer()
     dead.down()
     reporter = make(dead, tmp_path, PRIMUS_LENS_WANDB_EXIT_TIMEOUT="0.5")
     reporter.submit_row(Row(RUN, 0, 1.0, dict([("x", 1.0)])))
@@ -146,14 +157,12 @@ def test_an_unreachable_server_at_exit_spools_within_the_deadline(tmp_path: Path
 
 
 def test_these_tests_exercise_the_source_tree_not_an_installed_copy() -> None:
-    import primus_lens_wandb_exporter.report as report
+    import primus_lens_wandb_exporter.report as package
 
-    from conftest import SRC
-
-    assert str(report.__file__).startswith(str(SRC))
+    assert str(package.__file__).startswith(str(SRC))
 
 
-def test_numpy_snapshots_arrive_as_numbers_in_either_sender(server: FaultServer, tmp_path: Path) -> None:
+def test_numpy_snapshots_arrive_as_numbers_in_either_sender(server: FakeServer, tmp_path: Path) -> None:
     """Plain rows are marshalled on the training thread; marshal would take a numpy array as raw
     bytes, so only exact Python numbers may take that path."""
     import numpy as np
@@ -163,7 +172,14 @@ def test_numpy_snapshots_arrive_as_numbers_in_either_sender(server: FaultServer,
     reporter.submit_row(Row(RUN, 1, 2.0, {"x": 2.0, "flag": True}))
     reporter.shutdown()
     values = {(p["step"], p["name"]): p["value"] for body in server.bodies for p in body.get("metrics", [])}
-    assert values == {(0, "f32"): 0.25, (0, "arr"): 1.5, (0, "i64"): 7.0, (0, "x"): 1.0, (1, "x"): 2.0, (1, "flag"): 1.0}
+    assert values == {
+        (0, "f32"): 0.25,
+        (0, "arr"): 1.5,
+        (0, "i64"): 7.0,
+        (0, "x"): 1.0,
+        (1, "x"): 2.0,
+        (1, "flag"): 1.0,
+    }
 
 
 def wait_for(predicate: Any, timeout_s: float = WAIT_S) -> bool:
@@ -173,7 +189,7 @@ def wait_for(predicate: Any, timeout_s: float = WAIT_S) -> bool:
     return bool(predicate())
 
 
-def test_a_few_rows_leave_within_the_flush_interval_without_a_flush(server: FaultServer, tmp_path: Path) -> None:
+def test_a_few_rows_leave_within_the_flush_interval_without_a_flush(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path)  # flush interval 0.05 s; the rows fill no block or batch
     for step in range(3):
         values = {"loss": step * 0.5}
@@ -185,7 +201,7 @@ def test_a_few_rows_leave_within_the_flush_interval_without_a_flush(server: Faul
 
 
 def test_interleaved_runs_and_snapshot_rows_arrive_whole_and_each_run_ends_after_its_rows(
-    server: FaultServer, tmp_path: Path
+    server: FakeServer, tmp_path: Path
 ) -> None:
     other = RunInfo("r2", "proj", "name-2")
     reporter = make(server, tmp_path)
@@ -205,12 +221,15 @@ def test_interleaved_runs_and_snapshot_rows_arrive_whole_and_each_run_ends_after
     assert server.duplicate_acks() == []
     assert server.stored[("w", "r2", 2, "t", 10)] == 10.0 and server.stored[("w", "r2", 2, "a", 11)] == -11.0
     for run_id in ("r1", "r2"):
-        order = [("end" if body.get("run_state") else "rows") for body in server.bodies
-                 if body.get("run_id") == run_id and (body.get("run_state") or body.get("metrics"))]
+        order = [
+            ("end" if body.get("run_state") else "rows")
+            for body in server.bodies
+            if body.get("run_id") == run_id and (body.get("run_state") or body.get("metrics"))
+        ]
         assert order[-1] == "end" and order.count("end") == 1, (run_id, order)
 
 
-def test_a_full_queue_drops_the_oldest_rows_and_keeps_the_newest(server: FaultServer, tmp_path: Path) -> None:
+def test_a_full_queue_drops_the_oldest_rows_and_keeps_the_newest(server: FakeServer, tmp_path: Path) -> None:
     reporter = make(server, tmp_path, PRIMUS_LENS_WANDB_QUEUE_SIZE="40")
     gate = threading.Event()
     export = reporter._worker._export

@@ -1,4 +1,5 @@
 """The spool: atomic files, oldest-first replay, exclusive claims, a size bound."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ from typing import List
 from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
 
 
-def make(directory: Path, max_bytes: int = 1 << 20) -> "tuple[Spool, List[SpoolEntry]]":
+def make(directory: Path, max_bytes: int = 1 << 20) -> tuple[Spool, List[SpoolEntry]]:
     evicted: List[SpoolEntry] = []
     return Spool(str(directory), max_bytes, evicted.append), evicted
 
@@ -74,7 +75,7 @@ def test_an_unwritable_directory_is_reported_as_false(tmp_path: Path) -> None:
 
 def test_the_bound_holds_over_many_writes_between_rescans(tmp_path: Path) -> None:
     spool, evicted = make(tmp_path, max_bytes=5_000)
-    for i in range(600):  # more than one rescan period
+    for _i in range(600):  # more than one rescan period
         assert spool.write("metrics", bytes(100), 1, 1)
     sizes = [p.stat().st_size for p in tmp_path.iterdir()]
     assert sum(sizes) <= 5_000 and len(sizes) == 50

@@ -1,4 +1,5 @@
 """The generic worker: wake-ups, bounds, drop-oldest, flush and stop, with no HTTP involved."""
+
 from __future__ import annotations
 
 import threading
@@ -48,7 +49,7 @@ def test_no_thread_starts_before_the_first_item() -> None:
     assert threading.active_count() == before and not worker.thread_alive()
     worker.submit(1, 1)
     assert worker.thread_alive()
-    assert [t for t in threading.enumerate() if t.name == "TestWorker"][0].daemon
+    assert next(t for t in threading.enumerate() if t.name == "TestWorker").daemon
     worker.stop(WAIT_S)
 
 
@@ -218,7 +219,7 @@ class Holder:
 
     def __init__(self) -> None:
         self.held: List[int] = []
-        self.worker: "BatchWorker[int] | None" = None
+        self.worker: BatchWorker[int] | None = None
 
     def hand_over(self) -> None:
         assert self.worker is not None
@@ -231,11 +232,19 @@ class Holder:
         self.worker.poke()
 
 
-def make_holding(sink: Sink, holder: Holder, interval_s: float) -> "BatchWorker[int]":
+def make_holding(sink: Sink, holder: Holder, interval_s: float) -> BatchWorker[int]:
     worker: BatchWorker[int] = BatchWorker(
-        "TestWorker", export=sink.export, weigh=lambda item: 1, on_drop=lambda item, weight: None,
-        on_error=sink.errors.append, max_weight=1000, batch_weight=100, interval_s=interval_s,
-        before_drain=holder.hand_over, holds=lambda: bool(holder.held))
+        "TestWorker",
+        export=sink.export,
+        weigh=lambda item: 1,
+        on_drop=lambda item, weight: None,
+        on_error=sink.errors.append,
+        max_weight=1000,
+        batch_weight=100,
+        interval_s=interval_s,
+        before_drain=holder.hand_over,
+        holds=lambda: bool(holder.held),
+    )
     holder.worker = worker
     return worker
 

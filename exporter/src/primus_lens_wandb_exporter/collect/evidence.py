@@ -6,6 +6,7 @@ well under a millisecond. `build_body` runs on the reporter's worker thread and 
 that costs: package versions, torch details, GPU probes (subprocesses), build info.
 Nothing here imports a framework to detect it.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,23 +19,64 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from primus_lens_wandb_exporter import __version__
 from primus_lens_wandb_exporter.collect import hardware, hints, software
 from primus_lens_wandb_exporter.collect.identity import current as current_identity
+from primus_lens_wandb_exporter.collect.identity import wire_fields
 from primus_lens_wandb_exporter.model import RunInfo
 
-# The original's list, plus launcher and Primus signals (documented in the exporter README).
+# The original exporter's list, plus launcher and Primus signals (documented in the exporter README).
 ENV_VARS: Tuple[str, ...] = (
-    "FRAMEWORK", "TRAINING_FRAMEWORK", "PRIMUS_CONFIG", "PRIMUS_VERSION", "PRIMUS_BACKEND",
-    "DEEPSPEED_CONFIG", "DEEPSPEED_VERSION", "DS_CONFIG", "MEGATRON_CONFIG", "MEGATRON_LM_PATH",
-    "JAX_BACKEND", "JAX_PLATFORMS", "PL_TRAINER_GPUS", "TRANSFORMERS_CACHE", "MASTER_ADDR", "MASTER_PORT",
-    "EXP", "BACKEND", "MEGATRON_PATH", "TORCHTITAN_PATH", "TORCHELASTIC_RUN_ID", "MEGATRON_LM_TP_DEGREE",
-    "MEGATRON_LM_PP_DEGREE", "RANK", "LOCAL_RANK", "WORLD_SIZE", "NODE_RANK", "SLURM_JOB_ID", "SLURM_NODEID",
-    "PET_NODE_RANK", "OMPI_COMM_WORLD_SIZE", "KUBEFLOW_TRAINER_FRAMEWORK",
+    "FRAMEWORK",
+    "TRAINING_FRAMEWORK",
+    "PRIMUS_CONFIG",
+    "PRIMUS_VERSION",
+    "PRIMUS_BACKEND",
+    "DEEPSPEED_CONFIG",
+    "DEEPSPEED_VERSION",
+    "DS_CONFIG",
+    "MEGATRON_CONFIG",
+    "MEGATRON_LM_PATH",
+    "JAX_BACKEND",
+    "JAX_PLATFORMS",
+    "PL_TRAINER_GPUS",
+    "TRANSFORMERS_CACHE",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+    "EXP",
+    "BACKEND",
+    "MEGATRON_PATH",
+    "TORCHTITAN_PATH",
+    "TORCHELASTIC_RUN_ID",
+    "MEGATRON_LM_TP_DEGREE",
+    "MEGATRON_LM_PP_DEGREE",
+    "RANK",
+    "LOCAL_RANK",
+    "WORLD_SIZE",
+    "NODE_RANK",
+    "SLURM_JOB_ID",
+    "SLURM_NODEID",
+    "PET_NODE_RANK",
+    "OMPI_COMM_WORLD_SIZE",
+    "KUBEFLOW_TRAINER_FRAMEWORK",
 )
 ENV_PREFIXES: Tuple[str, ...] = ("ACCELERATE_USE_", "FSDP_", "PRIMUS_")
 _OWN_PREFIX = "PRIMUS_LENS_"  # our own settings are not framework evidence
 
 MODULE_NAMES: Tuple[str, ...] = tuple(dict.fromkeys(m for m, _, _ in hints.MODULE_FRAMEWORKS)) + (
-    "torch", "tensorflow", "flax", "keras", "paddle", "mlx", "ray", "vllm", "trl", "peft", "composer",
-    "transformer_engine", "apex", "fairscale", "torch.distributed", "megatron.core.parallel_state",
+    "torch",
+    "tensorflow",
+    "flax",
+    "keras",
+    "paddle",
+    "mlx",
+    "ray",
+    "vllm",
+    "trl",
+    "peft",
+    "composer",
+    "transformer_engine",
+    "apex",
+    "fairscale",
+    "torch.distributed",
+    "megatron.core.parallel_state",
 )
 
 
@@ -88,8 +130,9 @@ def take_snapshot(run: Any, info: RunInfo, config: Optional[Dict[str, Any]] = No
     started_at = getattr(run, "_start_time", None)
     if type(started_at) is not float:
         started_at = time.time()
-    return Snapshot(info, tags, config, environment, modules, hints.compute(environment, config, modules, info.project),
-                    started_at)
+    return Snapshot(
+        info, tags, config, environment, modules, hints.compute(environment, config, modules, info.project), started_at
+    )
 
 
 def _pytorch(modules: Tuple[str, ...]) -> Dict[str, Any]:
@@ -151,28 +194,42 @@ def build_body(snap: Snapshot, report_seq: int, reason: str) -> Dict[str, Any]:
     packages = software.package_versions()
     wrappers, bases = _legacy_frameworks(snap, packages)
     evidence: Dict[str, Any] = {
-        "wandb": {"project": snap.run.project, "name": snap.run.name, "id": snap.run.id,
-                  "config": snap.config, "tags": list(snap.tags), "started_at": snap.started_at},
+        "wandb": {
+            "project": snap.run.project,
+            "name": snap.run.name,
+            "id": snap.run.id,
+            "config": snap.config,
+            "tags": list(snap.tags),
+            "started_at": snap.started_at,
+        },
         "environment": snap.environment,
         "pytorch": _pytorch(snap.modules),
         "wrapper_frameworks": wrappers,
         "base_frameworks": bases,
         "modules": {"imported": list(snap.modules), "initialized": _initialized(snap.modules)},
-        "system": {"python_version": sys.version, "python_executable": sys.executable,
-                   "platform": sys.platform, "machine": platform.machine()},
+        "system": {
+            "python_version": sys.version,
+            "python_executable": sys.executable,
+            "platform": sys.platform,
+            "machine": platform.machine(),
+        },
         "hardware": hardware.collect(),
         "software": {"packages": packages, "rocm_version": hardware.rocm_version()},
     }
     build = software.build_info()
     if build:
         evidence["build"] = build
-    return {
-        "source": "wandb", "type": "framework_detection_raw", "version": "1.0",
-        "workload_uid": ident.workload_uid, "pod_uid": ident.pod_uid, "pod_name": ident.pod_name,
-        "namespace": ident.namespace, "rank": ident.rank, "local_rank": ident.local_rank,
-        "world_size": ident.world_size, "node_rank": ident.node_rank, "host": ident.host, "pid": ident.pid,
-        "exporter_version": __version__, "run_id": snap.run.id,
-        "run": {"id": snap.run.id, "project": snap.run.project, "name": snap.run.name},
-        "report_seq": report_seq, "reason": reason, "timestamp": time.time(),
-        "evidence": evidence, "hints": snap.hints,
-    }
+    body: Dict[str, Any] = {"source": "wandb", "type": "framework_detection_raw", "version": "1.0"}
+    body.update(wire_fields(ident, __version__))  # "source" keeps its place, first
+    body.update(
+        {
+            "run_id": snap.run.id,
+            "run": {"id": snap.run.id, "project": snap.run.project, "name": snap.run.name},
+            "report_seq": report_seq,
+            "reason": reason,
+            "timestamp": time.time(),
+            "evidence": evidence,
+            "hints": snap.hints,
+        }
+    )
+    return body

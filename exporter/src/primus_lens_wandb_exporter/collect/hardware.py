@@ -2,8 +2,9 @@
 
 Prefer torch when it is already imported *and* has initialised CUDA/ROCm (asking then costs
 nothing and initialises nothing). Otherwise ask the vendor tools with a short timeout: the
-original ran `rocm-smi`/`nvidia-smi`/`rocminfo` with 10 s timeouts each inside `wandb.init`.
+original exporter ran `rocm-smi`/`nvidia-smi`/`rocminfo` with 10 s timeouts each inside `wandb.init`.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,31 @@ from typing import Any, Dict, List, Optional, Tuple
 
 PROBE_TIMEOUT_S = 3.0
 
-# Longest names first, so MI300X is not reported as MI300 (the original's table-order bug).
+# Longest names first, so MI300X is not reported as MI300 (the original exporter's table-order bug).
 _ARCH_TABLE: Tuple[Tuple[str, str], ...] = (
-    ("MI355X", "mi355x"), ("MI350X", "mi350x"), ("MI350", "mi350"), ("MI325X", "mi325x"), ("MI325", "mi325"),
-    ("MI300X", "mi300x"), ("MI300A", "mi300a"), ("MI300", "mi300"), ("MI250X", "mi250x"), ("MI250", "mi250"),
-    ("MI210", "mi210"), ("MI100", "mi100"), ("MI60", "mi60"), ("MI50", "mi50"),
-    ("GB200", "gb200"), ("B200", "b200"), ("H200", "h200"), ("H100", "h100"), ("A100", "a100"),
-    ("L40S", "l40s"), ("V100", "v100"), ("RTX 4090", "rtx4090"), ("RTX 3090", "rtx3090"),
+    ("MI355X", "mi355x"),
+    ("MI350X", "mi350x"),
+    ("MI350", "mi350"),
+    ("MI325X", "mi325x"),
+    ("MI325", "mi325"),
+    ("MI300X", "mi300x"),
+    ("MI300A", "mi300a"),
+    ("MI300", "mi300"),
+    ("MI250X", "mi250x"),
+    ("MI250", "mi250"),
+    ("MI210", "mi210"),
+    ("MI100", "mi100"),
+    ("MI60", "mi60"),
+    ("MI50", "mi50"),
+    ("GB200", "gb200"),
+    ("B200", "b200"),
+    ("H200", "h200"),
+    ("H100", "h100"),
+    ("A100", "a100"),
+    ("L40S", "l40s"),
+    ("V100", "v100"),
+    ("RTX 4090", "rtx4090"),
+    ("RTX 3090", "rtx3090"),
 )
 
 
@@ -37,8 +56,9 @@ def _run(cmd: List[str]) -> Optional[str]:
     if shutil.which(cmd[0]) is None:
         return None
     try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              timeout=PROBE_TIMEOUT_S, check=False, universal_newlines=True)
+        done = subprocess.run(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_S, check=False, text=True
+        )
         return done.stdout if done.returncode == 0 else None
     except Exception:
         return None
@@ -55,9 +75,14 @@ def _from_torch() -> Optional[Dict[str, Any]]:
             return None
         name = str(cuda.get_device_name(0))
         memory = cuda.get_device_properties(0).total_memory
-        hip = getattr(torch.version, "hip", None)
-        return {"gpu_name": name, "gpu_count": count, "gpu_memory_gb": round(memory / 1024 ** 3, 1),
-                "gpu_vendor": "amd" if hip else "nvidia", "source": "torch"}
+        hip = getattr(getattr(torch, "version", None), "hip", None)
+        return {
+            "gpu_name": name,
+            "gpu_count": count,
+            "gpu_memory_gb": round(memory / 1024**3, 1),
+            "gpu_vendor": "amd" if hip else "nvidia",
+            "source": "torch",
+        }
     except Exception:
         return None
 
@@ -71,8 +96,13 @@ def _from_nvidia_smi() -> Optional[Dict[str, Any]]:
         memory = round(float(rows[0][1]) / 1024, 1)
     except (IndexError, ValueError):
         memory = None
-    return {"gpu_name": rows[0][0].strip(), "gpu_count": len(rows), "gpu_memory_gb": memory,
-            "gpu_vendor": "nvidia", "source": "nvidia-smi"}
+    return {
+        "gpu_name": rows[0][0].strip(),
+        "gpu_count": len(rows),
+        "gpu_memory_gb": memory,
+        "gpu_vendor": "nvidia",
+        "source": "nvidia-smi",
+    }
 
 
 def _from_rocm_smi() -> Optional[Dict[str, Any]]:
@@ -89,11 +119,16 @@ def _from_rocm_smi() -> Optional[Dict[str, Any]]:
     for key, value in first.items():
         if "total memory" in key.lower():
             try:
-                memory = round(int(value) / 1024 ** 3, 1)
+                memory = round(int(value) / 1024**3, 1)
             except ValueError:
                 pass
-    return {"gpu_name": name, "gpu_count": len(cards), "gpu_memory_gb": memory,
-            "gpu_vendor": "amd", "source": "rocm-smi"}
+    return {
+        "gpu_name": name,
+        "gpu_count": len(cards),
+        "gpu_memory_gb": memory,
+        "gpu_vendor": "amd",
+        "source": "rocm-smi",
+    }
 
 
 def _from_amd_smi() -> Optional[Dict[str, Any]]:
@@ -106,12 +141,17 @@ def _from_amd_smi() -> Optional[Dict[str, Any]]:
     if not gpus:
         return None
     asic = gpus[0].get("asic", {}) if isinstance(gpus[0], dict) else {}
-    return {"gpu_name": str(asic.get("market_name", "")), "gpu_count": len(gpus), "gpu_memory_gb": None,
-            "gpu_vendor": "amd", "source": "amd-smi"}
+    return {
+        "gpu_name": str(asic.get("market_name", "")),
+        "gpu_count": len(gpus),
+        "gpu_memory_gb": None,
+        "gpu_vendor": "amd",
+        "source": "amd-smi",
+    }
 
 
 def rocm_version() -> Optional[str]:
-    """"6.2"-style, the same format everywhere (the original mixed "rocm6.2" and "6.2")."""
+    """ "6.2"-style, the same format everywhere (the original exporter mixed "rocm6.2" and "6.2")."""
     raw = os.environ.get("ROCM_VERSION", "")
     torch = sys.modules.get("torch")
     if not raw and torch is not None:

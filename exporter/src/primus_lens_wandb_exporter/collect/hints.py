@@ -1,12 +1,14 @@
 """Advisory framework hints from the cheap evidence (env, wandb config, sys.modules, project).
 
 Scored instead of first-match: every signal adds an indicator, and the confidence comes from
-how many *independent kinds* of strong evidence agree on the leading framework. So the founding
-example (PRIMUS_CONFIG + PRIMUS_VERSION and config framework=primus: env and config agree) is
-`high`, a lone `FRAMEWORK=x` is `medium`, and a project-name match alone is `low`. Modules count
-only when imported (sys.modules), never because they are installed: the original reported
-"transformers installed" as high-confidence evidence.
+how many *independent kinds* of strong evidence agree on the leading framework. So the
+quickstart (examples/quickstart.py with PRIMUS_CONFIG + PRIMUS_VERSION set, and config
+framework=primus: env and config agree) is `high`, a lone `FRAMEWORK=x` is `medium`, and a
+project-name match alone is `low`. Modules count only when imported (sys.modules), never because
+they are installed: the original exporter reported "transformers installed" as high-confidence
+evidence.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,7 +43,12 @@ _WEAK_MODULES = {"transformers", "fsdp", "accelerate"}
 
 _ENV_RULES: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
     (("PRIMUS_CONFIG", "PRIMUS_VERSION"), "primus", "wrapper", "PRIMUS env vars"),
-    (("DEEPSPEED_CONFIG", "DS_CONFIG", "DEEPSPEED_VERSION", "ACCELERATE_USE_DEEPSPEED"), "deepspeed", "base", "DEEPSPEED env vars"),
+    (
+        ("DEEPSPEED_CONFIG", "DS_CONFIG", "DEEPSPEED_VERSION", "ACCELERATE_USE_DEEPSPEED"),
+        "deepspeed",
+        "base",
+        "DEEPSPEED env vars",
+    ),
     (("MEGATRON_CONFIG", "MEGATRON_LM_PATH", "ACCELERATE_USE_MEGATRON_LM"), "megatron", "base", "MEGATRON env vars"),
     (("JAX_BACKEND", "JAX_PLATFORMS"), "jax", "base", "JAX env vars"),
     (("ACCELERATE_USE_FSDP",), "fsdp", "base", "FSDP env vars"),

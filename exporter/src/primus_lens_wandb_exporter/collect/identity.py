@@ -1,20 +1,21 @@
 """Who is reporting: the workload/pod identity and the rank, from the environment.
 
 Built once per process and rebuilt after fork (the pid changes). Bad values never raise: a
-`RANK=""` that broke the original's `wandb.init` is simply "no rank" here.
+`RANK=""` that broke the original exporter's `wandb.init` is simply "no rank" here.
 """
+
 from __future__ import annotations
 
 import os
 import socket
-from typing import Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.model import Identity
 
 _NODE_RANK_VARS = ("SLURM_NODEID", "PET_NODE_RANK", "NODE_RANK")
 
-_cache = {"pid": -1, "identity": None}  # type: dict
+_cache: Dict[str, Any] = {"pid": -1, "identity": None}
 
 
 def _int_or_none(raw: Optional[str]) -> Optional[int]:
@@ -61,7 +62,26 @@ def current() -> Identity:
     if _cache["pid"] != pid:
         _cache["identity"] = build()
         _cache["pid"] = pid
-    return _cache["identity"]
+    identity: Identity = _cache["identity"]
+    return identity
+
+
+def wire_fields(identity: Identity, exporter_version: str) -> Dict[str, Any]:
+    """The identity fields every body carries, metrics and detection (docs/wire-format.md)."""
+    return {
+        "source": "wandb",
+        "workload_uid": identity.workload_uid,
+        "pod_uid": identity.pod_uid,
+        "pod_name": identity.pod_name,
+        "namespace": identity.namespace,
+        "rank": identity.rank,
+        "local_rank": identity.local_rank,
+        "world_size": identity.world_size,
+        "node_rank": identity.node_rank,
+        "host": identity.host,
+        "pid": identity.pid,
+        "exporter_version": exporter_version,
+    }
 
 
 def fallback_workload(identity: Identity) -> str:
@@ -95,7 +115,7 @@ def rank_selected(identity: Identity, spec: str) -> bool:
         part = part.strip()
         try:
             if part.startswith("local"):
-                wanted = int(part[len("local"):])
+                wanted = int(part[len("local") :])
                 parsed_any = True
                 if local == wanted:
                     return True

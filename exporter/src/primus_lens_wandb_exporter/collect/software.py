@@ -1,15 +1,51 @@
 """Installed package versions (importlib.metadata, one scan) and CI build information."""
+
 from __future__ import annotations
 
 import os
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 PACKAGES: Tuple[str, ...] = (
-    "torch", "tensorflow", "jax", "jaxlib", "transformers", "deepspeed", "accelerate", "pytorch-lightning",
-    "lightning", "triton", "flash-attn", "apex", "xformers", "bitsandbytes", "peft", "trl", "wandb",
-    "tensorboard", "mlflow", "numpy", "scipy", "pandas", "datasets", "tokenizers", "safetensors", "einops",
-    "mpi4py", "horovod", "ray", "megatron-core", "megatron-lm", "torchtitan", "primus", "nemo-toolkit",
-    "colossalai", "transformer-engine", "vllm", "flax", "optax", "maxtext",
+    "torch",
+    "tensorflow",
+    "jax",
+    "jaxlib",
+    "transformers",
+    "deepspeed",
+    "accelerate",
+    "pytorch-lightning",
+    "lightning",
+    "triton",
+    "flash-attn",
+    "apex",
+    "xformers",
+    "bitsandbytes",
+    "peft",
+    "trl",
+    "wandb",
+    "tensorboard",
+    "mlflow",
+    "numpy",
+    "scipy",
+    "pandas",
+    "datasets",
+    "tokenizers",
+    "safetensors",
+    "einops",
+    "mpi4py",
+    "horovod",
+    "ray",
+    "megatron-core",
+    "megatron-lm",
+    "torchtitan",
+    "primus",
+    "nemo-toolkit",
+    "colossalai",
+    "transformer-engine",
+    "vllm",
+    "flax",
+    "optax",
+    "maxtext",
 )
 
 BUILD_VARS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
@@ -38,7 +74,8 @@ def package_versions() -> Dict[str, str]:
         return found
     try:
         for dist in metadata.distributions():
-            name = dist.metadata.get("Name") or ""
+            meta: Any = dist.metadata  # an email Message on every Python: .get() never raises
+            name = meta.get("Name") or ""
             key = _normalise(name)
             if key in wanted and key.replace("-", "_") not in found:
                 found[key.replace("-", "_")] = str(dist.version)

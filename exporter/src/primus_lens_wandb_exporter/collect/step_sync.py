@@ -24,6 +24,7 @@ Before 0.18, wandb's Python service applied the rule with two differences (`lega
 last value is that of any key, whenever it was logged, and a step metric never logged adds
 nothing (no default 0).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -31,7 +32,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 Items = Mapping[str, Any]
 
-_UNSET = object()
+_UNSET: Any = object()
 
 
 class _Definition:
@@ -72,8 +73,9 @@ class StepSync:
         # key -> step metric to add for it (None: nothing); cleared by every definition.
         self._resolved: Dict[str, Optional[str]] = {}
 
-    def define(self, name: str, step_metric: Any = None, step_sync: Optional[bool] = None,
-               overwrite: Optional[bool] = None) -> None:
+    def define(
+        self, name: str, step_metric: Any = None, step_sync: Optional[bool] = None, overwrite: Optional[bool] = None
+    ) -> None:
         """After wandb accepted `define_metric(name, ...)` with these arguments."""
         if not isinstance(name, str) or not name:
             return
@@ -112,10 +114,10 @@ class StepSync:
         if self._legacy:
             last.update(items)
         else:
-            for step_metric in last:
-                value = items.get(step_metric, _UNSET)
+            for metric in last:
+                value = items.get(metric, _UNSET)
                 if value is not _UNSET and _is_number(value):
-                    last[step_metric] = value
+                    last[metric] = value
         resolved = self._resolved
         added: Optional[List[Tuple[str, Any]]] = None
         for key in items:

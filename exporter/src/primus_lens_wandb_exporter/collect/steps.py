@@ -9,6 +9,7 @@ The rules are wandb-core's (handlePartialHistorySync), which Python's `Run._log`
    Flushing emits the row at `current` and advances `current` by one (an empty row only advances).
 The original exporter stored step 0 whenever the step was omitted; that cannot happen here.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Tuple

@@ -7,6 +7,7 @@ logging; `.item()` would force a device sync on the training thread, so `float()
 on the worker. Anything else (strings, media, tables, histograms, lists) is skipped and counted
 per key. NaN and infinities are kept: a loss going NaN is what an operator needs to see.
 """
+
 from __future__ import annotations
 
 import sys

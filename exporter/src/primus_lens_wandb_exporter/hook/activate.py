@@ -1,13 +1,14 @@
 """What happens once, right after `wandb/__init__.py` has executed in this process."""
+
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from primus_lens_wandb_exporter import config as config_mod
 from primus_lens_wandb_exporter import output
 
-_state = {"done": False, "tracker": None, "reporter": None, "patched": False}
+_state: Dict[str, Any] = {"done": False, "tracker": None, "reporter": None, "patched": False}
 
 
 def _is_wandb_service_process() -> bool:

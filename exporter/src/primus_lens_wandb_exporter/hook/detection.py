@@ -5,10 +5,11 @@ is built by the reporter's worker through the `build` callable. Frameworks are o
 after `wandb.init`, so the tracker asks again at the first few log calls and at finish, and an
 update is sent only when the set of imported framework modules changed.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import evidence
@@ -36,7 +37,10 @@ class Detection:
         self._seq += 1
         self._modules = snap.modules
         self._cuda_ready = _cuda_initialized()
-        build: Callable[[], Dict[str, Any]] = lambda: evidence.build_body(snap, seq, reason)
+
+        def build() -> Dict[str, Any]:  # on the reporter's worker thread
+            return evidence.build_body(snap, seq, reason)
+
         self._reporter.submit_detection(build)
 
     def report_at_init(self, run: Any) -> None:
@@ -53,5 +57,7 @@ class Detection:
             reason = "hardware"  # CUDA/ROCm came up since: torch can now name the GPUs for free
         snap = evidence.take_snapshot(run, self._info)
         self._submit(snap, reason)
-        output.debug(output.WANDB, "framework modules changed (%s): detection update queued: %s"
-                     % (reason, snap.hints["possible_frameworks"]))
+        output.debug(
+            output.WANDB,
+            "framework modules changed (%s): detection update queued: %s" % (reason, snap.hints["possible_frameworks"]),
+        )

@@ -10,8 +10,18 @@ Duck-typed on purpose: subclassing `importlib.abc.MetaPathFinder` would import `
 (and `typing`) at every interpreter start, ~30 ms. The finder answers for the top-level `wandb`
 package only: every `wandb.*` import (`from wandb.sdk import ...`) runs `wandb/__init__.py` first.
 """
+
 import sys
 from _thread import get_ident
+
+# mypy reads this as True, as it reads typing.TYPE_CHECKING; importing typing here instead would
+# cost every interpreter start. The annotations below are strings, never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any, Optional, Sequence, Set
 
 _TARGET = "wandb"
 
@@ -19,14 +29,14 @@ _TARGET = "wandb"
 class _PatchAfterExecLoader:
     """Wraps wandb's real loader: delegates everything, adds one step after `exec_module`."""
 
-    def __init__(self, loader, spec) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, loader: "Loader", spec: "ModuleSpec") -> None:
         self._loader = loader
         self._spec = spec
 
-    def create_module(self, spec):  # type: ignore[no-untyped-def]
+    def create_module(self, spec: "ModuleSpec") -> "Optional[ModuleType]":
         return self._loader.create_module(spec)
 
-    def exec_module(self, module) -> None:  # type: ignore[no-untyped-def]
+    def exec_module(self, module: "ModuleType") -> None:
         # Put the real loader back first so wandb's own resource lookups and any later reload
         # never see us; importlib already copied our wrapper into module.__loader__.
         self._spec.loader = self._loader
@@ -43,7 +53,7 @@ class _PatchAfterExecLoader:
         except Exception:
             pass
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> "Any":
         # get_code, is_package, get_resource_reader, ...: whatever importlib or a tool asks for.
         return getattr(self._loader, name)
 
@@ -52,9 +62,11 @@ class WandbImportFinder:
     def __init__(self) -> None:
         # Threads inside our own lookup below, which must not find us again. Per thread: one
         # thread's `find_spec` probe must not hide the finder from another thread's import.
-        self._busy = set()  # type: set
+        self._busy: Set[int] = set()
 
-    def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
+    def find_spec(
+        self, fullname: str, path: "Optional[Sequence[str]]" = None, target: "Optional[ModuleType]" = None
+    ) -> "Optional[ModuleSpec]":
         if fullname != _TARGET:
             return None
         me = get_ident()
@@ -71,7 +83,8 @@ class WandbImportFinder:
                     break
             if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
                 return spec
-            spec.loader = _PatchAfterExecLoader(spec.loader, spec)
+            wrapper: Any = _PatchAfterExecLoader(spec.loader, spec)  # a Loader by duck typing
+            spec.loader = wrapper
             return spec
         except Exception:
             return None

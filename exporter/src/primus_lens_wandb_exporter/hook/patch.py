@@ -8,11 +8,12 @@ thread-local marker makes each call recorded exactly once, and only after wandb'
 so a call wandb rejected is never reported. `_finish` is primary (`with run:` calls it directly),
 `finish` the fallback. `_define_metric` is wrapped for wandb's step sync (collect/step_sync.py).
 """
+
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from primus_lens_wandb_exporter.hook.tracker import Tracker
 
@@ -70,9 +71,13 @@ def _wrap_private_log(original: Callable[..., Any], tracker: Tracker) -> Callabl
         finally:
             tls.in_private_log = False
         tls.recorded = True
-        tracker.on_log(self, before, args[0] if args else kwargs.get("data"),
-                       args[1] if len(args) > 1 else kwargs.get("step"),
-                       args[2] if len(args) > 2 else kwargs.get("commit"))
+        tracker.on_log(
+            self,
+            before,
+            args[0] if args else kwargs.get("data"),
+            args[1] if len(args) > 1 else kwargs.get("step"),
+            args[2] if len(args) > 2 else kwargs.get("commit"),
+        )
         return result
 
     setattr(_log, _ORIGINAL, original)
@@ -117,9 +122,13 @@ def _wrap_log(original: Callable[..., Any], tracker: Tracker) -> Callable[..., A
         finally:
             tls.in_log = False
         if not tls.recorded:
-            tracker.on_log(self, None, args[0] if args else kwargs.get("data"),
-                           args[1] if len(args) > 1 else kwargs.get("step"),
-                           args[2] if len(args) > 2 else kwargs.get("commit"))
+            tracker.on_log(
+                self,
+                None,
+                args[0] if args else kwargs.get("data"),
+                args[1] if len(args) > 1 else kwargs.get("step"),
+                args[2] if len(args) > 2 else kwargs.get("commit"),
+            )
         return result
 
     setattr(log, _ORIGINAL, original)
@@ -151,15 +160,16 @@ def _wrap_define_metric(original: Callable[..., Any], tracker: Tracker) -> Calla
     """Records a definition wandb accepted, for step sync. The parameters are read by name: their
     order changed across releases (`goal` sat before `overwrite` until 0.28)."""
     code = getattr(original, "__code__", None)
-    names = code.co_varnames[1:code.co_argcount] if code is not None else ("name", "step_metric", "step_sync")
+    names = code.co_varnames[1 : code.co_argcount] if code is not None else ("name", "step_metric", "step_sync")
 
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(self, *args, **kwargs)
         given = dict(zip(names, args))
         given.update(kwargs)
-        tracker.on_define_metric(self, given.get("name"), given.get("step_metric"), given.get("step_sync"),
-                                 given.get("overwrite"))
+        tracker.on_define_metric(
+            self, given.get("name"), given.get("step_metric"), given.get("step_sync"), given.get("overwrite")
+        )
         return result
 
     setattr(wrapper, _ORIGINAL, original)
@@ -211,15 +221,18 @@ def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bo
     import wandb.sdk.wandb_run as wandb_run  # already imported by wandb/__init__
 
     run_cls = getattr(wandb_run, "Run", None)
-    if run_cls is None or "_log" not in run_cls.__dict__ and "log" not in run_cls.__dict__:
+    if run_cls is None or ("_log" not in run_cls.__dict__ and "log" not in run_cls.__dict__):
         return False
     _replace(run_cls, "_log", lambda f: _wrap_private_log(f, tracker))
     if not _reaches_private_log(run_cls.__dict__.get("log")):
         _fallback["log"] = _replace(run_cls, "log", lambda f: _wrap_log(f, tracker)) or _fallback["log"]
     _replace(run_cls, "_finish", lambda f: _wrap_finish(f, tracker))
     # `define_metric` calls `_define_metric` in every release that has it; one wrapper, not two.
-    _replace(run_cls, "_define_metric" if "_define_metric" in run_cls.__dict__ else "define_metric",
-             lambda f: _wrap_define_metric(f, tracker))
+    _replace(
+        run_cls,
+        "_define_metric" if "_define_metric" in run_cls.__dict__ else "define_metric",
+        lambda f: _wrap_define_metric(f, tracker),
+    )
     _replace(run_cls, "finish", lambda f: _wrap_finish(f, tracker))
 
     original_init = getattr(wandb, "init", None)
@@ -228,7 +241,7 @@ def apply(wandb: Any, tracker: Tracker, announce_init: Callable[[], None]) -> bo
         for module_name in ("wandb", "wandb.sdk", "wandb.sdk.wandb_init"):
             module = _sys_module(module_name)
             if module is not None and getattr(module, "init", None) is original_init:
-                setattr(module, "init", wrapped)
+                module.init = wrapped
                 _patched.append((module, "init", original_init))
 
     _adopt_existing_run(wandb, tracker)
@@ -240,8 +253,8 @@ def _adopt_existing_run(wandb: Any, tracker: Tracker) -> None:
     run = getattr(wandb, "run", None)
     if run is None:
         return
-    log = getattr(wandb, "log", None)
-    if getattr(log, "__self__", None) is run:
+    stale = getattr(getattr(wandb, "log", None), "__self__", None) is run  # bound to the run before our patch
+    if stale:
         try:
             wandb.log = run.log
         except Exception:

@@ -5,6 +5,7 @@ access is a service round-trip, and `run.step`/`run.summary` are blocking RPCs f
 read the plain `_settings` fields and private counters, and fall back to public names only where
 an old version lacks the private one.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -5,6 +5,7 @@ never raises: every internal failure is counted and described once (`_failed`). 
 by object identity (a weakref guards against id reuse), so `reinit="create_new"` runs, a repeated
 `wandb.init` returning the same run, and calls from other threads all land on the right run.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,17 +16,18 @@ from typing import Any, Callable, Dict, List, Optional
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.collect import identity
-from primus_lens_wandb_exporter.collect.values import is_plain, snapshot
-from primus_lens_wandb_exporter.collect.steps import StepMirror
 from primus_lens_wandb_exporter.collect.step_sync import StepSync
+from primus_lens_wandb_exporter.collect.steps import StepMirror
+from primus_lens_wandb_exporter.collect.values import is_plain, snapshot
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.hook import runs
 from primus_lens_wandb_exporter.hook.detection import Detection
 from primus_lens_wandb_exporter.model import Row, RunInfo
 
+# After this many internal errors the tracker stops recording: fail open rather than cost every step.
 MAX_INTERNAL_ERRORS = 100
 # Frameworks are often imported after wandb.init (Megatron, DeepSpeed): look again at these calls.
-_RESNAPSHOT_AT_CALLS = frozenset((1, 2, 3, 10, 100))  # past this we stop recording: fail open rather than cost every step
+_RESNAPSHOT_AT_CALLS = frozenset((1, 2, 3, 10, 100))
 
 
 class RunState:
@@ -44,8 +46,9 @@ class RunState:
 
 
 class Tracker:
-    def __init__(self, config: Config, reporter: Any = None,
-                 start_reporter: Optional[Callable[["Tracker"], Any]] = None) -> None:
+    def __init__(
+        self, config: Config, reporter: Any = None, start_reporter: Optional[Callable[[Tracker], Any]] = None
+    ) -> None:
         self._config = config
         self._reporter = reporter
         # Called once, when the first run is registered (see activate): no thread, no helper
@@ -154,8 +157,9 @@ class Tracker:
             try:
                 row_step = mirror.whole_row(step, commit)
                 if row_step is None:
-                    rows, accepted = mirror.apply(dict(items) if plain else items,
-                                                  None if step is None else int(step), commit, timestamp)
+                    rows, accepted = mirror.apply(
+                        dict(items) if plain else items, None if step is None else int(step), commit, timestamp
+                    )
                 sync = state.sync
                 if sync is not None:  # rows as wandb stores them, in the order they complete
                     if row_step is not None:
@@ -269,7 +273,8 @@ class Tracker:
     def _failed(self, where: str, exc: BaseException) -> None:
         self.internal_errors += 1
         output.error_once(
-            "internal:" + where, output.WANDB,
+            "internal:" + where,
+            output.WANDB,
             "Internal error in %s hook (training continues; shown once): %s: %s" % (where, type(exc).__name__, exc),
         )
         if self.internal_errors == MAX_INTERNAL_ERRORS:
@@ -277,7 +282,7 @@ class Tracker:
 
     def _after_fork_in_child(self) -> None:
         # The parent still owns its pending rows and will send them: drop our copies, or the
-        # child would send them again (ddtrace #18262). Locks may have been held at fork time.
+        # child would send them a second time. Locks may have been held at fork time.
         for state in list(self._runs.values()):
             state.lock = threading.Lock()
             state.mirror.take_pending()

@@ -3,32 +3,46 @@
     from primus_lens_wandb_exporter.report import get_reporter
     reporter = get_reporter(config)   # one per process; a forked child gets a fresh one in place
 
-Layout (one job per file): worker.py (bounded queue + thread, knows nothing about HTTP),
-transport.py (the HTTP connection), policy.py (retry rules as pure functions), delivery.py
-(applies them within one deadline), encode.py (wire-format bodies), spool.py (disk),
-local_save.py (JSONL), sender.py (joins them), lifecycle.py (atexit, fork, SIGTERM).
+Which reporter: by default `shipper.reporter.Reporter`, which hands batches to a helper process
+(the shipper) so that sending never holds the training process's GIL; with
+PRIMUS_LENS_WANDB_SENDER=thread, or without the API (local JSONL only), `sender.Sender` sends from
+a thread of this process. Both share `base.ReporterBase`.
 
-Where the sender runs (PRIMUS_LENS_WANDB_SENDER): by default in a helper process, shipper.py,
-fed by reporter.py through link.py and frames.py, so its Python never holds the training
-process's GIL; with `thread`, the Sender itself is the reporter, on a thread of this process.
+One job per file:
+    base.py        what both reporters share: queue and thread set-up, identity, detection
+                   requests, run ends, flush on the exit budget, shutdown, internal errors
+    sender.py      Sender: batches to bodies to the outbox, rows to the local JSONL file
+    worker.py      the bounded queue and its thread (drop-oldest, flush, stop); nothing about HTTP
+    encode.py      the wire encoding: rows and run ends to JSON bodies, gzip
+    outbox.py      a body to the server or the spool, spool replay, the counts; why a body failed
+    retry.py       the retry policy: which answers are retried, backoff, Retry-After, 413 splits
+    transport.py   the HTTP connection (keep-alive, headers, TLS); nothing about policy
+    spool.py       the on-disk spool for bodies the server did not take
+    local_save.py  PRIMUS_LENS_WANDB_SAVE_LOCAL: one JSONL file per node and rank
+    deadline.py    the exit deadline: the exit budget, the shutdown window, the clock every
+                   wait honours, the shipper's reply margins
+    stats.py       the counters and the `Stopped. Stats` line
+    lifecycle.py   exit handlers: atexit, multiprocessing children, opt-in SIGTERM
+    shipper/       the hand-off to the shipper process, and the shipper process itself
 """
+
 from __future__ import annotations
 
 import os
 import threading
-from typing import Callable, Optional, Union
+from typing import Callable, Dict, Optional, Union
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.config import Config
 from primus_lens_wandb_exporter.model import Identity
-from primus_lens_wandb_exporter.report.reporter import Reporter
 from primus_lens_wandb_exporter.report.sender import Sender
+from primus_lens_wandb_exporter.report.shipper.reporter import Reporter
 
-__all__ = ["Reporter", "Sender", "AnyReporter", "get_reporter", "current_reporter"]
+__all__ = ["AnyReporter", "Reporter", "Sender", "current_reporter", "get_reporter", "make_reporter"]
 
 AnyReporter = Union[Reporter, Sender]
 
-_state = {"reporter": None}  # type: dict
+_state: Dict[str, Optional[AnyReporter]] = {"reporter": None}
 _create_lock = threading.Lock()
 
 
@@ -44,11 +58,12 @@ def get_reporter(config: Config, identity_provider: Optional[Callable[[], Identi
     if reporter is not None:
         return reporter
     with _create_lock:
-        if _state["reporter"] is None:
-            _state["reporter"] = make_reporter(config, identity_provider)
+        reporter = _state["reporter"]
+        if reporter is None:
+            reporter = _state["reporter"] = make_reporter(config, identity_provider)
             if config.api_reporting:
                 output.info(output.REPORTER, "Started (API: %s)" % config.api_base_url)
-        return _state["reporter"]
+        return reporter
 
 
 def current_reporter() -> Optional[AnyReporter]:

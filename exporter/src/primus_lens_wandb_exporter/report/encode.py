@@ -1,28 +1,23 @@
 """Rows and run ends -> wire-format bodies (docs/wire-format.md). Runs on the worker thread.
 
-One body carries one run (the original merged runs and misattributed data). Every point carries
+One body carries one run (the original exporter merged runs and misattributed data). Every point carries
 its step, so with the identity and the run id it is keyed (workload, run, rank, name, step) and a
 re-delivered body overwrites instead of duplicating.
 """
+
 from __future__ import annotations
 
 import gzip
 import json
 import math
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-from primus_lens_wandb_exporter.model import Identity, Row, RunInfo
+from primus_lens_wandb_exporter.model import Row, RunEnd, RunInfo
 
-GZIP_LEVEL = 1  # measured: 1/3 of level 5's CPU for ~30 % more bytes; CPU is the training process's
-
-
-@dataclass(frozen=True)
-class RunEnd:
-    run: RunInfo
-    exit_code: Optional[int]
-    finished_at: float
+# Measured: 1/3 of level 5's CPU for ~30 % more bytes. The CPU is the shipper's, or in thread
+# mode the training process's.
+GZIP_LEVEL = 1
 
 
 def point_value(raw: Any) -> Union[float, str]:
@@ -35,25 +30,8 @@ def point_value(raw: Any) -> Union[float, str]:
     return value
 
 
-def identity_fields(identity: Identity, exporter_version: str) -> Dict[str, Any]:
-    return {
-        "source": "wandb",
-        "workload_uid": identity.workload_uid,
-        "pod_uid": identity.pod_uid,
-        "pod_name": identity.pod_name,
-        "namespace": identity.namespace,
-        "rank": identity.rank,
-        "local_rank": identity.local_rank,
-        "world_size": identity.world_size,
-        "node_rank": identity.node_rank,
-        "host": identity.host,
-        "pid": identity.pid,
-        "exporter_version": exporter_version,
-    }
-
-
 def row_points(row: Row, on_bad_value: Callable[[str, BaseException], None]) -> List[Dict[str, Any]]:
-    points = []
+    points: List[Dict[str, Any]] = []
     append = points.append
     step, timestamp = row.step, row.timestamp
     for name, raw in row.items.items():
@@ -92,7 +70,7 @@ def metrics_bodies(
     """Bodies of at most max_points points, one run each; a run end rides on its run's last body.
 
     `rows` counts the rows whose last point is in the body, so summing it over delivered bodies
-    counts each logged row once (the founding document's `metrics_sent`).
+    counts each logged row once (the Stopped line's `metrics_sent`).
     """
     bodies: List[Dict[str, Any]] = []
     for run, rows, end in _group_by_run(items):
@@ -157,58 +135,9 @@ def to_gzip_json(body: Dict[str, Any]) -> bytes:
 
 
 def to_json(body: Dict[str, Any]) -> str:
-    """The same JSON as json.dumps(body), with the points written by hand.
-
-    json.dumps spends ~1.4 µs per point here (measured), mostly in two float reprs and in
-    re-escaping names that repeat every row; this worker shares the GIL with training, so
-    that cost slows the training thread and, past ~50k points/s, fills the queue. Names are
-    escaped once and cached, and a row's step/timestamp tail is built once per row.
-    """
-    points = body.get("metrics")
-    if not points:
-        return _dumps(body)
-    head = _dumps({key: value for key, value in body.items() if key != "metrics"})
-    return "%s%s\"metrics\":%s}" % (head[:-1], "," if len(head) > 2 else "", _points_json(points))
-
-
-def _dumps(value: Any) -> str:
     # allow_nan=False: any non-finite float that slipped past point_value fails loudly here
     # instead of producing the invalid JSON that made the original server reject whole batches.
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
-
-
-_NAME_CACHE: Dict[str, str] = {}
-_NAME_CACHE_MAX = 20000
-_float_repr = float.__repr__  # what json.dumps writes for a finite float
-
-
-def _points_json(points: List[Dict[str, Any]]) -> str:
-    names = _NAME_CACHE
-    parts = []
-    last_step: Any = None
-    last_time: Any = None
-    tail = ""
-    for point in points:
-        name = point["name"]
-        encoded = names.get(name)
-        if encoded is None:
-            encoded = _dumps(name)
-            if len(names) < _NAME_CACHE_MAX:
-                names[name] = encoded
-        value = point["value"]
-        if type(value) is float and value - value == 0.0:  # finite (NaN/Inf give NaN here)
-            value_text = _float_repr(value)
-        else:
-            value_text = _dumps(value)  # the non-finite spellings; raises on a stray NaN float
-        step, timestamp = point["step"], point["timestamp"]
-        if step is not last_step or timestamp is not last_time:
-            last_step, last_time = step, timestamp
-            tail = ',"step":%s,"timestamp":%s}' % (_dumps(step), _dumps(timestamp))
-        if len(point) != 4:  # extra keys (tags): rare, let json write the whole point
-            parts.append(_dumps(point))
-            continue
-        parts.append('{"name":%s,"value":%s%s' % (encoded, value_text, tail))
-    return "[" + ",".join(parts) + "]"
+    return json.dumps(body, separators=(",", ":"), allow_nan=False)
 
 
 def count_points_rows(body: Dict[str, Any]) -> Tuple[int, int]:

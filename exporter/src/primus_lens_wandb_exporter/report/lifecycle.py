@@ -12,6 +12,7 @@
 - A plain os.fork child inherits the atexit registration and flushes its own data through it;
   the package's os.register_at_fork hook has already given it a fresh, empty reporter.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -20,12 +21,7 @@ import sys
 import threading
 from typing import Any, Callable, Dict, Optional
 
-from typing import Union
-
-from primus_lens_wandb_exporter.report.reporter import Reporter as _Front
-from primus_lens_wandb_exporter.report.sender import Sender
-
-Reporter = Union[_Front, Sender]
+from primus_lens_wandb_exporter.report.base import ReporterBase as Reporter
 
 # Above the default (None/0) so our flush runs before other finalizers that may close sockets.
 MP_FINALIZE_PRIORITY = 100

@@ -1,11 +1,12 @@
 """PRIMUS_LENS_WANDB_SAVE_LOCAL: one JSONL file per node and rank, written by the worker thread.
 
-Path (as the original, so existing readers keep working):
+Path (as the original exporter's, so existing readers keep working):
     <OUTPUT_PATH>/node_<node rank or 0>/rank_<local rank or -1>/wandb_metrics.jsonl
 One line per row: {"timestamp", "step", "run_id", "project", "name", "pid", "data": {key: value}}
 with non-finite values spelled "NaN"/"Infinity"/"-Infinity" so every line is strict JSON.
-The file stays open between batches (the original reopened it and ran makedirs on every call).
+The file stays open between batches (the original exporter reopened it and ran makedirs on every call).
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,7 @@ class LocalWriter:
         if self._handle is None or self._pid != pid:  # a forked child opens its own handle
             path = jsonl_path(self._output_path, self._identity())
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            self._handle = open(path, "a", encoding="utf-8")
+            self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open until close())
             self._pid = pid
         return self._handle
 

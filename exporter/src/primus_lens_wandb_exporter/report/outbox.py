@@ -2,34 +2,39 @@
 
 Runs on the worker thread (or the exit handler's thread once the worker is gone). It keeps the
 stats honest: each body ends up counted exactly once as sent, refused (dropped), or spooled, and
-a spooled body is counted as sent when a replay delivers it.
+a spooled body is counted as sent when a replay delivers it. It also says, once, why a body did
+not arrive and which setting to change (`why_undelivered`).
 """
+
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
 
 from primus_lens_wandb_exporter import output
 from primus_lens_wandb_exporter.report import encode
-from primus_lens_wandb_exporter.report.delivery import Delivery, Outcome
-from primus_lens_wandb_exporter.report.transport import Response
-from primus_lens_wandb_exporter.report.exit_clock import ExitClock
+from primus_lens_wandb_exporter.report.deadline import ExitClock
+from primus_lens_wandb_exporter.report.retry import Delivery, Outcome
 from primus_lens_wandb_exporter.report.spool import Spool, SpoolEntry
 from primus_lens_wandb_exporter.report.stats import Stats
+from primus_lens_wandb_exporter.report.transport import Response
 
 PATHS = {"metrics": "/wandb/metrics", "detection": "/wandb/detection"}
 REPLAY_FILES_PER_PASS = 32
 
 
 class Outbox:
-    def __init__(self, delivery: Delivery, spool: Spool, exit_clock: ExitClock, stats: Stats,
-                 why: Callable[[Response, str], str]) -> None:
+    def __init__(
+        self, delivery: Delivery, spool: Spool, exit_clock: ExitClock, stats: Stats, base_url: str, has_token: bool
+    ) -> None:
         self._delivery = delivery
         self._spool = spool
         self._exit = exit_clock
         self._stats = stats
-        self._why = why  # (last answer, path) -> what went wrong and what to change
+        self._base_url = base_url  # for what to tell the user when a body does not arrive
+        self._has_token = has_token
         self._verdict = ""  # the server's last detection verdict we printed
         # True at start: a later process replays what an earlier one spooled.
         self.replay_pending = True
@@ -74,12 +79,17 @@ class Outbox:
     def _say_verdict(self, answer: Optional[Response]) -> None:
         """The server's framework and confidence, on its own 0-1 scale, each time it changes: the
         job's `Confidence: high` line is the exporter's local guess, this is what the server says."""
+        if answer is None:
+            return
         try:
-            detection = json.loads(answer.body.decode("utf-8"))["data"]["detection"] if answer else None
-            verdict = "%s (confidence: %.2f, %s)" % (detection["framework"], float(detection["confidence"]),
-                                                    detection["status"])
+            detection = json.loads(answer.body.decode("utf-8"))["data"]["detection"]
+            verdict = "%s (confidence: %.2f, %s)" % (
+                detection["framework"],
+                float(detection["confidence"]),
+                detection["status"],
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
-            return  # an older server, or the original's answer shape: nothing to say
+            return  # an older server, or the original server's answer shape: nothing to say
         if verdict != self._verdict:
             self._verdict = verdict
             output.info(output.REPORTER, "Server detected framework: " + verdict)
@@ -96,7 +106,8 @@ class Outbox:
             if failure is None:  # past the exit deadline, nothing was tried
                 why, key = "exit deadline reached before it was sent", "spooling-deadline"
             else:
-                why, key = self._why(failure, PATHS[kind]), "spooling-%d" % failure.status
+                why = why_undelivered(failure.status, failure.reason, self._base_url, PATHS[kind], self._has_token)
+                key = "spooling-%d" % failure.status
             self._stats.last_failure = why
             output.error_once(
                 key,
@@ -107,7 +118,9 @@ class Outbox:
         else:
             self._stats.dropped += points
             self._stats.errors += 1
-            output.error_once("spool-write", output.REPORTER, "Cannot write to spool %s: data lost" % self._spool.directory)
+            output.error_once(
+                "spool-write", output.REPORTER, "Cannot write to spool %s: data lost" % self._spool.directory
+            )
 
     def replay(self) -> None:
         """Send spooled bodies oldest first; stop at the first one the server does not take."""
@@ -134,7 +147,7 @@ class Outbox:
         self._spool.remove(entry)
         if entry.writer_pid != os.getpid():
             # An earlier job's data: delivered, but not part of this job's own numbers, so the
-            # founding `Stopped. Stats` line stays true for the job that prints it.
+            # `Stopped. Stats` line stays true for the job that prints it.
             self._stats.replayed += entry.points if verdict == "delivered" else 0
             return True
         self._stats.pending = max(0, self._stats.pending - entry.points)
@@ -147,3 +160,42 @@ class Outbox:
             self._stats.points_sent += entry.points
             self._stats.metrics_sent += entry.rows
         return True
+
+
+# What a failed connection's exception says, and what to tell the user (first match wins).
+_UNREACHABLE_REASONS = (
+    ("ConnectionRefusedError", "connection refused: nothing listens at {where}"),
+    ("gaierror", "host name not found (DNS): {host}"),
+    ("timeout", "no answer from {where} within PRIMUS_LENS_WANDB_TIMEOUT"),
+    ("TimeoutError", "no answer from {where} within PRIMUS_LENS_WANDB_TIMEOUT"),
+    ("SSL", "TLS failed with {where}"),
+    ("ConnectionResetError", "{where} closed the connection"),
+    ("RemoteDisconnected", "{where} closed the connection"),
+)
+
+
+def why_undelivered(status: int, reason: str, base_url: str, path: str, has_token: bool) -> str:
+    """One sentence for the user: why a body did not arrive, and what to change."""
+    url = base_url.rstrip("/") + path
+    if status == 401:
+        if has_token:
+            return (
+                "the server rejected PRIMUS_LENS_API_TOKEN (HTTP 401 at %s): set it to a token the server accepts" % url
+            )
+        return "the server requires a token (HTTP 401 at %s): set PRIMUS_LENS_API_TOKEN" % url
+    if status == 403:
+        return (
+            "PRIMUS_LENS_API_TOKEN may not send data here (HTTP 403 at %s): use a token allowed to ingest "
+            "for this job's namespace" % url
+        )
+    if status == 404:
+        hint = "" if "/api/" in base_url else "; PRIMUS_LENS_API_BASE_URL probably lacks /api/v1"
+        return "HTTP 404 Not Found at %s%s" % (url, hint)
+    if status == 0:
+        parts = urlsplit(base_url)
+        where = parts.netloc or base_url
+        for marker, text in _UNREACHABLE_REASONS:
+            if marker in reason:
+                return "API unreachable (%s)" % text.format(where=where, host=parts.hostname or where)
+        return "API unreachable (%s at %s)" % (reason or "no answer", where)
+    return "HTTP %d %s at %s" % (status, reason, url)

@@ -15,6 +15,7 @@ files are deleted and their points counted as dropped, the same newest-wins rule
 queue. The bound is exact for one process; processes sharing a directory see each other's files
 at the next rescan, so together they may overshoot by up to RESCAN_EVERY files each.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,33 +89,34 @@ class Spool:
         # files), so the total is kept as a running sum and re-measured every RESCAN_EVERY
         # writes (other processes sharing the directory are seen then) or when it looks full.
         self._writes_since_scan += 1
-        if self._total_bytes is None or self._writes_since_scan >= RESCAN_EVERY:
-            self._scan()
-        if self._total_bytes + incoming <= self._max_bytes:
-            self._total_bytes += incoming
-            return
-        sizes = self._scan()
-        for name, size in sizes:  # oldest first
-            if self._total_bytes + incoming <= self._max_bytes:
-                break
-            entry = self._claim(name)
-            if entry is None:
-                continue
-            self.remove(entry)
-            self._total_bytes -= size
-            self._on_evict(entry)
-        self._total_bytes += incoming
+        total = self._total_bytes
+        if total is None or self._writes_since_scan >= RESCAN_EVERY:
+            total = self._scan()[1]
+        if total + incoming > self._max_bytes:
+            sizes, total = self._scan()
+            for name, size in sizes:  # oldest first
+                if total + incoming <= self._max_bytes:
+                    break
+                entry = self._claim(name)
+                if entry is None:
+                    continue
+                self.remove(entry)
+                total -= size
+                self._on_evict(entry)
+        self._total_bytes = total + incoming
 
-    def _scan(self) -> List[Tuple[str, int]]:
+    def _scan(self) -> Tuple[List[Tuple[str, int]], int]:
+        """(name, size) of the ready files, oldest first, and their total."""
         sizes = []
         for name in self._ready_files():
             try:
                 sizes.append((name, os.path.getsize(os.path.join(self.directory, name))))
             except OSError:
                 continue
-        self._total_bytes = sum(size for _, size in sizes)
+        total = sum(size for _, size in sizes)
+        self._total_bytes = total
         self._writes_since_scan = 0
-        return sizes
+        return sizes, total
 
     # ---- replay -----------------------------------------------------------------------------
 

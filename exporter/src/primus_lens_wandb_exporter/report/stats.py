@@ -1,31 +1,19 @@
 """What the reporter did, for the `Stopped. Stats: {...}` line and `check`.
 
 Counters are written by the worker thread (and by the training thread only for drops), read by
-anyone; plain ints are enough because only one thread writes each of them.
+anyone; plain ints are enough because only one thread writes each of them. `Stats.as_dict` is
+the one list of the line's keys, in the line's order: everything else derives from it.
 """
+
 from __future__ import annotations
 
-import time
-
-from typing import Any, Callable, Dict, List, Optional
-
-from primus_lens_wandb_exporter import output
-
-# Part of the exit budget kept for writing what is still unsent to the spool (milliseconds of
-# disk I/O in practice); sending stops this long before the deadline.
-SPOOL_RESERVE_MAX_S = 0.5
-
-
-def spool_reserve_s(exit_timeout_s: float) -> float:
-    """A share of the whole exit budget, so waiting at run finish cannot eat the part that the
-    exit handler needs to write unsent data to disk."""
-    return min(SPOOL_RESERVE_MAX_S, exit_timeout_s * 0.2)
+from typing import Dict, Iterable, List
 
 
 class Stats:
     def __init__(self) -> None:
         self.detection_sent = 0  # detection reports the server took
-        self.metrics_sent = 0  # wandb rows (logged steps) the server took, as the original counted
+        self.metrics_sent = 0  # wandb rows (logged steps) the server took, as the original exporter counted
         self.errors = 0  # bodies the server refused for good + internal failures
         self.points_sent = 0  # metric points the server took
         self.retries = 0  # extra attempts after a failed one
@@ -37,7 +25,8 @@ class Stats:
 
     def as_dict(self, dropped_from_queue: int) -> Dict[str, int]:
         """`dropped_from_queue`: the worker's own count, kept by the training thread."""
-        # Key order is the founding document's, then ours.
+        # The first five keys are the ones the original exporter printed, in its order, so
+        # scripts that read the line keep working; ours follow.
         return {
             "detection_sent": self.detection_sent,
             "metrics_sent": self.metrics_sent,
@@ -51,74 +40,29 @@ class Stats:
         }
 
 
+def added(parts: Iterable[Dict[str, int]]) -> Dict[str, int]:
+    """Several senders' stats as one (the training process's own counts, its shipper's, a
+    fallback sender's): summed key by key, in the line's key order."""
+    total = Stats().as_dict(0)
+    for part in parts:
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
 def stopped_lines(stats: Dict[str, int]) -> List[str]:
-    """The founding `Stopped. Stats: {...}` line, and after it, when some of this job's data is
-    not on the server, a line that says so plainly: a failed delivery must not read as success."""
+    """The `Stopped. Stats: {...}` line, and after it, when some of this job's data is not on the
+    server, a line that says so plainly: a failed delivery must not read as success."""
     lines = ["Stopped. Stats: %s" % (stats,)]
     pending, dropped = stats.get("pending", 0), stats.get("dropped", 0)
     if pending or dropped:
         parts = []
         if pending:
-            parts.append("%d points wait in the spool and are sent when the server takes them "
-                         "(by a later job on this node if not by this one)" % pending)
+            parts.append(
+                "%d points wait in the spool and are sent when the server takes them "
+                "(by a later job on this node if not by this one)" % pending
+            )
         if dropped:
             parts.append("%d points were dropped" % dropped)
         lines.append("Delivery FAILED: %s; the reason was printed above" % "; ".join(parts))
     return lines
-
-
-class TailBudget:
-    """PRIMUS_LENS_WANDB_EXIT_TIMEOUT as one budget for the end of a job.
-
-    Waiting at run finish, on SIGTERM and at exit all draw from it, so together they add at most
-    the exit timeout. It is refilled when training logs again (`activity` changed), so each run
-    of a sweep gets the full budget at its own finish.
-    """
-
-    def __init__(self, total_s: float) -> None:
-        self._total_s = total_s
-        self._spent_s = 0.0
-        self._activity = -1
-
-    def remaining_s(self, activity: int) -> float:
-        if activity != self._activity:
-            self._activity = activity
-            self._spent_s = 0.0
-        return max(0.0, self._total_s - self._spent_s)
-
-    def spend(self, seconds: float) -> None:
-        self._spent_s += max(0.0, seconds)
-
-    def flush_within(self, flush: Callable[[float], bool], activity: int) -> bool:
-        """Runs flush(timeout) on what is left of the budget, less the spool reserve (run finish,
-        SIGTERM), and charges the time it took."""
-        started = time.monotonic()
-        done = flush(max(0.0, self.remaining_s(activity) - spool_reserve_s(self._total_s)))
-        self.spend(time.monotonic() - started)
-        return done
-
-
-class QueueOverflow:
-    """A BatchWorker's on_drop: weightless control items (run ends, detections) go back in the
-    queue, points are shed, and the first shedding is said once. Runs on the training thread,
-    so after that first time it takes no lock and does no I/O."""
-
-    def __init__(self, queue_size: int) -> None:
-        self._queue_size = queue_size
-        self.worker: Optional[Any] = None  # set once the worker exists
-        self.said = False
-
-    def __call__(self, item: Any, weight: int) -> None:
-        if weight == 0:
-            if self.worker is not None:
-                self.worker.requeue(item)
-            return
-        if self.said:
-            return
-        self.said = True
-        output.error_once(
-            "queue-full",
-            output.REPORTER,
-            "Queue full (PRIMUS_LENS_WANDB_QUEUE_SIZE=%d points): dropping the oldest; see 'dropped' in the stats"
-            % self._queue_size,
-        )

@@ -1,9 +1,12 @@
 """The HTTP seam: one persistent keep-alive connection, gzip bodies, results as values.
 
-Only mechanism lives here (connect, post, read, close). What a status means and whether to try
-again is `delivery.py`'s business. Nothing raises out of `post`: a failure without an HTTP answer
+Everything about the connection lives here and nowhere else: the URL's host, port and scheme,
+the headers (token, user agent), TLS for `https://` URLs, keep-alive. Only mechanism, though
+(connect, post, read, close). What a status means and whether to try
+again is `retry.py`'s business. Nothing raises out of `post`: a failure without an HTTP answer
 comes back as status 0 with the reason.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 from urllib.parse import urlsplit
 
-from primus_lens_wandb_exporter.report.policy import parse_retry_after
+from primus_lens_wandb_exporter.report.retry import parse_retry_after
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,9 @@ class HttpTransport:
             retry_after = parse_retry_after(raw.getheader("Retry-After"), time.time())
             if raw.will_close:
                 self.close()
-            return Response(raw.status, raw.reason or "", retry_after, reused,
-                            answer if len(answer) <= _KEPT_BODY_BYTES else b"")
+            return Response(
+                raw.status, raw.reason or "", retry_after, reused, answer if len(answer) <= _KEPT_BODY_BYTES else b""
+            )
         except (OSError, http.client.HTTPException, ValueError) as exc:
             self.close()
             return Response(0, "%s: %s" % (type(exc).__name__, exc), None, reused)

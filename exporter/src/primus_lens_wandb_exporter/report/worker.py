@@ -9,6 +9,7 @@ Memory is bounded by weight (metric points): when the queue holds more than `max
 training thread drops the OLDEST items and reports each to `on_drop`, so the newest data (the part
 an operator looks at when a job goes wrong) survives a long outage.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,6 +1,7 @@
 """Accelerate's tracker API, as an unmodified job uses it: `log_with="wandb"`, `init_trackers`,
 `accelerator.log`. Accelerate probes for wandb with `importlib.util.find_spec` before it imports
 it. Prints `JOB {"run": <wandb run id>}`."""
+
 import json
 
 import torch

@@ -1,6 +1,7 @@
 """Lightning's `WandbLogger` with a tiny module on CPU, as an unmodified job uses it. Lightning
 defines `"*"` against `trainer/global_step`, so wandb adds that key to every row by step sync.
 Prints `JOB {"run": <wandb run id>}`."""
+
 import json
 import sys
 
@@ -35,9 +36,17 @@ class Tiny(L.LightningModule):
 data = torch.utils.data.TensorDataset(torch.randn(64, 8), torch.randn(64, 1))
 loader = torch.utils.data.DataLoader(data, batch_size=8)
 logger = WandbLogger(project="p", name="lightning-tiny", save_dir=sys.argv[1])
-trainer = L.Trainer(max_epochs=3, accelerator="cpu", devices=1, logger=logger, log_every_n_steps=1,
-                    enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                    default_root_dir=sys.argv[1])
+trainer = L.Trainer(
+    max_epochs=3,
+    accelerator="cpu",
+    devices=1,
+    logger=logger,
+    log_every_n_steps=1,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+    default_root_dir=sys.argv[1],
+)
 trainer.fit(Tiny(), loader, loader)
 run_id = logger.experiment.id
 import wandb  # noqa: E402 (Lightning imported it already; this only reaches wandb.finish)

@@ -1,6 +1,7 @@
 """A DDP job as `torchrun --nproc_per_node=2` starts it on CPU (gloo): every rank is a fresh
 interpreter that only the `.pth` prepared. `every`: each rank makes its own wandb run and logs;
 `rank0`: only rank 0 does, the common pattern. Each logging rank prints `JOB {"rank": ..., "run": ...}`."""
+
 import json
 import sys
 

@@ -1,6 +1,7 @@
 """Fake wandb, 0.16 shape (structure only)."""
+
+from wandb.sdk import wandb_init, wandb_run
 from wandb.sdk.lib.preinit import PreInitCallable
-from wandb.sdk import wandb_run, wandb_init
 from wandb.sdk.wandb_init import init
 from wandb.sdk.wandb_run import Run, finish
 

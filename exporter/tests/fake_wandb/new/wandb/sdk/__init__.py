@@ -1,2 +1,2 @@
-from wandb.sdk import wandb_run, wandb_init
+from wandb.sdk import wandb_init, wandb_run
 from wandb.sdk.wandb_init import init

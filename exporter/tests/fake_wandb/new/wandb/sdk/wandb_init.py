@@ -22,8 +22,11 @@ def init(project=None, config=None, mode=None, reinit=None, name=None, resume_fr
         return wandb.run
     if wandb.run is not None and reinit in (True, "finish_previous"):
         wandb.run.finish()
-    run = Run(_Settings("run%04d" % next(_ids), project or "uncategorized", mode or "offline", name), config,
-              starting_step=resume_from_step)
+    run = Run(
+        _Settings("run%04d" % next(_ids), project or "uncategorized", mode or "offline", name),
+        config,
+        starting_step=resume_from_step,
+    )
     if reinit != "create_new":
         _set_global_run(run)
     return run

@@ -15,7 +15,10 @@ def init(project=None, config=None, mode=None, reinit=None, name=None, resume_fr
         return wandb.run
     if wandb.run is not None and reinit:
         wandb.run.finish()
-    run = Run(_Settings("old%04d" % next(_ids), project or "uncategorized", mode or "offline", name), config,
-              starting_step=resume_from_step)
+    run = Run(
+        _Settings("old%04d" % next(_ids), project or "uncategorized", mode or "offline", name),
+        config,
+        starting_step=resume_from_step,
+    )
     run._set_globals()
     return run

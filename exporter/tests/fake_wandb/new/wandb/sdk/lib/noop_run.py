@@ -1,6 +1,6 @@
+import wandb
 from wandb.sdk import wandb_run
 from wandb.sdk.lib import module
-import wandb
 
 
 class NoopRun(wandb_run.Run):

@@ -1,0 +1,1 @@
+"""Tests of primus_lens_wandb_exporter/report; the processes they start are in jobs/."""
