@@ -3,13 +3,14 @@
 import { readEvidence } from './evidence.js';
 import { clip } from './read.js';
 import { wandbIndicators } from './rules-config.js';
+import { discountIndicators } from './rules-discount.js';
 import { envIndicators } from './rules-env.js';
 import { runtimeIndicators } from './rules-runtime.js';
 import { decide } from './score.js';
 import type { DetectionResult, Indicator } from './types.js';
 
 /** Bump when a rule or weight changes, so stored results can be told apart and re-evaluated. */
-export const DETECTOR_VERSION = 'lens-detect/1.1.0';
+export const DETECTOR_VERSION = 'lens-detect/1.2.0';
 
 const MAX_DETAILS_PER_INDICATOR = 3;
 
@@ -38,7 +39,8 @@ function collapse(indicators: Indicator[]): Indicator[] {
 
 export function detectFromReport(report: unknown): DetectionResult {
   const evidence = readEvidence(report);
-  const indicators = collapse([...envIndicators(evidence), ...wandbIndicators(evidence), ...runtimeIndicators(evidence)]);
+  const raw = [...envIndicators(evidence), ...wandbIndicators(evidence), ...runtimeIndicators(evidence)];
+  const indicators = collapse(discountIndicators(raw, evidence));
   const decision = decide(indicators);
   return {
     framework: decision.top?.framework ?? 'unknown',

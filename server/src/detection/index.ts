@@ -6,5 +6,6 @@ export type {
 export { DETECTOR_VERSION, detectFromReport } from './detect.js';
 export { mergeWorkload, STATUS_THRESHOLDS } from './merge.js';
 export { confidenceLabel } from './confidence.js';
-export { sourceFromReport, sourceKey, userOverrideSource, type UserOverride } from './sources.js';
+export { metricsSource, sourceFromReport, sourceKey, userOverrideSource, type MetricsReporter, type UserOverride } from './sources.js';
+export { detectFromMetricNames, FINGERPRINTS, MAX_FINGERPRINT_NAMES } from './rules-metrics.js';
 export { CATALOGUE } from './catalogue.js';
