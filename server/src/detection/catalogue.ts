@@ -10,8 +10,9 @@ export interface ModulePattern {
   /** Overrides the default import weight where importing proves little (HF transformers). */
   imported?: number;
   /**
-   * The module is loaded only when its framework is in use (a wrapper's dispatch to its
-   * configured backend, e.g. `primus.backends.megatron`), so loading it shows use, not presence.
+   * The module is loaded only when its framework is in use, so loading it shows use, not
+   * presence: Primus's backend registry imports `primus.backends.<backend>` on demand, for the
+   * backend it is configured with only.
    */
   inUse?: boolean;
 }
