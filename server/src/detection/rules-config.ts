@@ -37,7 +37,7 @@ const HF_TRAINING_ARGUMENTS = [
   'output_dir', 'per_device_train_batch_size', 'per_device_eval_batch_size', 'gradient_accumulation_steps',
   'learning_rate', 'num_train_epochs', 'max_steps', 'logging_steps', 'logging_strategy', 'save_strategy',
   'eval_strategy', 'evaluation_strategy', 'report_to', 'lr_scheduler_type', 'warmup_ratio', 'dataloader_num_workers',
-  'push_to_hub', 'optim', 'run_name', '_name_or_path',
+  'push_to_hub', 'optim', 'run_name', '_name_or_path', 'fsdp_config',
 ];
 
 /**
@@ -141,11 +141,17 @@ function configIndicators(config: Rec): Indicator[] {
       }
     }
   }
+  const signatures = matchedSignatures(config);
+  // A key that is one of a matched framework's own fields is that framework's setting, not a
+  // declaration: TrainingArguments always has `fsdp_config`, whether FSDP is on or not.
+  const owned = new Set(signatures.flatMap(({ sig }) => sig.keys.map((k) => k.split('.')[0] ?? k)));
   for (const [key, name] of CONFIG_KEYS) {
     const f = frameworkByName(name);
-    if (f !== undefined && has(config, key)) out.push(indicator('wandb_config_key', f, 'declared', DECLARED.configKey, key));
+    if (f !== undefined && has(config, key) && !owned.has(key)) {
+      out.push(indicator('wandb_config_key', f, 'declared', DECLARED.configKey, key));
+    }
   }
-  for (const { sig, found } of matchedSignatures(config)) {
+  for (const { sig, found } of signatures) {
     const f = frameworkByName(sig.framework);
     const detail = sig.within === undefined ? `${sig.detail} (${found} of its keys)` : sig.detail;
     if (f !== undefined) out.push(indicator('wandb_config_signature', f, 'initialized', CONFIG_SIGNATURE_WEIGHT, detail));

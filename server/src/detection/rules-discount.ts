@@ -29,8 +29,9 @@ export function showsRunning(ind: Indicator): boolean {
   return ind.signal === 'modules_configured';
 }
 
-function related(a: Framework, b: Framework): boolean {
-  return a.buildsOn.includes(b.name) || b.buildsOn.includes(a.name);
+/** A running framework that imports `f` itself (NeMo → Lightning) may simply not have got to it yet. */
+function importsItself(running: Framework, f: Framework): boolean {
+  return running.buildsOn.includes(f.name);
 }
 
 /** Whether the report says the framework is not loaded (and could say so if it were). */
@@ -66,7 +67,7 @@ function staleEnv(indicators: Indicator[], ev: Evidence, running: Framework[]): 
     const strong = list.filter((i) => i.kind === 'declared' || i.kind === 'initialized' || i.kind === 'imported');
     const onlyImageEnv = strong.length > 0 && strong.every((i) => i.kind === 'declared' && IMAGE_ENV_SIGNALS.has(i.signal));
     if (!onlyImageEnv || !knownNotLoaded(f, ev)) continue;
-    const runner = running.find((g) => g !== f && !related(f, g));
+    const runner = running.find((g) => g !== f && !importsItself(g, f));
     if (runner !== undefined) stale.set(name, `stale, ${name} is not loaded while ${runner.name} runs`);
   }
   return indicators.map((ind) => {

@@ -39,8 +39,9 @@ const IMAGE_ENV: Record<string, Record<string, string>> = {
 };
 const imageEnv = (f: string): Record<string, string> => IMAGE_ENV[f] ?? { FRAMEWORK: f };
 
-function related(a: string, b: string): boolean {
-  return (byName.get(a)?.buildsOn ?? []).includes(b) || (byName.get(b)?.buildsOn ?? []).includes(a);
+/** `runner` imports `f` itself (NeMo → Lightning): then `f` may just not be loaded yet. */
+function related(f: string, runner: string): boolean {
+  return (byName.get(runner)?.buildsOn ?? []).includes(f);
 }
 
 function merge(...parts: Parts[]): Parts {
