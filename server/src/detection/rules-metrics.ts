@@ -9,8 +9,7 @@
 
 import { frameworkByName } from './catalogue.js';
 import { indicator } from './indicator.js';
-import { decide } from './score.js';
-import type { DetectionResult, Indicator } from './types.js';
+import type { Indicator } from './types.js';
 import { KIND_WEIGHT } from './weights.js';
 
 export interface Fingerprint {
@@ -123,20 +122,4 @@ export function metricIndicators(names: readonly string[]): Indicator[] {
     out.push(indicator('metric_names', f, 'metrics', KIND_WEIGHT.metrics, detail));
   }
   return out;
-}
-
-/** A run's metric names → a result shaped like a report's, with the same layer rules. */
-export function detectFromMetricNames(names: readonly string[], detectorVersion: string): DetectionResult {
-  const indicators = metricIndicators(names);
-  const decision = decide(indicators);
-  return {
-    framework: decision.top?.framework ?? 'unknown',
-    wrapper_framework: decision.wrapper?.framework ?? null,
-    base_framework: decision.base?.framework ?? null,
-    confidence: decision.confidence,
-    method: decision.top?.method ?? 'none',
-    indicators,
-    conflicts: decision.conflicts,
-    detector_version: detectorVersion,
-  };
 }

@@ -1,9 +1,8 @@
 // Helpers for callers that turn a request into a SourceResult for mergeWorkload.
 
 import { frameworkByName } from './catalogue.js';
-import { detectFromReport, DETECTOR_VERSION } from './detect.js';
+import { detectFromMetricNames, detectFromReport, DETECTOR_VERSION } from './detect.js';
 import { resolveName } from './names.js';
-import { detectFromMetricNames } from './rules-metrics.js';
 import { asRecord, clip, own, ownRecord, ownString } from './read.js';
 import type { Reporter, SourceResult } from './types.js';
 
@@ -98,7 +97,7 @@ export interface MetricsReporter {
 export function metricsSource(names: readonly string[], who: MetricsReporter, receivedAt: number): SourceResult {
   const body = { ...who, rank: who.rank >= 0 ? who.rank : undefined };
   return {
-    ...detectFromMetricNames(names, DETECTOR_VERSION),
+    ...detectFromMetricNames(names),
     reporter: reporterOf(body), source: 'metrics', source_key: sourceKey(body), reported_at: receivedAt,
   };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DETECTOR_VERSION, detectFromMetricNames, FINGERPRINTS, mergeWorkload, metricsSource, sourceFromReport,
+  detectFromMetricNames, FINGERPRINTS, mergeWorkload, metricsSource, sourceFromReport,
   type SourceResult,
 } from '../../src/detection/index.js';
 import { report } from './fixtures.js';
@@ -43,7 +43,7 @@ const ROWS: Row[] = [
 
 for (const row of ROWS) {
   test(`metric names: ${row.name}`, () => {
-    const r = detectFromMetricNames(row.names, DETECTOR_VERSION);
+    const r = detectFromMetricNames(row.names);
     assert.equal(r.framework, row.framework, JSON.stringify(r));
     if (row.wrapper !== undefined) assert.equal(r.wrapper_framework, row.wrapper);
     if (row.base !== undefined) assert.equal(r.base_framework, row.base);
@@ -62,7 +62,7 @@ for (const row of ROWS) {
 }
 
 test('metric names: every fingerprint is reachable from the table and has a source', () => {
-  const covered = new Set(ROWS.map((r) => detectFromMetricNames(r.names, DETECTOR_VERSION).framework));
+  const covered = new Set(ROWS.map((r) => detectFromMetricNames(r.names).framework));
   for (const fp of FINGERPRINTS) {
     assert.ok(covered.has(fp.framework), fp.framework);
     assert.ok(fp.source.length > 0 && fp.anchors.length > 0 && fp.min >= 1);
@@ -71,9 +71,9 @@ test('metric names: every fingerprint is reachable from the table and has a sour
 
 test('metric names: the order of the names does not matter, and a huge list is bounded', () => {
   const names = FIRST_STEP['megatron'] ?? [];
-  assert.deepEqual(detectFromMetricNames([...names].reverse(), DETECTOR_VERSION), detectFromMetricNames(names, DETECTOR_VERSION));
+  assert.deepEqual(detectFromMetricNames([...names].reverse()), detectFromMetricNames(names));
   const noise = Array.from({ length: 100_000 }, (_, i) => `m${i}`);
-  assert.equal(detectFromMetricNames([...noise, ...names], DETECTOR_VERSION).framework, 'unknown', 'only the first names are read');
+  assert.equal(detectFromMetricNames([...noise, ...names]).framework, 'unknown', 'only the first names are read');
 });
 
 // ---- merged with the other sources ----
