@@ -6,17 +6,20 @@ given the same reports, and ours).
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from detection_matrix import ladder
+from detection_matrix import ladder, packages
 from detection_matrix.cases import CASES, Case
-from detection_matrix.runner import CaseRun, ours, run_case, stack
-from harness import ROOT, Server
+from detection_matrix.runner import EXPORTER_DIR, WATCH, CaseRun, ours, run_case, stack
+from harness import ROOT, Server, clean_env
 
 README = os.path.join(ROOT, "server", "src", "detection", "README.md")
 ARTIFACT = os.path.join(ROOT, "test-artifacts", "detection-matrix.md")
@@ -70,6 +73,23 @@ def test_matrix_has_the_labelled_cases_it_promises() -> None:
     assert {"alone", "wrapper over base", "trap", "pods", "no report", "real"} <= groups
     assert any(len(c.jobs) > 1 and len({j.pod for j in c.jobs}) > 1 for c in CASES)
     assert any(all(j.drop_detection for j in c.jobs) for c in CASES)
+
+
+def test_the_import_watch_names_the_code_that_imported(tmp_path: Any, installed_exporter: str) -> None:
+    """The watch must be able to fail: code compiled as if it were the exporter's is named as such."""
+    site, out = str(tmp_path / "site"), str(tmp_path / "imports.jsonl")
+    packages.write_site(site, ["deepspeed", "jax"])
+    as_exporter = os.path.join(os.path.dirname(installed_exporter), "collect", "probe.py")
+    code = "import jax\nexec(compile('import deepspeed', %r, 'exec'))\n" % as_exporter
+    env = clean_env({"PYTHONPATH": os.pathsep.join([site, WATCH]), "LENS_IMPORT_WATCH_OUT": out}, str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(tmp_path), timeout=60,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert done.returncode == 0, done.stderr
+    with open(out, encoding="utf-8") as handle:
+        lines = {json.loads(line)["module"]: json.loads(line)["importer"] for line in handle}
+    assert EXPORTER_DIR in lines["deepspeed"], lines
+    assert EXPORTER_DIR not in lines["jax"] and lines["jax"] == "<string>", lines
+    assert EXPORTER_DIR not in lines["torch"], "deepspeed's own import of torch is deepspeed's: %s" % lines
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
