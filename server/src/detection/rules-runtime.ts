@@ -48,7 +48,8 @@ function initializedIndicators(flags: string[]): Indicator[] {
 
 /**
  * The v0.2 `wrapper_frameworks` / `base_frameworks` entries. The original exporter filled them by
- * importing every candidate, so `detected` there only means installed; only `initialized: true`
+ * importing every candidate, so `detected` there only means installed, unless the same body's
+ * sys.modules flags show the entry's own module loaded (then it is imported); `initialized: true`
  * proves use. Our exporter fills them from sys.modules, but also sends evidence.modules, which
  * the module rules already read, so for our reports only the initialised flags are used here.
  */
