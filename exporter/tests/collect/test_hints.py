@@ -43,3 +43,11 @@ def test_accelerate_launcher_flags_only_count_when_true() -> None:
 def test_empty_environment_gives_nothing_low() -> None:
     h = hints.compute({}, {}, (), "")
     assert h["possible_frameworks"] == [] and h["confidence"] == "low"
+
+
+def test_modules_other_frameworks_load_for_their_plumbing_are_not_named_beside_them() -> None:
+    lightning_job = ("torch", "torch.distributed.fsdp", "transformers", "lightning")
+    assert hints.compute({}, {}, lightning_job, "p")["possible_frameworks"] == ["lightning"]
+    hf_trainer = ("torch", "torch.distributed.fsdp", "transformers", "transformers.trainer", "accelerate")
+    assert hints.compute({}, {}, hf_trainer, "p")["possible_frameworks"] == ["accelerate", "transformers_trainer"]
+    assert hints.compute({}, {}, ("torch", "torch.distributed.fsdp"), "p")["possible_frameworks"] == ["fsdp"]

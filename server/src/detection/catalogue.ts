@@ -9,6 +9,20 @@ export interface ModulePattern {
   prefix: string;
   /** Overrides the default import weight where importing proves little (HF transformers). */
   imported?: number;
+  /**
+   * The module is loaded only when its framework is in use, so loading it shows use, not
+   * presence: Primus's backend registry imports `primus.backends.<backend>` on demand, for the
+   * backend it is configured with only.
+   */
+  inUse?: boolean;
+}
+
+/** A module a wrapper imports for its own plumbing, whether or not the job uses what it names. */
+export interface Plumbing {
+  module: string;
+  /** Only the module itself, not its submodules (bare `transformers`, not `transformers.trainer`). */
+  exact?: boolean;
+  reason: string;
 }
 
 export interface Framework {
@@ -25,6 +39,8 @@ export interface Framework {
   trainerTokens: string[];
   /** Frameworks of the same layer this one imports itself; their presence is expected, not a conflict. */
   buildsOn: string[];
+  /** Wrappers only: modules it loads itself; while it runs, their being loaded is no evidence. */
+  plumbing: Plumbing[];
   /** Weight when only the package is installed (default in weights.ts). */
   installed?: number;
   /** Weight of `modules.initialized[...] === true` (default in weights.ts). */
@@ -35,7 +51,7 @@ export interface Framework {
 
 function fw(entry: Partial<Framework> & Pick<Framework, 'name' | 'layer'>): Framework {
   return {
-    aliases: [], modules: [], packages: [], projectTokens: [], trainerTokens: [], buildsOn: [],
+    aliases: [], modules: [], packages: [], projectTokens: [], trainerTokens: [], buildsOn: [], plumbing: [],
     ...entry,
   };
 }
@@ -53,12 +69,21 @@ export const CATALOGUE: readonly Framework[] = [
     modules: [{ prefix: 'nemo' }], packages: ['nemo_toolkit'], projectTokens: ['nemo'], trainerTokens: ['nemo'],
     // NeMo's trainer is a Lightning trainer and it imports HF for tokenizers.
     buildsOn: ['lightning', 'transformers', 'accelerate'],
+    plumbing: [
+      { module: 'megatron.core', reason: 'nemo.lightning imports Megatron Core for its MegatronStrategy whether or not that strategy runs' },
+      { module: 'torch.distributed.fsdp', reason: 'nemo.lightning imports its FSDP and FSDP2 strategies at import' },
+      { module: 'torch.distributed._composable.fsdp', reason: 'nemo.lightning imports its FSDP and FSDP2 strategies at import' },
+    ],
   }),
   fw({
     name: 'lightning', layer: 'wrapper',
     aliases: ['pytorch_lightning', 'lightning_pytorch', 'pl', 'lightning_ai', 'lightning_fabric'],
     modules: [{ prefix: 'lightning' }, { prefix: 'pytorch_lightning' }, { prefix: 'lightning_fabric' }],
     packages: ['lightning', 'pytorch_lightning'], projectTokens: ['lightning'], trainerTokens: ['lightning'],
+    plumbing: [
+      { module: 'torch.distributed.fsdp', reason: "Lightning loads torch's compiler stack (torch._dynamo), which imports it" },
+      { module: 'transformers', exact: true, reason: 'torchmetrics, a Lightning dependency, imports it for its text metrics' },
+    ],
   }),
   fw({
     name: 'transformers', layer: 'wrapper',
@@ -68,6 +93,10 @@ export const CATALOGUE: readonly Framework[] = [
     modules: [{ prefix: 'transformers.trainer' }, { prefix: 'trl' }, { prefix: 'transformers', imported: 0.35 }],
     packages: ['transformers'], projectTokens: ['transformers', 'hf'], trainerTokens: ['transformers', 'hf_trainer'],
     buildsOn: ['accelerate'], installed: 0.2,
+    plumbing: [
+      { module: 'torch.distributed._composable.fsdp', reason: "transformers.distributed.fsdp imports torch's FSDP2 API when the Trainer loads" },
+      { module: 'torch.distributed.fsdp', reason: "transformers.distributed.fsdp imports torch's FSDP2 API when the Trainer loads" },
+    ],
   }),
   fw({
     name: 'accelerate', layer: 'wrapper', aliases: ['hf_accelerate'],
@@ -80,7 +109,8 @@ export const CATALOGUE: readonly Framework[] = [
     name: 'megatron', layer: 'base',
     aliases: ['megatron_lm', 'megatron_core', 'mcore', 'megatron_deepspeed', 'megatronlm'],
     modules: [
-      { prefix: 'megatron' }, { prefix: 'primus.backends.megatron' }, { prefix: 'primus.modules.trainer.megatron' },
+      { prefix: 'megatron' },
+      { prefix: 'primus.backends.megatron', inUse: true }, { prefix: 'primus.modules.trainer.megatron', inUse: true },
     ],
     packages: ['megatron_core', 'megatron_lm'], projectTokens: ['megatron'], trainerTokens: ['megatron'],
     // Megatron-DeepSpeed drives DeepSpeed's engine; Megatron can shard with torch FSDP2.
@@ -89,15 +119,16 @@ export const CATALOGUE: readonly Framework[] = [
   fw({
     name: 'torchtitan', layer: 'base', aliases: ['titan', 'torch_titan'],
     modules: [
-      { prefix: 'torchtitan' }, { prefix: 'primus.backends.torchtitan' }, { prefix: 'primus.modules.trainer.torchtitan' },
+      { prefix: 'torchtitan' },
+      { prefix: 'primus.backends.torchtitan', inUse: true }, { prefix: 'primus.modules.trainer.torchtitan', inUse: true },
     ],
     packages: ['torchtitan'], projectTokens: ['torchtitan'], trainerTokens: ['torchtitan'], buildsOn: ['fsdp'],
   }),
   fw({
     name: 'maxtext', layer: 'base', aliases: ['max_text', 'jax_maxtext'],
     modules: [
-      { prefix: 'MaxText' }, { prefix: 'maxtext' }, { prefix: 'primus.backends.maxtext' },
-      { prefix: 'primus.modules.trainer.maxtext' },
+      { prefix: 'MaxText' }, { prefix: 'maxtext' }, { prefix: 'primus.backends.maxtext', inUse: true },
+      { prefix: 'primus.modules.trainer.maxtext', inUse: true },
     ],
     packages: ['maxtext'], projectTokens: ['maxtext'], trainerTokens: ['maxtext'], buildsOn: ['jax'],
   }),

@@ -1,15 +1,18 @@
-// detectFromReport: one /wandb/detection body (v0.1, v0.2 or ours) → an explainable result.
+// detectFromReport: one /wandb/detection body (v0.1, v0.2 or ours) → an explainable result;
+// detectFromMetricNames: a run's first metric names → the same kind of result.
 
 import { readEvidence } from './evidence.js';
 import { clip } from './read.js';
 import { wandbIndicators } from './rules-config.js';
+import { discountIndicators } from './rules-discount.js';
+import { metricIndicators } from './rules-metrics.js';
 import { envIndicators } from './rules-env.js';
 import { runtimeIndicators } from './rules-runtime.js';
 import { decide } from './score.js';
 import type { DetectionResult, Indicator } from './types.js';
 
 /** Bump when a rule or weight changes, so stored results can be told apart and re-evaluated. */
-export const DETECTOR_VERSION = 'lens-detect/1.1.0';
+export const DETECTOR_VERSION = 'lens-detect/1.2.0';
 
 const MAX_DETAILS_PER_INDICATOR = 3;
 
@@ -38,7 +41,16 @@ function collapse(indicators: Indicator[]): Indicator[] {
 
 export function detectFromReport(report: unknown): DetectionResult {
   const evidence = readEvidence(report);
-  const indicators = collapse([...envIndicators(evidence), ...wandbIndicators(evidence), ...runtimeIndicators(evidence)]);
+  const raw = [...envIndicators(evidence), ...wandbIndicators(evidence), ...runtimeIndicators(evidence)];
+  return resultOf(collapse(discountIndicators(raw, evidence)));
+}
+
+/** A run's metric names → a result shaped like a report's, with the same layer rules. */
+export function detectFromMetricNames(names: readonly string[]): DetectionResult {
+  return resultOf(metricIndicators(names));
+}
+
+function resultOf(indicators: Indicator[]): DetectionResult {
   const decision = decide(indicators);
   return {
     framework: decision.top?.framework ?? 'unknown',

@@ -23,9 +23,15 @@ export interface Evidence {
   ours: boolean;
   imported: string[];
   initialized: string[];
+  /** evidence.modules.configured (ours): a base the running process is set up to use → how that was read. */
+  configured: Array<{ name: string; detail: string }>;
   pytorchAvailable: boolean;
   /** Legacy pytorch.detected_modules keys that are true. */
   detectedModules: string[];
+  /** Legacy pytorch.detected_modules keys that are false: read from sys.modules, so known not loaded. */
+  absentModules: string[];
+  /** A v0.2 body: its wrapper/base lists name every probed framework that was installed at all. */
+  legacyProbed: boolean;
   legacyWrappers: LegacyEntry[];
   legacyBases: LegacyEntry[];
   packages: string[];
@@ -45,9 +51,20 @@ function legacyEntries(record: Rec | undefined): LegacyEntry[] {
   return entries;
 }
 
-/** Keys whose value is exactly `true` (the flags are booleans on the wire). */
-function trueKeys(record: Rec | undefined): string[] {
-  return keysOf(record).filter((key) => own(record, key) === true);
+/** Keys whose value is exactly `value` (the flags are booleans on the wire). */
+function keysWith(record: Rec | undefined, value: boolean): string[] {
+  return keysOf(record).filter((key) => own(record, key) === value);
+}
+
+/** `{name: "how it was read"}`; a bare `true` is kept with an empty detail. */
+function configuredOf(record: Rec | undefined): Array<{ name: string; detail: string }> {
+  const out: Array<{ name: string; detail: string }> = [];
+  for (const name of keysOf(record)) {
+    const value = own(record, name);
+    if (typeof value === 'string') out.push({ name, detail: value });
+    else if (value === true) out.push({ name, detail: '' });
+  }
+  return out;
 }
 
 export function readEvidence(report: unknown): Evidence {
@@ -59,16 +76,21 @@ export function readEvidence(report: unknown): Evidence {
   const software = ownRecord(evidence, 'software');
   const hints = ownRecord(body, 'hints');
   const tags = stringsOf(own(wandb, 'tags'));
+  const detected = ownRecord(pytorch, 'detected_modules');
+  const ours = modules !== undefined;
   return {
     env: ownRecord(evidence, 'environment') ?? {},
     config: ownRecord(wandb, 'config'),
     project: ownString(wandb, 'project') ?? '',
     tags,
-    ours: modules !== undefined,
+    ours,
     imported: stringsOf(own(modules, 'imported')),
-    initialized: trueKeys(ownRecord(modules, 'initialized')),
+    initialized: keysWith(ownRecord(modules, 'initialized'), true),
+    configured: configuredOf(ownRecord(modules, 'configured')),
     pytorchAvailable: own(pytorch, 'available') === true,
-    detectedModules: trueKeys(ownRecord(pytorch, 'detected_modules')),
+    detectedModules: keysWith(detected, true),
+    absentModules: keysWith(detected, false),
+    legacyProbed: !ours && (ownRecord(evidence, 'wrapper_frameworks') !== undefined || ownRecord(evidence, 'base_frameworks') !== undefined),
     legacyWrappers: legacyEntries(ownRecord(evidence, 'wrapper_frameworks')),
     legacyBases: legacyEntries(ownRecord(evidence, 'base_frameworks')),
     packages: keysOf(ownRecord(software, 'packages')),

@@ -47,17 +47,31 @@ export function frameworkOfPackage(distribution: string): Framework | undefined 
   return PACKAGE_OWNERS.get(normaliseName(distribution));
 }
 
+/** Whether a sys.modules name is `prefix` or one of its submodules. */
+export function underModule(module: string, prefix: string): boolean {
+  return module === prefix || module.startsWith(prefix + '.');
+}
+
+export interface ModuleMatch {
+  framework: Framework;
+  weight: number;
+  /** The matching pattern says the module is loaded only when the framework is in use. */
+  inUse: boolean;
+}
+
 /** All frameworks a sys.modules name belongs to, each with the weight its pattern gives. */
-export function frameworksOfModule(module: string, defaultWeight: number): Array<{ framework: Framework; weight: number }> {
-  const found: Array<{ framework: Framework; weight: number }> = [];
+export function frameworksOfModule(module: string, defaultWeight: number): ModuleMatch[] {
+  const found: ModuleMatch[] = [];
   for (const f of CATALOGUE) {
     let best = -1;
+    let inUse = false;
     for (const pattern of f.modules) {
-      if (module === pattern.prefix || module.startsWith(pattern.prefix + '.')) {
+      if (underModule(module, pattern.prefix)) {
         best = Math.max(best, pattern.imported ?? defaultWeight);
+        inUse ||= pattern.inUse === true;
       }
     }
-    if (best >= 0) found.push({ framework: f, weight: best });
+    if (best >= 0) found.push({ framework: f, weight: best, inUse });
   }
   return found;
 }

@@ -5,18 +5,35 @@ import type { Evidence, LegacyEntry } from './evidence.js';
 import { indicator } from './indicator.js';
 import { frameworkOfPackage, frameworksOfModule, resolveKnown } from './names.js';
 import type { Indicator } from './types.js';
-import { KIND_WEIGHT } from './weights.js';
+import { DECLARED, KIND_WEIGHT } from './weights.js';
 
+/** Loaded modules; a module loaded only for a configured backend is its own signal (it shows use). */
 function moduleIndicators(signal: string, modules: string[]): Indicator[] {
   const out: Indicator[] = [];
   for (const module of modules) {
     if (module.length > 200) continue;
-    for (const { framework, weight } of frameworksOfModule(module, KIND_WEIGHT.imported)) {
-      out.push(indicator(signal, framework, 'imported', weight, module));
+    for (const { framework, weight, inUse } of frameworksOfModule(module, KIND_WEIGHT.imported)) {
+      out.push(indicator(inUse ? 'backend_modules' : signal, framework, 'imported', weight, module));
     }
   }
   return out;
 }
+
+/** What the running process is set up to use, read from its own live objects (ours only). */
+function configuredIndicators(configured: Evidence['configured']): Indicator[] {
+  const out: Indicator[] = [];
+  for (const { name, detail } of configured) {
+    const f = name.length > 200 ? undefined : resolveKnown(name);
+    if (f !== undefined) out.push(indicator('modules_configured', f, 'declared', DECLARED.runtimeConfigured, detail || name));
+  }
+  return out;
+}
+
+/** The module each v0.2 entry stands for, as the v0.1/v0.2 `detected_modules` flags name modules. */
+const LEGACY_ENTRY_MODULE: Readonly<Record<string, string>> = {
+  transformers_trainer: 'transformers.trainer', transformers: 'transformers', lightning: 'lightning',
+  megatron: 'megatron', deepspeed: 'deepspeed', primus: 'primus', jax: 'jax',
+};
 
 function initializedIndicators(flags: string[]): Indicator[] {
   const out: Indicator[] = [];
@@ -31,7 +48,8 @@ function initializedIndicators(flags: string[]): Indicator[] {
 
 /**
  * The v0.2 `wrapper_frameworks` / `base_frameworks` entries. The original exporter filled them by
- * importing every candidate, so `detected` there only means installed; only `initialized: true`
+ * importing every candidate, so `detected` there only means installed, unless the same body's
+ * sys.modules flags show the entry's own module loaded (then it is imported); `initialized: true`
  * proves use. Our exporter fills them from sys.modules, but also sends evidence.modules, which
  * the module rules already read, so for our reports only the initialised flags are used here.
  */
@@ -41,8 +59,14 @@ function legacyIndicators(ev: Evidence): Indicator[] {
   for (const entry of entries) {
     const f = resolveKnown(entry.name);
     if (f === undefined) continue;
+    // The v0.1/v0.2 flags come from sys.modules: an entry whose own module is flagged was loaded.
+    const module = LEGACY_ENTRY_MODULE[entry.name];
+    const loaded = module !== undefined && ev.detectedModules.includes(module);
     if (entry.initialized) {
       out.push(indicator('import_detection', f, 'initialized', f.initialized ?? KIND_WEIGHT.initialized, `${entry.name}.initialized`));
+    } else if (!ev.ours && loaded) {
+      const weight = frameworksOfModule(module, KIND_WEIGHT.imported).find((m) => m.framework === f)?.weight ?? KIND_WEIGHT.imported;
+      out.push(indicator('import_detection', f, 'imported', weight, `${entry.name}.detected, detected_modules.${module}`));
     } else if (!ev.ours) {
       out.push(indicator('import_detection', f, 'installed', f.installed ?? KIND_WEIGHT.installed, `${entry.name}.detected`));
     }
@@ -78,6 +102,7 @@ export function runtimeIndicators(ev: Evidence): Indicator[] {
   const out = [
     ...moduleIndicators('modules_imported', ev.imported),
     ...initializedIndicators(ev.initialized),
+    ...configuredIndicators(ev.configured),
     ...moduleIndicators('pytorch_modules', ev.detectedModules),
     ...legacyIndicators(ev),
     ...packageIndicators(ev.packages),

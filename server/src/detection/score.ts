@@ -4,18 +4,25 @@
 // who sets PRIMUS_CONFIG usually also writes config.framework=primus, so they are not independent
 // and the group counts its strongest member only. What the process loaded or initialised is a second,
 // independent group. Independent groups combine by noisy-OR (1 − Π(1 − wᵢ)), so agreement raises
-// confidence. Installed packages, names and hints are weak: they only speak when no strong group does.
+// confidence. Installed packages, metric names, project words, hints and discounted evidence are
+// weak: they only speak when no strong group does.
+//
+// Under a wrapper, a base is named only when it is in use (initialised, configured, declared, or
+// loaded by the wrapper's dispatch to it), not merely loaded: wrappers load bases for their own
+// plumbing. Plain pytorch is exempt: every wrapper here runs on it.
 
 import { frameworkByName, priorityOf } from './catalogue.js';
 import type { Conflict, Indicator, IndicatorKind } from './types.js';
 import { CONFLICT_FLOOR, CONFLICT_PENALTY, MAX_DETECTED_CONFIDENCE, STRONG } from './weights.js';
 
-type Group = 'declaration' | 'runtime' | 'installed' | 'name' | 'hint';
+type Group = 'declaration' | 'runtime' | 'installed' | 'metrics' | 'name' | 'hint' | 'discounted';
 
 const GROUP_OF: Readonly<Record<IndicatorKind, Group>> = {
   declared: 'declaration', initialized: 'runtime', imported: 'runtime',
-  installed: 'installed', name: 'name', hint: 'hint',
+  installed: 'installed', metrics: 'metrics', name: 'name', hint: 'hint', discounted: 'discounted',
 };
+/** Signals of loaded modules that are loaded only when their framework is in use. */
+const IN_USE_SIGNALS: ReadonlySet<string> = new Set(['backend_modules']);
 const STRONG_GROUPS: ReadonlySet<Group> = new Set(['declaration', 'runtime']);
 
 export interface Candidate {
@@ -24,6 +31,8 @@ export interface Candidate {
   score: number;
   /** Evidence from a declaration or from the running process, not only installed/name/hint. */
   strong: boolean;
+  /** Initialised, configured or declared, not only loaded: what a base under a wrapper needs. */
+  inUse: boolean;
   method: string;
 }
 
@@ -50,7 +59,8 @@ function scoreOne(framework: string, layer: 'wrapper' | 'base', indicators: Indi
     score = weakest?.weight ?? 0;
   }
   const method = [...new Set(used.sort((a, b) => b.weight - a.weight).map((i) => i.signal))].join('+');
-  return { framework, layer, score: Math.min(score, MAX_DETECTED_CONFIDENCE), strong: strongOnes.length > 0, method };
+  const inUse = indicators.some((i) => i.kind === 'initialized' || i.kind === 'declared' || IN_USE_SIGNALS.has(i.signal));
+  return { framework, layer, score: Math.min(score, MAX_DETECTED_CONFIDENCE), strong: strongOnes.length > 0, inUse, method };
 }
 
 export function candidatesOf(indicators: Indicator[]): Candidate[] {
@@ -112,11 +122,16 @@ export interface Decision {
 export function decide(indicators: Indicator[]): Decision {
   const candidates = candidatesOf(indicators);
   const w = resolveLayer('wrapper', candidates);
-  const b = resolveLayer('base', candidates);
+  let b = resolveLayer('base', candidates);
   // A weak wrapper (say, transformers merely installed) must not outrank a real base.
   const wrapper = w.winner !== undefined && (w.winner.score >= STRONG || b.winner === undefined || w.winner.score > b.winner.score)
     ? w.winner : undefined;
-  // Under a wrapper, a base needs more than installed/name/hint evidence to be named.
+  if (wrapper !== undefined) {
+    // Under a wrapper only bases in use compete (plain pytorch always is), and they need more
+    // than installed/name/hint evidence to be named.
+    b = resolveLayer('base', candidates.filter((c) => c.layer !== 'base'
+      || (c.strong && (c.inUse || frameworkByName(c.framework)?.fallback === true))));
+  }
   const base = b.winner !== undefined && (wrapper === undefined || b.winner.strong) ? b.winner : undefined;
   const top = wrapper ?? base;
   const conflicts = [w.conflict, b.conflict].filter((c): c is Conflict => c !== undefined);

@@ -1,7 +1,7 @@
 // Helpers for callers that turn a request into a SourceResult for mergeWorkload.
 
 import { frameworkByName } from './catalogue.js';
-import { detectFromReport, DETECTOR_VERSION } from './detect.js';
+import { detectFromMetricNames, detectFromReport, DETECTOR_VERSION } from './detect.js';
 import { resolveName } from './names.js';
 import { asRecord, clip, own, ownRecord, ownString } from './read.js';
 import type { Reporter, SourceResult } from './types.js';
@@ -75,5 +75,29 @@ export function userOverrideSource(body: UserOverride, reportedAt: number, key =
     method: 'user_override',
     indicators: [{ signal: 'user_override', framework: top.name, layer, kind: 'declared', weight: 1, ...(reason === undefined ? {} : { detail: reason }) }],
     conflicts: [], detector_version: DETECTOR_VERSION, source: 'user', source_key: key, reported_at: reportedAt,
+  };
+}
+
+/** Who logged the metrics, in the same terms as a report, so the merge and the key treat both alike. */
+export interface MetricsReporter {
+  pod_name?: string;
+  pod_uid?: string;
+  namespace?: string;
+  host?: string;
+  /** -1 when the body had none. */
+  rank: number;
+  run_id: string;
+}
+
+/**
+ * The fingerprint of a run's first metric names as a source (`metrics`). Its key is the report's
+ * key for the same pod, rank and run, so a re-computation replaces it and the merge counts it
+ * from the same origin as that pod's reports.
+ */
+export function metricsSource(names: readonly string[], who: MetricsReporter, receivedAt: number): SourceResult {
+  const body = { ...who, rank: who.rank >= 0 ? who.rank : undefined };
+  return {
+    ...detectFromMetricNames(names),
+    reporter: reporterOf(body), source: 'metrics', source_key: sourceKey(body), reported_at: receivedAt,
   };
 }

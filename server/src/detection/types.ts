@@ -2,7 +2,12 @@
 // depend on these names, so they change only additively.
 
 export type Layer = 'wrapper' | 'base' | 'runtime';
-export type IndicatorKind = 'initialized' | 'imported' | 'declared' | 'installed' | 'name' | 'hint';
+/**
+ * How strong a piece of evidence is. `metrics`: the run's metric names match a framework's own;
+ * `discounted`: evidence the report itself contradicts (an env var naming a framework that is not
+ * loaded while another one runs; a module a running wrapper imports for its own plumbing).
+ */
+export type IndicatorKind = 'initialized' | 'imported' | 'declared' | 'installed' | 'metrics' | 'name' | 'hint' | 'discounted';
 
 /** One piece of evidence that matched a rule. `signal` is the rule family (also used as the method tag). */
 export interface Indicator {
@@ -46,9 +51,10 @@ export interface Reporter {
 }
 
 export interface SourceResult extends DetectionResult {
-  /** wandb reports only. */
+  /** wandb reports and metric names. */
   reporter?: Reporter;
-  source: 'wandb' | 'user';
+  /** `metrics`: the server's reading of the run's first metric names (no report needed). */
+  source: 'wandb' | 'user' | 'metrics';
   /** Identifies what a re-report replaces, e.g. `pod/rank/run`. */
   source_key: string;
   /** Epoch seconds. */

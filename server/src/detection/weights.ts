@@ -12,10 +12,17 @@ export const KIND_WEIGHT: Readonly<Record<IndicatorKind, number>> = {
   declared: 0.8,
   // pip metadata only: images ship many frameworks they never run.
   installed: 0.3,
+  // The run's metric names are the ones the framework logs by itself. Below a loaded module: a
+  // user may name a metric anything, and the names say nothing about a base under a wrapper.
+  // Above project words, and below STRONG, so metric names alone never make a conflict with a report.
+  metrics: 0.45,
   // A word in the project name or tags.
   name: 0.3,
   // The client's advisory hints: the server re-derives everything, so these only break silence.
   hint: 0.15,
+  // Evidence the same report contradicts (see rules-discount.ts): kept, with the reason, so a
+  // reader sees it, but below everything that names a framework on its own.
+  discounted: 0.1,
 };
 
 /** Weights of declarations that are weaker than a framework-specific env var. */
@@ -28,6 +35,9 @@ export const DECLARED = {
   configKey: 0.65,
   backend: 0.6, // BACKEND / EXP path / config.backend: generic names, only mapped when they name a base
   launcherHint: 0.6, // secondary env vars (PRIMUS_WORKSPACE, MEGATRON_PATH, PL_TRAINER_GPUS, JAX_PLATFORMS)
+  // The running wrapper's own live state names its base (Accelerate's distributed_type, Primus's
+  // configured backend): as strong as `accelerate launch`'s flags, and it cannot be stale.
+  runtimeConfigured: 0.85,
   /** A name that is not in the catalogue still counts, a bit lower: we cannot check its layer. */
   uncataloguedPenalty: 0.1,
 } as const;

@@ -7,6 +7,7 @@ import { errors, type FieldError } from '../errors.js';
 import { exceedsDepth } from '../http/json-depth.js';
 import { timed, type IngestEndpoint, type LensMetrics } from '../ops/prom.js';
 import { recordSource } from '../services/detection-service.js';
+import { fingerprintsFor } from '../services/metric-fingerprint.js';
 import type { Store } from '../store/types.js';
 import { isFieldError, resolveIdentity, UNKNOWN_RUN_ID, type IdentityFields, type ResolvedIdentity } from './identity.js';
 import { buildLogsBatch, buildMetricsBatch, type PointsBuild } from './points.js';
@@ -52,6 +53,8 @@ async function storePoints(ctx: IngestContext, endpoint: IngestEndpoint, build: 
   if (batch.points.length > 0 || batch.run_state !== undefined || batch.run !== undefined) {
     await timed(ctx.metrics, 'write_metrics', () => ctx.store.writeMetrics(batch));
   }
+  // The run's first metric names are detection evidence too; a failure there never fails the points.
+  await fingerprintsFor(ctx.store).observe(batch, ctx.log);
   ctx.metrics.pointsIngested.inc({ endpoint }, batch.points.length);
   ctx.metrics.batchSize.observe({ endpoint }, batch.points.length);
   for (const path of build.rejectedPaths) ctx.metrics.pointsRejected.inc({ reason: rejectionReasonLabel(path) });

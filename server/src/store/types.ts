@@ -76,7 +76,7 @@ export interface RunUpsert {
 /** One stored detection source; (workload_uid, source, source_key) is the identity, re-reports overwrite. */
 export interface DetectionSourceRecord {
   workload_uid: string;
-  source: 'wandb' | 'user';
+  source: 'wandb' | 'user' | 'metrics';
   /** e.g. "<pod>/<rank>/<run_id>" for wandb reports, "manual" for the user override. */
   source_key: string;
   /** DetectionResult JSON produced by detection/. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectFromReport, DETECTOR_VERSION, type DetectionResult } from '../../src/detection/index.js';
-import { report, V01_FOUNDING, V02_B2, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED } from './fixtures.js';
+import { HF_ARGS, MEGATRON_ARGS, report, V01_FOUNDING, V02_B2, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED } from './fixtures.js';
 
 interface Expect {
   framework: string;
@@ -63,7 +63,7 @@ const CASES: Case[] = [
     expect: { framework: 'megatron', wrapper: null, base: 'megatron', confidence: 0.8, method: 'env_vars' } },
   { name: 'megatron: initialised (model parallel state) beats imported', report: report({ imported: [...torch, 'megatron', 'megatron.core'], initialized: { 'torch.distributed': true, megatron: true } }),
     expect: { framework: 'megatron', base: 'megatron', confidence: 0.9, method: 'modules_initialized' } },
-  { name: 'megatron: its args in wandb.config', report: report({ config: { tensor_model_parallel_size: 8, pipeline_model_parallel_size: 2, micro_batch_size: 1 } }),
+  { name: 'megatron: its args in wandb.config', report: report({ config: MEGATRON_ARGS }),
     expect: { framework: 'megatron', confidence: 0.8, method: 'wandb_config_signature' } },
   { name: 'megatron + deepspeed imported (Megatron-DeepSpeed) is no conflict', report: report({ imported: [...torch, 'megatron', 'deepspeed'] }),
     expect: { framework: 'megatron', base: 'megatron', confidence: 0.7, conflict: null } },
@@ -93,14 +93,20 @@ const CASES: Case[] = [
     expect: { framework: 'lightning', wrapper: 'lightning', base: 'pytorch', confidence: 0.7 } },
   { name: 'lightning: alias pytorch_lightning in FRAMEWORK', report: report({ env: { FRAMEWORK: 'pytorch_lightning' } }),
     expect: { framework: 'lightning', wrapper: 'lightning', confidence: 0.75 } },
-  { name: 'lightning with deepspeed underneath', report: report({ imported: [...torch, 'pytorch_lightning', 'deepspeed'] }),
+  { name: 'lightning with deepspeed underneath (its engine initialised)', report: report({ imported: [...torch, 'pytorch_lightning', 'deepspeed'], initialized: { deepspeed: true } }),
     expect: { framework: 'lightning', wrapper: 'lightning', base: 'deepspeed', confidence: 0.7, conflict: null } },
+  { name: 'lightning with deepspeed loaded but not in use: the base is plain torch', report: report({ imported: [...torch, 'pytorch_lightning', 'deepspeed'] }),
+    expect: { framework: 'lightning', wrapper: 'lightning', base: 'pytorch', confidence: 0.7, conflict: null } },
   { name: 'transformers: HF Trainer imported; accelerate is its own dependency', report: report({ imported: [...torch, 'transformers', 'transformers.trainer', 'accelerate'] }),
     expect: { framework: 'transformers', wrapper: 'transformers', base: 'pytorch', confidence: 0.7, conflict: null } },
   { name: 'transformers: alias transformers_trainer in config', report: report({ config: { framework: 'transformers_trainer' } }),
     expect: { framework: 'transformers', wrapper: 'transformers', confidence: 0.7 } },
-  { name: 'transformers: TrainingArguments in config with deepspeed on', report: report({ config: { per_device_train_batch_size: 4, gradient_accumulation_steps: 8, deepspeed: 'ds_z3.json', fsdp: [] }, imported: [...torch, 'transformers', 'transformers.trainer', 'deepspeed'] }),
+  { name: 'transformers: TrainingArguments in config with deepspeed on', report: report({ config: { ...HF_ARGS, deepspeed: 'ds_z3.json', fsdp: [] }, imported: [...torch, 'transformers', 'transformers.trainer', 'deepspeed'] }),
     expect: { framework: 'transformers', wrapper: 'transformers', base: 'deepspeed', confidence: 0.8, method: 'wandb_config_signature', conflict: null } },
+  { name: "transformers: TrainingArguments' own fsdp_config field (FSDP off) declares no FSDP", report: report({ config: { ...HF_ARGS, fsdp_config: { min_num_params: 0, xla: false } }, imported: [...torch, 'transformers', 'transformers.trainer'] }),
+    expect: { framework: 'transformers', wrapper: 'transformers', base: 'pytorch', confidence: 0.8, conflict: null } },
+  { name: 'a bare fsdp_config key (no TrainingArguments around it) still declares FSDP', report: report({ config: { fsdp_config: { sharding_strategy: 'FULL_SHARD' } } }),
+    expect: { framework: 'fsdp', base: 'fsdp', confidence: 0.65, method: 'wandb_config_key' } },
   { name: 'accelerate: ACCELERATE_USE_DEEPSPEED is a strong base signal', report: report({ env: { ACCELERATE_USE_DEEPSPEED: 'true' }, imported: [...torch, 'accelerate'] }),
     expect: { framework: 'accelerate', wrapper: 'accelerate', base: 'deepspeed', confidence: 0.82, indicators: [{ framework: 'deepspeed', signal: 'accelerate_env', kind: 'declared' }] } },
   { name: 'accelerate: ACCELERATE_USE_FSDP', report: report({ env: { ACCELERATE_USE_FSDP: '1' } }),
@@ -109,7 +115,7 @@ const CASES: Case[] = [
     expect: { framework: 'accelerate', base: 'megatron', confidence: 0.7 } },
   { name: 'accelerate: flags set to false say nothing', report: report({ env: { ACCELERATE_USE_DEEPSPEED: 'false', ACCELERATE_USE_FSDP: '0' } }),
     expect: { framework: 'unknown', confidence: 0 } },
-  { name: 'nemo: wraps lightning and megatron without conflict', report: report({ imported: [...torch, 'nemo', 'lightning', 'megatron.core', 'transformers'] }),
+  { name: 'nemo: wraps lightning and megatron without conflict', report: report({ imported: [...torch, 'nemo', 'lightning', 'megatron.core', 'megatron.core.parallel_state', 'transformers'], initialized: { megatron: true } }),
     expect: { framework: 'nemo', wrapper: 'nemo', base: 'megatron', confidence: 0.7, conflict: null } },
 
   // ---- imported or initialised beats installed ----
@@ -129,10 +135,10 @@ const CASES: Case[] = [
     expect: { framework: 'lightning', wrapper: 'lightning', confidence: 0.5, conflict: { layer: 'wrapper', frameworks: ['lightning', 'transformers'] } } },
   { name: 'conflict: deepspeed initialised vs jax imported', report: report({ imported: ['torch', 'deepspeed', 'jax'], initialized: { deepspeed: true } }),
     expect: { framework: 'deepspeed', base: 'deepspeed', confidence: 0.7, conflict: { layer: 'base', frameworks: ['deepspeed', 'jax'] } } },
-  { name: 'conflict: declared deepspeed vs imported torchtitan', report: report({ env: { FRAMEWORK: 'deepspeed' }, imported: [...torch, 'torchtitan'] }),
-    expect: { framework: 'deepspeed', confidence: 0.55, conflict: { layer: 'base', frameworks: ['deepspeed', 'torchtitan'] } } },
-  { name: 'conflict in the base layer does not lower a clear wrapper', report: report({ imported: [...torch, 'lightning', 'deepspeed', 'colossalai'] }),
-    expect: { framework: 'lightning', wrapper: 'lightning', base: 'deepspeed', confidence: 0.7, conflict: { layer: 'base', frameworks: ['deepspeed', 'colossalai'] } } },
+  { name: 'conflict: the run declares deepspeed in its config, torchtitan is imported (tie, catalogue order)', report: report({ config: { framework: 'deepspeed' }, imported: [...torch, 'torchtitan'] }),
+    expect: { framework: 'torchtitan', confidence: 0.5, conflict: { layer: 'base', frameworks: ['torchtitan', 'deepspeed'] } } },
+  { name: 'conflict in the base layer does not lower a clear wrapper', report: report({ imported: [...torch, 'lightning', 'deepspeed', 'colossalai'], initialized: { deepspeed: true }, config: { base_framework: 'colossalai' } }),
+    expect: { framework: 'lightning', wrapper: 'lightning', base: 'colossalai', confidence: 0.7, conflict: { layer: 'base', frameworks: ['colossalai', 'deepspeed'] } } },
 
   // ---- weak-only evidence ----
   { name: 'project name only', report: report({ project: 'Megatron-LM_llama70b' }),

@@ -12,6 +12,8 @@ export interface Parts {
   imported?: string[];
   /** evidence.modules.initialized (our exporter). */
   initialized?: Record<string, boolean>;
+  /** evidence.modules.configured (our exporter). */
+  configured?: Record<string, string>;
   packages?: Record<string, string>;
   pytorch?: Json;
   wrappers?: Json;
@@ -26,8 +28,8 @@ export function report(p: Parts): Json {
   if (p.config !== undefined || p.project !== undefined || p.tags !== undefined) {
     evidence['wandb'] = { project: p.project ?? 'proj', name: 'run-1', id: 'abc123', config: p.config ?? {}, tags: p.tags ?? [] };
   }
-  if (p.imported !== undefined || p.initialized !== undefined) {
-    evidence['modules'] = { imported: p.imported ?? [], initialized: p.initialized ?? {} };
+  if (p.imported !== undefined || p.initialized !== undefined || p.configured !== undefined) {
+    evidence['modules'] = { imported: p.imported ?? [], initialized: p.initialized ?? {}, ...(p.configured ? { configured: p.configured } : {}) };
   }
   if (p.packages !== undefined) evidence['software'] = { packages: p.packages, rocm_version: '6.2' };
   if (p.pytorch !== undefined) evidence['pytorch'] = p.pytorch;
@@ -125,4 +127,21 @@ export const V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED: Json = {
     wrapper_frameworks: ['transformers_trainer'], base_frameworks: ['megatron'], confidence: 'high',
     primary_indicators: ['import.megatron', 'import.transformers_trainer'],
   },
+};
+
+/** What HF WandbCallback writes into wandb.config: TrainingArguments.to_dict() over the model config. */
+export const HF_ARGS: Json = {
+  _name_or_path: 'gpt2', model_type: 'gpt2', output_dir: '/out', per_device_train_batch_size: 2, per_device_eval_batch_size: 2,
+  gradient_accumulation_steps: 1, learning_rate: 5e-5, num_train_epochs: 3, max_steps: 20, logging_steps: 1,
+  logging_strategy: 'steps', save_strategy: 'no', eval_strategy: 'steps', report_to: ['wandb'], lr_scheduler_type: 'linear',
+  warmup_ratio: 0, dataloader_num_workers: 0, push_to_hub: false, optim: 'adamw_torch', run_name: 'hf-tiny',
+  deepspeed: null, fsdp: [],
+};
+
+/** Megatron's `wandb.init(config=vars(args))`: a slice of the argparse namespace. */
+export const MEGATRON_ARGS: Json = {
+  tensor_model_parallel_size: 8, pipeline_model_parallel_size: 2, micro_batch_size: 1, global_batch_size: 1024,
+  seq_length: 4096, num_layers: 32, hidden_size: 4096, num_attention_heads: 32, max_position_embeddings: 4096,
+  train_iters: 1000, lr_decay_style: 'cosine', tokenizer_type: 'GPT2BPETokenizer', use_distributed_optimizer: true,
+  wandb_project: 'llama', wandb_exp_name: 'llama-7b',
 };

@@ -207,6 +207,67 @@ for (const backend of BACKENDS) describe(backend, () => {
     });
   });
 
+  describe('metric-name fingerprint (no detection report needed)', () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startServer({}, {}, backend);
+    });
+    after(async () => {
+      await s.close();
+    });
+    const megatronStep = (step: number): unknown[] => ['samples vs steps', 'learning-rate', 'batch-size', 'lm loss', 'loss-scale', 'grad-norm']
+      .map((name, i) => ({ name, value: i + 1 / step, step, timestamp: 1_704_067_200 + step, tags: {} }));
+
+    it('gives a workload whose report never came a framework from its first metrics (the original exporter\'s bodies)', async () => {
+      assert.equal((await get(s.base, '/api/v1/workloads/fp-1/framework-detection')).status, 404);
+      const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'fp-1' }, megatronStep(1)));
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.data.accepted, 6);
+      const d = await get(s.base, '/api/v1/workloads/fp-1/framework-detection');
+      assert.equal(d.status, 200, d.text);
+      assert.deepEqual([d.json.framework, d.json.base_framework, d.json.status, d.json.method], ['megatron', 'megatron', 'suspected', 'metric_names']);
+      assert.equal(d.json.sources.length, 1);
+      const source = d.json.sources[0];
+      assert.equal(source.source, 'metrics');
+      assert.equal(source.source_key, 'pod-0/-1/run-a');
+      assert.match(source.indicators[0].detail, /lm loss/);
+      const list = await get(s.base, '/api/v1/workloads?framework=megatron');
+      assert.ok(list.json.workloads.some((w: { workload_uid: string }) => w.workload_uid === 'fp-1'));
+      assert.ok(messages(s).includes('✓ Detected framework from metric names: megatron (confidence: 0.45)'));
+    });
+
+    it('reads only the first batches, keeps one source per run, and a later batch without the names erases nothing', async () => {
+      for (let step = 2; step <= 25; step++) {
+        const names = step % 2 === 0 ? megatronStep(step) : [{ name: 'custom', value: 1, step, timestamp: 1, tags: {} }];
+        assert.equal((await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'fp-1' }, names))).status, 200);
+      }
+      const d = await get(s.base, '/api/v1/workloads/fp-1/framework-detection');
+      assert.deepEqual([d.json.framework, d.json.sources.length], ['megatron', 1]);
+      const generic = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'fp-generic' }));
+      assert.equal(generic.status, 200);
+      assert.equal((await get(s.base, '/api/v1/workloads/fp-generic/framework-detection')).status, 404, 'loss/accuracy name nothing');
+    });
+
+    it('merges with the report of the same run: the report wins, the names agree, no conflict', async () => {
+      const report = { ...foundingBody, workload_uid: 'fp-1', pod_name: 'pod-0', pod_uid: 'p1', rank: undefined, run_id: 'run-a',
+        evidence: { ...foundingBody.evidence, environment: { PRIMUS_CONFIG: '/c.yaml', PRIMUS_BACKEND: 'megatron' } } };
+      assert.equal((await postJson(s.base, '/api/v1/wandb/detection', report)).status, 200);
+      const d = await get(s.base, '/api/v1/workloads/fp-1/framework-detection');
+      assert.deepEqual([d.json.framework, d.json.wrapper_framework, d.json.base_framework, d.json.status], ['primus', 'primus', 'megatron', 'confirmed']);
+      assert.deepEqual(d.json.sources.map((x: { source: string }) => x.source).sort(), ['metrics', 'wandb']);
+      assert.deepEqual(d.json.conflicts, []);
+    });
+
+    it('reads /wandb/logs rows too (HF Trainer names)', async () => {
+      const logs = [1, 2].map((step) => ({ step, data: { 'train/loss': 1 / step, 'train/grad_norm': 1, 'train/learning_rate': 5e-5,
+        'train/epoch': step / 10, 'train/global_step': step } }));
+      const r = await postJson(s.base, '/api/v1/wandb/logs', { workload_uid: 'fp-hf', pod_name: 'p', run_id: 'r', logs });
+      assert.equal(r.status, 200, r.text);
+      const d = await get(s.base, '/api/v1/workloads/fp-hf/framework-detection');
+      assert.deepEqual([d.json.framework, d.json.wrapper_framework, d.json.status], ['transformers', 'transformers', 'suspected']);
+    });
+  });
+
   describe('POST /api/v1/wandb/batch', () => {
     let s: TestServer;
     before(async () => {

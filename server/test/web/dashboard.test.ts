@@ -248,6 +248,33 @@ describe("dashboard in a real browser against the real server", () => {
     await other.close();
   });
 
+  it("shows a framework read from the metric names alone, and the names it was read from", { timeout: 20_000 }, async () => {
+    // No detection report for this workload: only Megatron's own metric names, as its training_log writes them.
+    const names: Identity = { workload: "wl-names", pod: "mg-0", runId: "mg-run", runName: "gpt", project: "gpt", rank: 0, worldSize: 1 };
+    await postMetrics(server.baseUrl, names, Array.from({ length: 5 }, (_, i) => ({ step: i + 1, values: {
+      "samples vs steps": (i + 1) * 8, "learning-rate": 3e-4, "batch-size": 8, "lm loss": 9 / (i + 1), "grad-norm": 1.5 } })), true);
+    const api = await getJson<Row>(server.baseUrl, "/api/v1/workloads/wl-names/framework-detection");
+    assert.deepEqual([api.framework, api.status], ["megatron", "suspected"]);
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${server.baseUrl}/workloads/wl-names`);
+    const panel = fresh.locator("#detection-panel");
+    await panel.locator('.source[data-source="metrics"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await panel.locator("#detection-names-only").textContent() ?? "", /metric names only/);
+    const row = panel.locator('.metric-name-row[data-framework="megatron"]');
+    assert.deepEqual(await row.locator(".metric-name").allTextContents(),
+      ["batch-size", "grad-norm", "learning-rate", "lm loss", "samples vs steps"]);
+    assert.ok((await fresh.locator(".workload-head .fw-badge").getAttribute("data-framework"))?.includes("megatron"));
+    await panel.screenshot({ path: join(ARTIFACTS, "dashboard-detection-metric-names.png") });
+
+    // A report for the same run arrives: both sources are listed, the report's answer leads.
+    await postDetection(server.baseUrl, names, { MEGATRON_CONFIG: "/cfg/gpt.yaml" }, ["torch", "megatron", "megatron.core"]);
+    await fresh.reload();
+    await panel.locator('.source[data-source="wandb"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await panel.locator('.source[data-source="metrics"]').count(), 1);
+    assert.equal(await panel.locator("#detection-names-only").count(), 0);
+    await fresh.close();
+  });
+
   it("sets the framework manually through the override endpoint", { timeout: 20_000 }, async () => {
     await page.locator(".override summary").click();
     await page.locator('#override-form input[name="framework"]').fill("torchtitan");

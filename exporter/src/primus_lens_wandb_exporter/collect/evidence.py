@@ -13,11 +13,11 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from primus_lens_wandb_exporter import __version__
-from primus_lens_wandb_exporter.collect import hardware, hints, software
+from primus_lens_wandb_exporter.collect import hardware, hints, in_use, software
 from primus_lens_wandb_exporter.collect.identity import current as current_identity
 from primus_lens_wandb_exporter.collect.identity import wire_fields
 from primus_lens_wandb_exporter.model import RunInfo
@@ -77,6 +77,11 @@ MODULE_NAMES: Tuple[str, ...] = tuple(dict.fromkeys(m for m, _, _ in hints.MODUL
     "fairscale",
     "torch.distributed",
     "megatron.core.parallel_state",
+    # Primus imports the backend it is configured with, and only that one, on demand.
+    "primus.backends.megatron",
+    "primus.backends.torchtitan",
+    "primus.backends.maxtext",
+    "torch.distributed._composable.fsdp",
 )
 
 
@@ -93,6 +98,11 @@ class Snapshot:
     # When the run started: wandb's own start time (a plain float on Run), else this snapshot's.
     # The body is built later, on the worker, so its send time is no start time.
     started_at: float = 0.0
+    # What the loaded frameworks show in use (in_use.py), read with the modules, on the same thread.
+    initialized: Dict[str, bool] = field(default_factory=dict)
+    configured: Dict[str, str] = field(default_factory=dict)
+    # Everything a later look compares with, to tell whether the evidence changed (`current_state`).
+    state: Tuple[Any, ...] = ()
 
 
 def collect_environment(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
@@ -119,10 +129,32 @@ def run_config(run: Any) -> Dict[str, Any]:
         return {}
 
 
+def _config_size(run: Any) -> int:
+    try:
+        return len(run.config.keys())
+    except Exception:
+        return -1
+
+
+def _state(
+    modules: Tuple[str, ...], config_size: int, ready: Dict[str, bool], configured: Dict[str, str]
+) -> Tuple[Any, ...]:
+    return (modules, config_size, tuple(sorted(k for k, v in ready.items() if v)), tuple(sorted(configured.items())))
+
+
+def current_state(run: Any) -> Tuple[Any, ...]:
+    """What a new snapshot would compare equal on: the framework modules, how many config keys the
+    run has (HF's WandbCallback and Lightning's WandbLogger write theirs right after wandb.init), and
+    what the frameworks show in use. Cheap: no copies of the config, no imports."""
+    return _state(imported_modules(), _config_size(run), in_use.initialized(), in_use.configured())
+
+
 def take_snapshot(run: Any, info: RunInfo, config: Optional[Dict[str, Any]] = None) -> Snapshot:
     environment = collect_environment()
     config = run_config(run) if config is None else config
     modules = imported_modules()
+    ready = in_use.initialized()
+    configured = in_use.configured()
     try:
         tags = tuple(str(t) for t in (getattr(run, "tags", None) or ()))
     except Exception:
@@ -131,7 +163,16 @@ def take_snapshot(run: Any, info: RunInfo, config: Optional[Dict[str, Any]] = No
     if type(started_at) is not float:
         started_at = time.time()
     return Snapshot(
-        info, tags, config, environment, modules, hints.compute(environment, config, modules, info.project), started_at
+        info,
+        tags,
+        config,
+        environment,
+        modules,
+        hints.compute(environment, config, modules, info.project),
+        started_at,
+        ready,
+        configured,
+        _state(modules, _config_size(run), ready, configured),
     )
 
 
@@ -158,25 +199,6 @@ def _pytorch(modules: Tuple[str, ...]) -> Dict[str, Any]:
     return info
 
 
-def _initialized(modules: Tuple[str, ...]) -> Dict[str, bool]:
-    """Cheap "in use" signals from modules that are already imported; never imports anything."""
-    checks = (
-        ("torch.distributed", "torch.distributed", "is_initialized"),
-        ("megatron", "megatron.core.parallel_state", "model_parallel_is_initialized"),
-        ("deepspeed", "deepspeed.comm", "is_initialized"),
-    )
-    result: Dict[str, bool] = {}
-    for label, module_name, func in checks:
-        module = sys.modules.get(module_name)
-        if module is None:
-            continue
-        try:
-            result[label] = bool(getattr(module, func)())
-        except Exception:
-            continue
-    return result
-
-
 def _legacy_frameworks(snap: Snapshot, versions: Dict[str, str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     wrappers: Dict[str, Any] = {}
     bases: Dict[str, Any] = {}
@@ -185,6 +207,14 @@ def _legacy_frameworks(snap: Snapshot, versions: Dict[str, str]) -> Tuple[Dict[s
             continue
         target = wrappers if layer == "wrapper" else bases
         target.setdefault(name, {"detected": True, "version": versions.get(name.replace("_trainer", ""), "unknown")})
+    primus = wrappers.get("primus")
+    if primus is not None:
+        # The v0.2 shape's own fields, read as the original did but from the loaded modules only.
+        if "primus" in snap.initialized:
+            primus["initialized"] = snap.initialized["primus"]
+        backend = next((k for k, v in snap.configured.items() if v.startswith("primus ")), None)
+        if backend:
+            primus["base_framework"] = backend
     return wrappers, bases
 
 
@@ -206,7 +236,11 @@ def build_body(snap: Snapshot, report_seq: int, reason: str) -> Dict[str, Any]:
         "pytorch": _pytorch(snap.modules),
         "wrapper_frameworks": wrappers,
         "base_frameworks": bases,
-        "modules": {"imported": list(snap.modules), "initialized": _initialized(snap.modules)},
+        "modules": {
+            "imported": list(snap.modules),
+            "initialized": dict(snap.initialized),
+            "configured": dict(snap.configured),
+        },
         "system": {
             "python_version": sys.version,
             "python_executable": sys.executable,

@@ -40,6 +40,9 @@ MODULE_FRAMEWORKS: Tuple[Tuple[str, str, str], ...] = (
 )
 # Weak on their own: HF transformers is imported by half the ecosystem.
 _WEAK_MODULES = {"transformers", "fsdp", "accelerate"}
+# Loaded by other frameworks for their own plumbing (Lightning loads both, the HF Trainer FSDP):
+# named only when no other framework module is loaded, so a Lightning job is not "lightning, fsdp".
+_PLUMBING_MODULES = {"transformers", "fsdp"}
 
 _ENV_RULES: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
     (("PRIMUS_CONFIG", "PRIMUS_VERSION"), "primus", "wrapper", "PRIMUS env vars"),
@@ -86,9 +89,12 @@ def _norm(name: str) -> str:
 def compute(env: Mapping[str, str], config: Mapping[str, Any], modules: Sequence[str], project: str) -> Dict[str, Any]:
     t = _Tally()
     imported = set(modules)
-    for module, name, layer in MODULE_FRAMEWORKS:
-        if module in imported:
-            t.add(name, layer, "import." + module, "" if name in _WEAK_MODULES else "import")
+    loaded = [(module, name, layer) for module, name, layer in MODULE_FRAMEWORKS if module in imported]
+    others = any(name not in _WEAK_MODULES for _, name, _ in loaded)
+    for module, name, layer in loaded:
+        if name in _PLUMBING_MODULES and others:
+            continue
+        t.add(name, layer, "import." + module, "" if name in _WEAK_MODULES else "import")
     for names, fw, layer, indicator in _ENV_RULES:
         for var in names:
             value = env.get(var)

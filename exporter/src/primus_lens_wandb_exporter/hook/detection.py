@@ -3,7 +3,8 @@
 Only the cheap snapshot is taken here, on the training thread; the body (versions, GPU probes)
 is built by the reporter's worker through the `build` callable. Frameworks are often imported
 after `wandb.init`, so the tracker asks again at the first few log calls and at finish, and an
-update is sent only when the set of imported framework modules changed.
+update is sent only when the evidence changed: the imported framework modules, what they show in
+use, or the run's config (HF's and Lightning's loggers write theirs just after `wandb.init`).
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ class Detection:
         self._reporter = reporter
         self._info = info
         self._seq = 0
-        self._modules: Optional[Tuple[str, ...]] = None
+        self._state: Optional[Tuple[Any, ...]] = None
         self._cuda_ready = False
 
     def _submit(self, snap: evidence.Snapshot, reason: str) -> None:
         seq = self._seq
         self._seq += 1
-        self._modules = snap.modules
+        self._state = snap.state
         self._cuda_ready = _cuda_initialized()
 
         def build() -> Dict[str, Any]:  # on the reporter's worker thread
@@ -51,7 +52,7 @@ class Detection:
         output.detail("Confidence: %s" % snap.hints["confidence"])
 
     def maybe_update(self, run: Any, reason: str) -> None:
-        if evidence.imported_modules() == self._modules:
+        if evidence.current_state(run) == self._state:
             if self._cuda_ready or not _cuda_initialized():
                 return
             reason = "hardware"  # CUDA/ROCm came up since: torch can now name the GPUs for free

@@ -1,5 +1,7 @@
 // "Why do we think this is Megatron?": the merged detection, each source with its indicators,
 // the conflicts, and a manual override (POST framework-detection, source "user", highest priority).
+// Sources are the exporter's reports (`wandb`), the server's reading of each run's first metric
+// names (`metrics`), and the override (`user`).
 import { api } from "../api.js";
 import { frameworkBadge } from "../badges.js";
 import { h } from "../dom.js";
@@ -41,12 +43,17 @@ export function detectionPanel(uid: string, onOverride: (detection: Detection) =
 
   function render(detection: Detection | null): void {
     if (!detection) {
-      body.replaceChildren(h("p", { class: "muted", text: "No detection report yet. The exporter sends one at wandb.init." }));
+      body.replaceChildren(h("p", { class: "muted", text: "No detection yet. The exporter sends a report at wandb.init, "
+        + "and the server reads the first metric names of every run." }));
       return;
     }
     const sources = detection.sources ?? [];
     const conflicts = detection.conflicts ?? [];
+    const namesOnly = sources.length > 0 && sources.every((s) => s.source === "metrics");
     body.replaceChildren(
+      namesOnly ? h("p", { class: "muted", id: "detection-names-only", role: "note",
+        text: "No detection report arrived: the framework is read from the run's metric names only, "
+          + "which cannot tell the base under a wrapper." }) : "",
       h("div", { class: "kv" },
         h("span", { class: "kv-item" }, frameworkBadge(detection)),
         kv("method", detection.method ?? "–"),
@@ -74,7 +81,19 @@ function sourcesList(sources: DetectionSource[]): HTMLElement {
         h("span", { class: "muted small", text: String(s.method ?? "") }),
         h("span", { class: "muted small source-time", text: formatTime(sourceTime(s)) })),
       ...reporterLines(s).slice(1),
-      h("div", { class: "indicators" }, ...indicatorChips(s.indicators)))));
+      s.source === "metrics" ? metricNames(s) : h("div", { class: "indicators" }, ...indicatorChips(s.indicators)))));
+}
+
+/** A `metrics` source: the names of the run that are the framework's own, as chips. */
+function metricNames(s: DetectionSource): HTMLElement {
+  const list = Array.isArray(s.indicators) ? s.indicators as Indicator[] : [];
+  return h("div", { class: "metric-names" },
+    h("span", { class: "muted small", text: "the run's first metric names, as these frameworks log them by default: " }),
+    ...list.map((ind) => h("div", { class: "metric-name-row", data: { framework: String(ind.framework ?? "") } },
+      h("span", { class: "chip mono ind-metrics", text: String(ind.framework ?? "?"),
+        title: `${ind.layer ?? "?"} · weight ${ind.weight ?? "?"}: names are weaker evidence than what a report shows running` }),
+      ...String(ind.detail ?? "").split(", ").filter(Boolean)
+        .map((name) => h("span", { class: "chip mono metric-name", text: name })))));
 }
 
 function sourceTime(s: DetectionSource): number | null {

@@ -1,0 +1,1 @@
+"""The framework-detection matrix: real jobs through the installed exporter (see README.md)."""

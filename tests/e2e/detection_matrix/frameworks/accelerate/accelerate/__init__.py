@@ -1,0 +1,3 @@
+__version__ = '0.33.0'
+import torch
+from accelerate.accelerator import Accelerator

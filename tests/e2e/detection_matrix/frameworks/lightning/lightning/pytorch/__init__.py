@@ -1,0 +1,1 @@
+from lightning.pytorch.trainer import LightningModule, Trainer

@@ -1,0 +1,2 @@
+__version__ = '0.8.0'
+from megatron.core import parallel_state

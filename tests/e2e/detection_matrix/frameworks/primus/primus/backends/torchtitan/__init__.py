@@ -1,0 +1,3 @@
+from torchtitan.train import main
+def run(exp_name):
+    main("/tmp/primus-titan")

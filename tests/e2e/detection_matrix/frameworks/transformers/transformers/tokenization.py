@@ -1,0 +1,4 @@
+class AutoTokenizer:
+    @classmethod
+    def from_pretrained(cls, name):
+        return cls()
