@@ -32,6 +32,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** Delay before the first retention sweep (default 5 s); tests shorten it. */
   retentionFirstRunDelayMs?: number;
+  /** How often the TLS files are checked for a renewed certificate (default 30 s); tests shorten it. */
+  tlsReloadCheckMs?: number;
 }
 
 /** The deployed original served /v1; the founding document and our exporter use /api/v1. */
@@ -53,7 +55,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // HTTPS only changes the listening socket; every route and hook is the same.
   const app = (config.tls !== null ? Fastify({ ...options, https: readTlsPair(config.tls) } as FastifyHttpsOptions<HttpsServer>) : Fastify(options)) as unknown as FastifyInstance;
   if (config.tls !== null) {
-    const stopWatching = watchTlsFiles(app.server as unknown as HttpsServer, config.tls, app.log);
+    const stopWatching = watchTlsFiles(app.server as unknown as HttpsServer, config.tls, app.log, deps.tlsReloadCheckMs);
     app.addHook('onClose', async () => stopWatching());
   }
   // One schema library end to end: bodies are validated without type coercion (null must
