@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const MAKE_CA = join(here, '..', 'support', 'make-test-ca.sh');
+const MAKE_CA = join(here, '..', '..', '..', 'scripts', 'make-test-ca.sh');
 
 interface Reply {
   status: number;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throw-away certificate authority and a server certificate it signed, for the TLS tests
-# (server/test/auth/tls.test.ts and tests/e2e/test_auth.py), made with the openssl command.
+# (server/test/auth/tls.test.ts, exporter/tests/report/test_tls.py, tests/e2e/test_auth.py), made
+# with the openssl command.
 #   make-test-ca.sh <folder> [name]
 # writes <folder>/<name>-ca.crt, <name>.crt and <name>.key (name defaults to "lens") for
 # localhost and 127.0.0.1, valid for two days. The extensions satisfy strict verifiers
