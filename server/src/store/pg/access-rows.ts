@@ -3,7 +3,7 @@
 // INSERT … ON CONFLICT DO NOTHING, then a read of whichever claim won.
 import type pg from 'pg';
 import type { NewToken, TokenRecord, TokenScope } from '../access-types.js';
-import { query } from './connection.js';
+import { query, unavailableOr } from './connection.js';
 
 const COLUMNS = 'id, hash, name, scope, namespaces, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by';
 
@@ -60,8 +60,15 @@ export async function workloadNamespace(pool: pg.Pool, uid: string): Promise<str
   return row?.namespace ?? null;
 }
 
-/** Retention: claims older than the cutoff whose workload is gone. */
-export async function dropStaleClaims(pool: pg.Pool, cutoff: number): Promise<void> {
-  await query(pool, `DELETE FROM workload_namespaces n WHERE n.claimed_at < $1
-    AND NOT EXISTS (SELECT 1 FROM workloads w WHERE w.uid = n.uid)`, [cutoff]);
+/**
+ * Retention: claims older than the cutoff whose workload is gone. Runs on the connection that
+ * holds the retention lock (a pool of one connection has no other).
+ */
+export async function dropStaleClaims(client: pg.PoolClient, cutoff: number): Promise<void> {
+  try {
+    await client.query(`DELETE FROM workload_namespaces n WHERE n.claimed_at < $1
+      AND NOT EXISTS (SELECT 1 FROM workloads w WHERE w.uid = n.uid)`, [cutoff]);
+  } catch (err) {
+    throw unavailableOr(err);
+  }
 }

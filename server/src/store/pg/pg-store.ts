@@ -176,7 +176,7 @@ export class PgStore implements Store {
         total.workloads += slice.workloads;
         if (slice.done) break;
       }
-      if (!this.closed) await access.dropStaleClaims(this.pool, cutoffEpochS);
+      if (!this.closed) await access.dropStaleClaims(client, cutoffEpochS);
     });
     return total;
   }
