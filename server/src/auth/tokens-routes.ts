@@ -58,7 +58,7 @@ const Whoami = Type.Object({
 export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { store } = opts;
-  const common = { tags: ['auth'], hide: opts.hidden, security: [{ bearer: [] }] };
+  const common = { tags: ['auth'], hide: opts.hidden };
   const now = (): number => Date.now() / 1000;
 
   app.get('/whoami', {

@@ -55,6 +55,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       throw new Error(`route ${methods.join(',')} ${route.url} has no access policy: add it to server/src/auth/route-policy.ts`);
     }
     route.config = { ...(route.config ?? {}), access: policy } as typeof route.config;
+    // The OpenAPI document (built from the same route options) says which routes need a token.
+    route.schema = { ...(route.schema ?? {}), security: policy.access === 'public' ? [] : [{ bearer: [] }] } as typeof route.schema;
     // Route hooks run after the app's, so the limiter sees the principal set below.
     if (policy.access === 'ingest' && deps.ingestLimiter !== null) {
       const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];

@@ -81,9 +81,15 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
       });
       after(async () => s?.close());
 
-      it('every route of the table is registered, under every API prefix', () => {
+      it('every route of the table is registered, under every API prefix, and the OpenAPI document says which need a token', async () => {
         const missing = expandPolicies(API_PREFIXES).filter(({ policy, url }) => !s.app.hasRoute({ method: policy.method, url }));
         assert.deepEqual(missing.map(({ policy, url }) => `${policy.method} ${url}`), []);
+        const doc = (await send(s.base, 'GET', '/api/v1/openapi.json')).json as { paths: Record<string, Record<string, { security?: unknown }>> };
+        for (const { policy, url } of expandPolicies(['/api/v1'])) {
+          const op = doc.paths[url.replace(/:(\w+)/g, '{$1}').replace('*', '{*}')]?.[policy.method.toLowerCase()];
+          assert.ok(op !== undefined, `${policy.method} ${url} is not in the OpenAPI document`);
+          assert.deepEqual(op.security, policy.access === 'public' ? [] : [{ bearer: [] }], `${policy.method} ${url}`);
+        }
       });
 
       it('every route × token × namespace answers as its policy says, and denials carry no other-namespace data', async () => {
