@@ -138,7 +138,13 @@ def _auth(r: Dict[str, Any]) -> str:
             + _table(["side", "points/s (median)", "each rep", "p50 ms", "p99 ms", "server CPU s per 1M", "resends"], rows)
             + f"\nToken / open: points/s {_f(r['ratio_points_per_s'], 3)}× (median of pairs "
               f"{_f(r['median_pair_ratio_points_per_s'], 3)}×: {', '.join(_f(x, 3) for x in r['pair_ratios_points_per_s'])}); "
-              f"server CPU per point {_f(r['median_pair_ratio_cpu'], 3)}× (pairs: {', '.join(_f(x, 3) for x in r['pair_ratios_cpu'])}).\n")
+              f"server CPU per point {_f(r['median_pair_ratio_cpu'], 3)}× (pairs: {', '.join(_f(x, 3) for x in r['pair_ratios_cpu'])}).\n"
+            + (f"\nThe check alone (bench/auth_check.ts, {r['check_alone']['calls']:,} calls): "
+               f"+{_f(r['check_alone']['added_us_per_request'], 2)} µs CPU per request "
+               f"({_f(r['check_alone']['token_us_per_request'], 2)} vs {_f(r['check_alone']['open_us_per_request'], 2)}), "
+               f"{_f(r['check_alone']['share_of_request_cpu'] * 100, 3)}% of the "
+               f"{_f(r['check_alone']['server_cpu_us_per_request'], 0)} µs of server CPU one 1,000-point request costs.\n"
+               if "check_alone" in r else ""))
 
 
 def _startup(r: Dict[str, Any]) -> str:

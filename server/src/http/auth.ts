@@ -91,9 +91,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       principal = result;
       if (policy.access !== 'any' && !grants(principal.scope, policy.access)) {
         deny(reply, 'scope');
-        throw errors.forbidden(`token "${principal.name}" has the ${principal.scope} scope; ${request.method} `
-          + `${policy.path} needs a${NEEDED_SCOPE[policy.access] === 'admin' || NEEDED_SCOPE[policy.access] === 'ingest' ? 'n' : ''} `
-          + `${NEEDED_SCOPE[policy.access]} token`);
+        const needed = NEEDED_SCOPE[policy.access];
+        throw errors.forbidden(`token "${principal.name}" has the ${principal.scope} scope; ${request.method} ${policy.path} `
+          + `needs ${needed === 'read' ? 'a' : 'an'} ${needed} token`);
       }
     }
     request.principal = principal;
