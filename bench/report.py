@@ -128,6 +128,25 @@ def _client(r: Dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _auth(r: Dict[str, Any]) -> str:
+    s, t = r["shape"], r["targets"]
+    rows = [[name, _f(v["points_per_s"], 0), ", ".join(_f(x, 0) for x in v["points_per_s_all"]), _f(v["p50_ms"]),
+             _f(v["p99_ms"]), _f(v["server_cpu_s_per_m_points"], 2), str(v["retries"])] for name, v in t.items()]
+    return (f"Ours on {s['backend']}, no auth (open) vs an ingest token for namespace `{s['namespace']}` checked on every "
+            f"request; stream {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, {s['points_per_request']} points "
+            f"per request, {s['concurrency']} clients, {s['pairs']} paired repetitions in alternating order (median).\n\n"
+            + _table(["side", "points/s (median)", "each rep", "p50 ms", "p99 ms", "server CPU s per 1M", "resends"], rows)
+            + f"\nToken / open: points/s {_f(r['ratio_points_per_s'], 3)}× (median of pairs "
+              f"{_f(r['median_pair_ratio_points_per_s'], 3)}×: {', '.join(_f(x, 3) for x in r['pair_ratios_points_per_s'])}); "
+              f"server CPU per point {_f(r['median_pair_ratio_cpu'], 3)}× (pairs: {', '.join(_f(x, 3) for x in r['pair_ratios_cpu'])}).\n"
+            + (f"\nThe check alone (bench/auth_check.ts, {r['check_alone']['calls']:,} calls): "
+               f"+{_f(r['check_alone']['added_us_per_request'], 2)} µs CPU per request "
+               f"({_f(r['check_alone']['token_us_per_request'], 2)} vs {_f(r['check_alone']['open_us_per_request'], 2)}), "
+               f"{_f(r['check_alone']['share_of_request_cpu'] * 100, 3)}% of the "
+               f"{_f(r['check_alone']['server_cpu_us_per_request'], 0)} µs of server CPU one 1,000-point request costs.\n"
+               if "check_alone" in r else ""))
+
+
 def _startup(r: Dict[str, Any]) -> str:
     rows = [[k, _f(v["median_ms"], 2), _f(v["p10_ms"], 2), _f(v["p90_ms"], 2)] for k, v in r["cases"].items()]
     return (_table(["python -c pass", "median ms", "p10 ms", "p90 ms"], rows)
@@ -141,7 +160,8 @@ def render(results: Dict[str, Any]) -> str:
              f"node {m['node']}, {m['python']}, wandb {m['wandb']}, exporter {m['exporter']}, fastify {m['fastify']}, "
              f"better-sqlite3 {m['better_sqlite3']}, pg {m.get('node_pg', '?')}; MLflow {m['mlflow']} ({m['mlflow_python']}, SQLAlchemy "
              f"{m['mlflow_sqlalchemy']}, psycopg2 {m.get('mlflow_psycopg2', '?')}); {m.get('postgres', '?')}.\n"]
-    for name, fn in (("ingest", _ingest), ("shapes", _shapes), ("query", _query), ("client", _client), ("startup", _startup)):
+    for name, fn in (("ingest", _ingest), ("shapes", _shapes), ("query", _query), ("client", _client), ("startup", _startup),
+                     ("auth", _auth)):
         r = results.get(name)
         if r is None:
             continue

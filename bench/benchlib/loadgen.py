@@ -14,14 +14,18 @@ MAIN = os.path.join(REPO, "bench", "loadgen", "main.ts")
 
 def run_loadgen(target: str, base_url: Union[str, Sequence[str]], runs: int, metrics: int, steps: int, tag: str,
                 concurrency: int, points_per_request: int = 1000, workload_per_base: bool = False,
-                timeout_s: float = 900) -> Dict[str, Any]:
-    """`base_url`: one server, or several replicas (run r goes to replica r % n)."""
+                timeout_s: float = 900, token: str = "", namespace: str = "") -> Dict[str, Any]:
+    """`base_url`: one server, or several replicas (run r goes to replica r % n). `token`: sent as the
+    bearer token (through the environment, never the command line); `namespace`: reported by every body."""
     bases = base_url if isinstance(base_url, str) else ",".join(base_url)
     argv = [TSX, MAIN, "--target", target, "--base", bases, "--runs", str(runs),
             "--metrics", str(metrics), "--steps", str(steps), "--tag", tag,
             "--concurrency", str(concurrency), "--points-per-request", str(points_per_request),
             "--workload-per-base", "1" if workload_per_base else "0"]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
+    if namespace:
+        argv += ["--namespace", namespace]
+    env = dict(os.environ, LENS_BENCH_TOKEN=token)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"loadgen {target} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     result: Dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])

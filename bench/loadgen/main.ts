@@ -4,7 +4,9 @@
 //
 // usage: main.ts --target ours|ours-gzip|ours-legacy|mlflow --base URL[,URL…] --runs N --metrics M
 //        --steps S [--points-per-request 1000] [--concurrency C] [--tag unique-name]
-//        [--timeout-ms 60000] [--workload-per-base 0|1]
+//        [--timeout-ms 60000] [--workload-per-base 0|1] [--namespace NS]
+// The bearer token for `ours`, when the server requires one, comes from LENS_BENCH_TOKEN (an
+// environment variable, so it never shows in a process list).
 // Several bases are replicas of one server behind one database: run r goes to base
 // r % bases (a Service spreads a job's ranks the same way). With --workload-per-base 1 each
 // base gets workloads of its own (tag-b0, tag-b1, …) instead of sharing the tag.
@@ -41,9 +43,10 @@ function percentile(sorted: number[], q: number): number {
   return sorted[idx] ?? NaN;
 }
 
-function makeTarget(kind: string, base: string, workloadOf: (run: number) => string, tag: string): Target {
-  if (kind === "ours") return new OursTarget(workloadOf, false);
-  if (kind === "ours-gzip") return new OursTarget(workloadOf, true);
+function makeTarget(kind: string, base: string, workloadOf: (run: number) => string, tag: string, namespace?: string): Target {
+  const auth = { token: process.env.LENS_BENCH_TOKEN || undefined, namespace };
+  if (kind === "ours") return new OursTarget(workloadOf, false, auth);
+  if (kind === "ours-gzip") return new OursTarget(workloadOf, true, auth);
   if (kind === "ours-legacy") return new LegacyTarget(workloadOf);
   if (kind === "mlflow") return new MlflowTarget(base, tag);
   throw new Error(`unknown target ${kind}`);
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
   const tag = args.get("tag") ?? `bench-${Date.now()}`;
   const perBase = (args.get("workload-per-base") ?? "0") === "1" && bases.length > 1;
   const workloadOf = (run: number): string => (perBase ? `${tag}-b${run % bases.length}` : tag);
-  const target = makeTarget(args.get("target") ?? "", bases[0]!, workloadOf, tag);
+  const target = makeTarget(args.get("target") ?? "", bases[0]!, workloadOf, tag, args.get("namespace"));
   useSockets(concurrency);
   await target.setup(shape.runs);
 

@@ -24,7 +24,12 @@ export class OursTarget implements Target {
    * `workloadOf(run)` names the workload a run belongs to: one tag for every run (the ranks
    * of one job), or one per replica to give each replica workloads of its own.
    */
-  constructor(private readonly workloadOf: (run: number) => string, private readonly gzip: boolean) {
+  /**
+   * `auth`: a bearer token sent with every request and the namespace the bodies report
+   * (POD_NAMESPACE), as an exporter in a namespaced deployment sends them.
+   */
+  constructor(private readonly workloadOf: (run: number) => string, private readonly gzip: boolean,
+    private readonly auth: { token?: string; namespace?: string } = {}) {
     this.name = gzip ? "ours-gzip" : "ours";
   }
 
@@ -36,6 +41,7 @@ export class OursTarget implements Target {
       workload_uid: this.workloadOf(run),
       pod_uid: `pod-uid-${run}`,
       pod_name: `pod-${run}`,
+      ...(this.auth.namespace ? { namespace: this.auth.namespace } : {}),
       run_id: `run-${run}`,
       rank: run,
       local_rank: run % 8,
@@ -49,6 +55,7 @@ export class OursTarget implements Target {
     };
     const json = Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.auth.token) headers.authorization = `Bearer ${this.auth.token}`;
     if (!this.gzip) return { path: "/api/v1/wandb/metrics", body: json, headers };
     headers["content-encoding"] = "gzip";
     return { path: "/api/v1/wandb/metrics", body: gzipSync(json, { level: 1 }), headers };

@@ -5,8 +5,13 @@
 // files and folders alike.
 // One throw-away PostgreSQL cluster serves the whole run (each test makes its own database in
 // it); it is removed afterwards whatever the outcome, also on Ctrl-C.
+// Every server the tests start logs into one folder (LENS_TEST_LOG_DIR) and every token they
+// create is noted there; when the run included the auth tests, a second phase checks that no
+// token reached a log (test/suite-end/no-secrets-in-logs.ts; its JUnit report sits beside the
+// first one as <name>-suite-end.xml).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from './pg-cluster.mjs';
@@ -42,7 +47,8 @@ if (junitOut) {
 args.push(...files);
 
 let cluster = null;
-const env = { ...process.env };
+const logDir = mkdtempSync(join(tmpdir(), 'lens-suite-logs-'));
+const env = { ...process.env, LENS_TEST_LOG_DIR: logDir };
 try {
   cluster = await startCluster();
   env.LENS_TEST_PG_PORT = String(cluster.port);
@@ -53,6 +59,7 @@ try {
 const stop = () => {
   if (cluster !== null) cluster.destroy();
   cluster = null;
+  rmSync(logDir, { recursive: true, force: true });
 };
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -61,8 +68,15 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 let result;
+let suiteEnd = null;
 try {
   result = spawnSync(process.execPath, args, { cwd: serverRoot, stdio: 'inherit', env });
+  if (!result.error && existsSync(join(logDir, 'secrets.txt'))) {
+    const endArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout'];
+    if (junitOut) endArgs.push('--test-reporter=junit', `--test-reporter-destination=${resolve(junitOut).replace(/(\.xml)?$/, '-suite-end.xml')}`);
+    endArgs.push(join('test', 'suite-end', 'no-secrets-in-logs.ts'));
+    suiteEnd = spawnSync(process.execPath, endArgs, { cwd: serverRoot, stdio: 'inherit', env });
+  }
 } finally {
   stop();
 }
@@ -70,4 +84,4 @@ if (result.error) {
   console.error('run-tests: could not start node:', result.error.message);
   process.exit(1);
 }
-process.exit(result.status ?? 1);
+process.exit(result.status || (suiteEnd === null ? 0 : suiteEnd.status ?? 1));

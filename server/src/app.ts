@@ -1,12 +1,18 @@
 // buildApp wires the HTTP layer around an already opened store and returns a Fastify
 // instance that does not listen (tests and main.ts decide that). Loading order follows
 // fastify/demo: ecosystem plugins, then cross-cutting concerns, then the route groups.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { registerErrorHandling } from './errors.js';
-import { bearerAuth } from './http/auth.js';
+import { WorkloadNamespaces } from './auth/namespaces.js';
+import { TokenVerifier } from './auth/token-verifier.js';
+import { tokenRoutes } from './auth/tokens-routes.js';
+import { registerAuth } from './http/auth.js';
+import { ingestRateLimit, registerSecurityHeaders } from './http/security.js';
+import { readTlsPair, watchTlsFiles } from './http/tls.js';
 import { lensValidatorCompiler } from './http/body-validator.js';
 import { registerBodyParsers } from './http/body-parser.js';
 import { QuietRequestLog } from './http/log-controller.js';
@@ -26,6 +32,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** Delay before the first retention sweep (default 5 s); tests shorten it. */
   retentionFirstRunDelayMs?: number;
+  /** How often the TLS files are checked for a renewed certificate (default 30 s); tests shorten it. */
+  tlsReloadCheckMs?: number;
 }
 
 /** The deployed original served /v1; the founding document and our exporter use /api/v1. */
@@ -34,7 +42,7 @@ export const API_PREFIXES = ['/api/v1', '/v1'] as const;
 export const SERVER_VERSION = '0.1.0';
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  const options: FastifyServerOptions = {
     logger: deps.logStream ? { level: config.logLevel, stream: deps.logStream } : { level: config.logLevel },
     logController: new QuietRequestLog(),
     bodyLimit: config.bodyLimitBytes,
@@ -43,7 +51,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // Idle keep-alive sockets are closed on shutdown; in-flight requests are drained.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-  });
+  };
+  // HTTPS only changes the listening socket; every route and hook is the same.
+  const app = (config.tls !== null ? Fastify({ ...options, https: readTlsPair(config.tls) } as FastifyHttpsOptions<HttpsServer>) : Fastify(options)) as unknown as FastifyInstance;
+  if (config.tls !== null) {
+    const stopWatching = watchTlsFiles(app.server as unknown as HttpsServer, config.tls, app.log, deps.tlsReloadCheckMs);
+    app.addHook('onClose', async () => stopWatching());
+  }
   // One schema library end to end: bodies are validated without type coercion (null must
   // never become 0), query strings are converted ("100" → 100) before validation.
   app.setValidatorCompiler(lensValidatorCompiler);
@@ -52,6 +66,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   const metrics = createMetrics(() => deps.store.pressure().queued_points);
   instrumentRequests(app, metrics);
+
+  // Access control comes before every route: each route is checked against its policy as it is
+  // registered (see auth/route-policy.ts), and an unknown route stops the start.
+  await registerSecurityHeaders(app, config.tls !== null);
+  const verifier = new TokenVerifier(deps.store, { bootstrapToken: config.apiToken, log: app.log });
+  await verifier.start();
+  app.addHook('onClose', async () => verifier.close());
+  const namespaces = new WorkloadNamespaces(deps.store);
+  registerAuth(app, {
+    verifier, namespaces, apiPrefixes: API_PREFIXES, registry: metrics.registry,
+    ingestLimiter: await ingestRateLimit(app, config.ingestRateLimit),
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -66,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'query', description: 'Workloads, runs, metrics and series (plain JSON)' },
         { name: 'detection', description: 'Framework detection' },
         { name: 'grafana', description: 'Raw-shaped endpoints for the Grafana JSON API datasource' },
+        { name: 'auth', description: 'Tokens (admin) and who the caller is' },
         { name: 'ops', description: 'Health, readiness, Prometheus, this document' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -77,11 +104,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     const hidden = prefix !== '/api/v1';
     await app.register(
       async (api) => {
-        if (config.apiToken !== null) api.addHook('onRequest', bearerAuth(config.apiToken));
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden });
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, namespaces });
         await api.register(workloadRoutes, { store: deps.store, hidden });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });
+        await api.register(tokenRoutes, { store: deps.store, verifier, hidden });
       },
       { prefix },
     );

@@ -10,8 +10,12 @@ export interface Config {
   databaseUrl: string;
   /** PostgreSQL connection settings (ignored for SQLite). */
   pg: PgConfig;
-  /** When set, ingest and query routes require `Authorization: Bearer <token>`. */
+  /** Bootstrap admin token; with it (or any stored token) every API route needs `Authorization: Bearer <token>`. */
   apiToken: string | null;
+  /** HTTPS served by this process (LENS_TLS_CERT_FILE + LENS_TLS_KEY_FILE); null: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** Ingest requests per second per token (per address when open) on each replica; 0 = no limit (LENS_INGEST_RATE_LIMIT). */
+  ingestRateLimit: number;
   /** Points and workloads older than this are deleted; null keeps everything. */
   retentionDays: number | null;
   logLevel: LogLevel;
@@ -29,6 +33,8 @@ export interface PgConfig {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** Generous: a 1,000-rank job whose ranks share one token sends about 500 requests a second. */
+export const DEFAULT_INGEST_RATE_LIMIT = 2_000;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -88,6 +94,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = (env.HOST ?? '').trim() || '0.0.0.0';
   const databaseUrl = (env.LENS_DATABASE_URL ?? '').trim() || './data/lens.db';
   const token = env.LENS_API_TOKEN ?? '';
+  const ingestRateLimit = readInt(env, 'LENS_INGEST_RATE_LIMIT', DEFAULT_INGEST_RATE_LIMIT, 0, 10_000_000, problems);
+  const certFile = (env.LENS_TLS_CERT_FILE ?? '').trim();
+  const keyFile = (env.LENS_TLS_KEY_FILE ?? '').trim();
+  if ((certFile === '') !== (keyFile === '')) {
+    problems.push('LENS_TLS_CERT_FILE and LENS_TLS_KEY_FILE go together: set both (HTTPS) or neither (HTTP)');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -96,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     pg,
     apiToken: token === '' ? null : token,
+    tls: certFile !== '' && keyFile !== '' ? { certFile, keyFile } : null,
+    ingestRateLimit,
     retentionDays,
     logLevel: logLevel ?? 'info',
     bodyLimitBytes,

@@ -14,9 +14,11 @@ export type ErrorCode =
   | 'INVALID_JSON'
   | 'INVALID_REQUEST'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
   | 'OVERLOADED'
   | 'UNAVAILABLE'
   | 'INTERNAL';
@@ -44,13 +46,20 @@ export const errors = {
   invalidRequest: (fieldErrors: FieldError[]) =>
     new LensError('INVALID_REQUEST', 400, 'invalid request', fieldErrors.slice(0, MAX_LISTED_ERRORS)),
   tokenMissing: () =>
-    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <LENS_API_TOKEN>)'),
-  tokenRejected: () =>
-    new LensError('UNAUTHORIZED', 401, "token rejected: the bearer token is not this server's LENS_API_TOKEN"),
+    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <token>)'),
+  /** `why`: "it is not a token this server knows", "it was revoked", "it expired at …". */
+  tokenRejected: (why = 'it is not a token this server knows') =>
+    new LensError('UNAUTHORIZED', 401, `token rejected: ${why}`),
+  /** A valid token outside its scope or namespaces; the message names what would be needed. */
+  forbidden: (message: string) => new LensError('FORBIDDEN', 403, message),
+  rateLimited: (retryAfterSeconds: number, limit: number) =>
+    new LensError('RATE_LIMITED', 429, `more than ${limit} ingest requests per second from this token (or address); retry later`,
+      [], {}, retryAfterSeconds),
   workloadNotFound: (workloadUid: string) =>
     new LensError('NOT_FOUND', 404, 'workload not found', [], { workload_uid: workloadUid }),
   detectionNotFound: (workloadUid: string) =>
     new LensError('NOT_FOUND', 404, 'no framework detection for this workload yet', [], { workload_uid: workloadUid }),
+  tokenNotFound: (id: string) => new LensError('NOT_FOUND', 404, 'no token with this id', [], { token_id: id }),
   routeNotFound: (method: string, url: string) =>
     new LensError('NOT_FOUND', 404, `route ${method} ${url.split('?')[0] ?? ''} not found`),
   bodyTooLarge: (limitBytes: number) =>

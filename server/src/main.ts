@@ -2,6 +2,7 @@
 // in-flight requests, commit and close the database, exit 0. Everything HTTP lives in app.ts.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { TlsFileError } from './http/tls.js';
 import { openStore, redactUrl, StoreOpenError } from './store/index.js';
 
 /** A shutdown that takes longer than this is stuck; exit non-zero rather than hang a rollout. */
@@ -26,7 +27,13 @@ async function main(): Promise<void> {
     pgStatementTimeoutMs: config.pg.statementTimeoutMs,
     pgConnectTimeoutMs: config.pg.connectTimeoutMs,
   });
-  const app = await buildApp(config, { store });
+  let app;
+  try {
+    app = await buildApp(config, { store });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -65,9 +72,10 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const scheme = config.tls !== null ? 'https' : 'http';
   app.log.info(
-    { port, database: redactUrl(config.databaseUrl), auth: config.apiToken !== null },
-    `Primus Lens telemetry processor listening on http://${shownHost}:${port} (API http://${shownHost}:${port}/api/v1)`,
+    { port, database: redactUrl(config.databaseUrl), tls: config.tls !== null },
+    `Primus Lens telemetry processor listening on ${scheme}://${shownHost}:${port} (API ${scheme}://${shownHost}:${port}/api/v1)`,
   );
 }
 
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   // One line that names the setting and the path for what an operator can fix; the stack only
   // for the unexpected (it points at a bug, not at the configuration).
-  const known = err instanceof StoreOpenError;
+  const known = err instanceof StoreOpenError || err instanceof TlsFileError;
   const text = err instanceof Error ? (known ? err.message : err.stack ?? err.message) : String(err);
   process.stderr.write(`primus-lens: failed to start: ${text}\n`);
   process.exit(known ? 2 : 1);

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -49,13 +50,17 @@ def unwrap(body: Any) -> Any:
     return body
 
 
-def http_json(method: str, url: str, body: Optional[bytes] = None, timeout_s: float = 10.0) -> Tuple[int, Any]:
+def http_json(method: str, url: str, body: Optional[bytes] = None, timeout_s: float = 10.0, token: str = "",
+              ca_file: str = "") -> Tuple[int, Any]:
     headers = {"Accept": "application/json"}
     if body is not None:
         headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = "Bearer " + token
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s, context=context) as response:
             return response.status, json.loads(response.read().decode("utf-8") or "null")
     except urllib.error.HTTPError as exc:
         raw = exc.read().decode("utf-8", "replace")
@@ -68,8 +73,10 @@ def http_json(method: str, url: str, body: Optional[bytes] = None, timeout_s: fl
 class Server:
     """`node server/dist/src/main.js` as the operator runs it, on a free port."""
 
-    def __init__(self, workdir: str, extra_env: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, workdir: str, extra_env: Optional[Mapping[str, str]] = None, ca_file: str = "") -> None:
+        """`ca_file`: the server serves HTTPS (LENS_TLS_* in extra_env) with a certificate this CA signed."""
         self.port = free_port()
+        self.ca_file = ca_file
         self.workdir = workdir
         self.db_path = os.path.join(workdir, "lens.db")
         self.log_path = os.path.join(workdir, "server.log")
@@ -80,7 +87,7 @@ class Server:
 
     @property
     def base(self) -> str:
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.ca_file else "http", self.port)
 
     @property
     def api(self) -> str:
@@ -98,7 +105,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited with %s:\n%s" % (self.process.returncode, self.log_text()))
             try:
-                if http_json("GET", self.base + "/readyz", timeout_s=1.0)[0] == 200:
+                if http_json("GET", self.base + "/readyz", timeout_s=1.0, ca_file=self.ca_file)[0] == 200:
                     return self
             except OSError:
                 pass
@@ -133,14 +140,14 @@ class Server:
             text = self.log_text()
         return text
 
-    def get(self, path: str, **query: Any) -> Tuple[int, Any]:
+    def get(self, path: str, token: str = "", **query: Any) -> Tuple[int, Any]:
         url = self.api + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        status, body = http_json("GET", url)
+        status, body = http_json("GET", url, token=token, ca_file=self.ca_file)
         return status, unwrap(body)
 
-    def series(self, workload: str, name: str) -> List[Dict[str, Any]]:
+    def series(self, workload: str, name: str, token: str = "") -> List[Dict[str, Any]]:
         status, body = self.get("/workloads/%s/metrics/series" % urllib.parse.quote(workload, safe=""),
-                                name=name, max_points=1000)
+                                token=token, name=name, max_points=1000)
         assert status == 200, body
         return body["series"] if isinstance(body, dict) else body
 

@@ -118,6 +118,9 @@ RENDERS = {
     "release-names": ["-f", POSTGRES_CI, "--set", "fullnameOverride="],
     "sqlite-no-prestop": ["--set", "shutdown.preStopSleepSeconds=0", "--set", "sqlite.persistence.storageClass=-",
                           "--set", "backup.enabled=true", "--set-json", 'backup.args=["--keep","7"]'],
+    "postgres-tls": PG_SECRET + ["--set", "server.tls.secretName=lens-tls", "--set", "server.ingestRateLimit=500",
+                                 "--set", "metrics.serviceMonitor.enabled=true",
+                                 "--set-json", 'metrics.serviceMonitor.tlsConfig={"serverName":"lens"}'],
 }
 
 
@@ -283,6 +286,33 @@ def test_postgres_pool_settings_are_variables_the_server_reads(helm: str) -> Non
         "LENS_PG_POOL_MAX": "20", "LENS_PG_STATEMENT_TIMEOUT_MS": "0", "LENS_PG_CONNECT_TIMEOUT_MS": "5000"}
     assert env["LENS_BODY_LIMIT_BYTES"]["value"] == "33554432"   # not 3.3554432e+07
     check_env_is_read_by_server(one(docs, "Deployment"))
+
+
+def test_tls_secret_serves_https_with_https_probes_and_scrape(helm: str) -> None:
+    docs = render(helm, *RENDERS["postgres-tls"])
+    deployment = one(docs, "Deployment")
+    container = processor_container(deployment)
+    env = env_map(container)
+    mount = {m["name"]: m for m in container["volumeMounts"]}["tls"]
+    assert (mount["mountPath"], mount["readOnly"]) == ("/tls", True)
+    volume = {v["name"]: v for v in pod_spec(deployment)["volumes"]}["tls"]
+    assert volume["secret"]["secretName"] == "lens-tls"
+    assert (env["LENS_TLS_CERT_FILE"]["value"], env["LENS_TLS_KEY_FILE"]["value"]) == ("/tls/tls.crt", "/tls/tls.key")
+    assert env["LENS_INGEST_RATE_LIMIT"]["value"] == "500"
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["scheme"] == "HTTPS", probe
+    [endpoint] = one(docs, "ServiceMonitor")["spec"]["endpoints"]
+    assert endpoint["scheme"] == "https" and endpoint["tlsConfig"] == {"serverName": "lens"}
+    check_env_is_read_by_server(deployment)
+
+
+def test_default_renders_plain_http_and_the_servers_rate_limit(helm: str, sqlite_default: Docs) -> None:
+    container = processor_container(one(sqlite_default, "Deployment"))
+    env = env_map(container)
+    assert not {"LENS_TLS_CERT_FILE", "LENS_TLS_KEY_FILE", "LENS_INGEST_RATE_LIMIT"} & set(env)
+    assert all("scheme" not in container[p]["httpGet"] for p in ("startupProbe", "readinessProbe", "livenessProbe"))
+    assert "tls" not in {v["name"] for v in pod_spec(one(sqlite_default, "Deployment"))["volumes"]}
+    assert "/server/ingestRateLimit" in refusal(helm, "--set", "server.ingestRateLimit=-1")
 
 
 def test_default_renders_set_no_pool_variables(helm: str) -> None:

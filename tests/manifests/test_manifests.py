@@ -19,7 +19,7 @@ from k8s_checks import (K8S, ROOT, check_connection_budget, check_env_is_read_by
                         check_postgres_processor, check_probes, check_resources_and_security,
                         check_scrape_annotations, check_service_monitor, check_service_routes_to_processor,
                         check_shutdown_budget, check_sqlite_processor, env_map, exporter_default_host_and_port,
-                        exporter_vars, load, one, pod_labels, pod_spec, processor_container)
+                        exporter_vars, load, one, pod_labels, pod_spec, processor_container, read)
 
 NAME = "primus-lens-telemetry-processor"
 PROCESSORS = ("telemetry-processor.yaml", "telemetry-processor-postgres.yaml")
@@ -210,6 +210,16 @@ def test_training_job_takes_its_identity_from_the_downward_api(training: Docs) -
     assert "PRIMUS_VERSION" not in env  # the quickstart's Kubernetes pod detects primus without it
     url = env["PRIMUS_LENS_API_BASE_URL"]["value"]
     assert re.match(r"^http://%s(\.[a-z0-9.-]+)?:8080/api/v1$" % NAME, url), url
+
+
+def test_training_job_carries_an_ingest_token_never_the_admin_one(training: Docs, processor: Docs) -> None:
+    """The processor's bootstrap token is admin: a training pod, whose spec many people can read,
+    gets an ingest token for its namespace from a Secret of its own."""
+    [container] = pod_spec(one(training, "Job"))["containers"]
+    job_secret = env_map(container)["PRIMUS_LENS_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+    admin_secret = env_map(processor_container(one(processor, "Deployment")))["LENS_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert job_secret["name"] == "primus-lens-ingest-token" and job_secret["name"] != admin_secret["name"]
+    assert "--scope ingest --namespace" in read("deploy", "k8s", "training-job.yaml")
 
 
 def test_training_job_env_names_are_ones_the_exporter_reads(training: Docs) -> None:

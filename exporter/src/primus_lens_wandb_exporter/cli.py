@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import site
+import ssl
 import sys
 import sysconfig
 import time
@@ -76,9 +77,17 @@ def round_trip(cfg: config_mod.Config) -> Tuple[bool, str]:
     if cfg.api_token:
         headers["Authorization"] = "Bearer " + cfg.api_token
     request = urllib.request.Request(url, gzip.compress(json.dumps(body).encode("utf-8")), headers, method="POST")
+    context: Optional[ssl.SSLContext] = None
+    if url.startswith("https://"):
+        from primus_lens_wandb_exporter.report.transport import tls_context
+
+        try:
+            context = tls_context(cfg.ca_bundle)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            return False, "POST %s -> cannot load PRIMUS_LENS_CA_BUNDLE=%s: %s" % (url, cfg.ca_bundle, exc)
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=cfg.timeout_s) as response:
+        with urllib.request.urlopen(request, timeout=cfg.timeout_s, context=context) as response:
             answer = response.read(4096).decode("utf-8", "replace")
             return True, "POST %s -> HTTP %d in %.0f ms: %s" % (
                 url,
@@ -90,6 +99,18 @@ def round_trip(cfg: config_mod.Config) -> Tuple[bool, str]:
         answer = exc.read(4096).decode("utf-8", "replace")
         return False, "POST %s -> HTTP %d: %s" % (url, exc.code, answer)
     except Exception as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            hint = (
+                "set PRIMUS_LENS_CA_BUNDLE to the PEM file of the CA that signed the server's certificate"
+                if not cfg.ca_bundle
+                else "PRIMUS_LENS_CA_BUNDLE=%s does not hold the CA that signed it" % cfg.ca_bundle
+            )
+            return False, "POST %s -> the server's TLS certificate is not trusted (%s): %s" % (
+                url,
+                reason.verify_message,
+                hint,
+            )
         return False, "POST %s -> failed: %s: %s" % (url, type(exc).__name__, exc)
 
 

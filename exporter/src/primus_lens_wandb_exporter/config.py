@@ -33,7 +33,16 @@ VARIABLES: Tuple[Var, ...] = (
     Var("PRIMUS_LENS_WANDB_HOOK", "true", "false turns the exporter off entirely (no patch, no thread)"),
     Var("PRIMUS_LENS_WANDB_API_REPORTING", "true", "send detection and metrics to the telemetry processor"),
     Var("PRIMUS_LENS_API_BASE_URL", DEFAULT_API_BASE_URL, "telemetry processor base URL"),
-    Var("PRIMUS_LENS_API_TOKEN", "", "bearer token, when the server sets LENS_API_TOKEN"),
+    Var(
+        "PRIMUS_LENS_API_TOKEN",
+        "",
+        "bearer token: an ingest token for this job's namespace, when the server requires tokens",
+    ),
+    Var(
+        "PRIMUS_LENS_CA_BUNDLE",
+        "",
+        "PEM file of the CA(s) to trust for an https:// base URL (a private CA); default: the system's",
+    ),
     Var("PRIMUS_LENS_WANDB_BATCH_SIZE", "2000", "points per request; a full batch wakes the sender at once"),
     Var("PRIMUS_LENS_WANDB_FLUSH_INTERVAL", "2.0", "seconds between sends when batches are not full"),
     Var(
@@ -93,6 +102,9 @@ class Config:
     # "process": a helper process does the sending, off the training process's GIL; "thread":
     # a thread in the training process does (also the fallback when the helper cannot run).
     sender: str = "process"
+    # PEM file of the CAs trusted for https (replaces the system's store, as REQUESTS_CA_BUNDLE
+    # does); "" trusts the system's CAs.
+    ca_bundle: str = ""
     # Problems found while parsing (bad numbers fall back to the default); shown once by `check`
     # and at start in debug mode, never raised.
     warnings: Tuple[str, ...] = ()
@@ -101,6 +113,10 @@ class Config:
 def _raw(env: Mapping[str, str], name: str) -> str:
     value = env.get(name)
     return _BY_NAME[name].default if value is None or value.strip() == "" else value.strip()
+
+
+def ca_bundle(env: Mapping[str, str]) -> str:
+    return env.get("PRIMUS_LENS_CA_BUNDLE", "").strip()
 
 
 def load(env: Optional[Mapping[str, str]] = None) -> Config:
@@ -127,6 +143,10 @@ def load(env: Optional[Mapping[str, str]] = None) -> Config:
         warnings.append("%s=%r is not one of %s; using %s" % (name, raw, ", ".join(allowed), _BY_NAME[name].default))
         return _BY_NAME[name].default
 
+    bundle = ca_bundle(env)
+    if bundle and not os.path.isfile(bundle):
+        warnings.append("PRIMUS_LENS_CA_BUNDLE=%r is not a file; https connections will fail until it is" % bundle)
+
     return Config(
         hook_enabled=parse_bool(env.get("PRIMUS_LENS_WANDB_HOOK"), True),
         api_reporting=parse_bool(env.get("PRIMUS_LENS_WANDB_API_REPORTING"), True),
@@ -147,5 +167,6 @@ def load(env: Optional[Mapping[str, str]] = None) -> Config:
         quiet=parse_bool(env.get("PRIMUS_LENS_WANDB_QUIET"), False),
         spool_max_mb=int(number("PRIMUS_LENS_WANDB_SPOOL_MAX_MB", int, 0)),
         sender=choice("PRIMUS_LENS_WANDB_SENDER", ("process", "thread")),
+        ca_bundle=bundle,
         warnings=tuple(warnings),
     )

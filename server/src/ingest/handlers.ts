@@ -20,6 +20,11 @@ export interface IngestContext {
   log: FastifyBaseLogger;
   /** Epoch seconds. */
   now: () => number;
+  /**
+   * Checks that the request's token may write this workload and files the workload under its
+   * namespace (auth/namespaces.ts); resolves to the namespace to store, throws a 403.
+   */
+  authorizeWrite: (resolved: ResolvedIdentity, at: number) => Promise<string | null>;
 }
 
 /** Stored JSON (evidence, hints, configs) may nest at most this deep. */
@@ -42,6 +47,12 @@ function requireUsable(body: unknown, bodyErrors: FieldError[], itemErrors: Fiel
   }
   if (problems.length > 0 || resolved === null) throw errors.invalidRequest([...problems, ...itemErrors]);
   return resolved;
+}
+
+/** The token check that needs the body: whose namespace the report is for. */
+async function authorize(ctx: IngestContext, resolved: ResolvedIdentity): Promise<void> {
+  const namespace = await ctx.authorizeWrite(resolved, ctx.now());
+  if (namespace !== null) resolved.identity.namespace = namespace;
 }
 
 function flatItems(items: Map<number, FieldError[]>): FieldError[] {
@@ -76,6 +87,7 @@ function pointsResult(message: string, build: PointsBuild): PointsResultT {
 export async function ingestMetrics(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<PointsResultT> {
   const split = splitItemErrors(errs, `${pointer}/metrics`);
   const resolved = requireUsable(body, split.body, flatItems(split.items), pointer);
+  await authorize(ctx, resolved);
   const build = buildMetricsBatch(body as MetricsBodyT, resolved, split.items, ctx.now());
   ctx.log.info(
     { workload_uid: resolved.workloadUid, run_id: resolved.runId, rank: resolved.rank, rejected: build.rejected },
@@ -88,6 +100,7 @@ export async function ingestMetrics(ctx: IngestContext, body: unknown, errs: Fie
 export async function ingestLogs(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<PointsResultT> {
   const split = splitItemErrors(errs, `${pointer}/logs`);
   const resolved = requireUsable(body, split.body, flatItems(split.items), pointer);
+  await authorize(ctx, resolved);
   const logs = (body as LogsBodyT).logs ?? [];
   if (logs.some((row) => isObject(row) && exceedsDepth(row.data, MAX_STORED_DEPTH))) {
     throw errors.invalidRequest([{ path: `${pointer}/logs`, message: `data nests deeper than ${MAX_STORED_DEPTH} levels` }]);
@@ -147,6 +160,7 @@ async function upsertReportedRun(ctx: IngestContext, resolved: ResolvedIdentity,
 
 export async function ingestDetection(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<DetectionResultDataT> {
   const identity = requireUsable(body, errs, [], pointer);
+  await authorize(ctx, identity);
   const report = body as DetectionBodyT;
   for (const key of ['evidence', 'hints'] as const) {
     if (exceedsDepth(report[key], MAX_STORED_DEPTH)) {

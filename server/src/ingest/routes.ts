@@ -1,10 +1,11 @@
 // POST /wandb/{detection,metrics,logs,batch}. Registered under /api/v1 and again under
 // /v1 (the deployed original's prefix; hidden from the OpenAPI document). Validation
 // errors are attached, not thrown, so the handlers can reject single items and keep the rest.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors, LensError, type FieldError } from '../errors.js';
 import type { IngestEndpoint, LensMetrics } from '../ops/prom.js';
+import type { WorkloadNamespaces } from '../auth/namespaces.js';
 import type { Store } from '../store/types.js';
 import { ingestDetection, ingestLogs, ingestMetrics, type IngestContext } from './handlers.js';
 import {
@@ -25,12 +26,14 @@ export interface IngestRoutesOptions {
   metrics: LensMetrics;
   /** True for the /v1 alias: same routes, left out of the OpenAPI document. */
   hidden: boolean;
+  /** Files each workload under its namespace and checks the token may write there. */
+  namespaces: WorkloadNamespaces;
 }
 
 /** Seconds a client is told to wait when the write queue is full before the body is read. */
 const SATURATED_RETRY_AFTER_S = 1;
 
-const errorResponses = { 400: IngestError, 401: IngestError, 413: IngestError, 415: IngestError, 503: IngestError };
+const errorResponses = { 400: IngestError, 401: IngestError, 403: IngestError, 413: IngestError, 415: IngestError, 429: IngestError, 503: IngestError };
 
 type PartName = 'detection' | 'metrics' | 'logs';
 type PartHandler = (ctx: IngestContext, body: unknown, errs: FieldError[], pointer: string) => Promise<object>;
@@ -54,11 +57,13 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
       .send({ meta: { code: 503, message: 'write pipeline is saturated; retry later' }, data: null });
   });
 
-  const context = (log: IngestContext['log']): IngestContext => ({
+  const context = (request: FastifyRequest): IngestContext => ({
     store: opts.store,
     metrics: opts.metrics,
-    log,
+    log: request.log,
     now: () => Date.now() / 1_000,
+    authorizeWrite: (resolved, at) =>
+      opts.namespaces.authorizeWrite(request.principal, resolved.workloadUid, resolved.identity.namespace ?? null, at),
   });
   /** Runs a handler under the ingest latency histogram and wraps its result in the envelope. */
   const answer = async <T>(endpoint: IngestEndpoint, work: () => Promise<T>): Promise<{ meta: { code: number; message: string }; data: T }> => {
@@ -75,21 +80,21 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
     attachValidation: true,
     schema: { ...common, summary: 'Report metric points of one run', body: MetricsBody, response: { 200: MetricsAnswer, ...errorResponses } },
   }, async (request) =>
-    answer('metrics', () => ingestMetrics(context(request.log), request.body as unknown, bodyFieldErrors(request))),
+    answer('metrics', () => ingestMetrics(context(request), request.body as unknown, bodyFieldErrors(request))),
   );
 
   app.post('/wandb/logs', {
     attachValidation: true,
     schema: { ...common, summary: 'Report logged rows (legacy B.4)', body: LogsBody, response: { 200: MetricsAnswer, ...errorResponses } },
   }, async (request) =>
-    answer('logs', () => ingestLogs(context(request.log), request.body as unknown, bodyFieldErrors(request))),
+    answer('logs', () => ingestLogs(context(request), request.body as unknown, bodyFieldErrors(request))),
   );
 
   app.post('/wandb/detection', {
     attachValidation: true,
     schema: { ...common, summary: 'Report framework-detection evidence', body: DetectionBody, response: { 200: DetectionAnswer, ...errorResponses } },
   }, async (request) =>
-    answer('detection', () => ingestDetection(context(request.log), request.body as unknown, bodyFieldErrors(request))),
+    answer('detection', () => ingestDetection(context(request), request.body as unknown, bodyFieldErrors(request))),
   );
 
   app.post('/wandb/batch', {
@@ -110,7 +115,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
       for (const [part, handle] of present) {
         const pointer = `/${part}`;
         try {
-          const data = await handle(context(request.log), (body as Record<string, unknown>)[part], errs.filter((e) => isUnder(e.path, pointer)), pointer);
+          const data = await handle(context(request), (body as Record<string, unknown>)[part], errs.filter((e) => isUnder(e.path, pointer)), pointer);
           results[part] = { success: true, ...data };
         } catch (err) {
           // A bad part fails alone; storage trouble (503/500) still fails the whole request.

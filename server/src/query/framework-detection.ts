@@ -2,6 +2,7 @@
 // merged detection; POST is the user's manual override (source "user", highest priority).
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { audit } from '../auth/audit.js';
 import { errors } from '../errors.js';
 import { userOverrideSource } from '../detection/index.js';
 import { readDetection, recordSource } from '../services/detection-service.js';
@@ -43,6 +44,9 @@ export const frameworkDetectionRoutes: FastifyPluginAsync<QueryRoutesOptions> = 
       now,
     );
     if (source === undefined) throw errors.invalidRequest([{ path: '/framework', message: `${JSON.stringify(b.framework)} names no framework` }]);
-    return recordSource(opts.store, request.params.uid, source, b.note !== undefined ? { note: b.note } : null, null, now);
+    const merged = await recordSource(opts.store, request.params.uid, source, b.note !== undefined ? { note: b.note } : null, null, now);
+    audit(request.log, 'detection.override', request.principal, { workload_uid: request.params.uid, framework: b.framework,
+      wrapper_framework: b.wrapper_framework ?? null, base_framework: b.base_framework ?? null });
+    return merged;
   });
 };

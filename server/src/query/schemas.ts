@@ -33,6 +33,7 @@ const workloadRowFields = {
   last_step: nullable(Type.Integer()),
   last_loss: nullable(MaybeFinite),
   active_runs: Type.Integer(),
+  namespace: nullable(Type.String({ description: 'Kubernetes namespace the workload is filed under (its first report that named one)' })),
 };
 
 export const WorkloadRow = Type.Object(workloadRowFields);

@@ -2,6 +2,7 @@
 // dashboard and the benchmarks read. Plain JSON, no envelope.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { coversAll } from '../auth/namespaces.js';
 import { errors } from '../errors.js';
 import { jsonNumber, jsonNumberOrNull } from '../http/non-finite.js';
 import type { Store, WorkloadRow as StoreWorkloadRow } from '../store/types.js';
@@ -42,6 +43,8 @@ export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fas
       ...(q.q ? { q: q.q } : {}),
       ...(q.framework ? { framework: q.framework } : {}),
       ...(q.status ? { status: q.status } : {}),
+      // A namespaced token sees, and counts, only its namespaces' workloads.
+      ...(coversAll(request.principal) ? {} : { namespaces: request.principal.namespaces }),
     };
     const { total, workloads } = await store.listWorkloads(filter);
     return { total, workloads: workloads.map(encodeRow) };

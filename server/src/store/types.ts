@@ -117,6 +117,8 @@ export interface WorkloadRow {
   last_loss: number | null;
   /** Runs whose state is still "running". */
   active_runs: number;
+  /** The namespace the workload is filed under (its first report that named one), or null. */
+  namespace: string | null;
 }
 
 export interface WorkloadDetail extends WorkloadRow {
@@ -129,6 +131,8 @@ export interface WorkloadDetail extends WorkloadRow {
 export interface WorkloadFilter {
   /** Substring match on workload_uid (case-insensitive). */
   q?: string;
+  /** Only workloads filed under one of these namespaces (a namespaced token's view); absent = all. */
+  namespaces?: readonly string[];
   framework?: string;
   status?: string;
   limit: number;
@@ -232,8 +236,11 @@ export interface StorePressure {
 }
 
 export { StoreOpenError, StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
+export * from './access-types.js';
+import type { AccessStore } from './access-types.js';
 
-export interface Store {
+/** Tokens and workload namespaces: `AccessStore` in access-types.ts. */
+export interface Store extends AccessStore {
   /** Applies pending schema migrations; safe to call repeatedly. */
   migrate(): Promise<void>;
 

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
 import { createDatabase } from '../support/pg.js';
+import { appendSuiteLog, recordSecret, suiteLogFile } from '../support/suite-logs.js';
 
 export type Backend = 'sqlite' | 'postgres';
 export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
@@ -41,8 +42,11 @@ export async function startServer(
   const store = await openStore(config.databaseUrl, storeOptions);
   const logs: Array<Record<string, unknown>> = [];
   let partial = '';
+  const suiteLog = suiteLogFile('http');
+  if (env.LENS_API_TOKEN) recordSecret(env.LENS_API_TOKEN);
   const logStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
+      appendSuiteLog(suiteLog, chunk.toString('utf8'));
       partial += chunk.toString('utf8');
       let nl = partial.indexOf('\n');
       while (nl !== -1) {

@@ -26,7 +26,7 @@ for (const backend of BACKENDS) describe(backend, () => {
         workload_uid: 'job-a', framework: 'primus', wrapper_framework: 'primus', base_framework: 'megatron', confidence: 0.8,
         status: 'confirmed', first_seen: 100, last_seen: 120, runs: 2, pods: 2, points: 22, last_step: 11,
         // rank 1 wrote last (wall time 1.7e9+11): its step-11 value
-        last_loss: 9, active_runs: 2,
+        last_loss: 9, active_runs: 2, namespace: null,
       });
       const b = all.workloads[0]!;
       assert.equal(b.last_loss, 0.4, '"train/loss" sorts before "val_loss" when there is no "loss"');

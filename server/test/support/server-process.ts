@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appendSuiteLog, recordSecret, suiteLogFile } from './suite-logs.js';
 
 const serverRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mainJs = join(serverRoot, 'dist', 'src', 'main.js');
@@ -47,8 +48,14 @@ export function startServerProcess(port: number, env: Record<string, string>): S
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  proc.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const suiteLog = suiteLogFile('process');
+  if (env.LENS_API_TOKEN) recordSecret(env.LENS_API_TOKEN);
+  const collect = (c: Buffer): void => {
+    out += c.toString('utf8');
+    appendSuiteLog(suiteLog, c.toString('utf8'));
+  };
+  proc.stdout?.on('data', collect);
+  proc.stderr?.on('data', collect);
   const exited = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
   const base = `http://127.0.0.1:${port}`;
   return {

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { chartsDrawn, launchBrowser, until, type Browser } from "./helpers/browser.js";
 import { ensureWebBuilt } from "./helpers/web-build.js";
 import { SERVER_ROOT, startRealServer, type RealServer } from "./helpers/real-server.js";
 import { getJson, postDetection, postMetrics, type Identity, type PointRow } from "./helpers/seed.js";
@@ -101,20 +101,20 @@ describe("dashboard in a real browser against the real server", () => {
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-list.png"), fullPage: true });
 
     await page.locator("#framework-filter").selectOption("deepspeed");
-    await page.waitForFunction("document.querySelectorAll('.workload-row').length === 1", null, { timeout: UI_TIMEOUT_MS });
+    await until(async () => (await page.locator(".workload-row").count()) === 1, UI_TIMEOUT_MS);
     assert.equal(await page.locator(".workload-row").getAttribute("data-uid"), "wl-deepspeed");
     assert.match(page.url(), /framework=deepspeed/);
 
     await page.locator("#framework-filter").selectOption("");
     await page.locator("#workload-search").fill("wl-prim");
-    await page.waitForFunction("document.querySelectorAll('.workload-row').length === 1 && "
-      + "document.querySelector('.workload-row').dataset.uid === 'wl-primus'", null, { timeout: UI_TIMEOUT_MS });
+    await until(async () => (await page.locator(".workload-row").count()) === 1
+      && (await page.locator(".workload-row").getAttribute("data-uid")) === "wl-primus", UI_TIMEOUT_MS);
     assert.match(page.url(), /q=wl-prim/);
   });
 
   it("draws one chart per metric with one series per run × rank", { timeout: 20_000 }, async () => {
     await page.goto(`${server.baseUrl}/workloads/wl-primus?metric=loss`);
-    await page.waitForFunction("document.body.dataset.chartsDrawnMs !== undefined", null, { timeout: UI_TIMEOUT_MS });
+    await chartsDrawn(page, UI_TIMEOUT_MS);
     const cards = page.locator(".chart-card");
     assert.deepEqual(await cards.evaluateAll((els) => els.map((el) => (el as unknown as { dataset: Record<string, string> })
       .dataset.metric)), ["grad_norm", "loss", "lr"]);
@@ -173,13 +173,12 @@ describe("dashboard in a real browser against the real server", () => {
     await page.evaluate("window.__sameDocument = true");
     const requestsBefore = seriesRequests.length;
     await postMetrics(server.baseUrl, primus("run-a", "llama-a", 0), [{ step: STEPS, values: { loss: 0.05 } }]);
-    await page.waitForFunction(`document.querySelector('.chart-card[data-metric="loss"]').dataset.lastStep === "${STEPS}"`,
-      null, { timeout: UI_TIMEOUT_MS });
+    await page.locator(`.chart-card[data-metric="loss"][data-last-step="${STEPS}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await page.evaluate("window.__sameDocument"), true, "the page was not reloaded");
     // The runs table is re-rendered by the poll and still shows each run's last loss.
     const lastLoss = page.locator('.run-row[data-run-id="run-a"][data-rank="0"] td[data-metric="loss"]');
-    await page.waitForFunction(`document.querySelector('.run-row[data-run-id="run-a"][data-rank="0"] td[data-metric="loss"]')?.textContent === "0.05"`,
-      null, { timeout: UI_TIMEOUT_MS });
+    await page.locator('.run-row[data-run-id="run-a"][data-rank="0"] td[data-metric="loss"]', { hasText: /^0\.05$/ })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await lastLoss.textContent(), "0.05");
     // A metric without new points keeps its value across that re-render too.
     const gradNorm = Number(await page.locator('.run-row[data-run-id="run-b"][data-rank="1"] td[data-metric="grad_norm"]').textContent());
@@ -192,8 +191,7 @@ describe("dashboard in a real browser against the real server", () => {
 
   it("adds a run that starts while the page is open, early steps included", { timeout: 20_000 }, async () => {
     await postMetrics(server.baseUrl, primus("run-c", "llama-c", 0), rows(5).slice(0, 10));
-    await page.waitForFunction(`document.querySelector('.chart-card[data-metric="loss"]').dataset.seriesCount === "5"`,
-      null, { timeout: UI_TIMEOUT_MS });
+    await page.locator('.chart-card[data-metric="loss"][data-series-count="5"]').waitFor({ timeout: UI_TIMEOUT_MS });
     const loss = page.locator('.chart-card[data-metric="loss"]');
     assert.equal(await loss.getAttribute("data-points"), String(4 * STEPS + 1 + 10), "run-c's steps 0–9 are all there");
     assert.equal(await loss.locator(".legend-chip").count(), 5);
@@ -209,15 +207,13 @@ describe("dashboard in a real browser against the real server", () => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
-    await page.waitForFunction(`document.querySelector('.chart-card[data-metric="loss"]').dataset.zoom === "zoomed"`,
-      null, { timeout: UI_TIMEOUT_MS });
+    await page.locator('.chart-card[data-metric="loss"][data-zoom="zoomed"]').waitFor({ timeout: UI_TIMEOUT_MS });
     const zoomRequest = seriesRequests.slice(requestsBefore).find((url) => url.includes("to_step="));
     assert.ok(zoomRequest, "a ranged series request was sent");
     const points = Number(await loss.getAttribute("data-points"));
     assert.ok(points > 0 && points < 4 * STEPS, `zoomed view holds only the range's points (${points})`);
     await loss.locator(".u-over").dblclick();
-    await page.waitForFunction(`document.querySelector('.chart-card[data-metric="loss"]').dataset.zoom === undefined`,
-      null, { timeout: UI_TIMEOUT_MS });
+    await page.locator('.chart-card[data-metric="loss"]:not([data-zoom])').waitFor({ timeout: UI_TIMEOUT_MS });
   });
 
   it("shows a hover tooltip, and redraws on a wall-time x axis", { timeout: 20_000 }, async () => {
@@ -292,7 +288,7 @@ describe("dashboard in a real browser against the real server", () => {
     const fresh = await browser.context.newPage();
     const started = Date.now();
     await fresh.goto(`${server.baseUrl}/workloads/wl-perf`);
-    await fresh.waitForFunction("document.body.dataset.chartsDrawnMs !== undefined", null, { timeout: 30_000 });
+    await chartsDrawn(fresh, 30_000);
     const wallMs = Date.now() - started;
     const inPageMs = Number(await fresh.evaluate("document.body.dataset.chartsDrawnMs"));
     const firstChartMs = Number(await fresh.evaluate("document.body.dataset.firstChartDrawnMs"));

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { chartsDrawn, launchBrowser, type Browser } from "./helpers/browser.js";
 import { ensureWebBuilt } from "./helpers/web-build.js";
 import { SERVER_ROOT, startRealServer, type RealServer } from "./helpers/real-server.js";
 import { postDetection, postMetrics, type Identity } from "./helpers/seed.js";
@@ -26,7 +26,7 @@ const long: Identity = { workload: "wl-long", pod: "long-0", runId: "long-run", 
 
 async function drawn(page: Page, path: string): Promise<void> {
   await page.goto(path);
-  await page.waitForFunction("document.body.dataset.chartsDrawnMs !== undefined", null, { timeout: UI_TIMEOUT_MS });
+  await chartsDrawn(page, UI_TIMEOUT_MS);
 }
 
 describe("first runs of a new user, in a real browser", () => {

@@ -1,11 +1,15 @@
 // Typed client for the query API. Every call can be cancelled, and every failure becomes an
 // ApiError that the pages turn into an explicit error state.
 import type {
-  Detection, DetectionOverride, MetricSummary, RunRow, SeriesResponse, WorkloadList, WorkloadSummary,
+  Detection, DetectionOverride, MetricSummary, RunRow, SeriesResponse, Whoami, WorkloadList, WorkloadSummary,
 } from "./types.js";
 
 const API_BASE = "/api/v1";
+// The token lives in this browser's storage and travels only in the Authorization header:
+// never in a URL (which would land in history, proxy logs and Referer headers).
 const TOKEN_KEY = "primus-lens.api-token";
+/** Fired on window whenever the saved token changes (entered, or logged out). */
+export const TOKEN_CHANGED = "primus-lens-token-changed";
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number, readonly body: unknown, readonly sentToken = false) {
@@ -17,6 +21,15 @@ export class ApiError extends Error {
   /** A 401 to a request that carried a token: the token is wrong, not missing. */
   get tokenRejected(): boolean {
     return this.status === 401 && this.sentToken;
+  }
+  /** A 403: a valid token without the scope this needs (an ingest token in the dashboard). */
+  get forbidden(): boolean {
+    return this.status === 403;
+  }
+  /** The server's own words (e.g. "token rejected: it was revoked"), without the status prefix. */
+  get serverMessage(): string {
+    const body = this.body as { error?: unknown } | null;
+    return body && typeof body.error === "string" ? body.error : this.message;
   }
 }
 
@@ -35,6 +48,7 @@ export function saveToken(token: string): void {
   } catch {
     /* storage disabled: the token lives only as long as this page */
   }
+  window.dispatchEvent(new Event(TOKEN_CHANGED));
 }
 
 async function request<T>(method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
@@ -102,6 +116,7 @@ export interface SeriesParams {
 }
 
 export const api = {
+  whoami: (signal?: AbortSignal) => request<Whoami>("GET", "/whoami", signal),
   workloads: (p: ListParams, signal?: AbortSignal) =>
     request<WorkloadList>("GET", `/workloads${query({ ...p })}`, signal),
   workload: (uid: string, signal?: AbortSignal) =>

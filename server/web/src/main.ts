@@ -5,14 +5,18 @@ import { h, stateBox } from "./dom.js";
 import { renderList } from "./pages/list.js";
 import { renderWorkload } from "./pages/workload.js";
 import { interceptLinks, onNavigate, parseRoute } from "./router.js";
+import { mountSession } from "./session.js";
 
 const app = document.getElementById("app") as HTMLElement;
 const main = h("main", { class: "content" });
+const session = h("div", { class: "session", id: "session" });
 app.replaceChildren(
   h("header", { class: "topbar" },
     h("a", { href: "/", "data-link": true, class: "brand" }, h("span", { class: "brand-mark", text: "◆" }), "Primus Lens"),
-    h("span", { class: "muted", text: "training telemetry" })),
+    h("span", { class: "muted", text: "training telemetry" }),
+    session),
   main);
+mountSession(session);
 
 let dispose: () => void = () => undefined;
 

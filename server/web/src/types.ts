@@ -18,6 +18,8 @@ export interface WorkloadRow {
   last_step: number | null;
   last_loss: WireNumber | null;
   active_runs: number;
+  /** Kubernetes namespace the workload is filed under; null when no report named one. */
+  namespace: string | null;
 }
 
 export interface WorkloadList {
@@ -126,4 +128,15 @@ export interface DetectionOverride {
   base_framework?: string;
   confidence?: number;
   note?: string;
+}
+
+/** GET /api/v1/whoami: the token this dashboard holds (or an open server). */
+export interface Whoami {
+  mode: "open" | "token";
+  name: string;
+  id: string | null;
+  scope: "ingest" | "read" | "admin";
+  /** Empty: every namespace. */
+  namespaces: string[];
+  expires_at: number | null;
 }

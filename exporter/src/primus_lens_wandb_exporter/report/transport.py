@@ -5,18 +5,24 @@ the headers (token, user agent), TLS for `https://` URLs, keep-alive. Only mecha
 (connect, post, read, close). What a status means and whether to try
 again is `retry.py`'s business. Nothing raises out of `post`: a failure without an HTTP answer
 comes back as status 0 with the reason.
+
+HTTPS verifies the server against the system's CAs, or only against PRIMUS_LENS_CA_BUNDLE (a
+PEM file, for a private CA) when it is set; the standard library's ssl module does the work.
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from typing import Dict, Optional
 from urllib.parse import urlsplit
 
+from primus_lens_wandb_exporter import config as config_mod
 from primus_lens_wandb_exporter.report.retry import parse_retry_after
 
 
@@ -32,8 +38,18 @@ class Response:
 _KEPT_BODY_BYTES = 64 * 1024
 
 
+def tls_context(ca_bundle: str) -> ssl.SSLContext:
+    """What every https connection uses: chain and host name verified, TLS 1.2 or newer.
+
+    Raises OSError or ssl.SSLError when `ca_bundle` cannot be loaded."""
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 class HttpTransport:
-    def __init__(self, base_url: str, token: str, user_agent: str) -> None:
+    def __init__(self, base_url: str, token: str, user_agent: str, ca_bundle: Optional[str] = None) -> None:
+        """`ca_bundle` None: PRIMUS_LENS_CA_BUNDLE from the environment (the shipper inherits it)."""
         parts = urlsplit(base_url)
         self._https = parts.scheme == "https"
         self._host = parts.hostname or "localhost"
@@ -49,8 +65,19 @@ class HttpTransport:
             self._headers["Authorization"] = "Bearer " + token
         self._conn: Optional[http.client.HTTPConnection] = None
         self._lock = threading.Lock()  # guards _conn between the sender and abort()
+        self._tls: Optional[ssl.SSLContext] = None
+        self._tls_error = ""
+        if self._https:
+            bundle = config_mod.ca_bundle(os.environ) if ca_bundle is None else ca_bundle
+            try:
+                self._tls = tls_context(bundle)
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                # The reason of every attempt (status 0), so the data waits in the spool.
+                self._tls_error = "SSLError: cannot load PRIMUS_LENS_CA_BUNDLE=%s: %s" % (bundle, exc)
 
     def post(self, path: str, gzip_body: bytes, timeout_s: float) -> Response:
+        if self._tls_error:
+            return Response(0, self._tls_error)
         timeout_s = max(0.001, timeout_s)
         with self._lock:
             conn = self._conn
@@ -77,7 +104,7 @@ class HttpTransport:
 
     def _connect(self, timeout_s: float) -> http.client.HTTPConnection:
         if self._https:
-            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout_s)
+            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout_s, context=self._tls)
         return http.client.HTTPConnection(self._host, self._port, timeout=timeout_s)
 
     def abort(self) -> None:

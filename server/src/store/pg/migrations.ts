@@ -145,4 +145,40 @@ CREATE TABLE workload_detection (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'api tokens and workload namespaces',
+    // Only adds: older replicas never read these tables. Tokens are kept as a SHA-256 of the
+    // secret only. A workload's namespace is claimed by the first report that names one
+    // (INSERT … ON CONFLICT DO NOTHING, so the first claim wins across replicas); existing
+    // workloads take the namespace of their first pod that reported one.
+    sql: `
+CREATE TABLE api_tokens (
+  id text PRIMARY KEY,
+  hash text NOT NULL UNIQUE,
+  name text NOT NULL,
+  scope text NOT NULL,
+  namespaces text[] NOT NULL,
+  created_at float8 NOT NULL,
+  created_by text,
+  expires_at float8,
+  last_used_at float8,
+  revoked_at float8,
+  revoked_by text
+);
+
+CREATE TABLE workload_namespaces (
+  uid text PRIMARY KEY,
+  namespace text NOT NULL,
+  claimed_at float8 NOT NULL
+);
+CREATE INDEX workload_namespaces_by_namespace ON workload_namespaces (namespace);
+
+INSERT INTO workload_namespaces (uid, namespace, claimed_at)
+SELECT DISTINCT ON (w.id) w.uid, p.namespace, p.first_seen
+FROM workloads w JOIN pods p ON p.workload_id = w.id
+WHERE p.namespace IS NOT NULL
+ORDER BY w.id, p.first_seen, p.pod_key COLLATE "C";
+`,
+  },
 ];

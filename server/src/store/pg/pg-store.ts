@@ -9,11 +9,13 @@
 import type pg from 'pg';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
+  NewToken, TokenRecord,
   DetectionSourceRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
   Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure, WorkloadDetail,
   WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
 } from '../types.js';
 import { assertValidBatch } from '../validate-batch.js';
+import * as access from './access-rows.js';
 import { PgBatchWriter } from './batch-writer.js';
 import { createPool, inTransaction, query, RETENTION_LOCK, withAdvisoryLock } from './connection.js';
 import { getMerged, listSources, saveMerged, upsertSource } from './detection-rows.js';
@@ -174,8 +176,45 @@ export class PgStore implements Store {
         total.workloads += slice.workloads;
         if (slice.done) break;
       }
+      if (!this.closed) await access.dropStaleClaims(client, cutoffEpochS);
     });
     return total;
+  }
+
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    return access.createToken(this.pool, token);
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    return access.findToken(this.pool, 'hash', hash);
+  }
+
+  async findTokenById(id: string): Promise<TokenRecord | null> {
+    return access.findToken(this.pool, 'id', id);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return access.listTokens(this.pool);
+  }
+
+  async hasTokens(): Promise<boolean> {
+    return access.hasTokens(this.pool);
+  }
+
+  async revokeToken(id: string, at: number, by: string | null): Promise<TokenRecord | null> {
+    return access.revokeToken(this.pool, id, at, by);
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    await access.touchToken(this.pool, id, at);
+  }
+
+  async claimWorkloadNamespace(workloadUid: string, namespace: string, at: number): Promise<string> {
+    return access.claimNamespace(this.pool, workloadUid, namespace, at);
+  }
+
+  async workloadNamespace(workloadUid: string): Promise<string | null> {
+    return access.workloadNamespace(this.pool, workloadUid);
   }
 
   async ping(): Promise<boolean> {

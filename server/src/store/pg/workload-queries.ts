@@ -13,11 +13,13 @@ const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_f
   (SELECT s.last_value FROM series s WHERE s.metric_id = (
       SELECT m.id FROM metric_names m WHERE m.workload_id = w.id AND right(m.name, 4) = 'loss'
       ORDER BY m.name <> 'loss', m.name COLLATE "C" LIMIT 1)
-    AND s.count > 0 ORDER BY s.last_time DESC, s.last_step DESC LIMIT 1) AS last_loss`;
+    AND s.count > 0 ORDER BY s.last_time DESC, s.last_step DESC LIMIT 1) AS last_loss,
+  (SELECT n.namespace FROM workload_namespaces n WHERE n.uid = w.uid) AS namespace`;
 
 const FROM = 'FROM workloads w LEFT JOIN workload_detection d ON d.workload_id = w.id';
 const FILTER = `($1::text IS NULL OR strpos(lower(w.uid), lower($1)) > 0)
-  AND ($2::text IS NULL OR d.framework = $2) AND ($3::text IS NULL OR d.status = $3)`;
+  AND ($2::text IS NULL OR d.framework = $2) AND ($3::text IS NULL OR d.status = $3)
+  AND ($4::text[] IS NULL OR w.uid IN (SELECT n.uid FROM workload_namespaces n WHERE n.namespace = ANY($4::text[])))`;
 
 type DbRow = WorkloadRow & { id: number };
 
@@ -25,10 +27,10 @@ export class PgWorkloadQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   async listWorkloads(f: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
-    const params = [f.q || null, f.framework || null, f.status || null];
+    const params = [f.q || null, f.framework || null, f.status || null, f.namespaces === undefined ? null : [...f.namespaces]];
     const [count] = await query<{ n: number }>(this.pool, `SELECT count(*) AS n ${FROM} WHERE ${FILTER}`, params);
     const rows = await query<DbRow>(this.pool,
-      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $4 OFFSET $5`,
+      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $5 OFFSET $6`,
       [...params, f.limit, f.offset]);
     return { total: count?.n ?? 0, workloads: rows.map(strip) };
   }

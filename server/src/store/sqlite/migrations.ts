@@ -137,4 +137,40 @@ CREATE TABLE workload_detection (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'api tokens and workload namespaces',
+    // Tokens are kept as a SHA-256 of the secret only. A workload's namespace is claimed by
+    // the first report that names one and never changes (keyed by uid, so the claim can be
+    // made before the workload's first row exists); existing workloads take the namespace of
+    // their first pod that reported one.
+    sql: `
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  namespaces TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  created_by TEXT,
+  expires_at REAL,
+  last_used_at REAL,
+  revoked_at REAL,
+  revoked_by TEXT
+);
+
+CREATE TABLE workload_namespaces (
+  uid TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  claimed_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX workload_namespaces_by_namespace ON workload_namespaces(namespace);
+
+INSERT INTO workload_namespaces (uid, namespace, claimed_at)
+SELECT w.uid, first.namespace, first.first_seen FROM workloads w
+JOIN (SELECT p.workload_id, p.namespace, p.first_seen,
+        row_number() OVER (PARTITION BY p.workload_id ORDER BY p.first_seen, p.pod_key) AS n
+      FROM pods p WHERE p.namespace IS NOT NULL) first ON first.workload_id = w.id AND first.n = 1;
+`,
+  },
 ];

@@ -7,10 +7,12 @@
 import Database from 'better-sqlite3';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
+  NewToken, TokenRecord,
   DetectionSourceRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
   Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure, WorkloadDetail,
   WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
 } from '../types.js';
+import { AccessRows } from './access-rows.js';
 import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
 import { applyMigrations } from './migrate.js';
@@ -32,6 +34,7 @@ export class SqliteStore implements Store {
   private readonly detection: DetectionRows;
   private readonly raw: RawQueries;
   private readonly retention: Retention;
+  private readonly access: AccessRows;
   private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
   private closed = false;
   private readonly retentionSlicePoints: number;
@@ -63,6 +66,7 @@ export class SqliteStore implements Store {
     this.detection = new DetectionRows(db);
     this.raw = new RawQueries(db);
     this.retention = new Retention(db, this.writer.series);
+    this.access = new AccessRows(db);
     this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
     const commitMany = db.transaction((items: MetricBatch[]) => {
       const results = items.map((b) => ({ written: this.writer.writeMetrics(b) }));
@@ -173,7 +177,50 @@ export class SqliteStore implements Store {
       if (slice.done) break;
       await new Promise((resolve) => setImmediate(resolve)); // let ingest run between slices
     }
+    if (!this.closed) this.access.dropStaleClaims(cutoffEpochS);
     return total;
+  }
+
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    return this.open().createToken(token);
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    return this.open().findByHash(hash);
+  }
+
+  async findTokenById(id: string): Promise<TokenRecord | null> {
+    return this.open().findById(id);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.open().list();
+  }
+
+  async hasTokens(): Promise<boolean> {
+    return this.open().hasTokens();
+  }
+
+  async revokeToken(id: string, at: number, by: string | null): Promise<TokenRecord | null> {
+    return this.open().revokeToken(id, at, by);
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    this.open().touchToken(id, at);
+  }
+
+  async claimWorkloadNamespace(workloadUid: string, namespace: string, at: number): Promise<string> {
+    return this.open().claimNamespace(workloadUid, namespace, at);
+  }
+
+  async workloadNamespace(workloadUid: string): Promise<string | null> {
+    return this.open().workloadNamespace(workloadUid);
+  }
+
+  /** The access rows, once the database is known to be open (a closed handle throws a clear error). */
+  private open(): AccessRows {
+    if (this.closed) throw new Error('store is closed');
+    return this.access;
   }
 
   async ping(): Promise<boolean> {

@@ -10,10 +10,13 @@ const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_f
   (SELECT count(*) FROM runs r WHERE r.workload_id = w.id) AS runs,
   (SELECT count(*) FROM pods p WHERE p.workload_id = w.id) AS pods,
   w.points, w.last_step,
-  (SELECT count(*) FROM runs r WHERE r.workload_id = w.id AND r.state = 'running') AS active_runs`;
+  (SELECT count(*) FROM runs r WHERE r.workload_id = w.id AND r.state = 'running') AS active_runs,
+  (SELECT n.namespace FROM workload_namespaces n WHERE n.uid = w.uid) AS namespace`;
 
 const FILTER = `(@q IS NULL OR instr(lower(w.uid), lower(@q)) > 0)
-  AND (@framework IS NULL OR d.framework = @framework) AND (@status IS NULL OR d.status = @status)`;
+  AND (@framework IS NULL OR d.framework = @framework) AND (@status IS NULL OR d.status = @status)
+  AND (@namespaces IS NULL OR w.uid IN (SELECT n.uid FROM workload_namespaces n
+    WHERE n.namespace IN (SELECT value FROM json_each(@namespaces))))`;
 
 type DbRow = Omit<WorkloadRow, 'last_loss'> & { id: number };
 
@@ -56,7 +59,10 @@ export class WorkloadQueries {
   }
 
   listWorkloads(f: WorkloadFilter): { total: number; workloads: WorkloadRow[] } {
-    const params = { q: f.q || null, framework: f.framework || null, status: f.status || null };
+    const params = {
+      q: f.q || null, framework: f.framework || null, status: f.status || null,
+      namespaces: f.namespaces === undefined ? null : JSON.stringify(f.namespaces),
+    };
     const total = this.count.get(params) as number;
     const rows = this.list.all({ ...params, limit: f.limit, offset: f.offset }) as DbRow[];
     return { total, workloads: rows.map((r) => this.finishRow(r)) };

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -30,4 +30,28 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+// The dashboard's Content-Security-Policy forbids eval, so page.waitForFunction with a string
+// predicate fails there; these wait through locators (evaluated outside the page's CSP) or by
+// polling from the test.
+
+/** Resolves once the workload page has drawn its charts (body[data-charts-drawn-ms]). */
+export async function chartsDrawn(page: Page, timeoutMs: number): Promise<void> {
+  await page.locator("body[data-charts-drawn-ms]").waitFor({ state: "attached", timeout: timeoutMs });
+}
+
+/** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Makes every Content-Security-Policy violation a console error ("CSP violation: …"). */
+export async function reportCspViolations(page: Page): Promise<void> {
+  await page.addInitScript("document.addEventListener('securitypolicyviolation', "
+    + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))");
 }

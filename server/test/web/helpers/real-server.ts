@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { appendSuiteLog, recordSecret, suiteLogFile } from "../../support/suite-logs.js";
 
 export const SERVER_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -41,8 +42,14 @@ export async function startRealServer(extraEnv: Record<string, string> = {}): Pr
       LENS_LOG_LEVEL: "warn", LENS_API_TOKEN: "", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+  const suiteLog = suiteLogFile("web");
+  if (extraEnv.LENS_API_TOKEN) recordSecret(extraEnv.LENS_API_TOKEN);
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString();
+    appendSuiteLog(suiteLog, chunk.toString());
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const stop = async (): Promise<void> => {

@@ -12,13 +12,17 @@ export interface Identity {
   project: string;
   rank: number;
   worldSize: number;
+  /** POD_NAMESPACE; "default" when absent. */
+  namespace?: string;
+  /** Sent as the bearer token when the server requires one. */
+  token?: string;
 }
 
-async function post(baseUrl: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+async function post(baseUrl: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${baseUrl}/api/v1${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", "content-encoding": "gzip",
-      "user-agent": "primus-lens-wandb-exporter/test" },
+      "user-agent": "primus-lens-wandb-exporter/test", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: gzipSync(JSON.stringify(body)),
   });
   const text = await response.text();
@@ -30,7 +34,7 @@ async function post(baseUrl: string, path: string, body: unknown): Promise<Recor
 function identity(id: Identity, now: number): Record<string, unknown> {
   const ranks = id.rank >= 0 ? { rank: id.rank, local_rank: id.rank } : {};
   return {
-    source: "wandb", workload_uid: id.workload, pod_uid: `uid-${id.pod}`, pod_name: id.pod, namespace: "default",
+    source: "wandb", workload_uid: id.workload, pod_uid: `uid-${id.pod}`, pod_name: id.pod, namespace: id.namespace ?? "default",
     ...ranks, world_size: id.worldSize, node_rank: 0, host: `host-${id.pod}`, pid: 4000 + Math.max(0, id.rank),
     exporter_version: "0.3.0", run_id: id.runId, run: { id: id.runId, project: id.project, name: id.runName },
     timestamp: now,
@@ -49,7 +53,7 @@ export async function postDetection(baseUrl: string, id: Identity, environment: 
     },
     hints: { possible_frameworks: [], wrapper_frameworks: [], base_frameworks: [], confidence: "low",
       primary_indicators: [], timestamp: now },
-  });
+  }, id.token);
 }
 
 export interface PointRow {
@@ -69,7 +73,7 @@ export async function postMetrics(baseUrl: string, id: Identity, rows: PointRow[
     rows: rows.length, metrics,
   };
   if (finished) body.run_state = { state: "finished", exit_code: 0, finished_at: now };
-  const response = await post(baseUrl, "/wandb/metrics", body);
+  const response = await post(baseUrl, "/wandb/metrics", body, id.token);
   const data = response.data as { rejected?: number } | undefined;
   if (data?.rejected) throw new Error(`server rejected ${data.rejected} points: ${JSON.stringify(response).slice(0, 500)}`);
 }

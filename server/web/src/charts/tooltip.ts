@@ -1,5 +1,6 @@
 // Hover tooltip: the x under the cursor and, per visible series, the raw and smoothed values.
 import type uPlot from "uplot";
+import { h } from "../dom.js";
 import { formatTime, formatValue } from "../format.js";
 import type { XAxisMode } from "./series-data.js";
 
@@ -24,24 +25,28 @@ export function updateTooltip(u: uPlot, tip: HTMLElement, src: TooltipSource): v
   }
   const xs = u.data[0];
   const x = xs[idx] as number;
-  const rows: string[] = [];
+  // Built as nodes, not HTML text: the page's Content-Security-Policy refuses inline style
+  // attributes, and labels are user data.
+  const rows: HTMLElement[] = [];
   for (let s = 0; s < src.raw.length; s++) {
     if (!src.visible(s)) continue;
     const at = nearest(src.raw[s] as Array<number | null>, idx);
     if (at === null) continue;
     const raw = src.raw[s]?.[at] ?? null;
     const smooth = src.smoothed[s]?.[at] ?? null;
-    rows.push(`<div class="tt-row"><span class="swatch" style="background:${src.colors[s]}"></span>`
-      + `<span class="tt-label">${escapeHtml(src.labels[s] ?? "")}</span>`
-      + `<span class="tt-val">${formatValue(smooth)}</span>`
-      + `<span class="tt-raw">${formatValue(raw)}</span></div>`);
+    const swatch = h("span", { class: "swatch" });
+    swatch.style.background = src.colors[s] ?? "";
+    rows.push(h("div", { class: "tt-row" }, swatch,
+      h("span", { class: "tt-label", text: src.labels[s] ?? "" }),
+      h("span", { class: "tt-val", text: formatValue(smooth) }),
+      h("span", { class: "tt-raw", text: formatValue(raw) })));
   }
   if (rows.length === 0) {
     tip.hidden = true;
     return;
   }
   const head = src.mode === "step" ? `step ${formatValue(x)}` : formatTime(x);
-  tip.innerHTML = `<div class="tt-head">${head}<span class="tt-cols">smoothed · raw</span></div>${rows.join("")}`;
+  tip.replaceChildren(h("div", { class: "tt-head" }, head, h("span", { class: "tt-cols", text: "smoothed · raw" })), ...rows);
   tip.hidden = false;
   const width = u.over.clientWidth;
   const tipWidth = tip.offsetWidth;
@@ -65,8 +70,4 @@ function nearest(column: Array<number | null>, idx: number): number | null {
   }
   if (left === null || right === null) return null;
   return idx - left <= right - idx ? left : right;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -109,7 +109,8 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
 function rowFor(row: WorkloadRow, now: number): HTMLElement {
   return h("tr", { class: "workload-row", data: { uid: row.workload_uid } },
     h("td", null, h("a", { href: workloadHref(row.workload_uid), "data-link": true, class: "mono uid",
-      text: row.workload_uid })),
+      text: row.workload_uid }),
+      row.namespace ? h("span", { class: "ns muted small", title: "Kubernetes namespace", text: row.namespace }) : null),
     h("td", null, frameworkBadge(row)),
     h("td", null, stateDot(workloadState(row.runs, row.active_runs, row.last_seen, now))),
     h("td", { title: formatTime(row.last_seen), text: formatAgo(row.last_seen, now) }),
