@@ -9,6 +9,7 @@ runs on the training thread cheap; anything that costs goes to the reporter's wo
     values.py       the call-time snapshot of a `wandb.log` dict (numbers, numpy, tensors)
     identity.py     who is reporting: workload, pod, ranks (from the environment); the rank filter
     evidence.py     detection evidence: the cheap snapshot at init, the full body on the worker
+    in_use.py       whether a loaded framework is in use, read from modules already loaded
     hints.py        advisory framework hints and a confidence, scored from the cheap evidence
     software.py     installed package versions and CI build information
     hardware.py     GPU evidence: torch when it is up, else the vendor tools with a timeout
