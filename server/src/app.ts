@@ -48,7 +48,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // never become 0), query strings are converted ("100" → 100) before validation.
   app.setValidatorCompiler(lensValidatorCompiler);
   registerErrorHandling(app);
-  registerBodyParsers(app, config.bodyLimitBytes);
+  registerBodyParsers(app);
 
   const metrics = createMetrics(() => deps.store.pressure().queued_points);
   instrumentRequests(app, metrics);
@@ -78,7 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(
       async (api) => {
         if (config.apiToken !== null) api.addHook('onRequest', bearerAuth(config.apiToken));
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden });
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, prefix: '/wandb' });
         await api.register(workloadRoutes, { store: deps.store, hidden });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });
