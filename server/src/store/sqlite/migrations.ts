@@ -137,4 +137,18 @@ CREATE TABLE workload_detection (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'ingest log',
+    // Batches acknowledged but not yet written into the series tables (ingest-log.ts). `failed`
+    // holds why a row could not be applied; such a row is kept for the operator.
+    sql: `
+CREATE TABLE ingest_log (
+  id INTEGER PRIMARY KEY,
+  meta TEXT NOT NULL,
+  points BLOB NOT NULL,
+  failed TEXT
+);
+`,
+  },
 ];
