@@ -1,11 +1,5 @@
 // The process: read the environment, open the store, listen, and on SIGTERM/SIGINT drain
 // in-flight requests, commit and close the database, exit 0. Everything HTTP lives in app.ts.
-//
-// Log lines go to stdout asynchronously: a synchronous write per request ("Processing WandB
-// metrics: …") cost ~8% of the server's CPU at 100-point requests; written asynchronously,
-// lines that arrive while a write is in flight go out together in the next one. Nothing is
-// dropped: every exit path below writes what is still buffered first.
-import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openStore, redactUrl, StoreOpenError } from './store/index.js';
@@ -25,23 +19,6 @@ function readConfig(): Config {
   }
 }
 
-const logDestination = pino.destination({ dest: 1, sync: false });
-// Last resort for exits that bypass exitFlushed (a second signal, an uncaught error).
-process.on('exit', () => {
-  try {
-    logDestination.flushSync();
-  } catch {
-    // nothing more can be done while exiting
-  }
-});
-
-/** Exits once every buffered log line is written (bounded, in case stdout is stuck). */
-function exitFlushed(code: number): void {
-  logDestination.once('close', () => process.exit(code));
-  logDestination.end();
-  setTimeout(() => process.exit(code), 2_000).unref();
-}
-
 async function main(): Promise<void> {
   const config = readConfig();
   const store = await openStore(config.databaseUrl, {
@@ -49,7 +26,7 @@ async function main(): Promise<void> {
     pgStatementTimeoutMs: config.pg.statementTimeoutMs,
     pgConnectTimeoutMs: config.pg.connectTimeoutMs,
   });
-  const app = await buildApp(config, { store, logStream: logDestination });
+  const app = await buildApp(config, { store });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -61,18 +38,18 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down: draining requests, committing, closing the database');
     setTimeout(() => {
       app.log.error('shutdown deadline passed; exiting');
-      exitFlushed(1);
+      process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     app
       .close()
       .then(() => store.close())
       .then(() => {
         app.log.info('shutdown complete');
-        exitFlushed(0);
+        process.exit(0);
       })
       .catch((err: unknown) => {
         app.log.error({ err }, 'shutdown failed');
-        exitFlushed(1);
+        process.exit(1);
       });
   };
   process.on('SIGTERM', stop);
@@ -83,8 +60,7 @@ async function main(): Promise<void> {
   } catch (err) {
     app.log.fatal({ err }, `cannot listen on ${config.host}:${config.port}`);
     await store.close();
-    exitFlushed(1);
-    return;
+    process.exit(1);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
