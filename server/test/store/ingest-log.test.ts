@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
-import { batchShape, encodeBatch } from '../../src/store/sqlite/ingest-log.js';
+import { batchShape, encodeBatch, mergeForApply } from '../../src/store/sqlite/ingest-log.js';
 import { APPLY_AFTER_MS, APPLY_POINTS } from '../../src/store/sqlite/log-applier.js';
 import type { PointInput } from '../../src/store/types.js';
 import { batch, pts } from './helpers.js';
@@ -124,6 +124,36 @@ describe('staged ingest (SQLite)', () => {
       assert.equal(count(path, 'SELECT count(*) FROM points'), 40 + 99);
       const [m3] = await store.querySeries({ workload_uid: 'w1', name: 'm3', max_points: 1000 });
       assert.deepEqual(m3?.points.slice(0, 3).map((p) => p[1]), [1, 2, 2], 'the later write wins');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('merges the staged batches of one run for the apply, keeping what one-by-one would give', async () => {
+    const a1 = batch({ received_at: 200, points: wide(0, 2, 2, () => 1) });
+    const other = batch({ run_id: 'run-b', received_at: 150, points: wide(0, 1, 2) });
+    const a2 = batch({ received_at: 100, points: [{ name: 'm0', step: 1, value: 7, wall_time: 5 }, ...wide(2, 1, 2)] });
+    const finish = batch({ received_at: 300, points: [], run_state: { state: 'finished', exit_code: 0 } });
+    const a3 = batch({ received_at: 400, points: wide(3, 1, 2) });
+    const moved = batch({ received_at: 500, identity: { pod_name: 'pod-1', host: 'node-b' }, points: wide(4, 1, 2) });
+    const out = mergeForApply([a1, other, a2, finish, a3, moved]);
+    assert.equal(out.length, 5, 'a1+a2, other, finish, a3, moved');
+    assert.deepEqual(out.map((b) => [b.run_id, b.points.length]), [['run-a', 7], ['run-b', 2], ['run-a', 0], ['run-a', 2], ['run-a', 2]]);
+    assert.equal(out[0]?.first_received_at, 100);
+    assert.equal(out[0]?.received_at, 200);
+    assert.equal(out[2], finish, 'a state change is applied alone, in its place');
+    assert.equal(out[3]?.first_received_at, 400, 'after a state change the run starts a new group');
+    assert.equal(out[4]?.identity.pod_name, 'pod-1', 'a run whose identity changed starts a new group');
+
+    const path = tempPath();
+    const store = await openStore(path);
+    try {
+      await Promise.all([a1, other, a2].map((b) => store.writeMetrics(b)));
+      const w = await store.getWorkload('w1');
+      assert.equal(w?.first_seen, 100, 'first seen is the earliest receive time of the merged batches');
+      assert.equal(w?.last_seen, 200);
+      const [m0] = await store.querySeries({ workload_uid: 'w1', name: 'm0', run_id: 'run-a', max_points: 100 });
+      assert.deepEqual(m0?.points.map((p) => [p[0], p[1]]), [[0, 1], [1, 7], [2, 2]], 'the later write of step 1 wins');
     } finally {
       await store.close();
     }

@@ -166,3 +166,42 @@ export class IngestLog {
     this.markFailedRow.run(reason.slice(0, 1000), entry.id);
   }
 }
+
+/** A batch as the apply writes it: possibly several logged batches of one run merged. */
+export type MergedBatch = MetricBatch & { first_received_at?: number };
+
+/**
+ * The batches of one apply with those of the same run (workload, run id, rank, identity and
+ * run info alike) merged into one, in log order: a series then gets its points in one append,
+ * and its run, pod and workload rows one upsert per apply instead of one per request. Points
+ * are concatenated in log order, so a step sent twice keeps the later value, as applying the
+ * batches one by one would. A batch that changes the run's state is never merged: it stays in
+ * its place, after what came before it and before what comes after.
+ */
+export function mergeForApply(batches: readonly MetricBatch[]): MergedBatch[] {
+  const out: MergedBatch[] = [];
+  // Per run, the group later batches of that run may join: only while nothing about the run
+  // differs, so the order of what is written to one series never changes.
+  const open = new Map<string, { sig: string; merged: MergedBatch }>();
+  for (const b of batches) {
+    const run = `${b.workload_uid}\u0000${b.run_id}\u0000${b.rank}`;
+    if (b.run_state !== undefined) {
+      open.delete(run);
+      out.push(b);
+      continue;
+    }
+    const sig = JSON.stringify([b.identity, b.run ?? null]);
+    const group = open.get(run);
+    if (group === undefined || group.sig !== sig) {
+      const merged: MergedBatch = { ...b, points: b.points.slice(), first_received_at: b.received_at };
+      open.set(run, { sig, merged });
+      out.push(merged);
+      continue;
+    }
+    const merged = group.merged;
+    for (const p of b.points) merged.points.push(p);
+    merged.received_at = Math.max(merged.received_at, b.received_at);
+    merged.first_received_at = Math.min(merged.first_received_at ?? b.received_at, b.received_at);
+  }
+  return out;
+}

@@ -18,7 +18,7 @@ import type {
 } from '../types.js';
 import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
-import { batchShape, IngestLog, type LogEntry } from './ingest-log.js';
+import { batchShape, IngestLog, mergeForApply, type LogEntry } from './ingest-log.js';
 import { LogApplier } from './log-applier.js';
 import { applyMigrations } from './migrate.js';
 import { RawQueries } from './raw-queries.js';
@@ -80,7 +80,7 @@ export class SqliteStore implements Store {
     this.log = new IngestLog(db);
     const logMany = db.transaction((items: MetricBatch[]) => items.map((b) => this.log.write(b)));
     const applyMany = db.transaction((entries: LogEntry[]) => {
-      for (const e of entries) this.writer.writeMetrics(e.batch);
+      for (const b of mergeForApply(entries.map((e) => e.batch))) this.writer.writeMetrics(b);
       this.writer.series.flush();
       this.log.remove(entries);
     });
