@@ -21,12 +21,19 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  // Background store work (applying the SQLite ingest log) reports through the app's logger
+  // once it exists; until then (replay at open) through stderr.
+  let report = (err: unknown): void => {
+    process.stderr.write(`primus-lens: applying the ingest log failed: ${String(err)}\n`);
+  };
   const store = await openStore(config.databaseUrl, {
     pgPoolMax: config.pg.poolMax,
     pgStatementTimeoutMs: config.pg.statementTimeoutMs,
     pgConnectTimeoutMs: config.pg.connectTimeoutMs,
+    onBackgroundError: (err) => report(err),
   });
   const app = await buildApp(config, { store });
+  report = (err) => app.log.error({ err }, 'applying the ingest log failed; the batches stay in the log');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
