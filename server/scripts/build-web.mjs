@@ -5,7 +5,8 @@
 //   node scripts/build-web.mjs              type-check + minified bundle
 //   node scripts/build-web.mjs --no-check   bundle only (the type check runs in `npm run build`)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -41,6 +42,19 @@ const result = await esbuild.build({
   logLevel: "warning",
 });
 copyFileSync(join(webSrc, "index.html"), join(outDir, "index.html"));
+
+// Precompressed siblings (app.js.br, app.js.gz, …), served by @fastify/static's preCompressed
+// to clients that accept them: compressed once here at the highest levels, never per request.
+// Files under 1 KiB are left alone: compressing them costs more than it saves.
+const assetsDir = join(outDir, "assets");
+for (const name of readdirSync(assetsDir)) {
+  const body = readFileSync(join(assetsDir, name));
+  if (body.length < 1024) continue;
+  writeFileSync(join(assetsDir, `${name}.gz`), gzipSync(body, { level: 9 }));
+  writeFileSync(join(assetsDir, `${name}.br`), brotliCompressSync(body, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+  }));
+}
 
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([file]) => !file.endsWith(".map"))

@@ -62,7 +62,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // never become 0), query strings are converted ("100" → 100) before validation.
   app.setValidatorCompiler(lensValidatorCompiler);
   registerErrorHandling(app);
-  registerBodyParsers(app, config.bodyLimitBytes);
+  registerBodyParsers(app);
 
   const metrics = createMetrics(() => deps.store.pressure().queued_points);
   instrumentRequests(app, metrics);
@@ -104,7 +104,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     const hidden = prefix !== '/api/v1';
     await app.register(
       async (api) => {
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, namespaces });
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, namespaces, prefix: '/wandb' });
         await api.register(workloadRoutes, { store: deps.store, hidden });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });

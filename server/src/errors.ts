@@ -1,6 +1,7 @@
-// The closed catalogue of errors this server answers with, and the one error handler that
-// renders them. Ingest routes answer in the original's envelope ({meta, data}) because its
-// clients parse it; every other route answers plain JSON ({error, code, …}).
+// The closed catalogue of errors this server answers with, and the two ways of rendering
+// them. Each route plugin installs the handler of its shape: ingest answers in the original's
+// envelope ({meta, data}) because its clients parse it (`useEnvelopeErrors`); every other
+// route answers plain JSON ({error, code, …}), the app-wide default (`registerErrorHandling`).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreSaturatedError, StoreUnavailableError } from './store/types.js';
 
@@ -32,6 +33,8 @@ export class LensError extends Error {
     /** Extra top-level keys of the plain error body (e.g. workload_uid on a 404). */
     readonly extra: Record<string, unknown> = {},
     readonly retryAfterSeconds: number | null = null,
+    /** Response headers that belong to the error (e.g. WWW-Authenticate on a 401). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'LensError';
@@ -43,13 +46,19 @@ export const MAX_LISTED_ERRORS = 200;
 
 export const errors = {
   invalidJson: (detail: string) => new LensError('INVALID_JSON', 400, `request body is not valid JSON: ${detail}`),
+  undecodable: (encoding: string, detail: string) =>
+    new LensError('INVALID_JSON', 400, `request body is not valid JSON: could not decompress the ${encoding} body (${detail})`),
   invalidRequest: (fieldErrors: FieldError[]) =>
     new LensError('INVALID_REQUEST', 400, 'invalid request', fieldErrors.slice(0, MAX_LISTED_ERRORS)),
+  // No token and a wrong one are fixed in different places (add the setting, or correct its
+  // value), so each gets its own message, and RFC 6750's invalid_token for the wrong one.
   tokenMissing: () =>
-    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <token>)'),
+    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <token>)',
+      [], {}, null, { 'www-authenticate': 'Bearer' }),
   /** `why`: "it is not a token this server knows", "it was revoked", "it expired at …". */
   tokenRejected: (why = 'it is not a token this server knows') =>
-    new LensError('UNAUTHORIZED', 401, `token rejected: ${why}`),
+    new LensError('UNAUTHORIZED', 401, `token rejected: ${why}`,
+      [], {}, null, { 'www-authenticate': 'Bearer error="invalid_token"' }),
   /** A valid token outside its scope or namespaces; the message names what would be needed. */
   forbidden: (message: string) => new LensError('FORBIDDEN', 403, message),
   rateLimited: (retryAfterSeconds: number, limit: number) =>
@@ -136,12 +145,11 @@ export function toFieldErrors(issues: readonly ValidationIssue[], prefix = ''): 
   return out;
 }
 
-function isEnvelopeRoute(url: string): boolean {
-  return url.includes('/wandb/');
-}
-
-/** Maps anything thrown in a request to a catalogue entry. Unknown errors become a hidden 500. */
-export function classify(err: FastifyError | Error): LensError {
+/**
+ * Maps anything thrown in a request to a catalogue entry. Unknown errors become a hidden 500.
+ * `bodyLimit` is the route's limit, named in a 413.
+ */
+export function classify(err: FastifyError | Error, bodyLimit?: number): LensError {
   if (err instanceof LensError) return err;
   if (err instanceof StoreSaturatedError) return errors.overloaded(err.retryAfterSeconds);
   if (err instanceof StoreUnavailableError) return errors.databaseUnavailable(err.retryAfterSeconds);
@@ -152,7 +160,7 @@ export function classify(err: FastifyError | Error): LensError {
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new LensError('BODY_TOO_LARGE', 413, fe.message);
+      return bodyLimit === undefined ? new LensError('BODY_TOO_LARGE', 413, fe.message) : errors.bodyTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new LensError('UNSUPPORTED_MEDIA_TYPE', fe.statusCode === 415 ? 415 : 400, fe.message);
@@ -164,21 +172,31 @@ export function classify(err: FastifyError | Error): LensError {
   return new LensError('INTERNAL', 500, 'internal server error');
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, lensError: LensError): FastifyReply {
-  if (lensError.retryAfterSeconds !== null) reply.header('retry-after', String(lensError.retryAfterSeconds));
-  reply.code(lensError.statusCode).type('application/json; charset=utf-8');
-  if (isEnvelopeRoute(request.url)) {
-    const data = lensError.fieldErrors.length > 0 ? { errors: lensError.fieldErrors } : null;
-    return reply.send({ meta: { code: lensError.statusCode, message: lensError.message }, data });
-  }
+type Render = (reply: FastifyReply, lensError: LensError) => FastifyReply;
+
+/** Ingest's shape: {meta: {code, message}, data: {errors} | null}. */
+const renderEnvelope: Render = (reply, lensError) => {
+  const data = lensError.fieldErrors.length > 0 ? { errors: lensError.fieldErrors } : null;
+  return reply.send({ meta: { code: lensError.statusCode, message: lensError.message }, data });
+};
+
+/** Every other route: {error, code, ...extra, errors?}. */
+const renderPlain: Render = (reply, lensError) => {
   const body: Record<string, unknown> = { error: lensError.message, code: lensError.code, ...lensError.extra };
   if (lensError.fieldErrors.length > 0) body.errors = lensError.fieldErrors;
   return reply.send(body);
+};
+
+function send(reply: FastifyReply, lensError: LensError, render: Render): FastifyReply {
+  if (lensError.retryAfterSeconds !== null) reply.header('retry-after', String(lensError.retryAfterSeconds));
+  for (const [name, value] of Object.entries(lensError.headers)) reply.header(name, value);
+  reply.code(lensError.statusCode).type('application/json; charset=utf-8');
+  return render(reply, lensError);
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const lensError = classify(err);
+function errorHandler(render: Render) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const lensError = classify(err, request.routeOptions.bodyLimit);
     if (lensError.statusCode >= 500 && lensError.code === 'INTERNAL') {
       // The client sees a generic message; the operator sees the real one.
       request.log.error({ err }, 'request failed');
@@ -187,7 +205,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (lensError.statusCode === 400 || lensError.statusCode === 413) {
       request.log.debug({ code: lensError.code, errors: lensError.fieldErrors.slice(0, 5) }, lensError.message);
     }
-    return sendError(request, reply, lensError);
-  });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, errors.routeNotFound(request.method, request.url)));
+    return send(reply, lensError, render);
+  };
+}
+
+function notFoundHandler(render: Render) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    send(reply, errors.routeNotFound(request.method, request.url), render);
+}
+
+/** The app-wide default: plain JSON errors and 404s. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(errorHandler(renderPlain));
+  app.setNotFoundHandler(notFoundHandler(renderPlain));
+}
+
+/**
+ * Envelope errors for the routes of this plugin context; with `notFound`, also for unknown
+ * paths under its prefix (one not-found handler per prefix).
+ */
+export function useEnvelopeErrors(app: FastifyInstance, opts: { notFound: boolean }): void {
+  app.setErrorHandler(errorHandler(renderEnvelope));
+  if (opts.notFound) app.setNotFoundHandler(notFoundHandler(renderEnvelope));
 }

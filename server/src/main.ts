@@ -22,10 +22,16 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  // Background store work (applying the SQLite ingest log) reports through the app's logger
+  // once it exists; until then (replay at open) through stderr.
+  let report = (err: unknown): void => {
+    process.stderr.write(`primus-lens: applying the ingest log failed: ${String(err)}\n`);
+  };
   const store = await openStore(config.databaseUrl, {
     pgPoolMax: config.pg.poolMax,
     pgStatementTimeoutMs: config.pg.statementTimeoutMs,
     pgConnectTimeoutMs: config.pg.connectTimeoutMs,
+    onBackgroundError: (err) => report(err),
   });
   let app;
   try {
@@ -34,6 +40,8 @@ async function main(): Promise<void> {
     await store.close();
     throw err;
   }
+  const appLog = app.log;
+  report = (err) => appLog.error({ err }, 'applying the ingest log failed; the batches stay in the log');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

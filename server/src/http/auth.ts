@@ -65,9 +65,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   });
 
   const deny = (reply: FastifyReply, reason: DenialReason): void => {
+    // The WWW-Authenticate header travels with the catalogue error that follows.
     denied.inc({ reason });
-    if (reason === 'missing') reply.header('www-authenticate', 'Bearer');
-    else if (reason === 'rejected') reply.header('www-authenticate', 'Bearer error="invalid_token"');
   };
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

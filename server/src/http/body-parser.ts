@@ -1,18 +1,25 @@
-// Request body parsing for every route: JSON (lenient about Python's NaN tokens), gzip or
-// deflate Content-Encoding, one byte limit applied after decompression (a small gzip bomb
-// must not expand into gigabytes), and a clear 415 for anything that is not JSON.
-//
-// curl -d sends application/x-www-form-urlencoded even for a JSON body, and the founding
-// document's connectivity check is such a curl; a form body that looks like JSON is
-// therefore parsed as JSON, so the operator gets a 400 saying what is required, not a 415.
+// Request bodies through Fastify's own path: Fastify reads the body, applies `bodyLimit` and
+// the Content-Length checks; a `preParsing` hook only swaps in a gzip/deflate decoder, and
+// Fastify applies the limit to the decoded stream (a small gzip bomb is refused as soon as its
+// output passes the limit, never expanded into gigabytes). What stays ours:
+// - JSON that tolerates Python's bare NaN / Infinity tokens (lenient-json.ts);
+// - curl -d sends application/x-www-form-urlencoded even for a JSON body, and the product
+//   quickstart's connectivity check is such a curl: a form body that looks like JSON is parsed
+//   as JSON, so the operator gets a 400 saying what is required, not a 415;
+// - a 415 that names the unsupported Content-Type or Content-Encoding.
+// @fastify/compress would decode too, but it also brings response compression and five
+// dependencies for what is one zlib stream here.
 import type { IncomingMessage } from 'node:http';
+import { Transform } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
-import type { Transform } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errors, LensError } from '../errors.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
+import { errors } from '../errors.js';
 import { JsonSyntaxError, parseLenientJson } from './lenient-json.js';
 
 type Done = (err: Error | null, body?: unknown) => void;
+
+/** Fastify's rawBody compares Content-Length and bodyLimit against this property when present. */
+type DecodedStream = Transform & { receivedEncodedLength: number };
 
 function decoderFor(encoding: string): Transform | null | 'unsupported' {
   switch (encoding) {
@@ -29,97 +36,92 @@ function decoderFor(encoding: string): Transform | null | 'unsupported' {
   }
 }
 
-/** Reads the whole body (decompressing if asked) into one Buffer, enforcing limitBytes. */
-function readBody(raw: IncomingMessage, encoding: string, limitBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const decoder = decoderFor(encoding);
-    if (decoder === 'unsupported') {
-      raw.resume();
-      reject(errors.unsupportedMediaType(`Content-Encoding ${JSON.stringify(encoding)} is not supported`));
-      return;
-    }
-    const declared = Number(raw.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limitBytes) {
-      raw.resume();
-      reject(errors.bodyTooLarge(limitBytes));
-      return;
-    }
-    const source = decoder === null ? raw : raw.pipe(decoder);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let rawTotal = 0;
-    let settled = false;
-    const fail = (err: Error): void => {
-      if (settled) return;
-      settled = true;
-      if (decoder !== null) decoder.destroy();
-      raw.resume(); // drain, so the socket can carry the error response
-      reject(err);
-    };
-    if (decoder !== null) {
-      raw.on('data', (chunk: Buffer) => {
-        rawTotal += chunk.length;
-        if (rawTotal > limitBytes) fail(errors.bodyTooLarge(limitBytes));
-      });
-    }
-    source.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      total += chunk.length;
-      if (total > limitBytes) {
-        fail(errors.bodyTooLarge(limitBytes));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    source.on('error', (err: Error) => {
-      fail(decoder !== null ? errors.invalidJson(`could not decompress the ${encoding} body (${err.message})`) : err);
-    });
-    raw.on('aborted', () => fail(new LensError('INVALID_REQUEST', 400, 'request aborted by the client')));
-    source.on('end', () => {
-      if (settled) return;
-      settled = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
-    });
-  });
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
 }
 
-function decodeJson(buf: Buffer, formEncoded: boolean): unknown {
-  let text = buf.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const trimmed = text.trimStart();
+/** preParsing: hands Fastify the decoded body stream when the body is compressed. */
+function decodeContentEncoding(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  payload: RequestPayload,
+  done: (err: Error | null, stream?: RequestPayload) => void,
+): void {
+  const header = request.headers['content-encoding'];
+  if (header === undefined || !hasBody(request)) {
+    done(null, payload);
+    return;
+  }
+  const encoding = (Array.isArray(header) ? header.join(',') : header).trim().toLowerCase();
+  const decoder = decoderFor(encoding);
+  if (decoder === null) {
+    done(null, payload);
+    return;
+  }
+  if (decoder === 'unsupported') {
+    done(errors.unsupportedMediaType(`Content-Encoding ${JSON.stringify(encoding)} is not supported`));
+    return;
+  }
+  // A stream of our own between the decoder and Fastify: a corrupt body fails with our
+  // message rather than zlib's, the encoded byte count travels with it, and decoding stops
+  // once the output passed the limit (Fastify answers 413 on that same chunk).
+  const limit = request.routeOptions.bodyLimit;
+  let decodedBytes = 0;
+  const decoded = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      decodedBytes += chunk.length;
+      callback(null, chunk);
+      if (decodedBytes > limit) stop();
+    },
+  }) as DecodedStream;
+  const stop = (): void => {
+    payload.unpipe(decoder);
+    decoder.destroy();
+  };
+  decoded.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    decoded.receivedEncodedLength += chunk.length;
+  });
+  payload.on('error', (err) => decoded.destroy(err));
+  decoder.on('error', (err) => decoded.destroy(errors.undecodable(encoding, err.message)));
+  // Fastify stops listening once it has answered; a late error must not become uncaught.
+  decoded.on('error', () => {});
+  payload.pipe(decoder).pipe(decoded);
+  done(null, decoded);
+}
+
+function decodeJson(text: string, formEncoded: boolean): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const trimmed = body.trimStart();
   if (trimmed === '') throw errors.invalidJson('the body is empty; a JSON object is required');
   if (formEncoded && trimmed[0] !== '{' && trimmed[0] !== '[') {
     throw errors.unsupportedMediaType('form-encoded bodies are not supported');
   }
   try {
-    return parseLenientJson(text);
+    return parseLenientJson(body);
   } catch (err) {
     if (err instanceof JsonSyntaxError) throw errors.invalidJson(err.message);
     throw err;
   }
 }
 
-function parser(limitBytes: number, formEncoded: boolean) {
-  return (request: FastifyRequest, payload: IncomingMessage, done: Done): void => {
-    const encodingHeader = request.headers['content-encoding'];
-    const encoding = (Array.isArray(encodingHeader) ? encodingHeader.join(',') : encodingHeader ?? '').trim().toLowerCase();
-    readBody(payload, encoding, limitBytes).then(
-      (buf) => {
-        try {
-          done(null, decodeJson(buf, formEncoded));
-        } catch (err) {
-          done(err as Error);
-        }
-      },
-      (err: Error) => done(err),
-    );
+function jsonParser(formEncoded: boolean) {
+  return (_request: FastifyRequest, body: string | Buffer, done: Done): void => {
+    try {
+      done(null, decodeJson(typeof body === 'string' ? body : body.toString('utf8'), formEncoded));
+    } catch (err) {
+      done(err as Error);
+    }
   };
 }
 
-export function registerBodyParsers(app: FastifyInstance, limitBytes: number): void {
+/** Fastify's `bodyLimit` (set from LENS_BODY_LIMIT_BYTES) bounds every body, after decoding. */
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.addHook('preParsing', decodeContentEncoding);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', parser(limitBytes, false));
-  app.addContentTypeParser('application/x-www-form-urlencoded', parser(limitBytes, true));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser(false));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, jsonParser(true));
   app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
     payload.resume();
     const type = request.headers['content-type'];

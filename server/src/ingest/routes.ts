@@ -1,9 +1,11 @@
-// POST /wandb/{detection,metrics,logs,batch}. Registered under /api/v1 and again under
-// /v1 (the deployed original's prefix; hidden from the OpenAPI document). Validation
-// errors are attached, not thrown, so the handlers can reject single items and keep the rest.
+// POST /wandb/{detection,metrics,logs,batch}. Registered with prefix /wandb under /api/v1 and
+// again under /v1 (the deployed original's prefix; hidden from the OpenAPI document). Errors
+// here, unknown paths under /wandb included, answer in the envelope the original's clients
+// parse. Validation errors are attached, not thrown, so the handlers can reject single items
+// and keep the rest.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errors, LensError, type FieldError } from '../errors.js';
+import { errors, LensError, useEnvelopeErrors, type FieldError } from '../errors.js';
 import type { IngestEndpoint, LensMetrics } from '../ops/prom.js';
 import type { WorkloadNamespaces } from '../auth/namespaces.js';
 import type { Store } from '../store/types.js';
@@ -45,16 +47,11 @@ const PARTS: Array<[PartName, PartHandler]> = [
 
 export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  useEnvelopeErrors(fastify, { notFound: true });
   // Refuse before reading the body: a saturated pipeline must not buffer more bodies.
-  app.addHook('onRequest', (request, reply, done) => {
-    if (!opts.store.pressure().saturated) {
-      done();
-      return;
-    }
-    reply
-      .code(503)
-      .header('retry-after', String(SATURATED_RETRY_AFTER_S))
-      .send({ meta: { code: 503, message: 'write pipeline is saturated; retry later' }, data: null });
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (opts.store.pressure().saturated) done(errors.overloaded(SATURATED_RETRY_AFTER_S));
+    else done();
   });
 
   const context = (request: FastifyRequest): IngestContext => ({
@@ -76,28 +73,28 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
   };
   const common = { tags: ['ingest'], hide: opts.hidden };
 
-  app.post('/wandb/metrics', {
+  app.post('/metrics', {
     attachValidation: true,
     schema: { ...common, summary: 'Report metric points of one run', body: MetricsBody, response: { 200: MetricsAnswer, ...errorResponses } },
   }, async (request) =>
     answer('metrics', () => ingestMetrics(context(request), request.body as unknown, bodyFieldErrors(request))),
   );
 
-  app.post('/wandb/logs', {
+  app.post('/logs', {
     attachValidation: true,
     schema: { ...common, summary: 'Report logged rows (legacy B.4)', body: LogsBody, response: { 200: MetricsAnswer, ...errorResponses } },
   }, async (request) =>
     answer('logs', () => ingestLogs(context(request), request.body as unknown, bodyFieldErrors(request))),
   );
 
-  app.post('/wandb/detection', {
+  app.post('/detection', {
     attachValidation: true,
     schema: { ...common, summary: 'Report framework-detection evidence', body: DetectionBody, response: { 200: DetectionAnswer, ...errorResponses } },
   }, async (request) =>
     answer('detection', () => ingestDetection(context(request), request.body as unknown, bodyFieldErrors(request))),
   );
 
-  app.post('/wandb/batch', {
+  app.post('/batch', {
     attachValidation: true,
     schema: { ...common, summary: 'Report detection, metrics and logs in one body', body: BatchBody, response: { 200: BatchAnswer, ...errorResponses } },
   }, async (request) =>

@@ -305,6 +305,8 @@ export interface StoreOptions {
   retentionSlicePoints?: number;
   /** SQLite busy_timeout in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** SQLite: where failures of background work (applying the ingest log) are reported (default: stderr). */
+  onBackgroundError?: (err: unknown) => void;
   /** PostgreSQL: connections in the pool (default 10). */
   pgPoolMax?: number;
   /** PostgreSQL: statement_timeout of every connection in ms (default 30,000; 0 = none). */

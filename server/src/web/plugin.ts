@@ -1,8 +1,12 @@
-// Serves the dashboard (issue 5) at `/`, its bundle under `/assets/`, and index.html for deep
-// links such as /workloads/<uid>?metric=loss, so a pasted URL opens the right page.
-// Registers only these GET routes; the API lives under /api/v1 and /v1 and is not touched.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { defaultWebRoot, loadWebBundle, type StaticFile } from "./static-files.js";
+// Serves the dashboard at `/`, its bundle under `/assets/`, and index.html for deep links such
+// as /workloads/<uid>?metric=loss, so a pasted URL opens the right page. Files are served by
+// @fastify/static: ETag and Last-Modified revalidation, and the .br/.gz siblings the build
+// writes (preCompressed) for clients that accept them. Registers only these GET routes; the
+// API lives under /api/v1 and /v1 and is not touched.
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import { defaultWebRoot, isBuilt, isSafeAssetName } from "./static-files.js";
 
 export interface WebPluginOptions {
   /** folder with index.html and assets/ (default: <server>/dist/web, written by scripts/build-web.mjs) */
@@ -14,33 +18,43 @@ const NOT_BUILT = "The Primus Lens dashboard is not built. Run `npm run build` i
 
 export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts) => {
   const root = opts.root ?? defaultWebRoot();
-  const bundle = loadWebBundle(root);
-  if (!bundle) app.log.warn({ root }, "dashboard bundle missing; / answers 503 until it is built");
+  const shellRoutes = ["/", "/workloads", "/workloads/*"];
+  if (!isBuilt(root)) {
+    app.log.warn({ root }, "dashboard bundle missing; / answers 503 until it is built");
+    for (const path of shellRoutes) {
+      app.get(path, async (_request, reply) => reply.code(503).type("text/plain; charset=utf-8").send(NOT_BUILT));
+    }
+    return;
+  }
 
-  const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!bundle) return reply.code(503).type("text/plain; charset=utf-8").send(NOT_BUILT);
-    // The shell must always be revalidated, so a redeploy is picked up on the next load.
-    return sendFile(request, reply, bundle.index, "no-cache");
-  };
-
-  app.get("/", sendIndex);
-  app.get("/workloads", sendIndex);
-  app.get("/workloads/*", sendIndex);
-
-  app.get<{ Params: { file: string } }>("/assets/:file", async (request, reply) => {
-    const file = bundle?.assets.get(request.params.file);
-    if (!file) return reply.code(404).type("application/json").send({ error: "not found", path: request.url });
-    // Asset names are not content-hashed, so they are revalidated by ETag (a 304 costs ~nothing).
-    return sendFile(request, reply, file, "no-cache");
+  await app.register(fastifyStatic, {
+    root: join(root, "assets"),
+    prefix: "/assets/",
+    preCompressed: true,
+    // Asset names are not content-hashed, so every load revalidates (a 304 costs ~nothing), and
+    // the shell likewise, so a redeploy is picked up on the next load.
+    cacheControl: false,
+    setHeaders: (reply) => {
+      reply.header("cache-control", "no-cache");
+      reply.header("x-content-type-options", "nosniff");
+      // The answer depends on Accept-Encoding (br, gzip or plain), so shared caches must key on it.
+      reply.header("vary", "accept-encoding");
+    },
+    dotfiles: "ignore",
+    index: false,
+    // "/assets/<name>" with a flat, safe name; anything else (sub-paths, encoded slashes) is a 404.
+    allowedPath: (pathname) => isSafeAssetName(pathname.replace(/^\//, "")),
   });
-};
 
-function sendFile(request: FastifyRequest, reply: FastifyReply, file: StaticFile, cacheControl: string) {
-  reply.header("cache-control", cacheControl).header("etag", file.etag).header("vary", "accept-encoding")
-    .header("x-content-type-options", "nosniff");
-  if (request.headers["if-none-match"] === file.etag) return reply.code(304).send();
-  reply.type(file.contentType);
-  const acceptsGzip = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
-  if (file.gzip && acceptsGzip) return reply.header("content-encoding", "gzip").send(file.gzip);
-  return reply.send(file.body);
-}
+  // The mime table behind @fastify/static still says application/javascript; RFC 9239 made
+  // text/javascript the one type for scripts, which is what this server has always sent.
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (String(reply.getHeader("content-type") ?? "").startsWith("application/javascript")) {
+      reply.header("content-type", "text/javascript; charset=utf-8");
+    }
+    done(null, payload);
+  });
+
+  const sendShell = (reply: FastifyReply) => reply.sendFile("index.html", root);
+  for (const path of shellRoutes) app.get(path, async (_request, reply) => sendShell(reply));
+};

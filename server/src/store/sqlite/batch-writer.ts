@@ -15,6 +15,8 @@ export interface RunFields {
   run_state?: RunStateInput;
   started_at?: number | null;
   received_at: number;
+  /** Set when several batches were merged into this one: the earliest of their receive times. */
+  first_received_at?: number;
 }
 
 export class BatchWriter {
@@ -48,7 +50,7 @@ export class BatchWriter {
       .prepare(`INSERT INTO runs (workload_id, run_id, rank, project, name, config, local_rank, node_rank, world_size,
           host, pod_name, pid, state, exit_code, started_at, finished_at, first_seen, last_seen)
         VALUES (@wid, @run_id, @rank, @project, @name, @config, @local_rank, @node_rank, @world_size,
-          @host, @pod_name, @pid, coalesce(@state, 'running'), @exit_code, @started_at, @finished_at, @seen, @seen)
+          @host, @pod_name, @pid, coalesce(@state, 'running'), @exit_code, @started_at, @finished_at, @first_seen, @seen)
         ON CONFLICT (workload_id, run_id, rank) DO UPDATE SET
           project = coalesce(excluded.project, project), name = coalesce(excluded.name, name),
           config = coalesce(excluded.config, config), local_rank = coalesce(excluded.local_rank, local_rank),
@@ -77,8 +79,8 @@ export class BatchWriter {
     this.series.resetCache();
   }
 
-  writeMetrics(b: MetricBatch): number {
-    const wid = this.touchWorkload(b.workload_uid, b.received_at, b.identity);
+  writeMetrics(b: MetricBatch & { first_received_at?: number }): number {
+    const wid = this.touchWorkload(b.workload_uid, b.received_at, b.identity, b.first_received_at);
     const runPk = this.touchRun(wid, b);
     let written = 0;
     let inserted = 0;
@@ -103,13 +105,13 @@ export class BatchWriter {
   }
 
   /** Creates the workload row if needed and returns its id. */
-  touchWorkload(uid: string, seenAt: number, identity?: Identity): number {
-    const wid = this.upsertWorkload.get(uid, seenAt, seenAt) as number;
+  touchWorkload(uid: string, seenAt: number, identity?: Identity, firstSeenAt = seenAt): number {
+    const wid = this.upsertWorkload.get(uid, firstSeenAt, seenAt) as number;
     if (identity !== undefined) {
       const podKey = identity.pod_uid || identity.pod_name || identity.host;
       if (podKey) {
         this.upsertPod.run(wid, podKey, identity.pod_uid ?? null, identity.pod_name ?? null,
-          identity.namespace ?? null, identity.host ?? null, seenAt, seenAt);
+          identity.namespace ?? null, identity.host ?? null, firstSeenAt, seenAt);
       }
     }
     return wid;
@@ -135,6 +137,7 @@ export class BatchWriter {
       exit_code: st?.state === 'finished' ? st.exit_code ?? null : null,
       finished_at: st?.state === 'finished' ? st.finished_at ?? r.received_at : null,
       started_at: r.started_at ?? null,
+      first_seen: r.first_received_at ?? r.received_at,
       seen: r.received_at,
     }) as number;
   }

@@ -173,4 +173,18 @@ JOIN (SELECT p.workload_id, p.namespace, p.first_seen,
       FROM pods p WHERE p.namespace IS NOT NULL) first ON first.workload_id = w.id AND first.n = 1;
 `,
   },
+  {
+    version: 3,
+    name: 'ingest log',
+    // Batches acknowledged but not yet written into the series tables (ingest-log.ts). `failed`
+    // holds why a row could not be applied; such a row is kept for the operator.
+    sql: `
+CREATE TABLE ingest_log (
+  id INTEGER PRIMARY KEY,
+  meta TEXT NOT NULL,
+  points BLOB NOT NULL,
+  failed TEXT
+);
+`,
+  },
 ];

@@ -11,6 +11,7 @@ import {
   toStoredValue,
   type ChunkRow,
 } from './chunks.js';
+import { AppendInserter } from './append-inserter.js';
 
 export interface SeriesPointInput {
   step: number;
@@ -51,6 +52,7 @@ const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
 export class SeriesWriter {
   private readonly insertPoint;
+  private readonly appends: AppendInserter;
   private readonly selectPoint;
   private readonly updatePoint;
   private readonly chunkAtOrBefore;
@@ -69,6 +71,7 @@ export class SeriesWriter {
 
   constructor(db: Database.Database) {
     this.insertPoint = db.prepare('INSERT OR IGNORE INTO points (series_id, step, value, wall_time) VALUES (?, ?, ?, ?)');
+    this.appends = new AppendInserter(db);
     this.selectPoint = db.prepare('SELECT value, wall_time FROM points WHERE series_id = ? AND step = ?').raw();
     this.updatePoint = db.prepare('UPDATE points SET value = ?, wall_time = ? WHERE series_id = ? AND step = ?');
     this.chunkAtOrBefore = db.prepare(
@@ -137,14 +140,10 @@ export class SeriesWriter {
       this.unflushed.set(seriesId, pending);
     }
     const changed = pending.chunks;
+    this.appends.insert(seriesId, points);
     let chunk = tail.chunk;
     for (const p of points) {
       const stored = toStoredValue(p.value);
-      if (this.insertPoint.run(seriesId, p.step, stored, p.wall_time).changes !== 1) {
-        // The cache disagrees with the table. Throwing rolls the transaction back; the
-        // store then drops its caches and the batch is retried on its own.
-        throw new Error(`series ${seriesId}: step ${p.step} already stored past the cached tail`);
-      }
       if (chunk === null || chunk.count >= CHUNK_TARGET_POINTS) {
         chunk = newChunk(seriesId, p.step, p.value, p.wall_time);
       } else {

@@ -3,7 +3,12 @@
 // Durability: journal_mode=WAL with synchronous=NORMAL. A committed transaction survives
 // a crash of this process (it is in the WAL file); a power loss or OS crash may lose the
 // last transactions committed before the WAL was synced (milliseconds). FULL would sync
-// every commit and costs ~7x in write throughput (anchors 4.2).
+// every commit and costs ~7x in write throughput.
+//
+// Metric batches are staged (ingest-log.ts): the group commit writes each batch as one log row
+// and acknowledges; the log is applied to the series tables in transactions of ~10,000 points,
+// as soon as that much is pending or 250 ms after the first pending batch, and always before
+// a read, another write, retention or close, so nothing acknowledged is ever invisible.
 import Database from 'better-sqlite3';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
@@ -15,6 +20,8 @@ import type {
 import { AccessRows } from './access-rows.js';
 import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
+import { batchShape, IngestLog, mergeForApply, type LogEntry } from './ingest-log.js';
+import { LogApplier } from './log-applier.js';
 import { applyMigrations } from './migrate.js';
 import { RawQueries } from './raw-queries.js';
 import { POINTS_PER_SLICE, Retention } from './retention.js';
@@ -23,9 +30,11 @@ import { WorkloadQueries } from './workload-queries.js';
 import { assertValidBatch } from '../validate-batch.js';
 
 const DEFAULT_MAX_QUEUED_POINTS = 500_000;
-// Bounds one synchronous commit (and so the event-loop stall it causes); 25k points is
-// already far past the batch size where group commit stops paying off (anchors 4.2).
+// Bounds one synchronous commit (and so the event-loop stall it causes).
 const MAX_POINTS_PER_COMMIT = 25_000;
+// A commit that brings at least this many points per series it touches is written straight
+// into the series tables: staging it in the log would only add work (test/store/commit-size.ts).
+const DIRECT_POINTS_PER_SERIES = 20;
 
 export class SqliteStore implements Store {
   private readonly writer: BatchWriter;
@@ -36,6 +45,8 @@ export class SqliteStore implements Store {
   private readonly retention: Retention;
   private readonly access: AccessRows;
   private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
+  private readonly log: IngestLog;
+  private readonly applier: LogApplier;
   private closed = false;
   private readonly retentionSlicePoints: number;
 
@@ -52,7 +63,9 @@ export class SqliteStore implements Store {
       // commits is copied back to the database once, not once per commit.
       db.pragma('wal_autocheckpoint = 10000');
       applyMigrations(db);
-      return new SqliteStore(db, opts);
+      const store = new SqliteStore(db, opts);
+      store.applier.recover();
+      return store;
     } catch (err) {
       db.close();
       throw err;
@@ -68,13 +81,34 @@ export class SqliteStore implements Store {
     this.retention = new Retention(db, this.writer.series);
     this.access = new AccessRows(db);
     this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
-    const commitMany = db.transaction((items: MetricBatch[]) => {
+    this.log = new IngestLog(db);
+    const logMany = db.transaction((items: MetricBatch[]) => items.map((b) => this.log.write(b)));
+    const applyMany = db.transaction((entries: LogEntry[]) => {
+      for (const b of mergeForApply(entries.map((e) => e.batch))) this.writer.writeMetrics(b);
+      this.writer.series.flush();
+      this.log.remove(entries);
+    });
+    this.applier = new LogApplier(this.log, (entries) => this.guard(() => applyMany(entries)),
+      opts.onBackgroundError ?? ((err) => console.error('lens store: applying the ingest log failed:', err)));
+    const writeMany = db.transaction((items: MetricBatch[]) => {
       const results = items.map((b) => ({ written: this.writer.writeMetrics(b) }));
       this.writer.series.flush();
       return results;
     });
     this.queue = new GroupCommitQueue<MetricBatch, { written: number }>(
-      (items) => this.guard(() => commitMany(items)),
+      (items) => {
+        const shapes = items.map((b) => batchShape(b.points));
+        const points = items.reduce((n, b) => n + b.points.length, 0);
+        const series = shapes.reduce((n, s) => n + s.names, 0);
+        if (points >= DIRECT_POINTS_PER_SERIES * series) {
+          // Already as efficient as an apply would be: write directly, after what is staged.
+          this.applier.settle();
+          return this.guard(() => writeMany(items));
+        }
+        this.log.enqueue(logMany(items));
+        this.applier.afterCommit();
+        return shapes.map((s) => ({ written: s.written }));
+      },
       {
         maxQueued: opts.maxQueuedPoints ?? DEFAULT_MAX_QUEUED_POINTS,
         maxPerCommit: MAX_POINTS_PER_COMMIT,
@@ -97,10 +131,12 @@ export class SqliteStore implements Store {
   }
 
   async upsertRun(run: RunUpsert): Promise<void> {
+    this.applier.settle();
     this.write(() => this.writer.upsertRun(run));
   }
 
   async upsertDetectionSource(rec: DetectionSourceRecord): Promise<void> {
+    this.applier.settle();
     this.write(() => this.detection.upsert(this.writer.touchWorkload(rec.workload_uid, rec.reported_at), rec));
   }
 
@@ -108,6 +144,7 @@ export class SqliteStore implements Store {
     rec: DetectionSourceRecord,
     merge: (sources: DetectionSourceRecord[]) => WorkloadDetectionRecord,
   ): Promise<WorkloadDetectionRecord> {
+    this.applier.settle();
     // One synchronous transaction: nothing else can run between the read and the save.
     let saved: WorkloadDetectionRecord | undefined;
     this.write(() => {
@@ -124,6 +161,7 @@ export class SqliteStore implements Store {
   }
 
   async saveWorkloadDetection(rec: WorkloadDetectionRecord): Promise<void> {
+    this.applier.settle();
     this.write(() => this.detection.save(this.writer.touchWorkload(rec.workload_uid, rec.updated_at), rec));
   }
 
@@ -132,36 +170,44 @@ export class SqliteStore implements Store {
   }
 
   async listWorkloads(filter: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
+    this.applier.settle();
     return this.workloads.listWorkloads(filter);
   }
 
   async getWorkload(workloadUid: string): Promise<WorkloadDetail | null> {
+    this.applier.settle();
     return this.workloads.getWorkload(workloadUid);
   }
 
   async listRuns(workloadUid: string): Promise<RunRow[]> {
+    this.applier.settle();
     return this.workloads.listRuns(workloadUid);
   }
 
   async listMetricNames(workloadUid: string): Promise<MetricSummary[]> {
+    this.applier.settle();
     return this.workloads.listMetricNames(workloadUid);
   }
 
   async querySeries(q: SeriesQuery): Promise<Series[]> {
+    this.applier.settle();
     return this.reader.query(q);
   }
 
   async queryRawPoints(q: RawPointsQuery): Promise<RawPoint[]> {
+    this.applier.settle();
     return this.raw.rawPoints(q);
   }
 
   async queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>> {
+    this.applier.settle();
     return this.raw.stepTimesOf(q);
   }
 
   async deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult> {
     // Commit what is queued first, so "older than" is judged on everything acknowledged.
     await this.queue.drain();
+    this.applier.settle();
     const total: RetentionResult = { points: 0, workloads: 0 };
     for (;;) {
       if (this.closed) break;
@@ -232,6 +278,7 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Points waiting for their commit. The log's backlog is bounded by the apply (< one slice between turns). */
   pressure(): StorePressure {
     return { queued_points: this.queue.queued, saturated: this.queue.saturated };
   }
@@ -239,6 +286,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue.close();
+    this.applier.close();
     this.closed = true;
     this.db.close();
   }
@@ -258,3 +306,4 @@ export class SqliteStore implements Store {
     }
   }
 }
+
