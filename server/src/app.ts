@@ -9,6 +9,8 @@ import { registerErrorHandling } from './errors.js';
 import { bearerAuth } from './http/auth.js';
 import { lensValidatorCompiler } from './http/body-validator.js';
 import { registerBodyParsers } from './http/body-parser.js';
+import { setupHealth } from './health/plugin.js';
+import { healthRoutes } from './health/routes.js';
 import { QuietRequestLog } from './http/log-controller.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { createMetrics, instrumentRequests } from './ops/prom.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** Delay before the first retention sweep (default 5 s); tests shorten it. */
   retentionFirstRunDelayMs?: number;
+  /** Epoch seconds for health evaluation (stall and lost windows); tests inject a virtual clock. */
+  clock?: () => number;
 }
 
 /** The deployed original served /v1; the founding document and our exporter use /api/v1. */
@@ -65,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'ingest', description: 'Exporter → server (envelope answers)' },
         { name: 'query', description: 'Workloads, runs, metrics and series (plain JSON)' },
         { name: 'detection', description: 'Framework detection' },
+        { name: 'health', description: 'Training health: stalled, diverged, slow, lost, finished, failed' },
         { name: 'grafana', description: 'Raw-shaped endpoints for the Grafana JSON API datasource' },
         { name: 'ops', description: 'Health, readiness, Prometheus, this document' },
       ],
@@ -73,15 +78,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   await app.register(opsRoutes, { store: deps.store, metrics });
+  const health = await setupHealth(app, { config: config.health, store: deps.store, registry: metrics.registry,
+    apiToken: config.apiToken, ...(deps.clock ? { clock: deps.clock } : {}) });
   for (const prefix of API_PREFIXES) {
     const hidden = prefix !== '/api/v1';
     await app.register(
       async (api) => {
         if (config.apiToken !== null) api.addHook('onRequest', bearerAuth(config.apiToken));
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden });
-        await api.register(workloadRoutes, { store: deps.store, hidden });
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, health: health.service });
+        await api.register(workloadRoutes, { store: deps.store, hidden, clock: health.clock });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });
+        await api.register(healthRoutes, { store: deps.store, thresholds: config.health.thresholds, clock: health.clock, hidden });
       },
       { prefix },
     );

@@ -1,5 +1,6 @@
 // Configuration comes only from the environment and is validated once, at boot, so a typo
 // in a deployment fails loudly instead of running with a silent default.
+import { readHealthConfig, type HealthConfig } from './health/config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -17,6 +18,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Cap on a request body, measured after gzip decompression (wire-format: 16 MiB). */
   bodyLimitBytes: number;
+  /** Training health: on/off, thresholds, webhook (server/src/health/). */
+  health: HealthConfig;
 }
 
 export interface PgConfig {
@@ -88,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = (env.HOST ?? '').trim() || '0.0.0.0';
   const databaseUrl = (env.LENS_DATABASE_URL ?? '').trim() || './data/lens.db';
   const token = env.LENS_API_TOKEN ?? '';
+  const health = readHealthConfig(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -99,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays,
     logLevel: logLevel ?? 'info',
     bodyLimitBytes,
+    health,
   };
 }

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors, LensError, type FieldError } from '../errors.js';
 import type { IngestEndpoint, LensMetrics } from '../ops/prom.js';
+import type { HealthObserver } from '../health/observer.js';
 import type { Store } from '../store/types.js';
 import { ingestDetection, ingestLogs, ingestMetrics, type IngestContext } from './handlers.js';
 import {
@@ -25,6 +26,8 @@ export interface IngestRoutesOptions {
   metrics: LensMetrics;
   /** True for the /v1 alias: same routes, left out of the OpenAPI document. */
   hidden: boolean;
+  /** Training health evaluation, told about what ingest stored; null when LENS_HEALTH=off. */
+  health?: HealthObserver | null;
 }
 
 /** Seconds a client is told to wait when the write queue is full before the body is read. */
@@ -59,6 +62,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
     metrics: opts.metrics,
     log,
     now: () => Date.now() / 1_000,
+    health: opts.health ?? null,
   });
   /** Runs a handler under the ingest latency histogram and wraps its result in the envelope. */
   const answer = async <T>(endpoint: IngestEndpoint, work: () => Promise<T>): Promise<{ meta: { code: number; message: string }; data: T }> => {

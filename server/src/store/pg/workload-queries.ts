@@ -2,6 +2,7 @@
 // writer maintains: cost grows with series and runs, never with points.
 import type pg from 'pg';
 import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
+import { healthParams, workloadSeveritySql } from '../health-sql.js';
 import { query } from './connection.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -17,7 +18,8 @@ const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_f
 
 const FROM = 'FROM workloads w LEFT JOIN workload_detection d ON d.workload_id = w.id';
 const FILTER = `($1::text IS NULL OR strpos(lower(w.uid), lower($1)) > 0)
-  AND ($2::text IS NULL OR d.framework = $2) AND ($3::text IS NULL OR d.status = $3)`;
+  AND ($2::text IS NULL OR d.framework = $2) AND ($3::text IS NULL OR d.status = $3)
+  AND ($4::int IS NULL OR ${workloadSeveritySql('w.id', '$5::float8')} = $4)`;
 
 type DbRow = WorkloadRow & { id: number };
 
@@ -25,10 +27,11 @@ export class PgWorkloadQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   async listWorkloads(f: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
-    const params = [f.q || null, f.framework || null, f.status || null];
+    const health = healthParams(f);
+    const params = [f.q || null, f.framework || null, f.status || null, health.health_rank, health.now];
     const [count] = await query<{ n: number }>(this.pool, `SELECT count(*) AS n ${FROM} WHERE ${FILTER}`, params);
     const rows = await query<DbRow>(this.pool,
-      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $4 OFFSET $5`,
+      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $6 OFFSET $7`,
       [...params, f.limit, f.offset]);
     return { total: count?.n ?? 0, workloads: rows.map(strip) };
   }

@@ -7,10 +7,11 @@
 import Database from 'better-sqlite3';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
-  DetectionSourceRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
-  Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure, WorkloadDetail,
-  WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
+  DetectionSourceRecord, HealthEventRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
+  RunHealthKey, RunHealthRecord, RunHealthWrite, Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure,
+  WorkloadDetail, WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
 } from '../types.js';
+import { HealthRows } from './health-rows.js';
 import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
 import { applyMigrations } from './migrate.js';
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   private readonly detection: DetectionRows;
   private readonly raw: RawQueries;
   private readonly retention: Retention;
+  private readonly health: HealthRows;
   private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
   private closed = false;
   private readonly retentionSlicePoints: number;
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
     this.detection = new DetectionRows(db);
     this.raw = new RawQueries(db);
     this.retention = new Retention(db, this.writer.series);
+    this.health = new HealthRows(db);
     this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
     const commitMany = db.transaction((items: MetricBatch[]) => {
       const results = items.map((b) => ({ written: this.writer.writeMetrics(b) }));
@@ -153,6 +156,38 @@ export class SqliteStore implements Store {
 
   async queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>> {
     return this.raw.stepTimesOf(q);
+  }
+
+  async getRunHealth(keys: RunHealthKey[]): Promise<RunHealthRecord[]> {
+    return this.health.get(keys);
+  }
+
+  async saveRunHealth(writes: RunHealthWrite[]): Promise<boolean[]> {
+    let applied: boolean[] = [];
+    this.write(() => {
+      applied = this.health.save(writes);
+    });
+    return applied;
+  }
+
+  async listRunHealth(workloadUid: string): Promise<RunHealthRecord[]> {
+    return this.health.list(workloadUid);
+  }
+
+  async listHealthEvents(workloadUid: string, limit: number): Promise<HealthEventRecord[]> {
+    return this.health.listEvents(workloadUid, limit);
+  }
+
+  async listDueRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    return this.health.listDue(now, limit);
+  }
+
+  async listExportedRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    return this.health.listExported(now, limit);
+  }
+
+  async workloadHealth(workloadUids: string[], now: number): Promise<Record<string, string>> {
+    return this.health.workloadHealth(workloadUids, now);
   }
 
   async deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult> {

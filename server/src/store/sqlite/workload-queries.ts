@@ -3,6 +3,7 @@
 // series and runs, never with the number of points.
 import type Database from 'better-sqlite3';
 import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
+import { healthParams, workloadSeveritySql } from '../health-sql.js';
 import { fromStoredValue } from './chunks.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -13,7 +14,8 @@ const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_f
   (SELECT count(*) FROM runs r WHERE r.workload_id = w.id AND r.state = 'running') AS active_runs`;
 
 const FILTER = `(@q IS NULL OR instr(lower(w.uid), lower(@q)) > 0)
-  AND (@framework IS NULL OR d.framework = @framework) AND (@status IS NULL OR d.status = @status)`;
+  AND (@framework IS NULL OR d.framework = @framework) AND (@status IS NULL OR d.status = @status)
+  AND (@health_rank IS NULL OR ${workloadSeveritySql('w.id', '@now')} = @health_rank)`;
 
 type DbRow = Omit<WorkloadRow, 'last_loss'> & { id: number };
 
@@ -56,7 +58,7 @@ export class WorkloadQueries {
   }
 
   listWorkloads(f: WorkloadFilter): { total: number; workloads: WorkloadRow[] } {
-    const params = { q: f.q || null, framework: f.framework || null, status: f.status || null };
+    const params = { q: f.q || null, framework: f.framework || null, status: f.status || null, ...healthParams(f) };
     const total = this.count.get(params) as number;
     const rows = this.list.all({ ...params, limit: f.limit, offset: f.offset }) as DbRow[];
     return { total, workloads: rows.map((r) => this.finishRow(r)) };
@@ -134,3 +136,4 @@ export class WorkloadQueries {
     return { ...row, last_loss: lastLoss };
   }
 }
+

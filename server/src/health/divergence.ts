@@ -1,0 +1,108 @@
+// Diverged: a loss-like metric that is NaN or ±Inf (at once, at its step), or a spike far
+// above the loss's recent robust level. Pure functions over RunHealthState.
+import type { HealthEvent, LossTrack, RunHealthState } from './state.js';
+import { MAD_TO_SIGMA, mad, median, pushRing } from './stats.js';
+import type { Thresholds } from './thresholds.js';
+
+function describe(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? '+Inf' : '-Inf';
+}
+
+/** A loss-like value; `tracked` says whether it keeps a spike window. Events are appended to `out`. */
+export function recordLoss(s: RunHealthState, name: string, step: number, value: number, at: number,
+  t: Thresholds, out: HealthEvent[]): void {
+  if (!Number.isFinite(value)) {
+    if (s.non_finite[name] === undefined) {
+      s.non_finite[name] = step;
+      out.push({ kind: 'non_finite', metric: name, step, value, at, detail: `${name} is ${describe(value)} at step ${step}` });
+    }
+    return;
+  }
+  const open = s.non_finite[name];
+  if (open !== undefined && step > open) {
+    delete s.non_finite[name];
+    out.push({ kind: 'recovered', metric: name, step, value, at, detail: `${name} is finite again at step ${step} (non-finite since step ${open})` });
+  }
+  const track = trackFor(s, name, t);
+  if (track === null || step <= track.last_step) return;
+  track.last_step = step;
+  judgeSpike(track, name, step, value, at, t, out);
+}
+
+function trackFor(s: RunHealthState, name: string, t: Thresholds): LossTrack | null {
+  const existing = s.losses[name];
+  if (existing !== undefined) return existing;
+  if (Object.keys(s.losses).length >= t.maxTrackedLosses) return null;
+  const track: LossTrack = { w: [], early_max: null, early_n: 0, last_step: -1, spike: null, calm: 0 };
+  s.losses[name] = track;
+  return track;
+}
+
+/** log for an all-positive window, identity otherwise (a loss may be negative, e.g. an ELBO). */
+const identity = (v: number): number => v;
+function spaceOf(track: LossTrack, value: number): (v: number) => number {
+  return value > 0 && track.w.every((v) => v > 0) ? Math.log : identity;
+}
+
+function judgeSpike(track: LossTrack, name: string, step: number, value: number, at: number,
+  t: Thresholds, out: HealthEvent[]): void {
+  let spike = false;
+  let detail = '';
+  let level = Number.NaN;
+  if (track.w.length >= t.spikeMinPoints) {
+    const f = spaceOf(track, value);
+    const logSpace = f === Math.log;
+    const center = median(track.w, f);
+    const sigmaFloor = logSpace ? t.spikeSigmaFloor : t.spikeSigmaFloor * Math.abs(center);
+    const sigma = Math.max(MAD_TO_SIGMA * mad(track.w, center, f), sigmaFloor, Number.MIN_VALUE);
+    const z = (f(value) - center) / sigma;
+    level = logSpace ? Math.exp(center) : center;
+    const ratioOk = logSpace ? value >= t.spikeMinRatio * level : value - level >= (t.spikeMinRatio - 1) * Math.abs(level);
+    if (z >= t.spikeZ && ratioOk) {
+      spike = true;
+      detail = `${name} = ${fmt(value)} at step ${step}: ${fmt(value / level)}× its recent median ${fmt(level)} (robust z ${fmt(z)})`;
+    }
+  }
+  if (!spike && track.early_max !== null && track.early_n >= t.spikeWindowPoints && track.early_max > 0
+    && value >= t.spikeExplosionFactor * track.early_max) {
+    spike = true;
+    level = track.early_max;
+    detail = `${name} = ${fmt(value)} at step ${step}: ${fmt(value / level)}× the largest value of its first ${t.spikeWindowPoints} points`;
+  }
+  if (spike) {
+    track.calm = 0;
+    if (track.spike === null) {
+      track.spike = { step, value, level };
+      out.push({ kind: 'spike', metric: name, step, value, at, detail });
+    }
+    return; // a spike never becomes part of the level it is judged against
+  }
+  if (track.early_n < t.spikeWindowPoints) {
+    track.early_n += 1;
+    track.early_max = track.early_max === null ? value : Math.max(track.early_max, value);
+  }
+  pushRing(track.w, value, t.spikeWindowPoints);
+  if (track.spike !== null) {
+    track.calm += 1;
+    if (track.calm >= t.spikeRecoverPoints) {
+      out.push({ kind: 'recovered', metric: name, step, value, at,
+        detail: `${name} back at its level at step ${step} after the spike at step ${track.spike.step}` });
+      track.spike = null;
+      track.calm = 0;
+    }
+  }
+}
+
+/** True while a loss is non-finite or in an unrecovered spike. */
+export function isDiverged(s: RunHealthState): boolean {
+  if (Object.keys(s.non_finite).length > 0) return true;
+  return Object.values(s.losses).some((l) => l.spike !== null);
+}
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return describe(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return String(Number(v.toPrecision(3)));
+}

@@ -1,0 +1,78 @@
+// Turns what ingest stored into a small Observation for the evaluator: the steps with their
+// wall times, the loss-like and performance points, the run's end and its total steps. One
+// pass over the points, names classified through a memo, so it costs little on the ingest path.
+import type { MetricBatch, RunUpsert } from '../store/types.js';
+import { classify, totalStepsFromConfig, type PerfRule } from './names.js';
+
+export interface RunKey {
+  workload_uid: string;
+  run_id: string;
+  rank: number;
+}
+
+export interface Observation {
+  /** Server time the data arrived. */
+  received_at: number;
+  namespace: string | null;
+  /** [step, earliest wall time of the step], sorted by step. */
+  steps: Array<[number, number]>;
+  /** [name, step, value], sorted by step. */
+  losses: Array<[string, number, number]>;
+  /** [rule, name, step, value, wall], sorted by step. */
+  perf: Array<[PerfRule, string, number, number, number]>;
+  end: { exit_code: number | null; at: number } | null;
+  total_steps: { value: number; source: string } | null;
+}
+
+export function keyOf(k: RunKey): string {
+  return `${k.workload_uid}\u0000${k.run_id}\u0000${k.rank}`;
+}
+
+function emptyObservation(receivedAt: number, namespace: string | undefined): Observation {
+  return { received_at: receivedAt, namespace: namespace ?? null, steps: [], losses: [], perf: [], end: null, total_steps: null };
+}
+
+export function observeBatch(batch: MetricBatch): Observation {
+  const obs = emptyObservation(batch.received_at, batch.identity.namespace);
+  // Points usually come grouped by step in step order: one comparison per point; a body that
+  // is not is sorted and de-duplicated at the end.
+  let curStep = -1;
+  let curWall = 0;
+  let sorted = true;
+  for (const p of batch.points) {
+    if (p.step === curStep) {
+      if (p.wall_time < curWall) curWall = p.wall_time;
+    } else {
+      if (curStep >= 0) obs.steps.push([curStep, curWall]);
+      if (p.step < curStep) sorted = false;
+      curStep = p.step;
+      curWall = p.wall_time;
+    }
+    const c = classify(p.name);
+    if (c.loss) obs.losses.push([p.name, p.step, p.value]);
+    if (c.perf !== null && Number.isFinite(p.value)) obs.perf.push([c.perf, p.name, p.step, p.value, p.wall_time]);
+  }
+  if (curStep >= 0) obs.steps.push([curStep, curWall]);
+  if (!sorted) {
+    const earliest = new Map<number, number>();
+    for (const [step, wall] of obs.steps) earliest.set(step, Math.min(wall, earliest.get(step) ?? Infinity));
+    obs.steps = [...earliest.entries()].sort((a, b) => a[0] - b[0]);
+    obs.losses.sort((a, b) => a[1] - b[1]);
+    obs.perf.sort((a, b) => a[2] - b[2]);
+  }
+  if (batch.run_state?.state === 'finished') {
+    obs.end = { exit_code: batch.run_state.exit_code ?? null, at: batch.run_state.finished_at ?? batch.received_at };
+  }
+  if (batch.run?.config !== undefined) obs.total_steps = totalStepsFromConfig(batch.run.config);
+  return obs;
+}
+
+/** A run seen through a detection report: its config (total steps) and the fact that it is alive. */
+export function observeRun(run: RunUpsert): Observation {
+  const obs = emptyObservation(run.received_at, run.identity.namespace);
+  if (run.run?.config !== undefined) obs.total_steps = totalStepsFromConfig(run.run.config);
+  if (run.run_state?.state === 'finished') {
+    obs.end = { exit_code: run.run_state.exit_code ?? null, at: run.run_state.finished_at ?? run.received_at };
+  }
+  return obs;
+}

@@ -1,0 +1,93 @@
+// Slow: the run's recent median step time stays well above its own baseline. Step times come
+// from the framework's own figure when it logs one (iteration time, or 1 / a throughput), else
+// from the wall times of successive steps. Pure functions over RunHealthState.
+import { fmt } from './divergence.js';
+import type { HealthEvent, RunHealthState, SlowTrack } from './state.js';
+import { median, pushRing } from './stats.js';
+import type { Thresholds } from './thresholds.js';
+
+export const TIMESTAMP_SOURCE = 'step timestamps';
+/** Rank of the timestamp source: after every framework figure. */
+export const TIMESTAMP_RANK = 100;
+
+function newTrack(source: string, rank: number): SlowTrack {
+  return { source, rank, window: [], blocks: [], block: [], seen: 0, cond: 0, cond_since: null, cond_step: null, slow: null };
+}
+
+/**
+ * One step-time sample (seconds per step, or any quantity proportional to it) from `source`
+ * of `rank`. A better-ranked source replaces a worse one (and starts afresh); a worse one is ignored.
+ */
+export function recordStepTime(s: RunHealthState, source: string, rank: number, step: number, seconds: number,
+  wall: number, t: Thresholds, out: HealthEvent[], at: number): void {
+  if (!Number.isFinite(seconds) || seconds <= 0) return;
+  if (s.slow === null || rank < s.slow.rank) {
+    if (s.slow?.slow) {
+      out.push({ kind: 'recovered', metric: null, step, value: null, at,
+        detail: `step time now measured from ${source}; the slowdown judged from ${s.slow.source} is closed` });
+    }
+    s.slow = newTrack(source, rank);
+  }
+  const tr = s.slow;
+  if (rank !== tr.rank || source !== tr.source) return;
+  const last = tr.window[tr.window.length - 1];
+  if (last !== undefined && step <= last[0]) return;
+  tr.seen += 1;
+  if (tr.seen <= t.slowWarmupSamples) return;
+  pushRing(tr.window, [step, seconds], t.slowWindowSamples);
+  if (tr.slow === null && tr.cond === 0) {
+    tr.block.push(seconds);
+    if (tr.block.length >= t.slowWindowSamples) {
+      pushRing(tr.blocks, median(tr.block), t.slowBaselineBlocks);
+      tr.block = [];
+    }
+  } else {
+    tr.block = []; // a block that saw slow samples never joins the baseline
+  }
+  if (tr.blocks.length < 2 || tr.window.length < t.slowWindowSamples) return;
+  const baseline = tr.slow?.baseline ?? median(tr.blocks);
+  const current = median(tr.window.map(([, v]) => v));
+  const ratio = current / baseline;
+  if (tr.slow === null) {
+    if (ratio >= t.slowFactor) {
+      tr.cond += 1;
+      tr.cond_since ??= wall;
+      // Where it began is read off the window now; by the time it is confirmed the window has moved on.
+      tr.cond_step ??= onsetStep(tr.window, t.slowFactor * baseline);
+      if (tr.cond >= t.slowSustainSamples && wall - tr.cond_since >= t.slowSustainSeconds) {
+        const onset = tr.cond_step;
+        tr.slow = { step: onset, baseline };
+        tr.cond = 0;
+        tr.cond_since = null;
+        tr.cond_step = null;
+        out.push({ kind: 'slowdown', metric: tr.source === TIMESTAMP_SOURCE ? null : tr.source, step: onset, value: ratio, at,
+          detail: `median step time ${fmt(current)} is ${fmt(ratio)}× the run's own ${fmt(baseline)} since about step ${onset} (from ${tr.source})` });
+      }
+    } else {
+      tr.cond = 0;
+      tr.cond_since = null;
+      tr.cond_step = null;
+    }
+  } else if (ratio <= t.slowRecoverFactor) {
+    out.push({ kind: 'recovered', metric: tr.source === TIMESTAMP_SOURCE ? null : tr.source, step, value: ratio, at,
+      detail: `step time back to ${fmt(ratio)}× the baseline at step ${step} (slow since step ${tr.slow.step})` });
+    tr.slow = null;
+  }
+}
+
+/** The earliest slow sample from which at least 80% of the window's samples are slow. */
+function onsetStep(window: ReadonlyArray<[number, number]>, limit: number): number {
+  let slowCount = 0;
+  let onset = window[window.length - 1]?.[0] ?? 0;
+  for (let i = window.length - 1; i >= 0; i--) {
+    const [step, v] = window[i] as [number, number];
+    const isSlow = v >= limit;
+    if (isSlow) slowCount += 1;
+    if (isSlow && slowCount >= 0.8 * (window.length - i)) onset = step;
+  }
+  return onset;
+}
+
+export function isSlow(s: RunHealthState): boolean {
+  return s.slow?.slow != null;
+}
