@@ -53,7 +53,7 @@ export function recordStepTime(s: RunHealthState, source: string, rank: number, 
       tr.cond += 1;
       tr.cond_since ??= wall;
       // Where it began is read off the window now; by the time it is confirmed the window has moved on.
-      tr.cond_step ??= onsetStep(tr.window, t.slowFactor * baseline);
+      tr.cond_step ??= onsetStep(tr.window);
       if (tr.cond >= t.slowSustainSamples && wall - tr.cond_since >= t.slowSustainSeconds) {
         const onset = tr.cond_step;
         tr.slow = { step: onset, baseline };
@@ -75,17 +75,31 @@ export function recordStepTime(s: RunHealthState, source: string, rank: number, 
   }
 }
 
-/** The earliest slow sample from which at least 80% of the window's samples are slow. */
-function onsetStep(window: ReadonlyArray<[number, number]>, limit: number): number {
-  let slowCount = 0;
-  let onset = window[window.length - 1]?.[0] ?? 0;
-  for (let i = window.length - 1; i >= 0; i--) {
-    const [step, v] = window[i] as [number, number];
-    const isSlow = v >= limit;
-    if (isSlow) slowCount += 1;
-    if (isSlow && slowCount >= 0.8 * (window.length - i)) onset = step;
+/**
+ * Where in the window the step time changed: the split that leaves the least absolute deviation
+ * around the two sides' medians (a one-change L1 fit), read off in log units because a slowdown
+ * multiplies. Robust to alternating step times (gradient accumulation), where judging each
+ * sample against the threshold is not.
+ */
+function onsetStep(window: ReadonlyArray<[number, number]>): number {
+  const logs = window.map(([, v]) => Math.log(v));
+  let best = Number.POSITIVE_INFINITY;
+  let at = window.length - 1;
+  for (let i = 1; i < logs.length; i++) {
+    const before = logs.slice(0, i);
+    const after = logs.slice(i);
+    const mb = median(before);
+    const ma = median(after);
+    if (ma <= mb) continue;
+    let cost = 0;
+    for (const v of before) cost += Math.abs(v - mb);
+    for (const v of after) cost += Math.abs(v - ma);
+    if (cost < best) {
+      best = cost;
+      at = i;
+    }
   }
-  return onset;
+  return (window[at] as [number, number])[0];
 }
 
 export function isSlow(s: RunHealthState): boolean {

@@ -6,7 +6,7 @@
 
 export interface ThresholdRow {
   readonly value: number;
-  readonly unit: 's' | 'ms' | '×' | 'points' | 'samples' | 'σ' | 'runs' | 'events';
+  readonly unit: 's' | 'ms' | '×' | 'points' | 'samples' | 'σ' | 'runs' | 'events' | 'metrics';
   readonly min: number;
   readonly max: number;
   readonly reason: string;
@@ -89,7 +89,7 @@ export const THRESHOLDS = {
     reason: 'First samples left out of the baseline: compilation and warm-up make the first steps slow.',
   },
   slowBaselineBlocks: {
-    value: 32, unit: 'samples', min: 2, max: 1_000,
+    value: 32, unit: 'points', min: 2, max: 1_000,
     reason: 'Baseline = median of the medians of this many recent normal-speed blocks (one block = one window), so it follows a slow drift but not a sudden drop.',
   },
   slowSustainSamples: {
@@ -118,7 +118,7 @@ export const THRESHOLDS = {
     reason: 'Events kept per run; past it the status still changes but no new events are stored.',
   },
   maxTrackedLosses: {
-    value: 4, unit: 'points', min: 1, max: 64,
+    value: 4, unit: 'metrics', min: 1, max: 64,
     reason: 'Loss-like metrics per run that keep a spike window (the main training losses first); NaN and ±Inf are checked on every loss-like metric.',
   },
   flushIntervalMs: {

@@ -20,7 +20,7 @@ export interface GeneratedRun {
   faultWall: number | null;
   batches: Array<{ at: number; batch: MetricBatch }>;
   /** Generator facts the tests bound detection delays with. */
-  facts: { logEvery: number; stepSeconds: number; maxGap: number; maxPause: number; skew: number; mainLoss: string };
+  facts: { logEvery: number; stepSeconds: number; maxGap: number; maxPause: number; skew: number; mainLoss: string; slowFactor: number };
 }
 
 type Flavor = 'megatron' | 'torchtitan' | 'hf' | 'lightning' | 'plain';
@@ -118,7 +118,7 @@ export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
     return v;
   };
   const out: GeneratedRun = { id: `run-${seed}-${fault}`, fault, flavor, faultStep, faultWall: null, batches: [],
-    facts: { logEvery, stepSeconds, maxGap: 0, maxPause: 0, skew, mainLoss } };
+    facts: { logEvery, stepSeconds, maxGap: 0, maxPause: 0, skew, mainLoss, slowFactor } };
   let pending: PointInput[] = [];
   let nextFlush = start + flushSeconds;
   let lastLogWall = start;
