@@ -251,7 +251,8 @@ export class HealthService {
   private report(record: RunHealthRecord, base: RunHealthRecord | null, events: readonly HealthEvent[]): void {
     const previous = base === null || !isHealthStatus(base.status) ? 'unknown' : base.status;
     const status = isHealthStatus(record.status) ? record.status : 'unknown';
-    if (status === previous || this.opts.onChange === undefined) return;
+    // A new run becoming healthy is not news; everything else (recoveries included) is.
+    if (status === previous || (previous === 'unknown' && status === 'healthy') || this.opts.onChange === undefined) return;
     const cause = [...events].reverse().find((e) => e.kind !== 'recovered') ?? events[events.length - 1] ?? null;
     try {
       this.opts.onChange({ workload_uid: record.workload_uid, run_id: record.run_id, rank: record.rank, namespace: record.namespace,
