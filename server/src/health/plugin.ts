@@ -9,6 +9,13 @@ import { WebhookNotifier } from './notify.js';
 import { trainingMetricsRoute } from './routes.js';
 import { HealthService, type HealthCounters } from './service.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's health service (null when LENS_HEALTH=off): flush and sweep on demand. */
+    lensHealth: HealthService | null;
+  }
+}
+
 export interface HealthSetup {
   service: HealthService | null;
   clock: () => number;
@@ -35,7 +42,10 @@ export async function setupHealth(app: FastifyInstance, opts: { config: HealthCo
   apiToken: string | null; clock?: () => number }): Promise<HealthSetup> {
   const clock = opts.clock ?? (() => Date.now() / 1_000);
   await app.register(trainingMetricsRoute, { store: opts.store, thresholds: opts.config.thresholds, clock, apiToken: opts.apiToken });
-  if (!opts.config.enabled) return { service: null, clock };
+  if (!opts.config.enabled) {
+    app.decorate('lensHealth', null);
+    return { service: null, clock };
+  }
   const webhook = opts.config.webhookUrl === null ? null : new WebhookNotifier({ url: opts.config.webhookUrl, log: app.log });
   const service = new HealthService({
     store: opts.store, thresholds: opts.config.thresholds, clock, log: app.log, counters: counters(opts.registry),
@@ -45,6 +55,7 @@ export async function setupHealth(app: FastifyInstance, opts: { config: HealthCo
       webhook?.notify(change);
     },
   });
+  app.decorate('lensHealth', service);
   app.addHook('onReady', (done) => {
     service.start();
     done();
