@@ -85,7 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(
       async (api) => {
         if (config.apiToken !== null) api.addHook('onRequest', bearerAuth(config.apiToken));
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, health: health.service });
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, health: health.service, ...(deps.clock ? { clock: deps.clock } : {}) });
         await api.register(workloadRoutes, { store: deps.store, hidden, clock: health.clock });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });

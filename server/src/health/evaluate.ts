@@ -153,10 +153,10 @@ function deadlines(s: RunHealthState, t: Thresholds): { stall_at: number | null;
 export function stallEvent(kind: 'stalled' | 'lost', step: number | null, since: number, s: RunHealthState, t: Thresholds): HealthEvent {
   if (kind === 'stalled') {
     return { kind: 'stall', metric: null, step, value: null, at: since,
-      detail: `no new step after step ${step ?? '–'} for ${fmt(stallAfterSeconds(s, t))} s (the run's stall threshold)` };
+      detail: `no new step after step ${step ?? '–'} for ${Math.round(stallAfterSeconds(s, t))} s (the run's stall threshold)` };
   }
   return { kind: 'lost', metric: null, step, value: null, at: since,
-    detail: `nothing arrived for ${fmt(lostAfterSeconds(s, t))} s and the run never said it finished` };
+    detail: `nothing arrived for ${Math.round(lostAfterSeconds(s, t))} s and the run never said it finished` };
 }
 
 /** Keeps at most maxEventsPerRun events over the run's life. */

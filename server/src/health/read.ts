@@ -33,6 +33,15 @@ function eventOf(e: HealthEventRecord): HealthEventT {
     value: e.value === null ? null : jsonNumberOrNull(e.value), at: e.at, detail: e.detail };
 }
 
+function pendingEvent(run: { run_id: string; rank: number }, status: 'stalled' | 'lost', since: number, p: ProgressT): HealthEventT {
+  const step = p.last_step;
+  return status === 'stalled'
+    ? { run_id: run.run_id, rank: run.rank, kind: 'stall', metric: null, step, value: null, at: since,
+      detail: `no new step after step ${step ?? '–'} for ${Math.round(p.stall_after_seconds ?? 0)} s (the run's stall threshold)` }
+    : { run_id: run.run_id, rank: run.rank, kind: 'lost', metric: null, step, value: null, at: since,
+      detail: `nothing arrived for ${Math.round(p.lost_after_seconds ?? 0)} s and the run never said it finished` };
+}
+
 /** null when the workload does not exist. */
 export async function workloadHealthAnswer(store: Store, uid: string, now: number): Promise<WorkloadHealthAnswerT | null> {
   const [runs, records, events] = await Promise.all([store.listRuns(uid), store.listRunHealth(uid), store.listHealthEvents(uid, EVENTS_PER_ANSWER)]);
@@ -50,8 +59,13 @@ export async function workloadHealthAnswer(store: Store, uid: string, now: numbe
   const out: RunHealthT[] = rows.map((run) => {
     const rec = byRun.get(key(run.run_id, run.rank));
     const at = rec === undefined ? { status: 'unknown' as const, since: null } : statusAt(rec, now);
-    return { run_id: run.run_id, rank: run.rank, status: at.status, since: at.since, ...progressOf(rec, now),
-      events: eventsByRun.get(key(run.run_id, run.rank)) ?? [] };
+    const events = eventsByRun.get(key(run.run_id, run.rank)) ?? [];
+    const p = progressOf(rec, now);
+    // A stall the sweep has not recorded yet (it runs every few seconds) is shown all the same.
+    if (rec !== undefined && rec.status !== at.status && (at.status === 'stalled' || at.status === 'lost')) {
+      events.push(pendingEvent(run, at.status, at.since, p.progress));
+    }
+    return { run_id: run.run_id, rank: run.rank, status: at.status, since: at.since, ...p, events };
   });
   return { workload_uid: uid, status: worstStatus(out.filter((r) => byRun.has(key(r.run_id, r.rank))).map((r) => r.status)),
     evaluated_at: now, runs: out };

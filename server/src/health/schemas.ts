@@ -4,7 +4,7 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import { EVENT_KINDS, HEALTH_STATUSES, STATUS_MEANING, type HealthEventKind, type HealthStatus } from './statuses.js';
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const MaybeFinite = Type.Union([Type.Number(), Type.String({ enum: ['NaN', 'Infinity', '-Infinity'] })], {
+const MaybeFinite = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')], {
   description: 'number, or "NaN"/"Infinity"/"-Infinity"',
 });
 

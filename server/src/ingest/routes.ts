@@ -28,6 +28,8 @@ export interface IngestRoutesOptions {
   hidden: boolean;
   /** Training health evaluation, told about what ingest stored; null when LENS_HEALTH=off. */
   health?: HealthObserver | null;
+  /** Epoch seconds for received_at (tests inject the app's virtual clock). */
+  clock?: () => number;
 }
 
 /** Seconds a client is told to wait when the write queue is full before the body is read. */
@@ -61,7 +63,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
     store: opts.store,
     metrics: opts.metrics,
     log,
-    now: () => Date.now() / 1_000,
+    now: opts.clock ?? (() => Date.now() / 1_000),
     health: opts.health ?? null,
   });
   /** Runs a handler under the ingest latency histogram and wraps its result in the envelope. */
