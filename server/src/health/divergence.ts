@@ -1,7 +1,7 @@
 // Diverged: a loss-like metric that is NaN or ±Inf (at once, at its step), or a spike far
 // above the loss's recent robust level. Pure functions over RunHealthState.
 import type { HealthEvent, LossTrack, RunHealthState } from './state.js';
-import { MAD_TO_SIGMA, mad, median, pushRing } from './stats.js';
+import { MAD_TO_SIGMA, compact, mad, median, pushRing } from './stats.js';
 import type { Thresholds } from './thresholds.js';
 
 function describe(value: number): string {
@@ -82,7 +82,7 @@ function judgeSpike(track: LossTrack, name: string, step: number, value: number,
     track.early_n += 1;
     track.early_max = track.early_max === null ? value : Math.max(track.early_max, value);
   }
-  pushRing(track.w, value, t.spikeWindowPoints);
+  pushRing(track.w, compact(value), t.spikeWindowPoints);
   if (track.spike !== null) {
     track.calm += 1;
     if (track.calm >= t.spikeRecoverPoints) {

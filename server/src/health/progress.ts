@@ -1,7 +1,7 @@
 // Step progress: learns the run's own rhythm from the wall times of its logged steps, and
 // from it the stall and lost windows. Pure functions over RunHealthState.
 import type { RunHealthState } from './state.js';
-import { median, pushRing, quantile } from './stats.js';
+import { compact, median, pushRing, quantile } from './stats.js';
 import type { Thresholds } from './thresholds.js';
 
 /** Gaps kept for the p95 and for steps per second. */
@@ -26,8 +26,8 @@ export function recordStep(s: RunHealthState, step: number, wall: number, receiv
     if (gap >= 0 && s.gaps_seen > 0) {
       // The typical gap moves slowly: refreshed every few gaps, not on every step.
       if (s.gaps.length >= 4 && (s.typical_gap === null || s.gaps_seen % TYPICAL_EVERY === 0)) s.typical_gap = median(s.gaps);
-      if (s.typical_gap !== null && s.typical_gap > 0 && gap > PAUSE_RATIO * s.typical_gap) pushRing(s.pauses, gap, PAUSE_RING);
-      pushRing(s.gaps, gap, GAP_RING);
+      if (s.typical_gap !== null && s.typical_gap > 0 && gap > PAUSE_RATIO * s.typical_gap) pushRing(s.pauses, compact(gap), PAUSE_RING);
+      pushRing(s.gaps, compact(gap), GAP_RING);
       pushRing(s.gap_steps, dStep, GAP_RING);
       s.stall_after = null;
     }

@@ -3,7 +3,7 @@
 // from the wall times of successive steps. Pure functions over RunHealthState.
 import { fmt } from './divergence.js';
 import type { HealthEvent, RunHealthState, SlowTrack } from './state.js';
-import { median, pushRing } from './stats.js';
+import { compact, median, pushRing } from './stats.js';
 import type { Thresholds } from './thresholds.js';
 
 export const TIMESTAMP_SOURCE = 'step timestamps';
@@ -34,11 +34,12 @@ export function recordStepTime(s: RunHealthState, source: string, rank: number, 
   if (last !== undefined && step <= last[0]) return;
   tr.seen += 1;
   if (tr.seen <= t.slowWarmupSamples) return;
-  pushRing(tr.window, [step, seconds], t.slowWindowSamples);
+  const sample = compact(seconds);
+  pushRing(tr.window, [step, sample], t.slowWindowSamples);
   if (tr.slow === null && tr.cond === 0) {
-    tr.block.push(seconds);
+    tr.block.push(sample);
     if (tr.block.length >= t.slowWindowSamples) {
-      pushRing(tr.blocks, median(tr.block), t.slowBaselineBlocks);
+      pushRing(tr.blocks, compact(median(tr.block)), t.slowBaselineBlocks);
       tr.block = [];
     }
   } else {

@@ -77,3 +77,11 @@ export function pushRing<T>(ring: T[], value: T, size: number): T[] {
 
 /** Scale that makes the MAD of normal data equal to its standard deviation. */
 export const MAD_TO_SIGMA = 1.4826;
+
+/**
+ * A window value as stored: six significant digits are far finer than any threshold here
+ * (the smallest is 1%), and they halve the state each save writes.
+ */
+export function compact(v: number): number {
+  return Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(6)) : v;
+}

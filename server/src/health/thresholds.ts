@@ -122,8 +122,8 @@ export const THRESHOLDS = {
     reason: 'Loss-like metrics per run that keep a spike window (the main training losses first); NaN and ±Inf are checked on every loss-like metric.',
   },
   flushIntervalMs: {
-    value: 1_000, unit: 'ms', min: 1, max: 60_000,
-    reason: 'Observations from ingest are evaluated and saved at most this often per replica; a NaN is reported this long after it arrived at the latest.',
+    value: 5_000, unit: 'ms', min: 1, max: 60_000,
+    reason: "Observations from ingest are evaluated, and each run's state saved, at most this often per replica: a NaN is reported at most this long after it arrived. The exporter sends every 2 s, so this saves a run's state once per two or three of its bodies, not once per body.",
   },
   sweepIntervalSeconds: {
     value: 15, unit: 's', min: 1, max: 3_600,
