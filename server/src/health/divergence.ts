@@ -1,7 +1,7 @@
 // Diverged: a loss-like metric that is NaN or ±Inf (at once, at its step), or a spike far
 // above the loss's recent robust level. Pure functions over RunHealthState.
 import type { HealthEvent, LossTrack, RunHealthState } from './state.js';
-import { MAD_TO_SIGMA, compact, mad, median, pushRing } from './stats.js';
+import { MAD_TO_SIGMA, mad, median, pushRing } from './stats.js';
 import type { Thresholds } from './thresholds.js';
 
 function describe(value: number): string {
@@ -30,11 +30,16 @@ export function recordLoss(s: RunHealthState, name: string, step: number, value:
   judgeSpike(track, name, step, value, at, t, out);
 }
 
+export function newLossTrack(): LossTrack {
+  return { w: [], early_max: null, early_n: 0, last_step: -1, spike: null, calm: 0 };
+}
+
+/** The loss's spike window; a loss without one (all taken) is checked for NaN/±Inf only. */
 function trackFor(s: RunHealthState, name: string, t: Thresholds): LossTrack | null {
   const existing = s.losses[name];
   if (existing !== undefined) return existing;
   if (Object.keys(s.losses).length >= t.maxTrackedLosses) return null;
-  const track: LossTrack = { w: [], early_max: null, early_n: 0, last_step: -1, spike: null, calm: 0 };
+  const track = newLossTrack();
   s.losses[name] = track;
   return track;
 }
@@ -45,20 +50,47 @@ function spaceOf(track: LossTrack, value: number): (v: number) => number {
   return value > 0 && track.w.every((v) => v > 0) ? Math.log : identity;
 }
 
+/** Points between recomputations of a window's median and MAD: they move by a few points in 100. */
+const LEVEL_EVERY = 8;
+/** A point this close to the spike line (as a share of spikeZ) is judged on a fresh level. */
+const NEAR_LINE = 0.75;
+
+/** The window's center and σ in its space, recomputed every LEVEL_EVERY points or when `fresh`. */
+function levelOf(track: LossTrack, value: number, t: Thresholds, fresh: boolean): [number, number, boolean] {
+  const f = spaceOf(track, value);
+  const logSpace = f === Math.log;
+  const cached = track.level;
+  if (!fresh && cached !== undefined && cached[3] < LEVEL_EVERY && cached[2] === (logSpace ? 1 : 0)) {
+    return [cached[0], cached[1], logSpace];
+  }
+  const center = median(track.w, f);
+  const sigmaFloor = logSpace ? t.spikeSigmaFloor : t.spikeSigmaFloor * Math.abs(center);
+  const sigma = Math.max(MAD_TO_SIGMA * mad(track.w, center, f), sigmaFloor, Number.MIN_VALUE);
+  track.level = [center, sigma, logSpace ? 1 : 0, 0];
+  return [center, sigma, logSpace];
+}
+
 function judgeSpike(track: LossTrack, name: string, step: number, value: number, at: number,
   t: Thresholds, out: HealthEvent[]): void {
   let spike = false;
   let detail = '';
   let level = Number.NaN;
   if (track.w.length >= t.spikeMinPoints) {
-    const f = spaceOf(track, value);
-    const logSpace = f === Math.log;
-    const center = median(track.w, f);
-    const sigmaFloor = logSpace ? t.spikeSigmaFloor : t.spikeSigmaFloor * Math.abs(center);
-    const sigma = Math.max(MAD_TO_SIGMA * mad(track.w, center, f), sigmaFloor, Number.MIN_VALUE);
-    const z = (f(value) - center) / sigma;
+    let [center, sigma, logSpace] = levelOf(track, value, t, false);
+    const zOf = (c: number, sg: number, ls: boolean): number => ((ls ? Math.log(value) : value) - c) / sg;
+    const ratioOf = (c: number, ls: boolean, slack: number): boolean => {
+      const lv = ls ? Math.exp(c) : c;
+      return ls ? value >= slack * t.spikeMinRatio * lv : value - lv >= slack * (t.spikeMinRatio - 1) * Math.abs(lv);
+    };
+    let z = zOf(center, sigma, logSpace);
+    // Near both lines on the cached level: judge it on a fresh one. A steadily rising value is
+    // near the z line often but far from the ratio line, so it costs no recomputation.
+    if (z >= NEAR_LINE * t.spikeZ && ratioOf(center, logSpace, NEAR_LINE)) {
+      [center, sigma, logSpace] = levelOf(track, value, t, true);
+      z = zOf(center, sigma, logSpace);
+    }
     level = logSpace ? Math.exp(center) : center;
-    const ratioOk = logSpace ? value >= t.spikeMinRatio * level : value - level >= (t.spikeMinRatio - 1) * Math.abs(level);
+    const ratioOk = ratioOf(center, logSpace, 1);
     if (z >= t.spikeZ && ratioOk) {
       spike = true;
       detail = `${name} = ${fmt(value)} at step ${step}: ${fmt(value / level)}× its recent median ${fmt(level)} (robust z ${fmt(z)})`;
@@ -82,7 +114,8 @@ function judgeSpike(track: LossTrack, name: string, step: number, value: number,
     track.early_n += 1;
     track.early_max = track.early_max === null ? value : Math.max(track.early_max, value);
   }
-  pushRing(track.w, compact(value), t.spikeWindowPoints);
+  pushRing(track.w, value, t.spikeWindowPoints);
+  if (track.level !== undefined) track.level[3] += 1;
   if (track.spike !== null) {
     track.calm += 1;
     if (track.calm >= t.spikeRecoverPoints) {

@@ -1,7 +1,7 @@
 // The evaluator: folds observations into a run's state and says what the run's status is.
 // Pure and synchronous: no store, no clock (times come in with the observations), so the
 // scenario tests drive it directly with a virtual clock.
-import { fmt, isDiverged, recordLoss } from './divergence.js';
+import { fmt, isDiverged, newLossTrack, recordLoss } from './divergence.js';
 import { lossPriority, type PerfKey } from './names.js';
 import type { Observation } from './observe.js';
 import { etaSeconds, lostAfterSeconds, recordStep, stallAfterSeconds, stepsPerSecond } from './progress.js';
@@ -108,14 +108,11 @@ function apply(s: RunHealthState, obs: Observation, t: Thresholds, events: Healt
     s.total_steps_source = obs.total_steps.source;
   }
   for (const [step, wall] of obs.steps) {
-    const perStep = recordStep(s, step, wall, at);
-    if (perStep !== null) recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, perStep, wall, t, events, at);
+    const gap = recordStep(s, step, wall, at);
+    if (gap !== null) recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, gap[0] / gap[1], wall, t, events, at, gap[1]);
   }
-  // Within a step, the main losses first: they claim the spike windows.
-  const losses = obs.losses.length > 1
-    ? [...obs.losses].sort((a, b) => a[1] - b[1] || lossPriority(a[0]) - lossPriority(b[0]))
-    : obs.losses;
-  for (const [name, step, value] of losses) recordLoss(s, name, step, value, at, t, events);
+  claimSpikeWindows(s, obs, t);
+  for (const [name, step, value] of obs.losses) recordLoss(s, name, step, value, at, t, events);
   for (const [rule, name, step, value, wall] of obs.perf) {
     const current = s.perf[rule.key];
     if (current === undefined || step >= current.step) s.perf[rule.key] = { value: value * rule.scale, source: name, step };
@@ -129,6 +126,18 @@ function apply(s: RunHealthState, obs: Observation, t: Thresholds, events: Healt
     events.push({ kind: failed ? 'failed' : 'finished', metric: null, step: s.last_step, value: obs.end.exit_code, at,
       detail: failed ? `the run ended with exit code ${obs.end.exit_code}`
         : obs.end.exit_code === null ? 'the run ended without an exit code' : 'the run ended with exit code 0' });
+  }
+}
+
+/** New loss names claim the free spike windows, the main training losses first. */
+function claimSpikeWindows(s: RunHealthState, obs: Observation, t: Thresholds): void {
+  let free = t.maxTrackedLosses - Object.keys(s.losses).length;
+  if (free <= 0 || obs.losses.length === 0) return;
+  const fresh = new Set<string>();
+  for (const [name] of obs.losses) if (s.losses[name] === undefined) fresh.add(name);
+  for (const name of [...fresh].sort((a, b) => lossPriority(a) - lossPriority(b))) {
+    if (free-- <= 0) break;
+    s.losses[name] = newLossTrack();
   }
 }
 

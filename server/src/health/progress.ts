@@ -1,7 +1,7 @@
 // Step progress: learns the run's own rhythm from the wall times of its logged steps, and
 // from it the stall and lost windows. Pure functions over RunHealthState.
 import type { RunHealthState } from './state.js';
-import { compact, median, pushRing, quantile } from './stats.js';
+import { median, pushRing, quantile } from './stats.js';
 import type { Thresholds } from './thresholds.js';
 
 /** Gaps kept for the p95 and for steps per second. */
@@ -13,12 +13,12 @@ export const PAUSE_RATIO = 3;
 const TYPICAL_EVERY = 8;
 
 /**
- * Records a newly logged step. Returns the seconds per step of the gap before it (for the
- * slow detector's timestamp source), or null for the first step and for out-of-order steps.
+ * Records a newly logged step. Returns [seconds, steps] of the gap before it (for the slow
+ * detector's timestamp source), or null for the first step and for out-of-order steps.
  */
-export function recordStep(s: RunHealthState, step: number, wall: number, receivedAt: number): number | null {
+export function recordStep(s: RunHealthState, step: number, wall: number, receivedAt: number): [number, number] | null {
   if (s.last_step !== null && step <= s.last_step) return null;
-  let perStep: number | null = null;
+  let gapBefore: [number, number] | null = null;
   if (s.last_step !== null && s.last_step_wall !== null) {
     const gap = wall - s.last_step_wall;
     const dStep = step - s.last_step;
@@ -26,21 +26,21 @@ export function recordStep(s: RunHealthState, step: number, wall: number, receiv
     if (gap >= 0 && s.gaps_seen > 0) {
       // The typical gap moves slowly: refreshed every few gaps, not on every step.
       if (s.gaps.length >= 4 && (s.typical_gap === null || s.gaps_seen % TYPICAL_EVERY === 0)) s.typical_gap = median(s.gaps);
-      if (s.typical_gap !== null && s.typical_gap > 0 && gap > PAUSE_RATIO * s.typical_gap) pushRing(s.pauses, compact(gap), PAUSE_RING);
-      pushRing(s.gaps, compact(gap), GAP_RING);
+      if (s.typical_gap !== null && s.typical_gap > 0 && gap > PAUSE_RATIO * s.typical_gap) pushRing(s.pauses, gap, PAUSE_RING);
+      pushRing(s.gaps, gap, GAP_RING);
       pushRing(s.gap_steps, dStep, GAP_RING);
       s.stall_after = null;
     }
     if (gap >= 0) {
       s.gaps_seen += 1;
-      perStep = gap / dStep;
+      gapBefore = [gap, dStep];
     }
   }
   if (s.first_step === null) s.first_step = step;
   s.last_step = step;
   s.last_step_wall = wall;
   s.last_progress_at = receivedAt;
-  return perStep;
+  return gapBefore;
 }
 
 /** Seconds without a new step after which the run is stalled. */

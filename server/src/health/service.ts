@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { MetricBatch, RunHealthRecord, RunHealthWrite, RunUpsert, Store } from '../store/types.js';
 import { capEvents, effectiveStatus, evaluate, stallEvent, summarize, type Evaluated } from './evaluate.js';
 import { keyOf, observeBatch, observeRun, type Observation, type RunKey } from './observe.js';
-import { restoreState, type HealthEvent } from './state.js';
+import { compactState, restoreState, type HealthEvent } from './state.js';
 import { isHealthStatus, type HealthStatus } from './statuses.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -183,6 +183,7 @@ export class HealthService {
         const state = base === null ? null : restoreState(structuredClone(base.state));
         const prev = base === null ? null : { ...base, status: isHealthStatus(base.status) ? base.status : 'unknown' };
         const result = evaluate(prev, state, entry.obs, this.thresholds);
+        compactState(result.state);
         results.push(result);
         bases.push(base);
         writes.push({ record: this.recordOf(entry.key, result, now), expected_version: base?.version ?? 0, events: result.events.map((e) => ({ ...entry.key, ...e })) });

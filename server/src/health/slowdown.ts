@@ -1,25 +1,31 @@
 // Slow: the run's recent median step time stays well above its own baseline. Step times come
 // from the framework's own figure when it logs one (iteration time, or 1 / a throughput), else
-// from the wall times of successive steps. Pure functions over RunHealthState.
+// from the wall times of successive steps. Each sample is the mean over at least
+// slowSampleSeconds of the run's own time (a run logging ten times a second says no more about
+// its speed than one that logs once, and the window then spans minutes either way), so the
+// per-step work is an addition. Pure functions over RunHealthState.
 import { fmt } from './divergence.js';
 import type { HealthEvent, RunHealthState, SlowTrack } from './state.js';
-import { compact, median, pushRing } from './stats.js';
+import { median, medianOfPairs, pushRing } from './stats.js';
 import type { Thresholds } from './thresholds.js';
 
 export const TIMESTAMP_SOURCE = 'step timestamps';
+/** Blocks the baseline needs before anything is judged: a median of three survives one odd block. */
+const MIN_BLOCKS = 3;
 /** Rank of the timestamp source: after every framework figure. */
 export const TIMESTAMP_RANK = 100;
 
 function newTrack(source: string, rank: number): SlowTrack {
-  return { source, rank, window: [], blocks: [], block: [], seen: 0, cond: 0, cond_since: null, cond_step: null, slow: null };
+  return { source, rank, acc: null, mark: null, window: [], blocks: [], block: [], seen: 0, cond: 0, cond_since: null, cond_step: null, slow: null };
 }
 
 /**
- * One step-time sample (seconds per step, or any quantity proportional to it) from `source`
- * of `rank`. A better-ranked source replaces a worse one (and starts afresh); a worse one is ignored.
+ * One step's time (seconds per step, or any quantity proportional to it) from `source` of
+ * `rank`, covering `steps` steps. A better-ranked source replaces a worse one (and starts afresh);
+ * a worse one is ignored. Steps add up into a sample until it spans slowSampleSeconds of wall time.
  */
 export function recordStepTime(s: RunHealthState, source: string, rank: number, step: number, seconds: number,
-  wall: number, t: Thresholds, out: HealthEvent[], at: number): void {
+  wall: number, t: Thresholds, out: HealthEvent[], at: number, steps = 1): void {
   if (!Number.isFinite(seconds) || seconds <= 0) return;
   if (s.slow === null || rank < s.slow.rank) {
     if (s.slow?.slow) {
@@ -30,24 +36,45 @@ export function recordStepTime(s: RunHealthState, source: string, rank: number, 
   }
   const tr = s.slow;
   if (rank !== tr.rank || source !== tr.source) return;
-  const last = tr.window[tr.window.length - 1];
-  if (last !== undefined && step <= last[0]) return;
+  // acc: [first step, first wall, sum of seconds × steps, steps, last step]
+  const acc = tr.acc;
+  if (acc !== null && step <= acc[4]) return;
+  if (acc === null) {
+    const last = tr.window[tr.window.length - 1];
+    if (last !== undefined && step <= last[0]) return;
+    // A sample starts where the previous one ended (or where this step's own time began).
+    tr.acc = [step, tr.mark ?? wall - seconds * steps, seconds * steps, steps, step];
+  } else {
+    acc[2] += seconds * steps;
+    acc[3] += steps;
+    acc[4] = step;
+  }
+  const a = tr.acc as [number, number, number, number, number];
+  if (wall - a[1] < t.slowSampleSeconds) return;
+  tr.acc = null;
+  tr.mark = wall;
+  judgeSample(tr, a[0], a[2] / a[3], wall, t, out, at);
+}
+
+function judgeSample(tr: SlowTrack, step: number, sample: number, wall: number, t: Thresholds, out: HealthEvent[], at: number): void {
   tr.seen += 1;
   if (tr.seen <= t.slowWarmupSamples) return;
-  const sample = compact(seconds);
   pushRing(tr.window, [step, sample], t.slowWindowSamples);
   if (tr.slow === null && tr.cond === 0) {
     tr.block.push(sample);
     if (tr.block.length >= t.slowWindowSamples) {
-      pushRing(tr.blocks, compact(median(tr.block)), t.slowBaselineBlocks);
+      // A block that is itself slow (the slowdown began inside it, before the window's median
+      // turned) never joins the baseline it would be judged against.
+      const m = median(tr.block);
+      if (tr.blocks.length < MIN_BLOCKS || m < t.slowFactor * median(tr.blocks)) pushRing(tr.blocks, m, t.slowBaselineBlocks);
       tr.block = [];
     }
   } else {
     tr.block = []; // a block that saw slow samples never joins the baseline
   }
-  if (tr.blocks.length < 2 || tr.window.length < t.slowWindowSamples) return;
+  if (tr.blocks.length < MIN_BLOCKS || tr.window.length < t.slowWindowSamples) return;
   const baseline = tr.slow?.baseline ?? median(tr.blocks);
-  const current = median(tr.window.map(([, v]) => v));
+  const current = medianOfPairs(tr.window);
   const ratio = current / baseline;
   if (tr.slow === null) {
     if (ratio >= t.slowFactor) {

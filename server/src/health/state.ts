@@ -4,8 +4,9 @@
 // stopped. `STATE_VERSION` changes when the shape does; an older state is started afresh.
 import type { HealthEventKind } from './statuses.js';
 import type { PerfKey } from './names.js';
+import { compact } from './stats.js';
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface LossTrack {
   /** Recent finite values (ring of spikeWindowPoints), spikes left out. */
@@ -18,6 +19,8 @@ export interface LossTrack {
   spike: { step: number; value: number; level: number } | null;
   /** Consecutive normal points since the spike. */
   calm: number;
+  /** The window's level as last computed: [center, σ, log space (1) or not (0), points since]. */
+  level?: [number, number, number, number];
 }
 
 export interface SlowTrack {
@@ -25,6 +28,10 @@ export interface SlowTrack {
   source: string;
   /** Lower is a better source (PerfRule.speedRank; timestamps are last). */
   rank: number;
+  /** The sample being summed: [first step, first wall time, Σ seconds, steps, last step]. */
+  acc: [number, number, number, number, number] | null;
+  /** Wall time the last sample ended at, where the next one starts. */
+  mark: number | null;
   /** Rolling window: [step, seconds per step]. */
   window: Array<[number, number]>;
   /** Medians of completed normal-speed blocks. */
@@ -114,6 +121,24 @@ export function newState(): RunHealthState {
 }
 
 /** A stored state as this version understands it; anything else starts afresh. */
+/**
+ * Rounds the windows to six significant digits, in place, before a save: far finer than any
+ * threshold here (the smallest is 1%), and it halves what each save writes.
+ */
+export function compactState(s: RunHealthState): void {
+  const round = (xs: number[]): void => {
+    for (let i = 0; i < xs.length; i++) xs[i] = compact(xs[i] as number);
+  };
+  round(s.gaps);
+  round(s.pauses);
+  for (const track of Object.values(s.losses)) round(track.w);
+  if (s.slow !== null) {
+    round(s.slow.blocks);
+    round(s.slow.block);
+    for (const pair of s.slow.window) pair[1] = compact(pair[1]);
+  }
+}
+
 export function restoreState(raw: unknown): RunHealthState {
   if (raw !== null && typeof raw === 'object' && (raw as { v?: unknown }).v === STATE_VERSION) return raw as RunHealthState;
   return newState();

@@ -54,6 +54,13 @@ export function median(values: readonly number[], f?: (v: number) => number): nu
   return medianOf(load(values, f), values.length);
 }
 
+/** Median of the second elements of [step, value] pairs, without building an array. */
+export function medianOfPairs(pairs: ReadonlyArray<readonly [number, number]>): number {
+  if (scratch.length < pairs.length) scratch = new Float64Array(pairs.length * 2);
+  for (let i = 0; i < pairs.length; i++) scratch[i] = (pairs[i] as readonly [number, number])[1];
+  return medianOf(scratch, pairs.length);
+}
+
 /** Median absolute deviation around `center` (of f(value) when f is given). */
 export function mad(values: readonly number[], center: number, f?: (v: number) => number): number {
   const a = load(values, f);
@@ -68,20 +75,17 @@ export function quantile(values: readonly number[], q: number): number {
   return select(load(values), n, Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)));
 }
 
-/** Appends and drops the oldest beyond `size`. Returns the array for chaining. */
+/** Appends and drops the oldest beyond `size` (shift: V8 trims the front in place). */
 export function pushRing<T>(ring: T[], value: T, size: number): T[] {
   ring.push(value);
-  if (ring.length > size) ring.splice(0, ring.length - size);
+  while (ring.length > size) ring.shift();
   return ring;
 }
 
 /** Scale that makes the MAD of normal data equal to its standard deviation. */
 export const MAD_TO_SIGMA = 1.4826;
 
-/**
- * A window value as stored: six significant digits are far finer than any threshold here
- * (the smallest is 1%), and they halve the state each save writes.
- */
+/** Six significant digits (what a window value is stored with). */
 export function compact(v: number): number {
   return Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(6)) : v;
 }

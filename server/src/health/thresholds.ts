@@ -80,9 +80,13 @@ export const THRESHOLDS = {
     value: 1.2, unit: '×', min: 1, max: 100,
     reason: 'Back to normal speed once the recent median is within this factor of the baseline (hysteresis, so a run near the line does not flap).',
   },
+  slowSampleSeconds: {
+    value: 10, unit: 's', min: 0, max: 3_600,
+    reason: "One step-time sample is the mean over at least this much of the run's own time (or one logged step, if longer): ten samples a second say no more about speed than one, and the window then spans minutes for every run.",
+  },
   slowWindowSamples: {
     value: 32, unit: 'samples', min: 4, max: 1_000,
-    reason: 'Step-time samples in the rolling median; a median of 32 ignores evaluation and checkpoint pauses, and its noise is far below 43%.',
+    reason: 'Step-time samples in the rolling median (at least 5 minutes of the run); a median of 32 ignores evaluation and checkpoint pauses, and its noise is far below 43%.',
   },
   slowWarmupSamples: {
     value: 32, unit: 'samples', min: 0, max: 100_000,
@@ -90,7 +94,7 @@ export const THRESHOLDS = {
   },
   slowBaselineBlocks: {
     value: 32, unit: 'points', min: 2, max: 1_000,
-    reason: 'Baseline = median of the medians of this many recent normal-speed blocks (one block = one window), so it follows a slow drift but not a sudden drop.',
+    reason: 'Baseline = median of the medians of the last normal-speed blocks (one block = one window; judging starts at three), so it follows a slow drift but not a sudden drop: a block that is itself slow is never added.',
   },
   slowSustainSamples: {
     value: 16, unit: 'samples', min: 1, max: 10_000,

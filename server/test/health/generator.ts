@@ -81,8 +81,11 @@ export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
   // for a slowdown to be judged (the window, then the sustain time).
   let faultRow = fault === 'none' ? null : Math.floor(rows * r.u(0.35, 0.8));
   if (fault === 'slow') {
-    faultRow = r.int(150, 300);
-    rows = faultRow + Math.min(5_000, Math.max(150, Math.ceil(900 / (logEvery * stepSeconds * slowFactor))));
+    // The evaluator averages step times over 10 s of the run's own time: the baseline needs about
+    // 130 such samples before the fault (warm-up and three blocks), the verdict about fifty after it.
+    const rowsPerSample = Math.max(1, Math.ceil(10 / (logEvery * stepSeconds)));
+    faultRow = r.int(150, 200) * rowsPerSample;
+    rows = faultRow + Math.max(60 * rowsPerSample, Math.ceil(900 / (logEvery * stepSeconds * slowFactor)));
   }
   const steps = rows * logEvery;
   const evalEvery = r.chance(0.6) ? r.int(20, 200) * logEvery : 0;

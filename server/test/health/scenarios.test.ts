@@ -81,12 +81,13 @@ describe('faults', () => {
           case 'slow': {
             const e = tl.events.find((x) => x.kind === 'slowdown');
             assert.ok(e !== undefined, `${where}: slowdown found`);
-            // The first slow step is the next logged one; a change point is read to within two logged steps.
+            // The first slow step is the next logged one; a sample covers slowSampleSeconds of the run's time.
             const firstSlow = faultStep + run.facts.logEvery;
-            assert.ok(Math.abs((e.step as number) - firstSlow) <= 2 * run.facts.logEvery,
-              `${where}: onset ${e.step}, first slow step ${firstSlow}`);
+            const stepsPerSample = Math.max(1, Math.ceil(t.slowSampleSeconds / (run.facts.logEvery * run.facts.stepSeconds))) * run.facts.logEvery;
+            assert.ok(Math.abs((e.step as number) - firstSlow) <= stepsPerSample + 2 * run.facts.logEvery,
+              `${where}: onset ${e.step}, first slow step ${firstSlow} (a sample is ${stepsPerSample} steps)`);
             const delay = (firstChange('slow')?.at as number) - (run.faultWall as number) - run.facts.skew;
-            const sample = run.facts.logEvery * run.facts.stepSeconds * run.facts.slowFactor;
+            const sample = t.slowSampleSeconds + run.facts.logEvery * run.facts.stepSeconds * run.facts.slowFactor;
             const bound = t.slowSustainSeconds + (t.slowWindowSamples / 2 + t.slowSustainSamples + 4) * sample * 1.6;
             assert.ok(delay >= t.slowSustainSeconds - 5 && delay <= bound, `${where}: slow ${delay} s after the slowdown (bound ${bound})`);
             break;
