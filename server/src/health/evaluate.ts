@@ -2,8 +2,8 @@
 // Pure and synchronous: no store, no clock (times come in with the observations), so the
 // scenario tests drive it directly with a virtual clock.
 import { fmt, isDiverged, newLossTrack, recordLoss } from './divergence.js';
-import { lossPriority, type PerfKey } from './names.js';
-import type { Observation } from './observe.js';
+import { lossPriority, PERF_RULES, type PerfKey, type PerfRule } from './names.js';
+import { LOSS_FIELDS, PERF_FIELDS, type Observation } from './observe.js';
 import { etaSeconds, lostAfterSeconds, recordStep, stallAfterSeconds, stepsPerSecond } from './progress.js';
 import { isSlow, recordStepTime, TIMESTAMP_RANK, TIMESTAMP_SOURCE } from './slowdown.js';
 import { newState, type HealthEvent, type PerfValue, type RunHealthState } from './state.js';
@@ -107,15 +107,32 @@ function apply(s: RunHealthState, obs: Observation, t: Thresholds, events: Healt
     s.total_steps = obs.total_steps.value;
     s.total_steps_source = obs.total_steps.source;
   }
-  for (const [step, wall] of obs.steps) {
+  const st = obs.steps;
+  for (let i = 0; i < st.length; i += 2) {
+    const step = st[i] as number;
+    const wall = st[i + 1] as number;
     const gap = recordStep(s, step, wall, at);
     if (gap !== null) recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, gap[0] / gap[1], wall, t, events, at, gap[1]);
   }
   claimSpikeWindows(s, obs, t);
-  for (const [name, step, value] of obs.losses) recordLoss(s, name, step, value, at, t, events);
-  for (const [rule, name, step, value, wall] of obs.perf) {
+  const ls = obs.losses;
+  for (let i = 0; i < ls.length; i += LOSS_FIELDS) {
+    recordLoss(s, obs.names[ls[i] as number] as string, ls[i + 1] as number, ls[i + 2] as number, at, t, events);
+  }
+  const pf = obs.perf;
+  for (let i = 0; i < pf.length; i += PERF_FIELDS) {
+    const rule = PERF_RULES[pf[i] as number] as PerfRule;
+    const name = obs.names[pf[i + 1] as number] as string;
+    const step = pf[i + 2] as number;
+    const value = pf[i + 3] as number;
+    const wall = pf[i + 4] as number;
     const current = s.perf[rule.key];
-    if (current === undefined || step >= current.step) s.perf[rule.key] = { value: value * rule.scale, source: name, step };
+    if (current !== undefined && current.source === name && step >= current.step) {
+      current.value = value * rule.scale;
+      current.step = step;
+    } else if (current === undefined || step >= current.step) {
+      s.perf[rule.key] = { value: value * rule.scale, source: name, step };
+    }
     if (rule.speedRank !== null && value > 0) {
       recordStepTime(s, name, rule.speedRank, step, rule.rate ? 1 / value : value, wall, t, events, at);
     }
@@ -134,7 +151,10 @@ function claimSpikeWindows(s: RunHealthState, obs: Observation, t: Thresholds): 
   let free = t.maxTrackedLosses - Object.keys(s.losses).length;
   if (free <= 0 || obs.losses.length === 0) return;
   const fresh = new Set<string>();
-  for (const [name] of obs.losses) if (s.losses[name] === undefined) fresh.add(name);
+  for (let i = 0; i < obs.losses.length; i += LOSS_FIELDS) {
+    const name = obs.names[obs.losses[i] as number] as string;
+    if (s.losses[name] === undefined) fresh.add(name);
+  }
   for (const name of [...fresh].sort((a, b) => lossPriority(a) - lossPriority(b))) {
     if (free-- <= 0) break;
     s.losses[name] = newLossTrack();

@@ -121,6 +121,8 @@ function unwrap(v: unknown): unknown {
 export interface NameClass {
   loss: boolean;
   perf: PerfRule | null;
+  /** Index of `perf` in PERF_RULES (-1 for none). */
+  perfIndex: number;
 }
 
 const MEMO_LIMIT = 50_000;
@@ -129,7 +131,8 @@ const memo = new Map<string, NameClass>();
 export function classify(name: string): NameClass {
   let c = memo.get(name);
   if (c === undefined) {
-    c = { loss: isLossLike(name), perf: perfRuleFor(name) };
+    const perf = perfRuleFor(name);
+    c = { loss: isLossLike(name), perf, perfIndex: perf === null ? -1 : PERF_RULES.indexOf(perf) };
     if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(name, c);
   }
