@@ -108,6 +108,7 @@ def test_nan_then_hang_is_diverged_then_stalled_then_lost_everywhere(tmp_path: A
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     timeline: List[Tuple[str, Dict[str, Any]]] = []
     scrapes: List[Dict[str, float]] = []
+    last_page = ""
     try:
         deadline = time.monotonic() + 120
         lost_scrapes = 0
@@ -115,7 +116,8 @@ def test_nan_then_hang_is_diverged_then_stalled_then_lost_everywhere(tmp_path: A
             status, answer = server.get("/workloads/%s/health" % WORKLOAD)
             if status == 200:
                 timeline.append((answer["status"], answer))
-                scrapes.append(health_series(scrape(server)))
+                last_page = scrape(server)
+                scrapes.append(health_series(last_page))
                 lost_scrapes += answer["status"] == "lost"
             assert job.poll() is None, "the training script ended early:\n%s" % job.stdout.read()
             time.sleep(0.25)
@@ -142,6 +144,13 @@ def test_nan_then_hang_is_diverged_then_stalled_then_lost_everywhere(tmp_path: A
     assert {"diverged", "stalled", "lost"} <= set(seen)
     assert all(sum(s.values()) == 1 for s in scrapes if s)
 
+    # The page itself passes promtool's linter.
+    promtool = shutil.which("promtool")
+    assert promtool is not None, "promtool missing: scripts/ensure-promtool.sh (make test runs it)"
+    lint = subprocess.run([promtool, "check", "metrics"], input=last_page, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout
+
     # The webhook heard of each change, with Slack's text field.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(Hook.received) < 3:
@@ -151,8 +160,6 @@ def test_nan_then_hang_is_diverged_then_stalled_then_lost_everywhere(tmp_path: A
     assert all(m["text"].startswith("Primus Lens: workload %s (namespace ml-team)" % WORKLOAD) for m in Hook.received)
 
     # The alert rules on the recorded series (one scrape per minute of rule time), by the real promtool.
-    promtool = shutil.which("promtool")
-    assert promtool is not None, "promtool missing: scripts/ensure-promtool.sh (make test runs it)"
     labels = {"workload": WORKLOAD, "run": run["run_id"], "rank": "0", "namespace": "ml-team"}
     label_text = ",".join('%s="%s"' % kv for kv in labels.items())
     series = [{"series": 'lens_run_health{%s,status="%s"}' % (label_text, status),

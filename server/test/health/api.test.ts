@@ -151,3 +151,8 @@ describe('health settings', () => {
     }
   });
 });
+
+test('label values are escaped as the text format requires', async () => {
+  const { escapeLabel } = await import('../../src/health/prometheus.js');
+  assert.equal(escapeLabel('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
+});

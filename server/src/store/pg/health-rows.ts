@@ -26,41 +26,74 @@ export async function getRunHealth(pool: pg.Pool, keys: RunHealthKey[]): Promise
   return rows.map(toRecord);
 }
 
+/**
+ * All writes in two statements, whatever their number: one compare-and-set for every row
+ * (UPDATE where the version still matches, INSERT for a first save), then the events of the
+ * rows that were applied. Round trips, not rows, are what a flush of 1,000 runs would wait on.
+ */
 export async function saveRunHealth(c: pg.PoolClient, writes: RunHealthWrite[]): Promise<boolean[]> {
-  const out: boolean[] = [];
-  for (const w of writes) {
-    const rec = w.record;
-    const values = [rec.workload_uid, rec.run_id, rec.rank, rec.namespace, rec.status, rec.since, rec.stall_at, rec.lost_at,
-      rec.export_until, JSON.stringify(rec.progress), JSON.stringify(rec.state), rec.updated_at];
-    const text = w.expected_version === 0
-      ? `INSERT INTO run_health (run_pk, workload_id, namespace, version, status, since, stall_at, lost_at, export_until,
-           progress, state, updated_at)
-         SELECT r.id, r.workload_id, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12
-         FROM runs r JOIN workloads w ON w.id = r.workload_id WHERE w.uid = $1 AND r.run_id = $2 AND r.rank = $3
-         ON CONFLICT (run_pk) DO NOTHING RETURNING run_pk, workload_id`
-      : `UPDATE run_health h SET namespace = $4, version = h.version + 1, status = $5, since = $6, stall_at = $7,
-           lost_at = $8, export_until = $9, progress = $10, state = $11, updated_at = $12
-         FROM runs r JOIN workloads w ON w.id = r.workload_id
-         WHERE h.run_pk = r.id AND w.uid = $1 AND r.run_id = $2 AND r.rank = $3 AND h.version = $13
-         RETURNING h.run_pk, h.workload_id`;
-    const res = await c.query<{ run_pk: number; workload_id: number }>(text, w.expected_version === 0 ? values : [...values, w.expected_version]);
-    const row = res.rows[0];
-    if (row === undefined) {
-      out.push(false);
-      continue;
+  // Writes of one run apply in order, as separate statements (an UPDATE touches a row once).
+  const out: boolean[] = new Array<boolean>(writes.length).fill(false);
+  let rest = writes.map((w, i) => ({ w, i }));
+  while (rest.length > 0) {
+    const seen = new Set<string>();
+    const round: typeof rest = [];
+    const later: typeof rest = [];
+    for (const x of rest) {
+      const key = `${x.w.record.workload_uid}\u0000${x.w.record.run_id}\u0000${x.w.record.rank}`;
+      (seen.has(key) ? later : round).push(x);
+      seen.add(key);
     }
-    if (w.events.length > 0) {
-      const e = w.events;
-      await c.query(`INSERT INTO health_events (run_pk, workload_id, kind, metric, step, value, at, detail)
-        SELECT $1, $2, k, m, s, v, a, d FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::float8[], $8::text[])
-          AS t(k, m, s, v, a, d)
-        ON CONFLICT (run_pk, kind, metric, step) DO NOTHING`,
-      [row.run_pk, row.workload_id, e.map((x) => x.kind), e.map((x) => x.metric ?? ''), e.map((x) => x.step ?? -1),
-        e.map((x) => valueToText(x.value)), e.map((x) => x.at), e.map((x) => x.detail)]);
-    }
-    out.push(true);
+    const applied = await saveRound(c, round.map((x) => x.w));
+    round.forEach((x, k) => (out[x.i] = applied[k] as boolean));
+    rest = later;
   }
   return out;
+}
+
+async function saveRound(c: pg.PoolClient, writes: RunHealthWrite[]): Promise<boolean[]> {
+  const col = <T>(f: (w: RunHealthWrite) => T): T[] => writes.map(f);
+  const res = await c.query<{ ord: number; run_pk: number; workload_id: number }>(`
+    WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::float8[],
+        $8::float8[], $9::float8[], $10::text[], $11::text[], $12::float8[], $13::bigint[])
+        WITH ORDINALITY AS i(uid, run_id, rank, namespace, status, since, stall_at, lost_at, export_until, progress, state,
+          updated_at, expected, ord)),
+    target AS (
+      SELECT i.*, r.id AS run_pk, r.workload_id FROM input i
+      JOIN workloads w ON w.uid = i.uid JOIN runs r ON r.workload_id = w.id AND r.run_id = i.run_id AND r.rank = i.rank),
+    updated AS (
+      UPDATE run_health h SET namespace = t.namespace, version = h.version + 1, status = t.status, since = t.since,
+        stall_at = t.stall_at, lost_at = t.lost_at, export_until = t.export_until, progress = t.progress, state = t.state,
+        updated_at = t.updated_at
+      FROM target t WHERE t.expected > 0 AND h.run_pk = t.run_pk AND h.version = t.expected
+      RETURNING t.ord, h.run_pk, h.workload_id),
+    inserted AS (
+      INSERT INTO run_health (run_pk, workload_id, namespace, version, status, since, stall_at, lost_at, export_until,
+        progress, state, updated_at)
+      SELECT run_pk, workload_id, namespace, 1, status, since, stall_at, lost_at, export_until, progress, state, updated_at
+      FROM target WHERE expected = 0
+      ON CONFLICT (run_pk) DO NOTHING RETURNING run_pk, workload_id)
+    SELECT ord, run_pk, workload_id FROM updated
+    UNION ALL SELECT t.ord, n.run_pk, n.workload_id FROM inserted n JOIN target t ON t.run_pk = n.run_pk`,
+  [col((w) => w.record.workload_uid), col((w) => w.record.run_id), col((w) => w.record.rank), col((w) => w.record.namespace),
+    col((w) => w.record.status), col((w) => w.record.since), col((w) => w.record.stall_at), col((w) => w.record.lost_at),
+    col((w) => w.record.export_until), col((w) => JSON.stringify(w.record.progress)), col((w) => JSON.stringify(w.record.state)),
+    col((w) => w.record.updated_at), col((w) => w.expected_version)]);
+  const applied = new Map(res.rows.map((r) => [Number(r.ord) - 1, r]));
+  const events: Array<{ run_pk: number; workload_id: number; e: HealthEventRecord }> = [];
+  writes.forEach((w, i) => {
+    const row = applied.get(i);
+    if (row !== undefined) for (const e of w.events) events.push({ run_pk: row.run_pk, workload_id: row.workload_id, e });
+  });
+  if (events.length > 0) {
+    await c.query(`INSERT INTO health_events (run_pk, workload_id, kind, metric, step, value, at, detail)
+      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::float8[], $8::text[])
+      ON CONFLICT (run_pk, kind, metric, step) DO NOTHING`,
+    [events.map((x) => x.run_pk), events.map((x) => x.workload_id), events.map((x) => x.e.kind), events.map((x) => x.e.metric ?? ''),
+      events.map((x) => x.e.step ?? -1), events.map((x) => valueToText(x.e.value)), events.map((x) => x.e.at), events.map((x) => x.e.detail)]);
+  }
+  return writes.map((_w, i) => applied.has(i));
 }
 
 export async function listRunHealth(pool: pg.Pool, workloadUid: string): Promise<RunHealthRecord[]> {
