@@ -47,27 +47,50 @@ function trackFor(s: RunHealthState, name: string, t: Thresholds): LossTrack | n
 /** log for an all-positive window, identity otherwise (a loss may be negative, e.g. an ELBO). */
 const identity = (v: number): number => v;
 function spaceOf(track: LossTrack, value: number): (v: number) => number {
-  return value > 0 && track.w.every((v) => v > 0) ? Math.log : identity;
+  return value > 0 && (track.nonpos ?? track.w.filter((v) => v <= 0).length) === 0 ? Math.log : identity;
 }
 
-/** Points between recomputations of a window's median and MAD: they move by a few points in 100. */
-const LEVEL_EVERY = 8;
-/** A point this close to the spike line (as a share of spikeZ) is judged on a fresh level. */
+/**
+ * Points between recomputations of a window's median and MAD (a quarter of the window moves
+ * them little); a value near the spike lines is always judged on a fresh level.
+ */
+const LEVEL_EVERY = 25;
+/** A point this close to the spike line (as a share of spikeZ) is judged on a fresh level… */
 const NEAR_LINE = 0.75;
+/** …unless the level is younger than this many points already. */
+const FRESH_ENOUGH = 4;
 
-/** The window's center and σ in its space, recomputed every LEVEL_EVERY points or when `fresh`. */
-function levelOf(track: LossTrack, value: number, t: Thresholds, fresh: boolean): [number, number, boolean] {
-  const f = spaceOf(track, value);
-  const logSpace = f === Math.log;
+/**
+ * The window's level [center, σ, log space, age] in track.level, recomputed every LEVEL_EVERY
+ * points, when the space changed, or when `fresh`. (No tuple is returned: this runs per point.)
+ */
+function refreshLevel(track: LossTrack, value: number, t: Thresholds, fresh: boolean): [number, number, number, number] {
+  const logSpace = spaceOf(track, value) === Math.log;
   const cached = track.level;
-  if (!fresh && cached !== undefined && cached[3] < LEVEL_EVERY && cached[2] === (logSpace ? 1 : 0)) {
-    return [cached[0], cached[1], logSpace];
-  }
+  if (!fresh && cached !== undefined && cached[3] < LEVEL_EVERY && cached[2] === (logSpace ? 1 : 0)) return cached;
+  const f = logSpace ? Math.log : identity;
   const center = median(track.w, f);
   const sigmaFloor = logSpace ? t.spikeSigmaFloor : t.spikeSigmaFloor * Math.abs(center);
   const sigma = Math.max(MAD_TO_SIGMA * mad(track.w, center, f), sigmaFloor, Number.MIN_VALUE);
-  track.level = [center, sigma, logSpace ? 1 : 0, 0];
-  return [center, sigma, logSpace];
+  if (cached === undefined) track.level = [center, sigma, logSpace ? 1 : 0, 0];
+  else {
+    cached[0] = center;
+    cached[1] = sigma;
+    cached[2] = logSpace ? 1 : 0;
+    cached[3] = 0;
+  }
+  return track.level as [number, number, number, number];
+}
+
+function zOf(value: number, lv: readonly number[]): number {
+  return ((lv[2] === 1 ? Math.log(value) : value) - (lv[0] as number)) / (lv[1] as number);
+}
+
+/** At least `slack` × spikeMinRatio times the level (for a level in log space), or that far above it. */
+function aboveRatio(value: number, lv: readonly number[], t: Thresholds, slack: number): boolean {
+  if (lv[2] === 1) return value >= slack * t.spikeMinRatio * Math.exp(lv[0] as number);
+  const c = lv[0] as number;
+  return value - c >= slack * (t.spikeMinRatio - 1) * Math.abs(c);
 }
 
 function judgeSpike(track: LossTrack, name: string, step: number, value: number, at: number,
@@ -76,23 +99,17 @@ function judgeSpike(track: LossTrack, name: string, step: number, value: number,
   let detail = '';
   let level = Number.NaN;
   if (track.w.length >= t.spikeMinPoints) {
-    let [center, sigma, logSpace] = levelOf(track, value, t, false);
-    const zOf = (c: number, sg: number, ls: boolean): number => ((ls ? Math.log(value) : value) - c) / sg;
-    const ratioOf = (c: number, ls: boolean, slack: number): boolean => {
-      const lv = ls ? Math.exp(c) : c;
-      return ls ? value >= slack * t.spikeMinRatio * lv : value - lv >= slack * (t.spikeMinRatio - 1) * Math.abs(lv);
-    };
-    let z = zOf(center, sigma, logSpace);
+    let lv = refreshLevel(track, value, t, false);
+    let z = zOf(value, lv);
     // Near both lines on the cached level: judge it on a fresh one. A steadily rising value is
     // near the z line often but far from the ratio line, so it costs no recomputation.
-    if (z >= NEAR_LINE * t.spikeZ && ratioOf(center, logSpace, NEAR_LINE)) {
-      [center, sigma, logSpace] = levelOf(track, value, t, true);
-      z = zOf(center, sigma, logSpace);
+    if (z >= NEAR_LINE * t.spikeZ && aboveRatio(value, lv, t, NEAR_LINE) && (lv[3] as number) >= FRESH_ENOUGH) {
+      lv = refreshLevel(track, value, t, true);
+      z = zOf(value, lv);
     }
-    level = logSpace ? Math.exp(center) : center;
-    const ratioOk = ratioOf(center, logSpace, 1);
-    if (z >= t.spikeZ && ratioOk) {
+    if (z >= t.spikeZ && aboveRatio(value, lv, t, 1)) {
       spike = true;
+      level = lv[2] === 1 ? Math.exp(lv[0] as number) : (lv[0] as number);
       detail = `${name} = ${fmt(value)} at step ${step}: ${fmt(value / level)}× its recent median ${fmt(level)} (robust z ${fmt(z)})`;
     }
   }
@@ -114,7 +131,13 @@ function judgeSpike(track: LossTrack, name: string, step: number, value: number,
     track.early_n += 1;
     track.early_max = track.early_max === null ? value : Math.max(track.early_max, value);
   }
+  // Values that rule out log space, counted as they enter and leave the window.
+  let nonpos = (track.nonpos ?? track.w.filter((v) => v <= 0).length) + (value <= 0 ? 1 : 0);
+  const before = track.w.length;
+  if (before >= t.spikeWindowPoints && (track.w[0] as number) <= 0) nonpos -= 1;
   pushRing(track.w, value, t.spikeWindowPoints);
+  // (a window made smaller since the last save drops several at once: count afresh)
+  track.nonpos = before + 1 - track.w.length > 1 ? track.w.filter((v) => v <= 0).length : nonpos;
   if (track.level !== undefined) track.level[3] += 1;
   if (track.spike !== null) {
     track.calm += 1;

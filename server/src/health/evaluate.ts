@@ -111,8 +111,9 @@ function apply(s: RunHealthState, obs: Observation, t: Thresholds, events: Healt
   for (let i = 0; i < st.length; i += 2) {
     const step = st[i] as number;
     const wall = st[i + 1] as number;
+    const before = s.last_step ?? step;
     const gap = recordStep(s, step, wall, at);
-    if (gap !== null) recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, gap[0] / gap[1], wall, t, events, at, gap[1]);
+    if (gap >= 0) recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, gap / (step - before), wall, t, events, at, step - before);
   }
   claimSpikeWindows(s, obs, t);
   const ls = obs.losses;

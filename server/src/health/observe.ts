@@ -50,6 +50,7 @@ export function observeBatch(batch: MetricBatch): Observation {
   let curWall = 0;
   let sorted = true;
   const nameIndex = new Map<string, number>();
+  const latestAt = new Map<string, number>();
   const indexOf = (name: string): number => {
     let i = nameIndex.get(name);
     if (i === undefined) {
@@ -70,7 +71,20 @@ export function observeBatch(batch: MetricBatch): Observation {
     }
     const c = classify(p.name);
     if (c.loss) obs.losses.push(indexOf(p.name), p.step, p.value);
-    if (c.perf !== null && Number.isFinite(p.value)) obs.perf.push(c.perfIndex, indexOf(p.name), p.step, p.value, p.wall_time);
+    if (c.perf !== null && Number.isFinite(p.value)) {
+      // A figure that is not a speed only shows its latest value: keep one per name.
+      if (c.perf.speedRank === null) {
+        const at = latestAt.get(p.name);
+        if (at !== undefined && (obs.perf[at + 2] as number) <= p.step) {
+          obs.perf[at + 2] = p.step;
+          obs.perf[at + 3] = p.value;
+          obs.perf[at + 4] = p.wall_time;
+          continue;
+        }
+        if (at === undefined) latestAt.set(p.name, obs.perf.length);
+      }
+      obs.perf.push(c.perfIndex, indexOf(p.name), p.step, p.value, p.wall_time);
+    }
   }
   if (curStep >= 0) obs.steps.push(curStep, curWall);
   if (!sorted) {

@@ -13,12 +13,13 @@ export const PAUSE_RATIO = 3;
 const TYPICAL_EVERY = 8;
 
 /**
- * Records a newly logged step. Returns [seconds, steps] of the gap before it (for the slow
- * detector's timestamp source), or null for the first step and for out-of-order steps.
+ * Records a newly logged step. Returns the seconds of the gap before it (for the slow detector's
+ * timestamp source; its steps are step − the previous last_step), or -1 for the first step and
+ * for out-of-order steps. A number, not a tuple: this runs per step.
  */
-export function recordStep(s: RunHealthState, step: number, wall: number, receivedAt: number): [number, number] | null {
-  if (s.last_step !== null && step <= s.last_step) return null;
-  let gapBefore: [number, number] | null = null;
+export function recordStep(s: RunHealthState, step: number, wall: number, receivedAt: number): number {
+  if (s.last_step !== null && step <= s.last_step) return -1;
+  let gapBefore = -1;
   if (s.last_step !== null && s.last_step_wall !== null) {
     const gap = wall - s.last_step_wall;
     const dStep = step - s.last_step;
@@ -33,7 +34,7 @@ export function recordStep(s: RunHealthState, step: number, wall: number, receiv
     }
     if (gap >= 0) {
       s.gaps_seen += 1;
-      gapBefore = [gap, dStep];
+      gapBefore = gap;
     }
   }
   if (s.first_step === null) s.first_step = step;

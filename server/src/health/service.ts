@@ -44,6 +44,12 @@ export interface HealthServiceOptions {
 export const CACHED_RUNS = 4_096;
 /** Observations waiting for the next flush, all runs together; beyond it new ones are dropped (and counted). */
 export const MAX_PENDING = 100_000;
+/**
+ * Points behind the pending observations that start a flush before the timer: under a firehose
+ * the observations then never live long enough to be promoted by the collector, and memory stays
+ * bounded; at ordinary rates the timer decides.
+ */
+export const FLUSH_AT_POINTS = 50_000;
 const SAVE_ATTEMPTS = 3;
 const SWEEP_BATCH = 1_000;
 
@@ -56,6 +62,7 @@ export class HealthService {
   private readonly clock: () => number;
   private pending = new Map<string, { key: RunKey; obs: Observation[] }>();
   private pendingCount = 0;
+  private pendingPoints = 0;
   private readonly cache = new Map<string, Cached>();
   private flushTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -77,6 +84,8 @@ export class HealthService {
       const obs = observeBatch(batch);
       obs.received_at = this.clock();
       this.enqueue(batch, obs);
+      this.pendingPoints += batch.points.length;
+      if (this.pendingPoints >= FLUSH_AT_POINTS) this.flushSoon();
     });
   }
 
@@ -124,6 +133,16 @@ export class HealthService {
     this.closed = true;
   }
 
+  /** A flush on the next turn of the event loop (not inside the ingest handler). */
+  private flushSoon(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.pendingPoints = 0;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush().catch((err: unknown) => this.opts.log?.warn({ err }, 'health flush failed'));
+    }, 0).unref();
+  }
+
   private guard(fn: () => void): void {
     try {
       if (!this.closed) fn();
@@ -159,6 +178,7 @@ export class HealthService {
     const work = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
+    this.pendingPoints = 0;
     try {
       await this.evaluateAndSave(work);
     } catch (err) {

@@ -21,6 +21,8 @@ export interface LossTrack {
   calm: number;
   /** The window's level as last computed: [center, σ, log space (1) or not (0), points since]. */
   level?: [number, number, number, number];
+  /** How many values in `w` are ≤ 0 (any rules out log space). */
+  nonpos?: number;
 }
 
 export interface SlowTrack {
