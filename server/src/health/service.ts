@@ -8,9 +8,10 @@
 // deadline passed (the API and /metrics/training already compute them at read time).
 import type { FastifyBaseLogger } from 'fastify';
 import type { MetricBatch, RunHealthRecord, RunHealthWrite, RunUpsert, Store } from '../store/types.js';
-import { capEvents, effectiveStatus, evaluate, stallEvent, summarize, type Evaluated } from './evaluate.js';
+import { evaluate, type Evaluated } from './evaluate.js';
 import { keyOf, observeBatch, observeRun, type Observation, type RunKey } from './observe.js';
 import { compactState, restoreState, type HealthEvent } from './state.js';
+import { sweepWrite } from './sweep.js';
 import { isHealthStatus, type HealthStatus } from './statuses.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -236,33 +237,17 @@ export class HealthService {
     for (let round = 0; round < 100; round++) {
       const due = await this.opts.store.listDueRunHealth(now, SWEEP_BATCH);
       if (due.length === 0) break;
-      const writes: RunHealthWrite[] = [];
-      const causes: HealthEvent[][] = [];
-      for (const row of due) {
-        const eff = effectiveStatus({ ...row, status: isHealthStatus(row.status) ? row.status : 'unknown' }, now);
-        const state = restoreState(row.state);
-        const lost = eff.status === 'lost';
-        const events = eff.status === row.status || (eff.status !== 'stalled' && !lost) ? []
-          : capEvents(state, [stallEvent(lost ? 'lost' : 'stalled', state.last_step, eff.since, state, this.thresholds)], this.thresholds);
-        causes.push(events);
-        writes.push({
-          record: { ...row, status: eff.status, since: eff.since, stall_at: null, lost_at: lost ? null : row.lost_at,
-            export_until: lost ? eff.since + this.thresholds.lostExportSeconds : row.export_until,
-            progress: summarize(state, this.thresholds), state, updated_at: now },
-          expected_version: row.version,
-          events: events.map((e) => ({ workload_uid: row.workload_uid, run_id: row.run_id, rank: row.rank, ...e })),
-        });
-      }
-      const applied = await this.opts.store.saveRunHealth(writes);
-      writes.forEach((w, i) => {
-        const id = keyOf(w.record);
+      const sweeps = due.map((row) => sweepWrite(row, now, this.thresholds));
+      const applied = await this.opts.store.saveRunHealth(sweeps.map((x) => x.write));
+      sweeps.forEach(({ write, events }, i) => {
+        const id = keyOf(write.record);
         if (applied[i] !== true) {
           this.cache.delete(id);
           return;
         }
         recorded += 1;
-        this.remember(id, { ...w.record, version: w.expected_version + 1 });
-        this.report(w.record, due[i] as RunHealthRecord, causes[i] ?? []);
+        this.remember(id, { ...write.record, version: write.expected_version + 1 });
+        this.report(write.record, due[i] as RunHealthRecord, events);
       });
       if (due.length < SWEEP_BATCH) break;
     }
