@@ -4,6 +4,7 @@
 // is retried with backoff (Retry-After honoured) on network errors, 408, 429 and 5xx; it runs
 // on its own queue, so a slow or dead receiver never holds up ingest or evaluation.
 import type { FastifyBaseLogger } from 'fastify';
+import { jsonNumberOrNull, type JsonNumber } from '../http/non-finite.js';
 import type { StatusChange } from './service.js';
 
 export interface WebhookOptions {
@@ -22,11 +23,16 @@ export interface WebhookOptions {
   onDelivered?: (ok: boolean) => void;
 }
 
+/** A change as sent: a non-finite event value spelled "NaN"/"Infinity"/"-Infinity", as the API does. */
+export type WireChange = Omit<StatusChange, 'event'> & {
+  event: (Omit<NonNullable<StatusChange['event']>, 'value'> & { value: JsonNumber | null }) | null;
+};
+
 export interface WebhookBody {
   text: string;
   workload_uid: string;
   namespace: string | null;
-  changes: StatusChange[];
+  changes: WireChange[];
 }
 
 const MAX_LINES = 10;
@@ -40,7 +46,7 @@ export function messageFor(workloadUid: string, changes: readonly StatusChange[]
   if (changes.length > MAX_LINES) lines.push(`• … and ${changes.length - MAX_LINES} more`);
   const where = ns === null ? '' : ` (namespace ${ns})`;
   return { text: `Primus Lens: workload ${workloadUid}${where}\n${lines.join('\n')}`, workload_uid: workloadUid, namespace: ns,
-    changes: [...changes] };
+    changes: changes.map((c) => ({ ...c, event: c.event === null ? null : { ...c.event, value: jsonNumberOrNull(c.event.value) } })) };
 }
 
 export class WebhookNotifier {

@@ -41,6 +41,8 @@ test('changes of one workload go out as one message with a Slack text line per r
   assert.equal(body.text, 'Primus Lens: workload job-7 (namespace team-a)\n'
     + '• run r rank 0: healthy → *stalled*: no new step after step 4100\n• run r rank 1: healthy → *stalled*: no new step after step 4101');
   assert.equal(body.changes.length, 2);
+  const nan = messageFor('job-7', [{ ...change(0, 'diverged'), event: { kind: 'non_finite', metric: 'loss', step: 9, value: Number.NaN, at: 1, detail: 'loss is NaN' } }]);
+  assert.equal(JSON.parse(JSON.stringify(nan)).changes[0].event.value, 'NaN', 'NaN survives JSON, spelled as the API spells it');
   const many = messageFor('job-7', Array.from({ length: 64 }, (_, i) => change(i, 'lost')));
   assert.equal(many.text.split('\n').length, 12, 'ten runs listed, then how many more');
   assert.match(many.text, /… and 54 more$/);
