@@ -113,6 +113,9 @@ test:
 	@# helm and kubestrict for tests/manifests, built from Go modules once (5-8 min cold, instant after).
 	@$(SUITE) --kind setup --name setup-helm --report $(JUNIT_DIR)/setup-helm.xml --timeout 1800 -- \
 		scripts/ensure-helm.sh
+	@# promtool (Debian's prometheus package) for the alert rules in deploy/prometheus.
+	@$(SUITE) --kind setup --name setup-promtool --report $(JUNIT_DIR)/setup-promtool.xml -- \
+		scripts/ensure-promtool.sh
 	@# The extra wandb/Python venvs are mostly downloads: make them while the server suite
 	@# uses the CPU, and show their log once both are done (saves ~4 minutes on a fresh clone).
 	@venvs_pid=; \

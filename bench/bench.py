@@ -1,6 +1,6 @@
 """Runs the benchmark scenarios and writes results.json, report.md and (optionally) JUnit.
 
-usage: bench.py --size full|smoke [--only ingest,shapes,query,client,startup,profile,auth] [--out DIR]
+usage: bench.py --size full|smoke [--only ingest,shapes,query,client,startup,profile,auth,health] [--out DIR]
                 [--junit FILE]
 Exit status is non-zero when any scenario failed, so a broken bench script fails `make test`.
 """
@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import auth  # noqa: E402
 import client  # noqa: E402
+import health  # noqa: E402
 import ingest  # noqa: E402
 import query  # noqa: E402
 import report  # noqa: E402
@@ -27,7 +28,7 @@ from benchlib import junit, machine  # noqa: E402
 from benchlib.servers import close_shared, share, start_mlflow, start_ours  # noqa: E402
 from benchlib.sizes import FULL, SMOKE  # noqa: E402
 
-SCENARIOS = ("ingest", "shapes", "query", "client", "startup", "profile", "auth")
+SCENARIOS = ("ingest", "shapes", "query", "client", "startup", "profile", "auth", "health")
 
 
 def log(msg: str) -> None:
@@ -53,11 +54,14 @@ def main() -> int:
         "startup": lambda: startup.run(sizes.startup_runs, os.path.join(work, "startup"), log),
         "profile": lambda: ingest.profile_ours(sizes, os.path.join(work, "profile")),
         "auth": lambda: auth.run(sizes, os.path.join(work, "auth"), log),
+        "health": lambda: health.run(sizes, os.path.join(work, "health"), log),
     }
     results: Dict[str, Any] = {"size": sizes._asdict(), "machine": machine.describe()}
     cases: List[Tuple[str, float, Optional[str]]] = []
     try:
-        if sizes.shared_servers:
+        # Scenarios that compare with MLflow share one server of each kind in the smoke run; the
+        # health scenario starts its own two (health on and off) and needs no MLflow.
+        if sizes.shared_servers and any(n not in ("health",) for n in args.only.split(",") if n):
             shared = os.path.join(work, "shared")
             share("ours", start_ours(shared))
             share("mlflow", start_mlflow(shared, workers=sizes.mlflow_workers))

@@ -153,6 +153,42 @@ def _startup(r: Dict[str, Any]) -> str:
             + f"\nAdded by the .pth: {_f(r['added_ms'], 2)} ms (median), {_f(r['added_ms_p10'], 2)} ms (p10), {r['runs']} runs each.\n")
 
 
+def _health(r: Dict[str, Any]) -> str:
+    s = r["shape"]
+    out = (f"Ours with training-health evaluation on and off, side by side (A B B A …), stream {s['runs']} runs × "
+           f"{s['metrics']} metrics × {s['steps']} steps, {s['points_per_request']} points per request, "
+           f"{s['concurrency']} clients.\n\n")
+    rows = []
+    for backend in ("sqlite", "postgres"):
+        b = r.get(backend)
+        if not b:
+            continue
+        for name in ("on", "off"):
+            v = b[name]
+            rows.append([backend, name, _f(v["points_per_s"], 0), ", ".join(_f(x, 0) for x in v["points_per_s_all"]),
+                         _f(v["p50_ms"]), _f(v["p99_ms"]), _f(v["server_cpu_s_per_m_points"], 2)])
+    out += _table(["backend", "health", "points/s (median)", "each rep", "p50 ms", "p99 ms", "server CPU s per 1M"], rows)
+    for backend in ("sqlite", "postgres"):
+        b = r.get(backend)
+        if b:
+            out += (f"\n{backend}: throughput on/off **{_f(b['throughput_on_vs_off'], 3)}×**, server CPU per point on/off "
+                    f"{_f(b['cpu_on_vs_off'], 3)}× ({b['reps']} repetitions each).\n")
+    for backend, e in (r.get("evaluation") or {}).items():
+        out += ("\n" + _table(["evaluation, " + backend, "value"], [
+            ["live runs", str(e["runs"])],
+            ["hand-off on ingest per batch of " + str(e["points_per_batch"]) + " points (µs)", _f(e["observe_us_per_batch"], 1)],
+            ["one flush, every run one new batch: wall ms (CPU ms)", f"{_f(e['flush_ms_median'])} ({_f(e['flush_cpu_ms_median'])})"],
+            ["per run evaluated and saved (µs wall)", _f(e["flush_us_per_run"], 0)],
+            ["sweep, nothing due (ms)", _f(e["sweep_nothing_due_ms"], 2)],
+            ["sweep, every run stalled (ms)", _f(e["sweep_all_due_ms"])],
+            ["/metrics/training page (ms; series; KiB)", f"{_f(e['metrics_page_ms'])}; {e['metrics_page_series']}; {_f(e['metrics_page_bytes'] / 1024, 0)}"],
+            ["health answer of one 8-rank workload (ms)", _f(e["health_answer_ms"], 2)],
+            ["stored state per run (bytes)", str(e["state_bytes_per_run"])],
+            ["heap per cached run (bytes)", str(e["heap_bytes_per_cached_run"])],
+        ]))
+    return out
+
+
 def render(results: Dict[str, Any]) -> str:
     m = results["machine"]
     parts = [f"# Bench results ({results['size']['name']})\n",
@@ -161,7 +197,8 @@ def render(results: Dict[str, Any]) -> str:
              f"better-sqlite3 {m['better_sqlite3']}, pg {m.get('node_pg', '?')}; MLflow {m['mlflow']} ({m['mlflow_python']}, SQLAlchemy "
              f"{m['mlflow_sqlalchemy']}, psycopg2 {m.get('mlflow_psycopg2', '?')}); {m.get('postgres', '?')}.\n"]
     for name, fn in (("ingest", _ingest), ("shapes", _shapes), ("query", _query), ("client", _client), ("startup", _startup),
-                     ("auth", _auth)):
+                     ("auth", _auth),
+                     ("health", _health)):
         r = results.get(name)
         if r is None:
             continue

@@ -15,5 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 echo "$who: installing Debian's $* with apt-get" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+# Another set-up step (or the system) may hold dpkg's lock for a while: wait for it, bounded.
+LOCK_WAIT="-o DPkg::Lock::Timeout=600"
+$SUDO apt-get $LOCK_WAIT update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get $LOCK_WAIT install -y -qq --no-install-recommends "$@" >/dev/null

@@ -15,6 +15,8 @@ import { ingestRateLimit, registerSecurityHeaders } from './http/security.js';
 import { readTlsPair, watchTlsFiles } from './http/tls.js';
 import { lensValidatorCompiler } from './http/body-validator.js';
 import { registerBodyParsers } from './http/body-parser.js';
+import { setupHealth } from './health/plugin.js';
+import { healthRoutes } from './health/routes.js';
 import { QuietRequestLog } from './http/log-controller.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { createMetrics, instrumentRequests } from './ops/prom.js';
@@ -34,6 +36,8 @@ export interface AppDeps {
   retentionFirstRunDelayMs?: number;
   /** How often the TLS files are checked for a renewed certificate (default 30 s); tests shorten it. */
   tlsReloadCheckMs?: number;
+  /** Epoch seconds for health evaluation (stall and lost windows); tests inject a virtual clock. */
+  clock?: () => number;
 }
 
 /** The deployed original served /v1; the founding document and our exporter use /api/v1. */
@@ -91,6 +95,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'ingest', description: 'Exporter → server (envelope answers)' },
         { name: 'query', description: 'Workloads, runs, metrics and series (plain JSON)' },
         { name: 'detection', description: 'Framework detection' },
+        { name: 'health', description: 'Training health: stalled, diverged, slow, lost, finished, failed' },
         { name: 'grafana', description: 'Raw-shaped endpoints for the Grafana JSON API datasource' },
         { name: 'auth', description: 'Tokens (admin) and who the caller is' },
         { name: 'ops', description: 'Health, readiness, Prometheus, this document' },
@@ -100,15 +105,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   await app.register(opsRoutes, { store: deps.store, metrics });
+  const health = await setupHealth(app, { config: config.health, store: deps.store, registry: metrics.registry,
+    ...(deps.clock ? { clock: deps.clock } : {}) });
   for (const prefix of API_PREFIXES) {
     const hidden = prefix !== '/api/v1';
     await app.register(
       async (api) => {
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, namespaces, prefix: '/wandb' });
-        await api.register(workloadRoutes, { store: deps.store, hidden });
+        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, namespaces, prefix: '/wandb',
+          health: health.service, ...(deps.clock ? { clock: deps.clock } : {}) });
+        await api.register(workloadRoutes, { store: deps.store, hidden, clock: health.clock });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });
         await api.register(tokenRoutes, { store: deps.store, verifier, hidden });
+        await api.register(healthRoutes, { store: deps.store, thresholds: config.health.thresholds, clock: health.clock, hidden });
       },
       { prefix },
     );

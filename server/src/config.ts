@@ -1,5 +1,6 @@
 // Configuration comes only from the environment and is validated once, at boot, so a typo
 // in a deployment fails loudly instead of running with a silent default.
+import { readHealthConfig, type HealthConfig } from './health/config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -21,6 +22,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Cap on a request body, measured after gzip decompression (wire-format: 16 MiB). */
   bodyLimitBytes: number;
+  /** Training health: on/off, thresholds, webhook (server/src/health/). */
+  health: HealthConfig;
 }
 
 export interface PgConfig {
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((certFile === '') !== (keyFile === '')) {
     problems.push('LENS_TLS_CERT_FILE and LENS_TLS_KEY_FILE go together: set both (HTTPS) or neither (HTTP)');
   }
+  const health = readHealthConfig(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -113,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays,
     logLevel: logLevel ?? 'info',
     bodyLimitBytes,
+    health,
   };
 }

@@ -268,7 +268,13 @@ def check_service_monitor(monitor: Doc, service: Doc) -> None:
         "the ServiceMonitor does not select the Service"
     port_names = {p["name"] for p in service["spec"]["ports"]}
     for endpoint in monitor["spec"]["endpoints"]:
-        assert endpoint["port"] in port_names and endpoint["path"] == "/metrics"
+        assert endpoint["port"] in port_names and endpoint["path"] in ("/metrics", "/metrics/training")
+    paths = [e["path"] for e in monitor["spec"]["endpoints"]]
+    assert paths == ["/metrics", "/metrics/training"], paths
+    # The per-run series carry the training job's namespace label; without honorLabels Prometheus
+    # would rename it exported_namespace and the alert rules would group by the processor's.
+    [training] = [e for e in monitor["spec"]["endpoints"] if e["path"] == "/metrics/training"]
+    assert training.get("honorLabels") is True
 
 
 def check_ingress(ingress: Doc, service: Doc) -> None:

@@ -261,5 +261,6 @@ def test_deploy_readme_lists_every_file_and_links_only_existing_ones() -> None:
     on_disk = {f for f in os.listdir(deploy) if os.path.isfile(os.path.join(deploy, f)) and f != "README.md"}
     on_disk |= {"k8s/" + f for f in os.listdir(K8S)}
     on_disk |= {"grafana/" + f for f in os.listdir(os.path.join(deploy, "grafana")) if f != "README.md"}
+    on_disk |= {"prometheus/" + f for f in os.listdir(os.path.join(deploy, "prometheus"))}
     assert on_disk - linked == set(), "deploy/README.md's table misses these files"
     assert "helm/primus-lens" in linked

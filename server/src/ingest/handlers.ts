@@ -4,11 +4,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { confidenceLabel, sourceFromReport } from '../detection/index.js';
 import { errors, type FieldError } from '../errors.js';
+import type { HealthObserver } from '../health/observer.js';
 import { exceedsDepth } from '../http/json-depth.js';
 import { timed, type IngestEndpoint, type LensMetrics } from '../ops/prom.js';
 import { recordSource } from '../services/detection-service.js';
 import { fingerprintsFor } from '../services/metric-fingerprint.js';
-import type { Store } from '../store/types.js';
+import type { RunUpsert, Store } from '../store/types.js';
 import { isFieldError, resolveIdentity, UNKNOWN_RUN_ID, type IdentityFields, type ResolvedIdentity } from './identity.js';
 import { buildLogsBatch, buildMetricsBatch, type PointsBuild } from './points.js';
 import type { DetectionBodyT, DetectionResultDataT, LogsBodyT, MetricsBodyT, PointsResultT } from './schemas.js';
@@ -25,6 +26,8 @@ export interface IngestContext {
    * namespace (auth/namespaces.ts); resolves to the namespace to store, throws a 403.
    */
   authorizeWrite: (resolved: ResolvedIdentity, at: number) => Promise<string | null>;
+  /** Told about every committed batch and reported run (training health); null when off. */
+  health?: HealthObserver | null;
 }
 
 /** Stored JSON (evidence, hints, configs) may nest at most this deep. */
@@ -63,6 +66,7 @@ async function storePoints(ctx: IngestContext, endpoint: IngestEndpoint, build: 
   const batch = build.batch;
   if (batch.points.length > 0 || batch.run_state !== undefined || batch.run !== undefined) {
     await timed(ctx.metrics, 'write_metrics', () => ctx.store.writeMetrics(batch));
+    ctx.health?.observeBatch(batch); // health: synchronous hand-off of what was just committed
   }
   // The run's first metric names are detection evidence too; a failure there never fails the points.
   await fingerprintsFor(ctx.store).observe(batch, ctx.log);
@@ -141,21 +145,21 @@ async function upsertReportedRun(ctx: IngestContext, resolved: ResolvedIdentity,
   run: WandbRun | null, now: number): Promise<void> {
   const runInfo = { ...resolved.run, ...(run?.project ? { project: run.project } : {}), ...(run?.name ? { name: run.name } : {}) };
   if (run?.config !== undefined) Object.assign(runInfo, { config: run.config });
-  await timed(ctx.metrics, 'upsert_run', () =>
-    ctx.store.upsertRun({
-      workload_uid: resolved.workloadUid,
-      run_id: resolved.runId,
-      rank: resolved.rank,
-      identity: resolved.identity,
-      ...(Object.keys(runInfo).length > 0 ? { run: runInfo } : {}),
-      // The run's own start when the exporter sends it; else, for the original exporter, the
-      // time of the report made at wandb.init (later reports are updates, not starts).
-      started_at:
-        run?.started_at ??
-        (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
-      received_at: now,
-    }),
-  );
+  const upsert: RunUpsert = {
+    workload_uid: resolved.workloadUid,
+    run_id: resolved.runId,
+    rank: resolved.rank,
+    identity: resolved.identity,
+    ...(Object.keys(runInfo).length > 0 ? { run: runInfo } : {}),
+    // The run's own start when the exporter sends it; else, for the original exporter, the
+    // time of the report made at wandb.init (later reports are updates, not starts).
+    started_at:
+      run?.started_at ??
+      (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
+    received_at: now,
+  };
+  await timed(ctx.metrics, 'upsert_run', () => ctx.store.upsertRun(upsert));
+  ctx.health?.observeRun(upsert); // health: the run's config (total steps) and that it is alive
 }
 
 export async function ingestDetection(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<DetectionResultDataT> {

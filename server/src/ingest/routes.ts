@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors, LensError, useEnvelopeErrors, type FieldError } from '../errors.js';
 import type { IngestEndpoint, LensMetrics } from '../ops/prom.js';
 import type { WorkloadNamespaces } from '../auth/namespaces.js';
+import type { HealthObserver } from '../health/observer.js';
 import type { Store } from '../store/types.js';
 import { ingestDetection, ingestLogs, ingestMetrics, type IngestContext } from './handlers.js';
 import {
@@ -30,6 +31,10 @@ export interface IngestRoutesOptions {
   hidden: boolean;
   /** Files each workload under its namespace and checks the token may write there. */
   namespaces: WorkloadNamespaces;
+  /** Training health evaluation, told about what ingest stored; null when LENS_HEALTH=off. */
+  health?: HealthObserver | null;
+  /** Epoch seconds for received_at (tests inject the app's virtual clock). */
+  clock?: () => number;
 }
 
 /** Seconds a client is told to wait when the write queue is full before the body is read. */
@@ -58,7 +63,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
     store: opts.store,
     metrics: opts.metrics,
     log: request.log,
-    now: () => Date.now() / 1_000,
+    now: opts.clock ?? (() => Date.now() / 1_000),
+    health: opts.health ?? null,
     authorizeWrite: (resolved, at) =>
       opts.namespaces.authorizeWrite(request.principal, resolved.workloadUid, resolved.identity.namespace ?? null, at),
   });

@@ -1,6 +1,7 @@
 // Query API shapes (plain JSON, no envelope), defined once for validation, serialization
 // and the OpenAPI document. Non-finite numbers are the strings "NaN"/"Infinity"/"-Infinity".
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { HealthStatusSchema } from '../health/schemas.js';
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** A number that may be non-finite, spelled as a string. */
@@ -14,6 +15,7 @@ export const WorkloadListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 256, description: 'Substring of workload_uid (case-insensitive)' })),
   framework: Type.Optional(Type.String({ maxLength: 64 })),
   status: Type.Optional(Type.String({ maxLength: 32 })),
+  health: Type.Optional(HealthStatusSchema),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 100 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 })),
 });
@@ -34,6 +36,7 @@ const workloadRowFields = {
   last_loss: nullable(MaybeFinite),
   active_runs: Type.Integer(),
   namespace: nullable(Type.String({ description: 'Kubernetes namespace the workload is filed under (its first report that named one)' })),
+  health: HealthStatusSchema,
 };
 
 export const WorkloadRow = Type.Object(workloadRowFields);

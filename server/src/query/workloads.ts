@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { coversAll } from '../auth/namespaces.js';
 import { errors } from '../errors.js';
+import { isHealthStatus, type HealthStatus } from '../health/statuses.js';
 import { jsonNumber, jsonNumberOrNull } from '../http/non-finite.js';
 import type { Store, WorkloadRow as StoreWorkloadRow } from '../store/types.js';
 import {
@@ -21,6 +22,8 @@ import {
 export interface QueryRoutesOptions {
   store: Store;
   hidden: boolean;
+  /** Epoch seconds at which health (stalled, lost) is judged. */
+  clock?: () => number;
 }
 
 function encodeRow<T extends StoreWorkloadRow>(row: T): Omit<T, 'last_loss'> & { last_loss: ReturnType<typeof jsonNumberOrNull> } {
@@ -30,6 +33,15 @@ function encodeRow<T extends StoreWorkloadRow>(row: T): Omit<T, 'last_loss'> & {
 export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { store } = opts;
+  const clock = opts.clock ?? (() => Date.now() / 1_000);
+  /** Each workload's worst run status now; `unknown` for those without evaluated runs. */
+  const withHealth = async <T extends { workload_uid: string }>(rows: T[], now: number): Promise<Array<T & { health: HealthStatus }>> => {
+    const health = await store.workloadHealth(rows.map((r) => r.workload_uid), now);
+    return rows.map((r) => {
+      const h = health[r.workload_uid];
+      return { ...r, health: isHealthStatus(h) ? h : 'unknown' };
+    });
+  };
   const common = { tags: ['query'], hide: opts.hidden };
   const notFound = { 404: QueryError };
 
@@ -37,6 +49,7 @@ export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fas
     schema: { ...common, summary: 'List workloads, most recently seen first', querystring: WorkloadListQuery, response: { 200: WorkloadList, 400: QueryError } },
   }, async (request) => {
     const q = request.query;
+    const now = clock();
     const filter = {
       limit: q.limit ?? 100,
       offset: q.offset ?? 0,
@@ -45,9 +58,10 @@ export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fas
       ...(q.status ? { status: q.status } : {}),
       // A namespaced token sees, and counts, only its namespaces' workloads.
       ...(coversAll(request.principal) ? {} : { namespaces: request.principal.namespaces }),
+      ...(q.health ? { health: q.health, now } : {}),
     };
     const { total, workloads } = await store.listWorkloads(filter);
-    return { total, workloads: workloads.map(encodeRow) };
+    return { total, workloads: await withHealth(workloads.map(encodeRow), now) };
   });
 
   app.get('/workloads/:uid', {
@@ -55,7 +69,8 @@ export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fas
   }, async (request) => {
     const detail = await store.getWorkload(request.params.uid);
     if (detail === null) throw errors.workloadNotFound(request.params.uid);
-    return encodeRow(detail);
+    const [row] = await withHealth([encodeRow(detail)], clock());
+    return row;
   });
 
   app.get('/workloads/:uid/runs', {

@@ -135,6 +135,10 @@ export interface WorkloadFilter {
   namespaces?: readonly string[];
   framework?: string;
   status?: string;
+  /** Only workloads whose health (their worst run's status at `now`) is this. */
+  health?: string;
+  /** Epoch seconds the health filter is judged at (default: the store's clock). */
+  now?: number;
   limit: number;
   offset: number;
 }
@@ -235,6 +239,50 @@ export interface StorePressure {
   saturated: boolean;
 }
 
+/** One run's health, keyed like its run row. See server/src/health/ for what the fields mean. */
+export interface RunHealthKey {
+  workload_uid: string;
+  run_id: string;
+  rank: number;
+}
+
+export interface RunHealthRecord extends RunHealthKey {
+  namespace: string | null;
+  /** Bumped by every save; 0 for a run that has no stored health yet. */
+  version: number;
+  /** One of server/src/health/statuses.ts's HEALTH_STATUSES, as last evaluated. */
+  status: string;
+  since: number;
+  /** Deadlines (epoch seconds) after which the run counts as stalled / lost; null when none is pending. */
+  stall_at: number | null;
+  lost_at: number | null;
+  /** The run leaves /metrics/training after this time; null while it is live. */
+  export_until: number | null;
+  /** JSON: progress and performance as the API shows them. */
+  progress: unknown;
+  /** JSON: the evaluator's bounded memory of the run; null in list reads. */
+  state: unknown;
+  updated_at: number;
+}
+
+export interface HealthEventRecord extends RunHealthKey {
+  kind: string;
+  metric: string | null;
+  step: number | null;
+  /** NaN and ±Infinity allowed. */
+  value: number | null;
+  at: number;
+  detail: string;
+}
+
+/** A compare-and-set save: applied only if the stored version still equals `expected_version` (0: none stored). */
+export interface RunHealthWrite {
+  record: RunHealthRecord;
+  expected_version: number;
+  /** Stored with the record, each at most once per (run, kind, metric, step). */
+  events: HealthEventRecord[];
+}
+
 export { StoreOpenError, StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
 export * from './access-types.js';
 import type { AccessStore } from './access-types.js';
@@ -285,6 +333,25 @@ export interface Store extends AccessStore {
   queryRawPoints(q: RawPointsQuery): Promise<RawPoint[]>;
   /** Grafana-compat (`metrics/iteration-times`): the earliest wall time of each step, by step. */
   queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>>;
+
+  /** Stored health of these runs (state included); runs without any are left out. */
+  getRunHealth(keys: RunHealthKey[]): Promise<RunHealthRecord[]>;
+  /**
+   * Compare-and-set saves, in one transaction; true for each write that was applied (its
+   * stored version is then expected_version + 1). A write for a run that has no run row, or
+   * whose version moved on (another replica saved first), is not applied and returns false.
+   */
+  saveRunHealth(writes: RunHealthWrite[]): Promise<boolean[]>;
+  /** Every run of the workload that has stored health (state null). */
+  listRunHealth(workloadUid: string): Promise<RunHealthRecord[]>;
+  /** The workload's events, oldest first, at most `limit` (the newest are kept). */
+  listHealthEvents(workloadUid: string, limit: number): Promise<HealthEventRecord[]>;
+  /** Runs with a stall or lost deadline at or before `now` (state included), at most `limit`. */
+  listDueRunHealth(now: number, limit: number): Promise<RunHealthRecord[]>;
+  /** Runs still shown on /metrics/training at `now` (export_until null or later), worst first, at most `limit` (state null). */
+  listExportedRunHealth(now: number, limit: number): Promise<RunHealthRecord[]>;
+  /** Each workload's worst run status at `now`; workloads without stored health are left out. */
+  workloadHealth(workloadUids: string[], now: number): Promise<Record<string, string>>;
 
   /** Deletes points with wall_time < cutoff, then workloads last seen before cutoff. */
   deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult>;

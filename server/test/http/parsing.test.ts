@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { defaultThresholds } from '../../src/health/thresholds.js';
 import { toFieldErrors } from '../../src/errors.js';
 import { JsonSyntaxError, parseLenientJson, quoteNonFiniteTokens } from '../../src/http/lenient-json.js';
 import { parseMetricList } from '../../src/query/grafana.js';
@@ -34,7 +35,8 @@ describe('parseLenientJson', () => {
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    const c = loadConfig({});
+    const { health, ...c } = loadConfig({});
+    assert.deepEqual(health, { enabled: true, thresholds: defaultThresholds(), webhookUrl: null });
     assert.deepEqual(c, {
       port: 8080,
       host: '0.0.0.0',
@@ -50,7 +52,7 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadConfig({ PORT: '9000', HOST: '127.0.0.1', LENS_DATABASE_URL: ':memory:', LENS_API_TOKEN: 't', LENS_RETENTION_DAYS: '7', LENS_LOG_LEVEL: 'DEBUG', LENS_BODY_LIMIT_BYTES: '2048',
+    const { health: _health, ...c } = loadConfig({ PORT: '9000', HOST: '127.0.0.1', LENS_DATABASE_URL: ':memory:', LENS_API_TOKEN: 't', LENS_RETENTION_DAYS: '7', LENS_LOG_LEVEL: 'DEBUG', LENS_BODY_LIMIT_BYTES: '2048',
       LENS_PG_POOL_MAX: '4', LENS_PG_STATEMENT_TIMEOUT_MS: '0', LENS_PG_CONNECT_TIMEOUT_MS: '1500',
       LENS_TLS_CERT_FILE: '/tls/tls.crt', LENS_TLS_KEY_FILE: '/tls/tls.key', LENS_INGEST_RATE_LIMIT: '50' });
     assert.deepEqual(c, { port: 9000, host: '127.0.0.1', databaseUrl: ':memory:', pg: { poolMax: 4, statementTimeoutMs: 0, connectTimeoutMs: 1500 },

@@ -1,7 +1,7 @@
 // Typed client for the query API. Every call can be cancelled, and every failure becomes an
 // ApiError that the pages turn into an explicit error state.
 import type {
-  Detection, DetectionOverride, MetricSummary, RunRow, SeriesResponse, Whoami, WorkloadList, WorkloadSummary,
+  Detection, DetectionOverride, MetricSummary, RunRow, SeriesResponse, Whoami, WorkloadHealth, WorkloadList, WorkloadSummary,
 } from "./types.js";
 
 const API_BASE = "/api/v1";
@@ -100,6 +100,7 @@ export interface ListParams {
   q?: string;
   framework?: string;
   status?: string;
+  health?: string;
   limit?: number;
   offset?: number;
 }
@@ -127,6 +128,8 @@ export const api = {
     request<{ metrics: MetricSummary[] }>("GET", `/workloads/${enc(uid)}/metrics`, signal),
   series: (uid: string, p: SeriesParams, signal?: AbortSignal) =>
     request<SeriesResponse>("GET", `/workloads/${enc(uid)}/metrics/series${query({ ...p })}`, signal),
+  health: (uid: string, signal?: AbortSignal) =>
+    request<WorkloadHealth>("GET", `/workloads/${enc(uid)}/health`, signal),
   detection: (uid: string, signal?: AbortSignal) =>
     request<Detection>("GET", `/workloads/${enc(uid)}/framework-detection`, signal),
   overrideDetection: (uid: string, body: DetectionOverride) =>

@@ -1,6 +1,7 @@
 // Framework / status / liveness badges, shared by the list and the workload page.
 import { h } from "./dom.js";
 import { LIVE_WINDOW_SECONDS, formatConfidence, type WorkloadState } from "./format.js";
+import type { HealthStatus } from "./types.js";
 
 export interface FrameworkFields {
   framework: string | null;
@@ -50,4 +51,23 @@ export function stateDot(state: WorkloadState): HTMLElement {
 
 function cssToken(text: string): string {
   return text.replace(/[^a-z0-9-]/gi, "-").toLowerCase();
+}
+
+/** What each health status means, as the server's README says it (shown as the badge's tooltip). */
+export const HEALTH_TITLES: Record<HealthStatus, string> = {
+  failed: "a run ended with a non-zero exit code",
+  diverged: "a loss became NaN or ±Inf, or spiked far above its recent level, and has not recovered",
+  stalled: "a run should be running but no new step arrived for longer than its stall threshold",
+  lost: "nothing arrived from a run for the lost window and it never said it finished",
+  slow: "a run's step time stays well above its own earlier median",
+  healthy: "making progress, nothing wrong found",
+  unknown: "too little data to judge yet",
+  finished: "every run ended with exit code 0",
+};
+
+export const HEALTH_ORDER = Object.keys(HEALTH_TITLES) as HealthStatus[];
+
+export function healthBadge(status: HealthStatus): HTMLElement {
+  return h("span", { class: `health-badge health-${cssToken(status)}`, data: { health: status }, title: HEALTH_TITLES[status] ?? status },
+    status);
 }

@@ -1,5 +1,14 @@
 // Shapes of the query API (server → dashboard). Plain JSON, no envelope.
 // Non-finite metric values travel as the strings "NaN", "Infinity", "-Infinity".
+// The health shapes come straight from the server's TypeBox schemas (a type-only import,
+// erased from the bundle), so the page cannot drift from the API.
+import type { HealthEventT, RunHealthT, WorkloadHealthAnswerT } from "../../src/health/schemas.js";
+import type { HealthStatus } from "../../src/health/statuses.js";
+
+export type { HealthStatus };
+export type WorkloadHealth = WorkloadHealthAnswerT;
+export type RunHealth = RunHealthT;
+export type HealthEvent = HealthEventT;
 
 export type WireNumber = number | "NaN" | "Infinity" | "-Infinity";
 
@@ -20,6 +29,8 @@ export interface WorkloadRow {
   active_runs: number;
   /** Kubernetes namespace the workload is filed under; null when no report named one. */
   namespace: string | null;
+  /** The worst run's health status, judged at the server's clock. */
+  health: HealthStatus;
 }
 
 export interface WorkloadList {

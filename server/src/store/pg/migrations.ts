@@ -181,4 +181,44 @@ WHERE p.namespace IS NOT NULL
 ORDER BY w.id, p.first_seen, p.pod_key COLLATE "C";
 `,
   },
+  {
+    version: 3,
+    name: 'training health',
+    // As on SQLite (server/src/health/ has the meaning). The foreign keys cascade, so the
+    // rows go with their run whoever deletes it (retention deletes runs by workload).
+    sql: `
+CREATE TABLE run_health (
+  run_pk bigint PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  workload_id bigint NOT NULL,
+  namespace text,
+  version bigint NOT NULL,
+  status text NOT NULL,
+  since float8 NOT NULL,
+  stall_at float8,
+  lost_at float8,
+  export_until float8,
+  progress text NOT NULL,
+  state text NOT NULL,
+  updated_at float8 NOT NULL
+);
+CREATE INDEX run_health_by_workload ON run_health (workload_id);
+CREATE INDEX run_health_by_stall ON run_health (stall_at) WHERE stall_at IS NOT NULL;
+CREATE INDEX run_health_by_lost ON run_health (lost_at) WHERE lost_at IS NOT NULL;
+CREATE INDEX run_health_by_export ON run_health (export_until);
+
+CREATE TABLE health_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_pk bigint NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  workload_id bigint NOT NULL,
+  kind text NOT NULL,
+  metric text NOT NULL,
+  step bigint NOT NULL,
+  value text,
+  at float8 NOT NULL,
+  detail text NOT NULL,
+  UNIQUE (run_pk, kind, metric, step)
+);
+CREATE INDEX health_events_by_workload ON health_events (workload_id, at);
+`,
+  },
 ];

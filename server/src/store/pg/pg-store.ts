@@ -10,10 +10,11 @@ import type pg from 'pg';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
   NewToken, TokenRecord,
-  DetectionSourceRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
-  Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure, WorkloadDetail,
-  WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
+  DetectionSourceRecord, HealthEventRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
+  RunHealthKey, RunHealthRecord, RunHealthWrite, Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure,
+  WorkloadDetail, WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
 } from '../types.js';
+import * as health from './health-rows.js';
 import { assertValidBatch } from '../validate-batch.js';
 import * as access from './access-rows.js';
 import { PgBatchWriter } from './batch-writer.js';
@@ -162,6 +163,35 @@ export class PgStore implements Store {
 
   async queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>> {
     return stepTimes(this.pool, q);
+  }
+
+  async getRunHealth(keys: RunHealthKey[]): Promise<RunHealthRecord[]> {
+    return health.getRunHealth(this.pool, keys);
+  }
+
+  async saveRunHealth(writes: RunHealthWrite[]): Promise<boolean[]> {
+    if (writes.length === 0) return [];
+    return this.transaction((c) => health.saveRunHealth(c, writes));
+  }
+
+  async listRunHealth(workloadUid: string): Promise<RunHealthRecord[]> {
+    return health.listRunHealth(this.pool, workloadUid);
+  }
+
+  async listHealthEvents(workloadUid: string, limit: number): Promise<HealthEventRecord[]> {
+    return health.listHealthEvents(this.pool, workloadUid, limit);
+  }
+
+  async listDueRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    return health.listDueRunHealth(this.pool, now, limit);
+  }
+
+  async listExportedRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    return health.listExportedRunHealth(this.pool, now, limit);
+  }
+
+  async workloadHealth(workloadUids: string[], now: number): Promise<Record<string, string>> {
+    return health.workloadHealth(this.pool, workloadUids, now);
   }
 
   async deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult> {

@@ -2,6 +2,7 @@
 // writer maintains: cost grows with series and runs, never with points.
 import type pg from 'pg';
 import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
+import { healthParams, workloadSeveritySql } from '../health-sql.js';
 import { query } from './connection.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -19,7 +20,8 @@ const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_f
 const FROM = 'FROM workloads w LEFT JOIN workload_detection d ON d.workload_id = w.id';
 const FILTER = `($1::text IS NULL OR strpos(lower(w.uid), lower($1)) > 0)
   AND ($2::text IS NULL OR d.framework = $2) AND ($3::text IS NULL OR d.status = $3)
-  AND ($4::text[] IS NULL OR w.uid IN (SELECT n.uid FROM workload_namespaces n WHERE n.namespace = ANY($4::text[])))`;
+  AND ($4::text[] IS NULL OR w.uid IN (SELECT n.uid FROM workload_namespaces n WHERE n.namespace = ANY($4::text[])))
+  AND ($5::int IS NULL OR ${workloadSeveritySql('w.id', '$6::float8')} = $5)`;
 
 type DbRow = WorkloadRow & { id: number };
 
@@ -27,10 +29,12 @@ export class PgWorkloadQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   async listWorkloads(f: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
-    const params = [f.q || null, f.framework || null, f.status || null, f.namespaces === undefined ? null : [...f.namespaces]];
+    const health = healthParams(f);
+    const params = [f.q || null, f.framework || null, f.status || null, f.namespaces === undefined ? null : [...f.namespaces],
+      health.health_rank, health.now];
     const [count] = await query<{ n: number }>(this.pool, `SELECT count(*) AS n ${FROM} WHERE ${FILTER}`, params);
     const rows = await query<DbRow>(this.pool,
-      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $5 OFFSET $6`,
+      `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $7 OFFSET $8`,
       [...params, f.limit, f.offset]);
     return { total: count?.n ?? 0, workloads: rows.map(strip) };
   }

@@ -187,4 +187,51 @@ CREATE TABLE ingest_log (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'training health',
+    // run_health: one row per run row, the evaluator's state and its last verdict (see
+    // server/src/health/). health_events: what happened at which step, once per
+    // (run, kind, metric, step); metric '' and step -1 stand for none, so the key is unique.
+    // A trigger removes both with their run (retention deletes runs by workload).
+    sql: `
+CREATE TABLE run_health (
+  run_pk INTEGER PRIMARY KEY,
+  workload_id INTEGER NOT NULL,
+  namespace TEXT,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  since REAL NOT NULL,
+  stall_at REAL,
+  lost_at REAL,
+  export_until REAL,
+  progress TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE INDEX run_health_by_workload ON run_health(workload_id);
+CREATE INDEX run_health_by_stall ON run_health(stall_at) WHERE stall_at IS NOT NULL;
+CREATE INDEX run_health_by_lost ON run_health(lost_at) WHERE lost_at IS NOT NULL;
+CREATE INDEX run_health_by_export ON run_health(export_until);
+
+CREATE TABLE health_events (
+  id INTEGER PRIMARY KEY,
+  run_pk INTEGER NOT NULL,
+  workload_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  value TEXT,
+  at REAL NOT NULL,
+  detail TEXT NOT NULL,
+  UNIQUE (run_pk, kind, metric, step)
+);
+CREATE INDEX health_events_by_workload ON health_events(workload_id, at);
+
+CREATE TRIGGER runs_delete_health AFTER DELETE ON runs BEGIN
+  DELETE FROM run_health WHERE run_pk = old.id;
+  DELETE FROM health_events WHERE run_pk = old.id;
+END;
+`,
+  },
 ];

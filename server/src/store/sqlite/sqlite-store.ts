@@ -13,11 +13,12 @@ import Database from 'better-sqlite3';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
   NewToken, TokenRecord,
-  DetectionSourceRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
-  Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure, WorkloadDetail,
-  WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
+  DetectionSourceRecord, HealthEventRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
+  RunHealthKey, RunHealthRecord, RunHealthWrite, Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure,
+  WorkloadDetail, WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
 } from '../types.js';
 import { AccessRows } from './access-rows.js';
+import { HealthRows } from './health-rows.js';
 import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
 import { batchShape, IngestLog, mergeForApply, type LogEntry } from './ingest-log.js';
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   private readonly raw: RawQueries;
   private readonly retention: Retention;
   private readonly access: AccessRows;
+  private readonly health: HealthRows;
   private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
   private readonly log: IngestLog;
   private readonly applier: LogApplier;
@@ -80,6 +82,7 @@ export class SqliteStore implements Store {
     this.raw = new RawQueries(db);
     this.retention = new Retention(db, this.writer.series);
     this.access = new AccessRows(db);
+    this.health = new HealthRows(db);
     this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
     this.log = new IngestLog(db);
     const logMany = db.transaction((items: MetricBatch[]) => items.map((b) => this.log.write(b)));
@@ -202,6 +205,38 @@ export class SqliteStore implements Store {
   async queryStepTimes(q: StepTimesQuery): Promise<Array<{ step: number; wall_time: number }>> {
     this.applier.settle();
     return this.raw.stepTimesOf(q);
+  }
+
+  async getRunHealth(keys: RunHealthKey[]): Promise<RunHealthRecord[]> {
+    return this.health.get(keys);
+  }
+
+  async saveRunHealth(writes: RunHealthWrite[]): Promise<boolean[]> {
+    let applied: boolean[] = [];
+    this.write(() => {
+      applied = this.health.save(writes);
+    });
+    return applied;
+  }
+
+  async listRunHealth(workloadUid: string): Promise<RunHealthRecord[]> {
+    return this.health.list(workloadUid);
+  }
+
+  async listHealthEvents(workloadUid: string, limit: number): Promise<HealthEventRecord[]> {
+    return this.health.listEvents(workloadUid, limit);
+  }
+
+  async listDueRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    return this.health.listDue(now, limit);
+  }
+
+  async listExportedRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    return this.health.listExported(now, limit);
+  }
+
+  async workloadHealth(workloadUids: string[], now: number): Promise<Record<string, string>> {
+    return this.health.workloadHealth(workloadUids, now);
   }
 
   async deleteOlderThan(cutoffEpochS: number): Promise<RetentionResult> {

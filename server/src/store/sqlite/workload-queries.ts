@@ -3,6 +3,7 @@
 // series and runs, never with the number of points.
 import type Database from 'better-sqlite3';
 import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
+import { healthParams, workloadSeveritySql } from '../health-sql.js';
 import { fromStoredValue } from './chunks.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -16,7 +17,8 @@ const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_f
 const FILTER = `(@q IS NULL OR instr(lower(w.uid), lower(@q)) > 0)
   AND (@framework IS NULL OR d.framework = @framework) AND (@status IS NULL OR d.status = @status)
   AND (@namespaces IS NULL OR w.uid IN (SELECT n.uid FROM workload_namespaces n
-    WHERE n.namespace IN (SELECT value FROM json_each(@namespaces))))`;
+    WHERE n.namespace IN (SELECT value FROM json_each(@namespaces))))
+  AND (@health_rank IS NULL OR ${workloadSeveritySql('w.id', '@now')} = @health_rank)`;
 
 type DbRow = Omit<WorkloadRow, 'last_loss'> & { id: number };
 
@@ -62,6 +64,7 @@ export class WorkloadQueries {
     const params = {
       q: f.q || null, framework: f.framework || null, status: f.status || null,
       namespaces: f.namespaces === undefined ? null : JSON.stringify(f.namespaces),
+      ...healthParams(f),
     };
     const total = this.count.get(params) as number;
     const rows = this.list.all({ ...params, limit: f.limit, offset: f.offset }) as DbRow[];
@@ -140,3 +143,4 @@ export class WorkloadQueries {
     return { ...row, last_loss: lastLoss };
   }
 }
+

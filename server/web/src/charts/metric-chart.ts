@@ -4,6 +4,7 @@ import uPlot from "uplot";
 import { h } from "../dom.js";
 import { formatCount } from "../format.js";
 import { debiasedEma, defaultSmoothing } from "./ema.js";
+import { drawEventMarkers, type ChartEvent } from "./event-markers.js";
 import { renderLegend } from "./legend.js";
 import { drawMarkers } from "./markers.js";
 import { colorFor } from "./palette.js";
@@ -22,6 +23,8 @@ export interface ChartContext {
   onLoaded: (metric: string, series: ReadonlyArray<LoadedSeries>) => void;
   onFirstDraw: (metric: string) => void;
   onError: (metric: string, err: unknown) => void;
+  /** Health events to mark on this chart (spikes, stalls, slowdowns). */
+  events?: () => ReadonlyArray<ChartEvent>;
 }
 
 const PLOT_HEIGHT = 220;
@@ -36,6 +39,7 @@ export class MetricChart {
   private readonly logBtn = h("button", { class: "btn btn-small log-toggle", "aria-pressed": "false",
     title: "Logarithmic y axis" }, "log");
   private readonly markerLayer = h("div", { class: "nf-layer" });
+  private readonly eventLayer = h("div", { class: "ev-layer" });
   private readonly tip = h("div", { class: "tooltip", hidden: true });
   private full: LoadedSeries[] = [];
   private zoom: { from: number; to: number; series: LoadedSeries[] } | null = null;
@@ -120,6 +124,11 @@ export class MetricChart {
     this.smoothed = this.aligned.raw.map((column) => debiasedEma(column, weight));
   }
 
+  /** The health events changed: redraw the markers only. */
+  applyEvents(): void {
+    if (this.plot) drawEventMarkers(this.plot, this.eventLayer, this.ctx.events?.() ?? [], this.ctx.mode() === "step");
+  }
+
   /** X axis mode changed: the zoom range is in the old unit, so drop it. */
   applyMode(): void {
     this.zoom = null;
@@ -173,6 +182,7 @@ export class MetricChart {
       onDraw: (u) => {
         drawMarkers(u, this.markerLayer, this.aligned.markers, (i) => !this.hidden.has(this.current()[i]?.key ?? ""),
           (i) => colorFor(i));
+        drawEventMarkers(u, this.eventLayer, this.ctx.events?.() ?? [], this.ctx.mode() === "step");
         this.card.dataset.state = "ready";
         this.markDrawn();
       },
@@ -183,7 +193,7 @@ export class MetricChart {
     });
     this.plotEl.replaceChildren();
     this.plot = new uPlot(options, this.columns(), this.plotEl);
-    this.plot.over.append(this.markerLayer, this.tip);
+    this.plot.over.append(this.markerLayer, this.eventLayer, this.tip);
     this.plot.over.addEventListener("dblclick", () => this.resetZoom());
     this.plot.over.addEventListener("mouseleave", () => { this.tip.hidden = true; });
     series.forEach((s, i) => {

@@ -1,10 +1,12 @@
 // The charts section: shared controls (smoothing, x axis, filter) and one MetricChart per metric.
 import { h } from "../dom.js";
 import { DEFAULT_SMOOTHING, MAX_SMOOTHING, clampSmoothing } from "../charts/ema.js";
+import { eventsForChart } from "../charts/event-markers.js";
 import { MetricChart } from "../charts/metric-chart.js";
 import type { XAxisMode } from "../charts/series-data.js";
 import type { LoadedSeries } from "../charts/series-source.js";
 import { replaceParams } from "../router.js";
+import type { HealthEvent } from "../types.js";
 
 export interface GridOptions {
   uid: string;
@@ -25,6 +27,7 @@ export class ChartGrid {
   private pendingFirstDraw = new Set<string>();
   private readonly started = performance.now();
   private readonly focusMetric: string | null;
+  private events: ReadonlyArray<HealthEvent> = [];
 
   constructor(private readonly opts: GridOptions, private readonly signal: AbortSignal) {
     const fromUrl = Number(opts.params.get("smoothing"));
@@ -87,6 +90,7 @@ export class ChartGrid {
         onLoaded: this.opts.onLoaded,
         onFirstDraw: (metric) => this.firstDrawn(metric),
         onError: () => undefined, // the chart shows its own error state
+        events: () => eventsForChart(name, this.events, this.opts.labelFor),
       });
       this.charts.set(name, chart);
       this.pendingFirstDraw.add(name);
@@ -101,6 +105,12 @@ export class ChartGrid {
       card?.classList.add("focused");
       card?.scrollIntoView({ block: "start" });
     }
+  }
+
+  /** Health events to mark on the charts; only the markers are redrawn. */
+  setEvents(events: ReadonlyArray<HealthEvent>): void {
+    this.events = events;
+    for (const chart of this.charts.values()) chart.applyEvents();
   }
 
   reloadAll(): void {

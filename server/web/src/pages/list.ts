@@ -1,6 +1,6 @@
 // Workloads list: one row per workload with its framework badge, liveness and training progress.
 import { ApiError, api } from "../api.js";
-import { frameworkBadge, stateDot } from "../badges.js";
+import { HEALTH_ORDER, frameworkBadge, healthBadge, stateDot } from "../badges.js";
 import { clear, h, stateBox } from "../dom.js";
 import { decodeNumber, formatAgo, formatCount, formatTime, formatValue, workloadState } from "../format.js";
 import { replaceParams, workloadHref } from "../router.js";
@@ -14,7 +14,7 @@ const FRAMEWORKS = ["primus", "megatron", "deepspeed", "torchtitan", "fsdp", "li
 const STATUSES = ["verified", "confirmed", "suspected", "conflict", "unknown"];
 /** Numeric columns are right-aligned, header included, so each title sits over its digits. */
 const COLUMNS = [
-  { title: "Workload" }, { title: "Framework" }, { title: "State" }, { title: "Last seen" },
+  { title: "Workload" }, { title: "Framework" }, { title: "Health" }, { title: "State" }, { title: "Last seen" },
   { title: "Runs", numeric: true }, { title: "Pods", numeric: true }, { title: "Last step", numeric: true },
   { title: "Last loss", numeric: true },
 ];
@@ -24,6 +24,7 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
     q: params.get("q") ?? "",
     framework: params.get("framework") ?? "",
     status: params.get("status") ?? "",
+    health: params.get("health") ?? "",
     offset: Math.max(0, Number(params.get("offset")) || 0),
   };
   let controller: AbortController | null = null;
@@ -34,12 +35,13 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
     value: filters.q, "aria-label": "Search workloads", id: "workload-search" });
   const frameworkSelect = select("framework-filter", "All frameworks", FRAMEWORKS, filters.framework);
   const statusSelect = select("status-filter", "All statuses", STATUSES, filters.status);
+  const healthSelect = select("health-filter", "All health", HEALTH_ORDER, filters.health);
   const summary = h("span", { class: "muted", id: "list-summary" });
   const body = h("div", { class: "list-body" }, stateBox("loading", "Loading workloads…"));
 
   mount(root,
     h("div", { class: "page-head" }, h("h1", { text: "Workloads" }), summary),
-    h("div", { class: "toolbar" }, search, frameworkSelect, statusSelect),
+    h("div", { class: "toolbar" }, search, frameworkSelect, statusSelect, healthSelect),
     body);
 
   let debounce: number | undefined;
@@ -49,10 +51,11 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
   });
   frameworkSelect.addEventListener("change", () => update({ framework: frameworkSelect.value, offset: 0 }));
   statusSelect.addEventListener("change", () => update({ status: statusSelect.value, offset: 0 }));
+  healthSelect.addEventListener("change", () => update({ health: healthSelect.value, offset: 0 }));
 
   function update(change: Partial<typeof filters>): void {
     Object.assign(filters, change);
-    replaceParams({ q: filters.q, framework: filters.framework, status: filters.status,
+    replaceParams({ q: filters.q, framework: filters.framework, status: filters.status, health: filters.health,
       offset: filters.offset ? String(filters.offset) : null });
     void load(true);
   }
@@ -64,7 +67,7 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
     if (showLoading && !lastData) body.replaceChildren(stateBox("loading", "Loading workloads…"));
     try {
       const data = await api.workloads({ q: filters.q, framework: filters.framework, status: filters.status,
-        limit: PAGE_SIZE, offset: filters.offset }, controller.signal);
+        health: filters.health, limit: PAGE_SIZE, offset: filters.offset }, controller.signal);
       lastData = data;
       renderRows(data);
     } catch (err) {
@@ -79,9 +82,9 @@ export function renderList(root: HTMLElement, params: URLSearchParams): () => vo
     const first = data.total === 0 ? 0 : filters.offset + 1;
     summary.textContent = `${formatCount(first)}–${formatCount(filters.offset + data.workloads.length)} of ${formatCount(data.total)}`;
     if (data.workloads.length === 0) {
-      const filtered = filters.q || filters.framework || filters.status;
+      const filtered = filters.q || filters.framework || filters.status || filters.health;
       body.replaceChildren(filtered
-        ? stateBox("empty", "No workload matches these filters.", "Clear the search or pick another framework or status.")
+        ? stateBox("empty", "No workload matches these filters.", "Clear the search or pick another framework, status or health.")
         : stateBox("empty", "No workloads yet.",
           h("span", null, "Point an exporter at this server: ",
             h("code", { text: `PRIMUS_LENS_API_BASE_URL=${window.location.origin}/api/v1` }))));
@@ -112,6 +115,7 @@ function rowFor(row: WorkloadRow, now: number): HTMLElement {
       text: row.workload_uid }),
       row.namespace ? h("span", { class: "ns muted small", title: "Kubernetes namespace", text: row.namespace }) : null),
     h("td", null, frameworkBadge(row)),
+    h("td", { class: "health-cell" }, healthBadge(row.health ?? "unknown")),
     h("td", null, stateDot(workloadState(row.runs, row.active_runs, row.last_seen, now))),
     h("td", { title: formatTime(row.last_seen), text: formatAgo(row.last_seen, now) }),
     h("td", { class: "num", text: formatCount(row.runs) }),

@@ -9,6 +9,7 @@ import type { MetricSummary, RunRow, WorkloadSummary } from "../types.js";
 import { ChartGrid } from "./chart-grid.js";
 import { detectionPanel } from "./detection-panel.js";
 import { errorState } from "./error-state.js";
+import { HealthPanel } from "./health-panel.js";
 import { LivePoller } from "./live-poller.js";
 import { RunsTable, pickKeyMetrics } from "./runs-table.js";
 import { seriesLabeler } from "./series-labels.js";
@@ -17,6 +18,7 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
   const controller = new AbortController();
   let poller: LivePoller | null = null;
   let grid: ChartGrid | null = null;
+  let health: HealthPanel | null = null;
   root.replaceChildren(stateBox("loading", `Loading workload ${uid}…`));
 
   async function start(): Promise<void> {
@@ -69,7 +71,10 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
       for (const s of series) runsTable.setLastValue(metric, s.key, s.values[s.values.length - 1] ?? null);
     };
     grid = new ChartGrid({ uid, params, labelFor, onLoaded }, controller.signal);
-    root.replaceChildren(header, h("div", { class: "two-col" }, detection.el, runsTable.el), grid.el);
+    const charts = grid;
+    health = new HealthPanel(uid, labelFor, (events) => charts.setEvents(events));
+    root.replaceChildren(header, health.el, h("div", { class: "two-col" }, detection.el, runsTable.el), grid.el);
+    health.start();
     if (metrics.length === 0) {
       grid.el.append(stateBox("empty", "No metrics yet.", "Charts appear as soon as the run calls wandb.log."));
     }
@@ -105,6 +110,7 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
   return () => {
     controller.abort();
     poller?.stop();
+    health?.stop();
     grid?.destroy();
   };
 }
