@@ -207,11 +207,14 @@ export class SqliteStore implements Store {
     return this.raw.stepTimesOf(q);
   }
 
+  // Health rows key on run rows, which batches still staged in the ingest log may not have written.
   async getRunHealth(keys: RunHealthKey[]): Promise<RunHealthRecord[]> {
+    this.applier.settle();
     return this.health.get(keys);
   }
 
   async saveRunHealth(writes: RunHealthWrite[]): Promise<boolean[]> {
+    this.applier.settle();
     let applied: boolean[] = [];
     this.write(() => {
       applied = this.health.save(writes);
@@ -220,22 +223,27 @@ export class SqliteStore implements Store {
   }
 
   async listRunHealth(workloadUid: string): Promise<RunHealthRecord[]> {
+    this.applier.settle();
     return this.health.list(workloadUid);
   }
 
   async listHealthEvents(workloadUid: string, limit: number): Promise<HealthEventRecord[]> {
+    this.applier.settle();
     return this.health.listEvents(workloadUid, limit);
   }
 
   async listDueRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    this.applier.settle();
     return this.health.listDue(now, limit);
   }
 
   async listExportedRunHealth(now: number, limit: number): Promise<RunHealthRecord[]> {
+    this.applier.settle();
     return this.health.listExported(now, limit);
   }
 
   async workloadHealth(workloadUids: string[], now: number): Promise<Record<string, string>> {
+    this.applier.settle();
     return this.health.workloadHealth(workloadUids, now);
   }
 
