@@ -4,11 +4,10 @@ import type { FieldError } from '../errors.js';
 import { TOKEN_SCOPES, type TokenRecord, type TokenScope } from '../store/access-types.js';
 import type { Store } from '../store/types.js';
 import { newSecret } from './secret.js';
+import { MAX_NAME_LENGTH, MAX_NAMESPACES } from './token-schemas.js';
 
 /** A Kubernetes namespace name (RFC 1123 label). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export const MAX_NAMESPACES = 100;
-export const MAX_NAME_LENGTH = 128;
 
 export interface TokenRequest {
   name: unknown;

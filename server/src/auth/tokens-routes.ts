@@ -1,12 +1,13 @@
 // The admin API under /api/v1/tokens (create, list, revoke) and /api/v1/whoami, which the
 // dashboard asks to show whose token it holds. The secret is in the answer to POST only, once.
 import type { FastifyPluginAsync } from 'fastify';
-import { Type, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors } from '../errors.js';
 import { QueryError } from '../query/schemas.js';
 import type { Store } from '../store/types.js';
 import { audit } from './audit.js';
-import { createToken, MAX_NAME_LENGTH, MAX_NAMESPACES, tokenView, validateTokenRequest } from './token-admin.js';
+import { createToken, tokenView, validateTokenRequest } from './token-admin.js';
+import { CreateBody, Created, TokenView, Whoami } from './token-schemas.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 export interface TokenRoutesOptions {
@@ -14,46 +15,6 @@ export interface TokenRoutesOptions {
   verifier: TokenVerifier;
   hidden: boolean;
 }
-
-const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Scope = Type.Union([Type.Literal('ingest'), Type.Literal('read'), Type.Literal('admin')]);
-
-const TokenView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scope: Scope,
-  namespaces: Type.Array(Type.String(), { description: 'empty: every namespace' }),
-  state: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')]),
-  created_at: Type.Number({ description: 'epoch seconds' }),
-  created_by: nullable(Type.String()),
-  expires_at: nullable(Type.Number()),
-  last_used_at: nullable(Type.Number({ description: 'epoch seconds, updated about once a minute' })),
-  revoked_at: nullable(Type.Number()),
-  revoked_by: nullable(Type.String()),
-});
-
-const CreateBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
-  scope: Scope,
-  namespaces: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: MAX_NAMESPACES,
-    description: 'Kubernetes namespaces this token may write or read; absent or empty: all (admin tokens always cover all)' })),
-  expires_at: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Null()],
-    { description: 'epoch seconds or an ISO 8601 date-time; absent: never expires' })),
-}, { additionalProperties: false });
-
-const Created = Type.Object({
-  ...TokenView.properties,
-  token: Type.String({ description: 'The secret: shown this once, stored only as a hash' }),
-});
-
-const Whoami = Type.Object({
-  mode: Type.Union([Type.Literal('open'), Type.Literal('token')], { description: 'open: the server requires no token' }),
-  name: Type.String(),
-  id: nullable(Type.String()),
-  scope: Scope,
-  namespaces: Type.Array(Type.String(), { description: 'empty: every namespace' }),
-  expires_at: nullable(Type.Number()),
-});
 
 export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

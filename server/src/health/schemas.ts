@@ -1,9 +1,9 @@
 // The health API's shapes, defined once for validation, serialization, the OpenAPI document
 // and the dashboard's types. Non-finite values are the strings "NaN"/"Infinity"/"-Infinity".
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@fastify/type-provider-typebox';
 import { EVENT_KINDS, HEALTH_STATUSES, STATUS_MEANING, type HealthEventKind, type HealthStatus } from './statuses.js';
+import { nullable } from '../http/json-shapes.js';
 
-const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const MaybeFinite = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')], {
   description: 'number, or "NaN"/"Infinity"/"-Infinity"',
 });

@@ -5,6 +5,7 @@
 // property, arrays by item, and only the leaves by the compiled validator.
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+import { isPlainObject } from './json-shapes.js';
 
 export interface BodyIssue {
   instancePath: string;
@@ -45,9 +46,6 @@ function checkerFor(schema: JsonSchema): Checker {
 
 const passes = (checker: Checker, value: unknown): boolean => checker(value).error === undefined;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Appends every issue of `value` against `schema` to `out`, with pointers under `path`. */
 export function collectIssues(schema: JsonSchema, value: unknown, path: string, out: BodyIssue[]): void {

@@ -14,6 +14,7 @@ import { isFieldError, resolveIdentity, UNKNOWN_RUN_ID, type IdentityFields, typ
 import { buildLogsBatch, buildMetricsBatch, type PointsBuild } from './points.js';
 import type { DetectionBodyT, DetectionResultDataT, LogsBodyT, MetricsBodyT, PointsResultT } from './schemas.js';
 import { rejectionReasonLabel, splitItemErrors } from './validation.js';
+import { isPlainObject } from '../http/json-shapes.js';
 
 export interface IngestContext {
   store: Store;
@@ -33,15 +34,12 @@ export interface IngestContext {
 /** Stored JSON (evidence, hints, configs) may nest at most this deep. */
 export const MAX_STORED_DEPTH = 64;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Body-level checks shared by all kinds: schema errors outside items, then identity. */
 function requireUsable(body: unknown, bodyErrors: FieldError[], itemErrors: FieldError[], pointer: string): ResolvedIdentity {
   const problems = [...bodyErrors];
   let resolved: ResolvedIdentity | null = null;
-  if (isObject(body)) {
+  if (isPlainObject(body)) {
     const identity = resolveIdentity(body as IdentityFields, pointer);
     // A wrongly typed workload_uid or pod_name is already reported at its own path.
     const typeError = bodyErrors.some((e) => e.path === `${pointer}/workload_uid` || e.path === `${pointer}/pod_name`);
@@ -106,7 +104,7 @@ export async function ingestLogs(ctx: IngestContext, body: unknown, errs: FieldE
   const resolved = requireUsable(body, split.body, flatItems(split.items), pointer);
   await authorize(ctx, resolved);
   const logs = (body as LogsBodyT).logs ?? [];
-  if (logs.some((row) => isObject(row) && exceedsDepth(row.data, MAX_STORED_DEPTH))) {
+  if (logs.some((row) => isPlainObject(row) && exceedsDepth(row.data, MAX_STORED_DEPTH))) {
     throw errors.invalidRequest([{ path: `${pointer}/logs`, message: `data nests deeper than ${MAX_STORED_DEPTH} levels` }]);
   }
   const build = buildLogsBatch(body as LogsBodyT, resolved, split.items, ctx.now());
@@ -129,7 +127,7 @@ interface WandbRun {
 
 function wandbRun(body: DetectionBodyT): WandbRun | null {
   const w = body.evidence?.wandb;
-  if (!isObject(w)) return null;
+  if (!isPlainObject(w)) return null;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
   const out: WandbRun = { id: str(w.id) ?? '' };
   if (typeof w.started_at === 'number' && Number.isFinite(w.started_at) && w.started_at > 0) out.started_at = w.started_at;

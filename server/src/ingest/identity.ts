@@ -1,24 +1,13 @@
 // Who sent a body: the workload it is filed under, its run and rank, and the pod/host
 // details stored on the run. The fallback identity (wire-format "Fallback identity") keeps
 // a job without WORKLOAD_UID visible as "pod:<pod_name>" instead of dropping it.
+import type { Static } from '@fastify/type-provider-typebox';
 import type { FieldError } from '../errors.js';
+import type { IdentityPart } from './schemas.js';
 import type { Identity, RunInfo } from '../store/types.js';
 
-/** The identity-bearing fields shared by every ingest body (a structural view of the schemas). */
-export interface IdentityFields {
-  workload_uid?: string | null;
-  pod_uid?: string | null;
-  pod_name?: string | null;
-  namespace?: string | null;
-  rank?: number | null;
-  local_rank?: number | null;
-  world_size?: number | null;
-  node_rank?: number | null;
-  host?: string | null;
-  pid?: number | null;
-  run_id?: string | null;
-  run?: { id?: string | null; project?: string | null; name?: string | null } | null;
-}
+/** The identity-bearing fields every ingest body may carry, as the schemas define them. */
+export type IdentityFields = Static<typeof IdentityPart>;
 
 export interface ResolvedIdentity {
   workloadUid: string;

@@ -2,8 +2,8 @@
 // the OpenAPI document (docs/wire-format.md is the prose version of the same contract).
 // Objects allow extra keys: clients add fields over time and old servers must ignore them.
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { nullable } from '../http/json-shapes.js';
 
-const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const optStr = (description: string, maxLength = 1_024) => Type.Optional(nullable(Type.String({ maxLength, description })));
 const optInt = (description: string) =>
   Type.Optional(nullable(Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER, description })));
@@ -36,6 +36,8 @@ const identityFields = {
   ),
   batch_id: optStr('Unique per body; logged on errors', 256),
 };
+/** The identity part alone (ingest/identity.ts reads a body through it). */
+export const IdentityPart = Type.Object(identityFields);
 
 export const MetricValue = Type.Union(
   // Enum, not three literals: the validator drops later errors after a failed literal union.
@@ -125,7 +127,6 @@ export type MetricsBodyT = Static<typeof MetricsBody>;
 export type LogsBodyT = Static<typeof LogsBody>;
 export type DetectionBodyT = Static<typeof DetectionBody>;
 export type BatchBodyT = Static<typeof BatchBody>;
-export type IdentityFieldsT = Static<typeof MetricsBody> | Static<typeof LogsBody> | Static<typeof DetectionBody>;
 
 // ---- answers ------------------------------------------------------------------------
 

@@ -1,11 +1,17 @@
 // Query API shapes (plain JSON, no envelope), defined once for validation, serialization
 // and the OpenAPI document. Non-finite numbers are the strings "NaN"/"Infinity"/"-Infinity".
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@fastify/type-provider-typebox';
 import { HealthStatusSchema } from '../health/schemas.js';
+import { nullable } from '../http/json-shapes.js';
+import type { JsonNumber } from '../http/non-finite.js';
+import { DetectionAnswer } from './detection-schemas.js';
 
-const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export { DetectionAnswer };
+/** [step, value, wall_time]; the value may be non-finite, spelled as a string. */
+export type WirePoint = [number, JsonNumber, number];
+
 /** A number that may be non-finite, spelled as a string. */
-const MaybeFinite = Type.Union([Type.Number(), Type.String({ enum: ['NaN', 'Infinity', '-Infinity'] })], {
+const MaybeFinite = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')], {
   description: 'number, or "NaN"/"Infinity"/"-Infinity"',
 });
 
@@ -43,7 +49,7 @@ export const WorkloadRow = Type.Object(workloadRowFields);
 export const WorkloadList = Type.Object({ total: Type.Integer(), workloads: Type.Array(WorkloadRow) });
 export const WorkloadDetail = Type.Object({
   ...workloadRowFields,
-  detection: Type.Unknown({ description: 'The merged framework-detection object, or null' }),
+  detection: nullable(DetectionAnswer),
   metrics: Type.Integer({ description: 'Number of distinct metric names' }),
 });
 
@@ -101,25 +107,12 @@ export const SeriesAnswer = Type.Object({
       total_points: Type.Integer({ description: 'Points in the range before downsampling' }),
       downsampled: Type.Boolean(),
       // Serialized without a per-element schema: a union per value would make the
-      // serializer test every branch of every point.
-      points: Type.Array(Type.Array(Type.Any()), {
+      // serializer test every branch of every point. The static type still says what a point is.
+      points: Type.Unsafe<WirePoint[]>(Type.Array(Type.Array(Type.Any()), {
         description: '[step, value, wall_time] sorted by step; value is a number or "NaN"/"Infinity"/"-Infinity"',
-      }),
+      })),
     }),
   ),
-});
-
-export const DetectionAnswer = Type.Object({
-  workload_uid: Type.String(),
-  framework: Type.String(),
-  wrapper_framework: nullable(Type.String()),
-  base_framework: nullable(Type.String()),
-  confidence: Type.Number(),
-  status: Type.String({ description: 'verified | confirmed | suspected | conflict | unknown' }),
-  method: Type.String(),
-  sources: Type.Array(Type.Unknown()),
-  conflicts: Type.Array(Type.Unknown()),
-  updated_at: Type.Number(),
 });
 
 export const DetectionOverride = Type.Object({

@@ -3,6 +3,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { coversAll } from '../auth/namespaces.js';
+import type { DetectionAnswerT } from './detection-schemas.js';
+import type { WirePoint } from './schemas.js';
 import { errors } from '../errors.js';
 import { isHealthStatus, type HealthStatus } from '../health/statuses.js';
 import { jsonNumber, jsonNumberOrNull } from '../http/non-finite.js';
@@ -70,7 +72,9 @@ export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fas
     const detail = await store.getWorkload(request.params.uid);
     if (detail === null) throw errors.workloadNotFound(request.params.uid);
     const [row] = await withHealth([encodeRow(detail)], clock());
-    return row;
+    if (row === undefined) throw errors.workloadNotFound(request.params.uid);
+    // The store keeps the merged detection as the JSON the detection service wrote: DetectionAnswer's shape.
+    return { ...row, detection: row.detection as DetectionAnswerT | null };
   });
 
   app.get('/workloads/:uid/runs', {
@@ -120,7 +124,7 @@ export const workloadRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (fas
         rank: s.rank,
         total_points: s.total_points,
         downsampled: s.downsampled,
-        points: s.points.map(([step, value, wallTime]) => [step, jsonNumber(value), wallTime]),
+        points: s.points.map(([step, value, wallTime]): WirePoint => [step, jsonNumber(value), wallTime]),
       })),
     };
   });

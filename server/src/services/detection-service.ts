@@ -8,6 +8,7 @@ import {
   DETECTOR_VERSION, mergeWorkload, type DetectionResult, type Reporter, type SourceResult, type WorkloadDetection,
 } from '../detection/index.js';
 import type { DetectionSourceRecord, Store, WorkloadDetectionRecord } from '../store/types.js';
+import { isPlainObject } from '../http/json-shapes.js';
 
 /** What GET framework-detection returns (and what is stored as the merged object). */
 export interface MergedDetection extends WorkloadDetection {
@@ -28,16 +29,13 @@ function toSourceResult(rec: DetectionSourceRecord): SourceResult | null {
     conflicts: Array.isArray(result.conflicts) ? result.conflicts : [],
     detector_version: typeof result.detector_version === 'string' ? result.detector_version : DETECTOR_VERSION,
     // Who sent it: the merge counts one machine's reports as one origin.
-    ...(isObject(result.reporter) ? { reporter: result.reporter as Reporter } : {}),
+    ...(isPlainObject(result.reporter) ? { reporter: result.reporter as Reporter } : {}),
     source: rec.source,
     source_key: rec.source_key,
     reported_at: rec.reported_at,
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function mergeRecords(workloadUid: string, records: DetectionSourceRecord[], now: number): WorkloadDetectionRecord {
   const sources = records.map(toSourceResult).filter((s): s is SourceResult => s !== null);

@@ -104,7 +104,7 @@ describe("step axis", () => {
 describe("seriesLabeler", () => {
   const run = (run_id: string, name: string, rank: number, host: string): RunRow => ({
     run_id, name, rank, host, project: "p", local_rank: null, node_rank: null, world_size: null, pod_name: host, pid: null,
-    state: "running", exit_code: null, started_at: null, finished_at: null, last_seen: null, last_step: null, points: 0, config: null,
+    state: "running", exit_code: null, started_at: null, finished_at: null, last_seen: 0, last_step: null, points: 0, config: null,
   });
 
   it("labels a run by its wandb name alone while that is unique", () => {

@@ -3,21 +3,11 @@
 // because only this process writes the file; the cache is dropped whenever a transaction
 // rolls back or retention deletes rows, so it never points at a row that does not exist.
 import type Database from 'better-sqlite3';
-import type { Identity, MetricBatch, PointInput, RunInfo, RunStateInput } from '../types.js';
+import type { Identity, MetricBatch, PointInput, RunUpsert } from '../types.js';
 import { SeriesWriter, type SeriesPointInput } from './series-writer.js';
 
-export interface RunFields {
-  workload_uid: string;
-  run_id: string;
-  rank: number;
-  identity: Identity;
-  run?: RunInfo;
-  run_state?: RunStateInput;
-  started_at?: number | null;
-  received_at: number;
-  /** Set when several batches were merged into this one: the earliest of their receive times. */
-  first_received_at?: number;
-}
+/** A run to upsert; set when several batches were merged into one: the earliest receive time. */
+export type RunFields = RunUpsert & { first_received_at?: number };
 
 export class BatchWriter {
   readonly series: SeriesWriter;

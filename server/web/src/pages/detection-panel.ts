@@ -97,11 +97,7 @@ function metricNames(s: DetectionSource): HTMLElement {
 }
 
 function sourceTime(s: DetectionSource): number | null {
-  for (const key of ["updated_at", "time", "timestamp", "reported_at", "created_at"]) {
-    const value = s[key];
-    if (typeof value === "number") return value;
-  }
-  return null;
+  return s.reported_at ?? null;
 }
 
 function indicatorChips(indicators: unknown): HTMLElement[] {
