@@ -1,4 +1,4 @@
-// Build the dashboard (issue 5): type-check server/web with its own DOM tsconfig, then bundle it
+// Build the dashboard: type-check server/web with its own DOM tsconfig, then bundle it
 // with esbuild into dist/web/ (index.html + assets/app.js + assets/app.css, uPlot's CSS included).
 // Everything is served by our own server: no CDN, because clusters are often offline.
 //

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install Debian's chromium for the dashboard browser test (issue 5) when it is missing.
+# Install Debian's chromium for the dashboard browser test when it is missing.
 # The test drives /usr/bin/chromium through playwright-core, so no browser download from a
 # CDN is needed.
 set -eu

@@ -40,7 +40,7 @@ export interface AppDeps {
   clock?: () => number;
 }
 
-/** The deployed original served /v1; the founding document and our exporter use /api/v1. */
+/** The deployed original served /v1; the quickstart (docs/quickstart.md) and our exporter use /api/v1. */
 export const API_PREFIXES = ['/api/v1', '/v1'] as const;
 
 export const SERVER_VERSION = '0.1.0';

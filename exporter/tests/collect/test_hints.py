@@ -1,11 +1,11 @@
-"""Framework hints: the founding example, and that weak signals stay weak."""
+"""Framework hints: the quickstart's example, and that weak signals stay weak."""
 
 from __future__ import annotations
 
 from primus_lens_wandb_exporter.collect import hints
 
 
-def test_founding_example_is_primus_with_high_confidence() -> None:
+def test_quickstart_example_is_primus_with_high_confidence() -> None:
     env = {"PRIMUS_CONFIG": "/config/primus.yaml", "PRIMUS_VERSION": "1.2.3"}
     h = hints.compute(env, {"framework": "primus"}, ("torch",), "my-project")
     assert h["possible_frameworks"] == ["primus"]

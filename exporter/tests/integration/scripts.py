@@ -4,7 +4,7 @@ Each prints one JSON line on stdout naming the run ids it created, so the test c
 what wandb stored for each run and what our capture server received for it.
 """
 
-FOUNDING = """
+QUICKSTART = """
 import wandb
 run = wandb.init(project="my-project", config={"framework": "primus"}, name="my-run")
 for step in range(100):

@@ -41,11 +41,11 @@ def run_case(tmp_path: Any, venv: str, code: str, **env: str) -> Tuple[FakeServe
 
 
 @pytest.mark.parametrize("venv", CURRENT)
-def test_founding_example_output_and_rows(tmp_path: Any, venv: str) -> None:
+def test_quickstart_example_output_and_rows(tmp_path: Any, venv: str) -> None:
     server, done, ids = run_case(
         tmp_path,
         venv,
-        scripts.FOUNDING,
+        scripts.QUICKSTART,
         PRIMUS_CONFIG="/config/primus.yaml",
         PRIMUS_VERSION="1.2.3",
         WORKLOAD_UID="my-workload-123",

@@ -7,7 +7,7 @@
 //             stale env var baked into an image), and so can its re-runs on the same pod; two
 //             independent origins agreeing at high confidence, or a person saying so, is as good as it gets.
 //   confirmed ≥ 0.60: a framework-specific declaration (0.80) or a loaded module (0.70) backs it,
-//             so the founding case (PRIMUS_CONFIG alone, 0.80) is confirmed, as in the original.
+//             so the quickstart's case (PRIMUS_CONFIG alone, 0.80) is confirmed, as in the original.
 //   suspected ≥ 0.30: only weak evidence (installed package, project name) points at it.
 //   conflict  strongly evidenced (≥ 0.50) sources, or one source's own rules, disagree on the top choice.
 //   unknown   nothing above: no signal, or only hints.

@@ -8,7 +8,7 @@ export const KIND_WEIGHT: Readonly<Record<IndicatorKind, number>> = {
   initialized: 0.9,
   // In sys.modules: the process loaded it, but a library may import it without using it.
   imported: 0.7,
-  // Framework-specific env var (PRIMUS_CONFIG, DEEPSPEED_CONFIG): the founding rule's 0.80.
+  // Framework-specific env var (PRIMUS_CONFIG, DEEPSPEED_CONFIG): the quickstart's rule, 0.80.
   declared: 0.8,
   // pip metadata only: images ship many frameworks they never run.
   installed: 0.3,

@@ -1,6 +1,6 @@
 // JSON parsing that also accepts the bare NaN / Infinity / -Infinity tokens Python's
-// json.dumps writes. The original server rejected a whole batch for one such token
-// (original-lens.md F.5). Strict JSON takes the fast path (one JSON.parse); only a body
+// json.dumps writes. The original server rejected a whole batch for one such token.
+// Strict JSON takes the fast path (one JSON.parse); only a body
 // that fails it pays for the token-aware rewrite, which quotes the tokens so the rest of
 // the server sees one spelling: the strings "NaN", "Infinity", "-Infinity".
 

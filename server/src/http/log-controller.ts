@@ -1,5 +1,5 @@
 // Fastify writes "incoming request" and "request completed" at info for every request. The
-// founding document promises a few grep-able lines per request ("Processing WandB …"), so
+// quickstart (docs/quickstart.md) promises a few grep-able lines per request ("Processing WandB …"), so
 // those two go to debug: visible with LENS_LOG_LEVEL=debug, silent by default.
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 

@@ -88,7 +88,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (fast
 
   app.post('/logs', {
     attachValidation: true,
-    schema: { ...common, summary: 'Report logged rows (legacy B.4)', body: LogsBody, response: { 200: MetricsAnswer, ...errorResponses } },
+    schema: { ...common, summary: "Report logged rows (the original exporter's row body)", body: LogsBody, response: { 200: MetricsAnswer, ...errorResponses } },
   }, async (request) =>
     answer('logs', () => ingestLogs(context(request), request.body as unknown, bodyFieldErrors(request))),
   );

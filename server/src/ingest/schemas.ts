@@ -70,7 +70,7 @@ export const MetricsBody = Type.Object(
     step_semantics: optStr('"wandb"', 32),
     run_state: Type.Optional(nullable(RunState)),
   },
-  { description: 'POST /wandb/metrics (legacy B.3 plus our additive fields)' },
+  { description: "POST /wandb/metrics (the original exporter's body plus our additive fields)" },
 );
 
 export const LogEntry = Type.Object(
@@ -84,7 +84,7 @@ export const LogEntry = Type.Object(
 
 export const LogsBody = Type.Object(
   { ...identityFields, logs: Type.Optional(Type.Array(LogEntry)) },
-  { description: 'POST /wandb/logs (legacy B.4)' },
+  { description: "POST /wandb/logs (the original exporter's row body)" },
 );
 
 const looseObject = (description: string) => Type.Optional(nullable(Type.Record(Type.String(), Type.Unknown(), { description })));
@@ -115,12 +115,12 @@ export const DetectionBody = Type.Object(
     report_seq: Type.Optional(Type.Integer({ minimum: 0 })),
     reason: optStr('init | log | finish | hardware', 32),
   },
-  { description: 'POST /wandb/detection (legacy B.2 v0.1/v0.2 plus our additive fields)' },
+  { description: "POST /wandb/detection (the original exporter's v0.1/v0.2 body plus our additive fields)" },
 );
 
 export const BatchBody = Type.Object(
   { detection: Type.Optional(DetectionBody), metrics: Type.Optional(MetricsBody), logs: Type.Optional(LogsBody) },
-  { description: 'POST /wandb/batch (legacy B.5): any of the three bodies' },
+  { description: "POST /wandb/batch (the original exporter's combined body): any of the three bodies" },
 );
 
 export type MetricsBodyT = Static<typeof MetricsBody>;

@@ -1,6 +1,6 @@
 // Splits schema errors into those that sink the whole body (400) and those that only
 // reject one item of an array (200 with a reason). The original server rejected a whole
-// batch for one bad point (original-lens.md F.5, F.22); here one bad point costs one point.
+// batch for one bad point (a NaN token, a non-numeric value); here one bad point costs one point.
 import type { FastifyRequest } from 'fastify';
 import { toFieldErrors, type FieldError } from '../errors.js';
 

@@ -1,6 +1,6 @@
 // The server's own Prometheus metrics. One registry per app instance (tests build many
 // apps in one process). Labels are bounded sets only: route templates, endpoint names,
-// rejection reasons. Never workload_uid: it grows without bound (original-lens.md F.23).
+// rejection reasons. Never workload_uid: it grows without bound (one series per job ever seen).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 

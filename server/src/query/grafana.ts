@@ -1,8 +1,7 @@
-// The original's raw-shaped endpoints for the Grafana JSON API datasource
-// (original-lens.md D.1): /workloads/{uid}/metrics/{sources,available,data,iteration-times}.
-// Kept compatible with its dashboard's JSONPaths, without its bugs: no metric name is
-// reserved or hidden (F.24), nothing is turned into 0 (F.25), each point carries its own
-// wall time (F.26), and start and end filter independently (F.27).
+// The original's raw-shaped endpoints for the Grafana JSON API datasource:
+// /workloads/{uid}/metrics/{sources,available,data,iteration-times}. Kept compatible with its
+// dashboard's JSONPaths, without its bugs: no metric name is reserved or hidden, nothing is
+// turned into 0, each point carries its own wall time, and start and end filter independently.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { jsonNumber } from '../http/non-finite.js';

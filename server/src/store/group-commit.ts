@@ -1,7 +1,8 @@
 // Group commit: callers enqueue work and get a promise; one flush on the next turn of the
 // event loop (setImmediate) runs everything pending in ONE transaction and then settles
 // every promise. Under load, all requests parsed in one event-loop turn share a commit,
-// which is what makes SQLite fast (anchors 4.2: 3-5x). Backend-agnostic: the flush
+// which is what makes SQLite fast (3–5× the rows per second of a transaction per request,
+// measured on this project's machines). Backend-agnostic: the flush
 // function is supplied by the store and may be synchronous (SQLite) or return a promise
 // (PostgreSQL). Commits never overlap: what arrives while one is in flight waits and goes
 // into the next, which is how a networked database gets large transactions under load.

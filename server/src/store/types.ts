@@ -327,7 +327,7 @@ export interface Store extends AccessStore {
   querySeries(q: SeriesQuery): Promise<Series[]>;
 
   /**
-   * Grafana-compat (original D.1 `metrics/data`): raw points, no downsampling, ordered by
+   * Grafana-compat (the original's `metrics/data`): raw points, no downsampling, ordered by
    * wall_time then step. `names` empty/undefined = all metrics. Nothing is reserved or hidden.
    */
   queryRawPoints(q: RawPointsQuery): Promise<RawPoint[]>;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectFromReport, DETECTOR_VERSION, type DetectionResult } from '../../src/detection/index.js';
-import { HF_ARGS, MEGATRON_ARGS, report, V01_FOUNDING, V02_B2, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED } from './fixtures.js';
+import { HF_ARGS, MEGATRON_ARGS, report, V01_QUICKSTART, V02_DOCUMENTED, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED } from './fixtures.js';
 
 interface Expect {
   framework: string;
@@ -23,18 +23,18 @@ interface Case { name: string; report: unknown; expect: Expect }
 const torch = ['torch', 'torch.distributed'];
 
 const CASES: Case[] = [
-  // ---- the founding case (fixed: primus, 0.80, env_vars) ----
-  { name: 'founding: PRIMUS_CONFIG + PRIMUS_VERSION + config framework=primus', report: report({ env: { PRIMUS_CONFIG: '/config/primus.yaml', PRIMUS_VERSION: '1.2.3' }, config: { framework: 'primus' } }),
+  // ---- the quickstart's case (fixed: primus, 0.80, env_vars) ----
+  { name: 'quickstart: PRIMUS_CONFIG + PRIMUS_VERSION + config framework=primus', report: report({ env: { PRIMUS_CONFIG: '/config/primus.yaml', PRIMUS_VERSION: '1.2.3' }, config: { framework: 'primus' } }),
     expect: { framework: 'primus', wrapper: 'primus', base: null, confidence: 0.8, method: 'env_vars', conflict: null } },
-  { name: 'founding: PRIMUS_CONFIG alone', report: report({ env: { PRIMUS_CONFIG: '/c.yaml' } }),
+  { name: 'quickstart: PRIMUS_CONFIG alone', report: report({ env: { PRIMUS_CONFIG: '/c.yaml' } }),
     expect: { framework: 'primus', wrapper: 'primus', base: null, confidence: 0.8, method: 'env_vars' } },
-  { name: 'founding: PRIMUS_VERSION present but empty still counts', report: report({ env: { PRIMUS_VERSION: '' } }),
+  { name: 'quickstart: PRIMUS_VERSION present but empty still counts', report: report({ env: { PRIMUS_VERSION: '' } }),
     expect: { framework: 'primus', confidence: 0.8, method: 'env_vars' } },
-  { name: 'founding, Kubernetes variant: FRAMEWORK=primus + PRIMUS_CONFIG, no PRIMUS_VERSION', report: report({ env: { FRAMEWORK: 'primus', PRIMUS_CONFIG: '/workspace/config.yaml' } }),
+  { name: 'quickstart, Kubernetes variant: FRAMEWORK=primus + PRIMUS_CONFIG, no PRIMUS_VERSION', report: report({ env: { FRAMEWORK: 'primus', PRIMUS_CONFIG: '/workspace/config.yaml' } }),
     expect: { framework: 'primus', wrapper: 'primus', confidence: 0.8, method: 'env_vars', indicators: [{ framework: 'primus', signal: 'env_framework', kind: 'declared' }] } },
-  { name: 'founding: v0.1 payload of the founding document', report: V01_FOUNDING,
+  { name: 'quickstart: v0.1 payload of the quickstart', report: V01_QUICKSTART,
     expect: { framework: 'primus', wrapper: 'primus', base: null, confidence: 0.8, method: 'env_vars', conflict: null } },
-  { name: 'founding, as our exporter sends it (modules, packages, hints, torch loaded by the script)', report: report({
+  { name: 'quickstart, as our exporter sends it (modules, packages, hints, torch loaded by the script)', report: report({
     env: { PRIMUS_CONFIG: '/config/primus.yaml', PRIMUS_VERSION: '1.2.3' }, config: { framework: 'primus' },
     imported: ['torch'], initialized: {}, packages: { torch: '2.4.0', transformers: '4.44.0' }, pytorch: { available: true, detected_modules: { deepspeed: false, megatron: false, transformers: false, lightning: false } },
     wrappers: {}, bases: {}, hints: { wrapper_frameworks: ['primus'], base_frameworks: [], possible_frameworks: ['primus'], confidence: 'high' } }),
@@ -151,7 +151,7 @@ const CASES: Case[] = [
     expect: { framework: 'primus', wrapper: 'primus', base: null, confidence: 0.8 } },
 
   // ---- legacy payloads ----
-  { name: 'v0.2 B.2 example: primus over megatron, jax installed is ignored', report: V02_B2,
+  { name: 'v0.2 documented example: primus over megatron, jax installed is ignored', report: V02_DOCUMENTED,
     expect: { framework: 'primus', wrapper: 'primus', base: 'megatron', confidence: 0.98, method: 'import_detection+env_vars', conflict: null } },
   { name: 'v0.1: config.trainer names deepspeed, module loaded', report: report({ config: { trainer: 'DeepSpeedTrainer' }, pytorch: { available: true, detected_modules: { deepspeed: true, megatron: false, transformers: false, lightning: false } } }),
     expect: { framework: 'deepspeed', confidence: [0.89, 0.9], method: 'pytorch_modules+wandb_config_trainer' } },
@@ -221,5 +221,5 @@ test('detect: the result does not depend on the order of keys and lists in the b
 });
 
 test('detect: the same body gives the same result twice (pure)', () => {
-  assert.deepEqual(detectFromReport(V02_B2), detectFromReport(structuredClone(V02_B2)));
+  assert.deepEqual(detectFromReport(V02_DOCUMENTED), detectFromReport(structuredClone(V02_DOCUMENTED)));
 });

@@ -1,5 +1,5 @@
 // Report bodies for the detection tables: a builder for our exporter's shape, and the
-// original exporter's v0.1 and v0.2 payloads as documented (original-lens.md A.5, A.6, B.2).
+// original exporter's v0.1 and v0.2 payloads as its documentation gives them.
 
 type Json = Record<string, unknown>;
 
@@ -44,8 +44,8 @@ export function report(p: Parts): Json {
   return body;
 }
 
-/** The founding document's example, as the original v0.1 exporter sent it. */
-export const V01_FOUNDING: Json = {
+/** The quickstart's example (docs/quickstart.md), as the original v0.1 exporter sent it. */
+export const V01_QUICKSTART: Json = {
   source: 'wandb', type: 'framework_detection_raw', version: '1.0',
   workload_uid: 'workload-123', pod_uid: 'pod-uid-1', pod_name: 'training-pod', namespace: 'default',
   evidence: {
@@ -67,8 +67,8 @@ export const V01_FOUNDING: Json = {
   timestamp: 1704067200.123,
 };
 
-/** original-lens.md B.2, the v0.2 exporter's request, verbatim where it is concrete. */
-export const V02_B2: Json = {
+/** The v0.2 exporter's request as its documentation gives it, verbatim where it is concrete. */
+export const V02_DOCUMENTED: Json = {
   source: 'wandb', type: 'framework_detection_raw', version: '1.0',
   workload_uid: 'workload-123', pod_uid: 'uid-0', pod_name: 'pod-0', namespace: 'default',
   timestamp: 1704067200.123,
@@ -105,7 +105,7 @@ export const V02_B2: Json = {
 };
 
 /**
- * The v0.2 false positive (original-lens.md C.3 rule 0, F.11): a Megatron job in an image that
+ * The v0.2 false positive (its first rule: any detected wrapper wins): a Megatron job in an image that
  * also has transformers installed. v0.2 imported every candidate, so transformers_trainer and
  * transformers are "detected"; the original server then reported wrapper transformers_trainer at 0.90.
  */

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import {
   mergeWorkload, sourceFromReport, userOverrideSource, type SourceResult, type WorkloadDetection,
 } from '../../src/detection/index.js';
-import { report, V01_FOUNDING, V02_B2, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED } from './fixtures.js';
+import { report, V01_QUICKSTART, V02_DOCUMENTED, V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED } from './fixtures.js';
 
 /** A wandb source from a real body, as the HTTP layer builds it. */
 function wandb(body: Record<string, unknown>, pod: string, rank: number, at: number, run = 'run-a'): SourceResult {
@@ -48,9 +48,9 @@ const CASES: Case[] = [
     expect: { framework: 'unknown', status: 'unknown', confidence: 0, method: 'none', sources: 0, conflict: null } },
   { name: 'only reports without signal', sources: () => [wandb(NOTHING, 'p0', 0, 1), wandb(NOTHING, 'p1', 0, 2)],
     expect: { framework: 'unknown', status: 'unknown', confidence: 0, sources: 2 } },
-  { name: 'founding case: one report → confirmed at 0.80', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1)],
+  { name: 'quickstart case: one report → confirmed at 0.80', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1)],
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.8, wrapper: 'primus', method: 'env_vars', sources: 1, conflict: null } },
-  { name: 'founding case, v0.1 legacy body', sources: () => [sourceFromReport(V01_FOUNDING, 5)],
+  { name: 'quickstart case, v0.1 legacy body', sources: () => [sourceFromReport(V01_QUICKSTART, 5)],
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.8 } },
   { name: 'two pods agree → modest raise, verified', sources: () => [wandb(PRIMUS_ENV, 'p0', 0, 1), wandb(PRIMUS_ENV, 'p1', 1, 1)],
     expect: { framework: 'primus', status: 'verified', confidence: 0.85, sources: 2 } },
@@ -76,7 +76,7 @@ const CASES: Case[] = [
     expect: { framework: 'deepspeed', sources: 1, status: 'confirmed', confidence: 0.9 } },
   { name: 'runs of one workload on two pods merge', sources: () => [wandb(DEEPSPEED_LOADED, 'p0', 0, 1, 'run-a'), wandb(DEEPSPEED_LOADED, 'p1', 0, 2, 'run-b')],
     expect: { framework: 'deepspeed', status: 'verified', confidence: 0.95, sources: 2 } },
-  { name: 'single high-confidence source is only confirmed', sources: () => [sourceFromReport(V02_B2, 1)],
+  { name: 'single high-confidence source is only confirmed', sources: () => [sourceFromReport(V02_DOCUMENTED, 1)],
     expect: { framework: 'primus', status: 'confirmed', confidence: 0.98, base: 'megatron' } },
   { name: 'installed-only evidence is suspected', sources: () => [wandb(INSTALLED_ONLY, 'p0', 0, 1)],
     expect: { framework: 'colossalai', status: 'suspected', confidence: 0.3 } },
@@ -86,7 +86,7 @@ const CASES: Case[] = [
     expect: { framework: 'deepspeed', status: 'conflict', confidence: 0.7, conflict: ['deepspeed', 'lightning'] } },
   { name: 'a weak dissenter is outvoted without a conflict', sources: () => [wandb(DEEPSPEED_LOADED, 'p0', 0, 1), wandb(INSTALLED_ONLY, 'p1', 0, 2)],
     expect: { framework: 'deepspeed', status: 'confirmed', confidence: 0.9, conflict: null, sources: 2 } },
-  { name: 'compatible stacks (primus/megatron vs megatron) are no conflict', sources: () => [sourceFromReport(V02_B2, 1), wandb(V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED, 'p9', 0, 2)],
+  { name: 'compatible stacks (primus/megatron vs megatron) are no conflict', sources: () => [sourceFromReport(V02_DOCUMENTED, 1), wandb(V02_MEGATRON_WITH_TRANSFORMERS_INSTALLED, 'p9', 0, 2)],
     expect: { framework: 'primus', status: 'confirmed', conflict: null, confidence: 0.98 } },
   { name: 'a source whose own rules conflicted on the top choice → conflict status', sources: () => [wandb(report({ imported: ['torch', 'lightning', 'transformers.trainer'] }), 'p0', 0, 1)],
     expect: { framework: 'lightning', status: 'conflict', confidence: 0.5, conflict: ['lightning', 'transformers'] } },

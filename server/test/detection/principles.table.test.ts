@@ -85,7 +85,7 @@ for (const stale of names.filter((n) => n !== 'pytorch')) {
     assert.ok(names2(r).includes(stale), JSON.stringify(r));
     assert.ok(!r.indicators.some((i) => i.kind === 'discounted' && i.framework === stale));
   });
-  test(`stale env (ours): ${stale} named by env with nothing else running stands (the founding case)`, () => {
+  test(`stale env (ours): ${stale} named by env with nothing else running stands (the quickstart's case)`, () => {
     const r = detectFromReport(report({ env: imageEnv(stale), imported: torch }));
     assert.equal(r.framework, stale);
     assert.ok(r.confidence >= 0.6, `a declaration alone is still confirmed: ${r.confidence}`);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectFromReport, mergeWorkload, sourceFromReport, type DetectionResult } from '../../src/detection/index.js';
-import { report, V01_FOUNDING, V02_B2 } from './fixtures.js';
+import { report, V01_QUICKSTART, V02_DOCUMENTED } from './fixtures.js';
 
 function assertWellFormed(r: DetectionResult, label: string): void {
   assert.equal(typeof r.framework, 'string', label);
@@ -122,7 +122,7 @@ function mutate(body: unknown, rand: () => number): unknown {
 
 test('robust: 3,000 mutated legacy and current bodies never throw and stay well-formed', () => {
   const rand = prng(20261126);
-  const seeds = [V01_FOUNDING, V02_B2, report({ env: { PRIMUS_CONFIG: '' }, imported: ['torch', 'megatron'], initialized: { megatron: true }, packages: { torch: '2' }, config: { framework: 'primus' } })];
+  const seeds = [V01_QUICKSTART, V02_DOCUMENTED, report({ env: { PRIMUS_CONFIG: '' }, imported: ['torch', 'megatron'], initialized: { megatron: true }, packages: { torch: '2' }, config: { framework: 'primus' } })];
   const sources = [];
   for (let i = 0; i < 3000; i++) {
     const body = mutate(seeds[i % seeds.length], rand);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import {
   confidenceLabel, detectFromReport, DETECTOR_VERSION, sourceFromReport, sourceKey, userOverrideSource,
 } from '../../src/detection/index.js';
-import { V01_FOUNDING } from './fixtures.js';
+import { V01_QUICKSTART } from './fixtures.js';
 
 const LABELS: Array<[number, string]> = [
   [0.8, '0.80'], [0.94, '0.94'], [1, '1.00'], [0, '0.00'], [0.005, '0.01'], [1.7, '1.00'], [-0.2, '0.00'], [NaN, '0.00'], [Infinity, '0.00'],
@@ -14,8 +14,8 @@ for (const [value, label] of LABELS) {
   test(`confidenceLabel(${value}) = ${label}`, () => assert.equal(confidenceLabel(value), label));
 }
 
-test('the founding log line reads exactly as in the founding document', () => {
-  const r = detectFromReport(V01_FOUNDING);
+test('the quickstart log line reads exactly as the quickstart page shows it', () => {
+  const r = detectFromReport(V01_QUICKSTART);
   assert.equal(`✓ Detected framework from WandB: ${r.framework} (confidence: ${confidenceLabel(r.confidence)})`,
     '✓ Detected framework from WandB: primus (confidence: 0.80)');
 });
@@ -33,7 +33,7 @@ for (const [name, body, key] of KEYS) {
 }
 
 test('sourceFromReport carries the detection, the key and the server time', () => {
-  const s = sourceFromReport({ ...V01_FOUNDING, rank: 0, run_id: 'r' }, 1700000000);
+  const s = sourceFromReport({ ...V01_QUICKSTART, rank: 0, run_id: 'r' }, 1700000000);
   assert.equal(s.source, 'wandb');
   assert.equal(s.source_key, 'training-pod/0/r');
   assert.equal(s.reported_at, 1700000000);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { isLossLike, lossPriority, perfRuleFor, totalStepsFromConfig, type PerfKey } from '../../src/health/names.js';
 
 const LOSS_LIKE: Array<[string, boolean, string]> = [
-  ['loss', true, 'plain scripts, the founding quickstart'],
+  ['loss', true, 'plain scripts, the quickstart'],
   ['lm loss', true, 'Megatron-LM'],
   ['lm loss validation', true, 'Megatron-LM evaluation'],
   ['train/loss', true, 'HF Trainer'],

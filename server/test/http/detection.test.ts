@@ -1,12 +1,12 @@
 // POST /wandb/detection, /wandb/batch and GET/POST framework-detection over real HTTP:
-// the founding document's body and log lines, the original v0.1/v0.2 bodies, re-reports,
-// the manual override, and the founding connectivity curl.
+// the quickstart's body and log lines, the original v0.1/v0.2 bodies, re-reports,
+// the manual override, and the quickstart's connectivity curl.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS, get, messages, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
 
-/** What our exporter sends for the founding quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
-const foundingBody = {
+/** What our exporter sends for the quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
+const quickstartBody = {
   source: 'wandb',
   type: 'framework_detection_raw',
   version: '1.0',
@@ -45,7 +45,7 @@ const v01Body = {
   hints: { possible_frameworks: ['deepspeed'], confidence: 'high', primary_indicators: ['DEEPSPEED env vars'], timestamp: 1_704_067_200.1 },
 };
 
-/** The original exporter v0.2 body of original-lens.md B.2. */
+/** The original v0.2 exporter's body, as its documentation gives it. */
 const v02Body = {
   source: 'wandb',
   type: 'framework_detection_raw',
@@ -87,9 +87,9 @@ for (const backend of BACKENDS) describe(backend, () => {
       await s.close();
     });
 
-    it('detects primus (confidence 0.80) for the founding body and logs the two founding lines', async () => {
+    it('detects primus (confidence 0.80) for the quickstart body and logs the two quickstart lines', async () => {
       const before = s.logs.length;
-      const r = await postJson(s.base, '/api/v1/wandb/detection', foundingBody);
+      const r = await postJson(s.base, '/api/v1/wandb/detection', quickstartBody);
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.data.message, 'detection reported successfully');
       assert.equal(r.json.data.detection.framework, 'primus');
@@ -99,7 +99,7 @@ for (const backend of BACKENDS) describe(backend, () => {
     });
 
     it('answers GET framework-detection with the merged object, and a re-report does not add a source', async () => {
-      const again = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, report_seq: 1, reason: 'log' });
+      const again = await postJson(s.base, '/api/v1/wandb/detection', { ...quickstartBody, report_seq: 1, reason: 'log' });
       assert.equal(again.status, 200);
       const d = await get(s.base, '/api/v1/workloads/my-workload-123/framework-detection');
       assert.equal(d.status, 200, d.text);
@@ -120,7 +120,7 @@ for (const backend of BACKENDS) describe(backend, () => {
     it('counts two pods on one machine as one origin: confirmed, not verified', async () => {
       for (const pod of ['pod-a', 'pod-b']) {
         const r = await postJson(s.base, '/api/v1/wandb/detection',
-          { ...foundingBody, workload_uid: 'w-one-host', pod_name: pod, pod_uid: `uid-${pod}`, host: 'node-1', run_id: pod });
+          { ...quickstartBody, workload_uid: 'w-one-host', pod_name: pod, pod_uid: `uid-${pod}`, host: 'node-1', run_id: pod });
         assert.equal(r.status, 200, r.text);
       }
       const d = await get(s.base, '/api/v1/workloads/w-one-host/framework-detection');
@@ -172,7 +172,7 @@ for (const backend of BACKENDS) describe(backend, () => {
       assert.deepEqual(bad.json.errors.map((e: { path: string }) => e.path).sort(), ['/confidence', '/framework']);
     });
 
-    it('answers the founding connectivity curl (form-encoded {"test": "data"}) with a 400 that says what is required', async () => {
+    it('answers the quickstart connectivity curl (form-encoded {"test": "data"}) with a 400 that says what is required', async () => {
       for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
         const r = await send(s.base, 'POST', '/api/v1/wandb/detection', '{"test": "data"}', { 'content-type': type });
         assert.equal(r.status, 400, `${type}: ${r.text}`);
@@ -191,7 +191,7 @@ for (const backend of BACKENDS) describe(backend, () => {
       const runs = await get(s.base, '/api/v1/workloads/curl-check/runs');
       assert.deepEqual(runs.json.runs, []);
       // The same workload's real run still appears as soon as a report names it.
-      const named = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, workload_uid: 'curl-check' });
+      const named = await postJson(s.base, '/api/v1/wandb/detection', { ...quickstartBody, workload_uid: 'curl-check' });
       assert.equal(named.status, 200, named.text);
       const after = await get(s.base, '/api/v1/workloads/curl-check/runs');
       assert.deepEqual(after.json.runs.map((x: { run_id: string }) => x.run_id), ['run-1']);
@@ -200,7 +200,7 @@ for (const backend of BACKENDS) describe(backend, () => {
     it('answers 400 for evidence nested deeper than the limit, and stays up', async () => {
       let deep: unknown = 1;
       for (let i = 0; i < 200; i++) deep = { a: deep };
-      const r = await postJson(s.base, '/api/v1/wandb/detection', { ...foundingBody, evidence: { wandb: { config: deep } } });
+      const r = await postJson(s.base, '/api/v1/wandb/detection', { ...quickstartBody, evidence: { wandb: { config: deep } } });
       assert.equal(r.status, 400, r.text);
       assert.equal(r.json.data.errors[0].path, '/evidence');
       assert.equal((await get(s.base, '/healthz')).status, 200);
@@ -249,8 +249,8 @@ for (const backend of BACKENDS) describe(backend, () => {
     });
 
     it('merges with the report of the same run: the report wins, the names agree, no conflict', async () => {
-      const report = { ...foundingBody, workload_uid: 'fp-1', pod_name: 'pod-0', pod_uid: 'p1', rank: undefined, run_id: 'run-a',
-        evidence: { ...foundingBody.evidence, environment: { PRIMUS_CONFIG: '/c.yaml', PRIMUS_BACKEND: 'megatron' } } };
+      const report = { ...quickstartBody, workload_uid: 'fp-1', pod_name: 'pod-0', pod_uid: 'p1', rank: undefined, run_id: 'run-a',
+        evidence: { ...quickstartBody.evidence, environment: { PRIMUS_CONFIG: '/c.yaml', PRIMUS_BACKEND: 'megatron' } } };
       assert.equal((await postJson(s.base, '/api/v1/wandb/detection', report)).status, 200);
       const d = await get(s.base, '/api/v1/workloads/fp-1/framework-detection');
       assert.deepEqual([d.json.framework, d.json.wrapper_framework, d.json.base_framework, d.json.status], ['primus', 'primus', 'megatron', 'confirmed']);
@@ -279,7 +279,7 @@ for (const backend of BACKENDS) describe(backend, () => {
 
     it('processes detection, metrics and logs parts and reports each', async () => {
       const body = {
-        detection: { ...foundingBody, workload_uid: 'b1' },
+        detection: { ...quickstartBody, workload_uid: 'b1' },
         metrics: metricsBody({ workload_uid: 'b1' }),
         logs: { workload_uid: 'b1', pod_name: 'p', run_id: 'run-a', logs: [{ step: 101, data: { loss: 0.4 } }] },
       };
@@ -308,7 +308,7 @@ for (const backend of BACKENDS) describe(backend, () => {
       assert.match(r.json.data.errors[0].message, /at least one of detection, metrics, logs/);
     });
 
-    it('logs the founding lines findable with grep WandB', async () => {
+    it('logs the quickstart lines findable with grep WandB', async () => {
       const lines = messages(s).filter((m) => m.includes('WandB'));
       assert.ok(lines.includes('Processing WandB detection for workload b1'));
       assert.ok(lines.includes('✓ Detected framework from WandB: primus (confidence: 0.80)'));

@@ -15,7 +15,7 @@ for (const backend of BACKENDS) describe(backend, () => {
       await s.close();
     });
 
-    it('stores the original exporter body (B.3) and answers in the original envelope', async () => {
+    it('stores the original exporter metrics body and answers in the original envelope', async () => {
       const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody());
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.json.meta, { code: 2000, message: 'OK' });

@@ -134,7 +134,7 @@ for (const backend of BACKENDS) describe(backend, () => {
     });
   });
 
-  describe('Grafana-compatible endpoints (original D.1)', () => {
+  describe('Grafana-compatible endpoints (the original routes)', () => {
     let s: TestServer;
     before(async () => {
       s = await startServer({}, {}, backend);

@@ -1,4 +1,4 @@
-// Grafana-compat reads (original D.1): raw points and per-step times. Unlike the original,
+// Grafana-compat reads (the original's metrics/data and iteration-times routes): raw points and per-step times. Unlike the original,
 // no metric name is reserved and values are returned as stored (NaN stays NaN).
 import type Database from 'better-sqlite3';
 import type { RawPoint, RawPointsQuery, StepTimesQuery } from '../types.js';
