@@ -101,6 +101,19 @@ CREATE FUNCTION lens_series_recompute(bigint[]) RETURNS void LANGUAGE sql AS $f$
   WHERE s.id = t.id
 $f$;
 
+-- The one-statement append commit ends with this: when it could not lock every workload it
+-- expected or a chunk was not a plain append, the statement rolls back (SQLSTATE LN001) and
+-- the server writes the same batches again in a transaction that merges.
+CREATE FUNCTION lens_require_append(boolean) RETURNS boolean LANGUAGE plpgsql AS $f$
+BEGIN
+  IF NOT $1 THEN
+    RAISE EXCEPTION 'not a plain append: primus-lens writes these points again in a transaction (expected, not a failure)'
+      USING ERRCODE = 'LN001';
+  END IF;
+  RETURN true;
+END
+$f$;
+
 INSERT INTO series_chunks (series_id, chunk, ${ROLLUP_COLUMNS}, steps, vals, walls)
 SELECT g.series_id, g.chunk, r.*, g.s, g.v, g.w
 FROM (SELECT series_id, step >> 8 AS chunk, array_agg(step ORDER BY step) AS s,

@@ -17,7 +17,9 @@ export function numArray(values: ReadonlyArray<number | null>): string {
 }
 
 const OID = { int4: 23, int8: 20, float8: 701 } as const;
-type ElementType = keyof typeof OID;
+export type ElementType = keyof typeof OID;
+/** The SQL name of each element type, for casts. */
+export const SQL_TYPE: Record<ElementType, string> = { int4: 'int', int8: 'bigint', float8: 'float8' };
 const WIDTH: Record<ElementType, number> = { int4: 4, int8: 8, float8: 8 };
 const HEADER = 20; // ndim, has-nulls flag, element oid, length, lower bound
 const TWO_32 = 4294967296;
@@ -96,4 +98,14 @@ export function parseNumberArray(text: string): number[] {
   const out = new Array<number>(parts.length);
   for (let i = 0; i < parts.length; i++) out[i] = Number(parts[i]);
   return out;
+}
+
+/** Numbered parameters for SQL assembled from parts: add(value) returns its placeholder. */
+export class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
 }
