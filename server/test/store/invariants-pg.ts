@@ -1,11 +1,16 @@
 // The PostgreSQL twin of invariants.ts: through its own connection it checks that every
 // chunk row of series_chunks is well formed (steps ascending and unique, on the row's grid
 // cell, chunk = step >> 8, arrays of one length) and recomputes, from the point arrays alone,
-// what each row's rollup and the series/run/workload aggregates must be, and compares.
+// what each row's rollup (its columns and their packed copy) and the series/run/workload
+// aggregates must be, and compares.
 import assert from 'node:assert/strict';
 import pg from 'pg';
 
 const CHUNK_STEPS = 256;
+// The packed rollup's order: part of the schema, so written out here, not imported.
+const PACKED_COLUMNS = ['first_step', 'last_step', 'n', 'fmin', 'fmin_step', 'fmax', 'fmax_step', 'nan_step', 'pinf_step',
+  'ninf_step', 'min_wall', 'max_wall', 'first_value', 'first_wall', 'last_value', 'last_wall', 'fmin_wall', 'fmax_wall',
+  'nan_wall', 'pinf_wall', 'ninf_wall'];
 type Pt = [step: number, value: number, wall: number];
 
 /** The rollup columns a chunk row must hold for these points (ascending steps). */
@@ -42,7 +47,7 @@ export async function assertPgDerivedDataConsistent(url: string): Promise<void> 
     for (const s of series) {
       const rows = (await c.query('SELECT * FROM series_chunks WHERE series_id = $1 ORDER BY chunk', [s.id])).rows;
       const all: Pt[] = [];
-      for (const { series_id: _sid, chunk, steps, vals, walls, ...stored } of rows) {
+      for (const { series_id: _sid, chunk, steps, vals, walls, rollup: packed, ...stored } of rows) {
         assert.ok(steps.length > 0 && steps.length === vals.length && steps.length === walls.length, `series ${s.id} chunk ${chunk}: array lengths`);
         // bigint[] arrives as strings; every stored step is a safe integer.
         const points: Pt[] = steps.map((step: string, i: number) => [Number(step), vals[i], walls[i]]);
@@ -50,7 +55,12 @@ export async function assertPgDerivedDataConsistent(url: string): Promise<void> 
           assert.equal(Math.floor(step / CHUNK_STEPS), chunk, `series ${s.id}: step ${step} in chunk ${chunk}`);
           if (i > 0) assert.ok(step > points[i - 1]![0], `series ${s.id} chunk ${chunk}: steps ascending and unique`);
         });
-        assert.deepEqual(stored, rollup(points), `series ${s.id} chunk ${chunk}: rollup differs from the points`);
+        const expected = rollup(points);
+        assert.deepEqual(stored, expected, `series ${s.id} chunk ${chunk}: rollup differs from the points`);
+        // The packed copy the reader uses: the same numbers as float8, NULL as NaN.
+        const b = packed as Buffer;
+        const unpacked = PACKED_COLUMNS.map((_, k) => b.readDoubleBE(k * 8));
+        assert.deepEqual(unpacked, PACKED_COLUMNS.map((col) => expected[col] ?? NaN), `series ${s.id} chunk ${chunk}: packed rollup`);
         all.push(...points);
       }
       const finite = all.map((p) => p[1]).filter((v) => Number.isFinite(v));

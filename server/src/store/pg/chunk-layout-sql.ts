@@ -6,7 +6,8 @@
 // append past a chunk's last step is one concatenation per touched chunk; the rollup is
 // folded in with plain column arithmetic, and a downsampled read of a long series reads only
 // the small main tuples (the arrays are TOASTed out of line, uncompressed: STORAGE EXTERNAL),
-// because the rollup carries value and wall time of every point the planner can pick.
+// because the rollup carries value and wall time of every point the planner can pick; the
+// same numbers packed into one generated column make that read a concatenation.
 // Overwrites and backfills merge inside the database (lens_chunk_merge) under the row lock,
 // so replicas writing the same chunk stay correct.
 //
@@ -20,6 +21,20 @@
 
 /** Steps per chunk = 2^CHUNK_SHIFT; the grid is part of the schema (it is in the SQL below). */
 export const CHUNK_SHIFT = 8;
+
+/**
+ * What a downsampled read needs of a row, in this order, packed into its `rollup` column as
+ * big-endian float8s (NULL as NaN; the nullable columns, steps, finite extremes and their
+ * wall times, are never NaN otherwise; steps are safe integers, exact as float8): the
+ * planner's twelve numbers, then value and wall time of the points they name. Part of the
+ * schema: do not change it, add a column in a new migration instead.
+ */
+export const PACKED_COLUMNS = ['first_step', 'last_step', 'n', 'fmin', 'fmin_step', 'fmax', 'fmax_step', 'nan_step',
+  'pinf_step', 'ninf_step', 'min_wall', 'max_wall', 'first_value', 'first_wall', 'last_value', 'last_wall', 'fmin_wall',
+  'fmax_wall', 'nan_wall', 'pinf_wall', 'ninf_wall'] as const;
+export const PACKED_NULLABLE: readonly boolean[] = PACKED_COLUMNS.map((c) => /^(fmin|fmax|nan|pinf|ninf)/.test(c));
+const PACKED_EXPR = PACKED_COLUMNS.map((c, k) => `float8send(${PACKED_NULLABLE[k] ? `coalesce(${c}::float8, 'NaN')` : `${c}::float8`})`)
+  .join(' || ');
 
 /** The rollup columns, in table order; lens_chunk_rollup returns exactly these. */
 export const ROLLUP_COLUMNS = `n, first_step, last_step, first_value, first_wall, last_value, last_wall,
@@ -47,6 +62,7 @@ CREATE TABLE series_chunks (
   steps bigint[] NOT NULL,
   vals float8[] NOT NULL,
   walls float8[] NOT NULL,
+  rollup bytea GENERATED ALWAYS AS (${PACKED_EXPR}) STORED,
   PRIMARY KEY (series_id, chunk)
 ) WITH (fillfactor = 70);
 ALTER TABLE series_chunks ALTER COLUMN steps SET STORAGE EXTERNAL,

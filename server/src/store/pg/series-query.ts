@@ -8,14 +8,14 @@
 //   is small enough for the planner to scan it (the same rule it applies), its points: the
 //   usual query is one round trip whatever its number of series. On a busy machine every
 //   round trip waits for the scheduler twice, once in each process.
-// - Numbers travel packed in bytea, not as text: float8send for the rollups (NULL as NaN: the
-//   nullable columns are steps, finite extremes and wall times, never NaN otherwise; steps are
-//   safe integers, exact as float8) and array_send for the point arrays. node-postgres would
-//   otherwise make and parse a string per number, most of a large read's time.
+// - Numbers travel packed, not as text: each row's `rollup` column (the rollup as float8s,
+//   see PACKED_COLUMNS) and array_send for the point arrays, concatenated in chunk order and
+//   sent as base64 (a third smaller than bytea's hex). node-postgres would otherwise make and
+//   parse a string per number, most of a large read's time.
 import type pg from 'pg';
 import { EXACT_SCAN_LIMIT, readSeries, type ChunkTuple, type SeriesSource, type StepRange } from '../series-plan.js';
 import type { Series, SeriesPoint, SeriesQuery } from '../types.js';
-import { CHUNK_SHIFT } from './chunk-layout-sql.js';
+import { CHUNK_SHIFT, PACKED_COLUMNS, PACKED_NULLABLE } from './chunk-layout-sql.js';
 import { unavailableOr } from './connection.js';
 import { numArray } from './sql-arrays.js';
 
@@ -23,15 +23,10 @@ const CHUNK_STEPS = 2 ** CHUNK_SHIFT;
 const MIN_STEP = -Number.MAX_SAFE_INTEGER;
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 
-// The ChunkTuple's twelve columns, then the values and wall times of the points they name.
-const CHUNK_READ = ['first_step', 'last_step', 'n', 'fmin', 'fmin_step', 'fmax', 'fmax_step', 'nan_step', 'pinf_step',
-  'ninf_step', 'min_wall', 'max_wall', 'first_value', 'first_wall', 'last_value', 'last_wall', 'fmin_wall', 'fmax_wall',
-  'nan_wall', 'pinf_wall', 'ninf_wall'];
-const WIDTH = CHUNK_READ.length;
+const WIDTH = PACKED_COLUMNS.length;
 const TUPLE = 12;
-const NULLABLE = CHUNK_READ.map((c) => /^(fmin|fmax|nan|pinf|ninf)/.test(c));
-const PACKED = CHUNK_READ.map((c, k) => `float8send(${NULLABLE[k] ? `coalesce(${c}::float8, 'NaN')` : `${c}::float8`})`).join(' || ');
-const POINTS = `string_agg(array_send(steps) || array_send(vals) || array_send(walls), ''::bytea ORDER BY chunk)`;
+const ROLLUPS = `encode(string_agg(rollup, ''::bytea ORDER BY chunk), 'base64')`;
+const POINTS = `encode(string_agg(array_send(steps) || array_send(vals) || array_send(walls), ''::bytea ORDER BY chunk), 'base64')`;
 // Where the named points sit in a row: [its step, its value (null: NaN/+Inf/-Inf), its wall time].
 const NAMED: ReadonlyArray<readonly [step: number, value: number | null, wall: number]> = [
   [0, 12, 13], [1, 14, 15], [4, 3, 16], [6, 5, 17], [7, null, 18], [8, null, 19], [9, null, 20],
@@ -41,14 +36,19 @@ const NAMED_VALUE = [NaN, Infinity, -Infinity];
 const IN_STEPS = 'series_id = $1 AND chunk >= $2 AND chunk <= $3 AND first_step <= $5 AND last_step >= $4';
 const IN_RANGE = `${IN_STEPS} AND max_wall >= $6 AND min_wall <= $7`;
 
-const view = (b: Buffer | null): DataView => (b === null ? new DataView(new ArrayBuffer(0)) : new DataView(b.buffer, b.byteOffset, b.length));
+/** Base64 text from the database (null: no rows) as bytes. */
+function view(text: string | null): DataView {
+  if (text === null) return new DataView(new ArrayBuffer(0));
+  const b = Buffer.from(text, 'base64');
+  return new DataView(b.buffer, b.byteOffset, b.length);
+}
 
 /** The packed rollup rows: the planner's tuples, and the numbers themselves for pointsAt. */
 class PackedChunks {
   readonly tuples: ChunkTuple[];
   private readonly v: DataView;
 
-  constructor(b: Buffer | null) {
+  constructor(b: string | null) {
     this.v = view(b);
     const n = this.v.byteLength / 8 / WIDTH;
     this.tuples = new Array(n);
@@ -56,7 +56,7 @@ class PackedChunks {
       const t = new Array<number | null>(TUPLE);
       for (let k = 0; k < TUPLE; k++) {
         const x = this.at(i, k);
-        t[k] = x !== x && NULLABLE[k] ? null : x;
+        t[k] = x !== x && PACKED_NULLABLE[k] ? null : x;
       }
       this.tuples[i] = t as ChunkTuple;
     }
@@ -87,7 +87,7 @@ class PackedChunks {
 }
 
 /** Points of packed (steps, vals, walls) array triples with step in [from, to] and wall time in range. */
-function unpackPoints(b: Buffer | null, from: number, to: number, r: StepRange): SeriesPoint[] {
+function unpackPoints(b: string | null, from: number, to: number, r: StepRange): SeriesPoint[] {
   const v = view(b);
   const out: SeriesPoint[] = [];
   let o = 0;
@@ -121,7 +121,7 @@ type Read = (text: string, values: unknown[]) => Promise<unknown[][]>;
 interface Prefetched {
   chunks: PackedChunks;
   /** null when the range was too large for the planner to scan. */
-  points: Buffer | null;
+  points: string | null;
 }
 
 /** The three reads for one series of one query. */
@@ -141,8 +141,8 @@ class ChunkSource implements SeriesSource {
   async chunks(sid: number, from: number, to: number): Promise<ChunkTuple[]> {
     if (this.whole(from, to)) this.packed = this.pre.chunks;
     else {
-      const [[b]] = (await this.read(`SELECT string_agg(${PACKED}, ''::bytea ORDER BY chunk) FROM series_chunks WHERE ${IN_STEPS}`,
-        this.params(sid, from, to, this.range).slice(0, 5))) as [[Buffer | null]];
+      const [[b]] = (await this.read(`SELECT ${ROLLUPS} FROM series_chunks WHERE ${IN_STEPS}`,
+        this.params(sid, from, to, this.range).slice(0, 5))) as [[string | null]];
       this.packed = new PackedChunks(b);
     }
     return this.packed.tuples;
@@ -150,7 +150,7 @@ class ChunkSource implements SeriesSource {
 
   async scan(sid: number, from: number, to: number, r: StepRange): Promise<SeriesPoint[]> {
     if (this.whole(from, to) && this.pre.points !== null) return unpackPoints(this.pre.points, from, to, r);
-    const [[b]] = (await this.read(`SELECT ${POINTS} FROM series_chunks WHERE ${IN_RANGE}`, this.params(sid, from, to, r))) as [[Buffer | null]];
+    const [[b]] = (await this.read(`SELECT ${POINTS} FROM series_chunks WHERE ${IN_RANGE}`, this.params(sid, from, to, r))) as [[string | null]];
     return unpackPoints(b, from, to, r);
   }
 
@@ -196,18 +196,18 @@ export class PgSeriesReader {
     };
     const found = (await this.read(
       `SELECT s.id, r.run_id, r.rank, c.packed,
-         CASE WHEN c.n <= $11 THEN coalesce((SELECT ${POINTS} FROM series_chunks WHERE ${IN_RANGE.replace('series_id = $1', 'series_id = s.id')}), ''::bytea) END
+         CASE WHEN c.n <= $11 THEN coalesce((SELECT ${POINTS} FROM series_chunks WHERE ${IN_RANGE.replace('series_id = $1', 'series_id = s.id')}), '') END
        FROM workloads w
        JOIN metric_names m ON m.workload_id = w.id AND m.name = $9
        JOIN series s ON s.metric_id = m.id
        JOIN runs r ON r.id = s.run_pk
-       CROSS JOIN LATERAL (SELECT string_agg(${PACKED}, ''::bytea ORDER BY chunk) AS packed, coalesce(sum(n), 0) AS n
+       CROSS JOIN LATERAL (SELECT ${ROLLUPS} AS packed, coalesce(sum(n), 0) AS n
          FROM series_chunks WHERE ${IN_STEPS.replace('series_id = $1', 'series_id = s.id')}) c
        WHERE w.uid = $8 AND ($10::text IS NULL OR r.run_id = $10) AND ($1::int IS NULL OR r.rank = $1)
        ORDER BY r.run_id COLLATE "C", r.rank`,
       [q.rank ?? null, Math.floor(range.from / CHUNK_STEPS), Math.floor(range.to / CHUNK_STEPS), range.from, range.to,
         range.fromTime, range.toTime, q.workload_uid, q.name, q.run_id ?? null, Math.max(q.max_points, EXACT_SCAN_LIMIT)],
-    )) as Array<[number, string, number, Buffer | null, Buffer | null]>;
+    )) as Array<[number, string, number, string | null, string | null]>;
     const out: Series[] = [];
     for (const [id, runId, rank, packed, points] of found) {
       const source = new ChunkSource(this.read, range, { chunks: new PackedChunks(packed), points });
