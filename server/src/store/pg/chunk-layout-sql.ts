@@ -42,6 +42,10 @@ export const ROLLUP_COLUMNS = `n, first_step, last_step, first_value, first_wall
   ninf_step, ninf_wall, min_wall, max_wall`;
 
 export const CHUNK_LAYOUT_SQL = `
+-- A version-1 replica's insert between the copy below and the trigger that takes its inserts
+-- over would be missed by both: it waits for this migration instead (reads go on).
+LOCK TABLE points IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE series_chunks (
   series_id bigint NOT NULL,
   chunk bigint NOT NULL,
