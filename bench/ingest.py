@@ -37,7 +37,15 @@ PLAN: Dict[str, Tuple[str, str, int, bool]] = {
 }
 SQLITE_TARGETS = ("ours", "ours-gzip", "mlflow")
 PG_TARGETS = ("ours-pg", "ours-pg-x2", "ours-pg-x2-own", "mlflow-pg")
-PG_DB = {"ours-pg": "lens", "mlflow-pg": "mlflow"}
+PG_DB = {"ours-pg": "lens", "mlflow-pg": "mlflow", "ours-pg-base": "lens_base"}
+# LENS_BENCH_BASELINE_MAIN: another build of our server (e.g. the commit before a change), run
+# as one more PostgreSQL target on the same cluster, so before and after share one run.
+BASELINE_MAIN = os.environ.get("LENS_BENCH_BASELINE_MAIN")
+if BASELINE_MAIN:
+    PLAN["ours-pg-base"] = ("ours", "ours-pg-base", 1, False)
+    PG_TARGETS += ("ours-pg-base",)
+# LENS_BENCH_INGEST_TARGETS: a comma-separated subset of the targets (all by default).
+ONLY_TARGETS = [t for t in os.environ.get("LENS_BENCH_INGEST_TARGETS", "").split(",") if t]
 
 
 def _one(target: str, servers: Sequence[Server], pg: Optional[postgres.Postgres], sizes: Sizes, steps: int,
@@ -69,10 +77,13 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
 
 
 def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) -> Dict[str, Any]:
-    targets = list(SQLITE_TARGETS) + ([t for t in PG_TARGETS if t in sizes.pg_targets] if pg is not None else [])
+    targets = list(SQLITE_TARGETS) + ([t for t in PG_TARGETS if t in sizes.pg_targets or t == "ours-pg-base"]
+                                      if pg is not None else [])
+    if ONLY_TARGETS:
+        targets = [t for t in targets if t in ONLY_TARGETS]
     # interleaving order: each MLflow between ours, so that drift cancels across both sides
-    order = [t for t in ("ours", "ours-gzip", "ours-pg", "mlflow", "ours-pg-x2", "ours-pg-x2-own", "mlflow-pg")
-             if t in targets]
+    order = [t for t in ("ours", "ours-gzip", "ours-pg", "ours-pg-base", "mlflow", "ours-pg-x2", "ours-pg-x2-own",
+                         "mlflow-pg") if t in targets]
     started: List[Server] = []
 
     def keep(server: Server) -> Server:
@@ -81,9 +92,14 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
 
     t_start = time.perf_counter()
     try:
-        ours = keep(start_ours(os.path.join(workdir, "ingest-ours")))
-        mlflow = keep(start_mlflow(os.path.join(workdir, "ingest-mlflow"), workers=sizes.mlflow_workers))
-        servers: Dict[str, List[Server]] = {"ours": [ours], "ours-gzip": [ours], "mlflow": [mlflow]}
+        servers: Dict[str, List[Server]] = {}
+        ours = mlflow = None
+        if "ours" in targets or "ours-gzip" in targets:
+            ours = keep(start_ours(os.path.join(workdir, "ingest-ours")))
+            servers.update({"ours": [ours], "ours-gzip": [ours]})
+        if "mlflow" in targets:
+            mlflow = keep(start_mlflow(os.path.join(workdir, "ingest-mlflow"), workers=sizes.mlflow_workers))
+            servers["mlflow"] = [mlflow]
         if pg is not None:
             lens_url = pg.create_database(PG_DB["ours-pg"])
             pg_dir = os.path.join(workdir, "ingest-ours-pg")
@@ -92,6 +108,9 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
             if "ours-pg-x2" in targets or "ours-pg-x2-own" in targets:
                 rep_b = keep(start_ours(pg_dir, database_url=lens_url, name="ours-pg-b"))
                 servers.update({"ours-pg-x2": [rep_a, rep_b], "ours-pg-x2-own": [rep_a, rep_b]})
+            if "ours-pg-base" in targets:
+                servers["ours-pg-base"] = [keep(start_ours(pg_dir, database_url=pg.create_database(PG_DB["ours-pg-base"]),
+                                                           name="ours-pg-base", main=BASELINE_MAIN))]
             if "mlflow-pg" in targets:
                 pg.create_database(PG_DB["mlflow-pg"])
                 servers["mlflow-pg"] = [keep(start_mlflow(
@@ -119,11 +138,15 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
                     f"p50 {res['latency_ms']['p50']:.1f} ms, p99 {res['latency_ms']['p99']:.1f} ms, "
                     f"server CPU {res['server_cpu_s'] / res['points'] * 1e6:.2f} s/M{db}")
         peak = {t: sum(s.proc.peak_rss_mb() for s in servers[t]) for t in order}
-        size = {"ours": dir_size_bytes(ours.db_dir, ours.db_prefix), "mlflow": dir_size_bytes(mlflow.db_dir, mlflow.db_prefix)}
+        size: Dict[str, float] = {}
+        if ours is not None:
+            size["ours"] = dir_size_bytes(ours.db_dir, ours.db_prefix)
+        if mlflow is not None:
+            size["mlflow"] = dir_size_bytes(mlflow.db_dir, mlflow.db_prefix)
         if pg is not None:
-            size["ours-pg"] = pg.database_bytes(PG_DB["ours-pg"])
-            if "mlflow-pg" in targets:
-                size["mlflow-pg"] = pg.database_bytes(PG_DB["mlflow-pg"])
+            for side in ("ours-pg", "mlflow-pg", "ours-pg-base"):
+                if any(PLAN[t][1] == side for t in targets):
+                    size[side] = pg.database_bytes(PG_DB[side])
     finally:
         for server in reversed(started):
             server.stop()
@@ -152,16 +175,20 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
             row["db_cpu_s_per_m_points"] = median(r["db_cpu_s"] / r["points"] * 1e6 for r in rows)
             row["db_backend_cpu_s_per_m_points"] = median(r["db_backend_cpu_s"] / r["points"] * 1e6 for r in rows)
         summary["targets"][target] = row
-    t = summary["targets"]
-    summary["ratio_ours_vs_mlflow"] = ratio(t["ours"]["points_per_s"], t["mlflow"]["points_per_s"])
-    summary["ratio_ours_gzip_vs_mlflow"] = ratio(t["ours-gzip"]["points_per_s"], t["mlflow"]["points_per_s"])
+    nan = float("nan")
+    pps = {k: summary["targets"][k]["points_per_s"] if k in summary["targets"] else nan
+           for k in (*SQLITE_TARGETS, *PG_TARGETS)}
+    summary["ratio_ours_vs_mlflow"] = ratio(pps["ours"], pps["mlflow"])
+    summary["ratio_ours_gzip_vs_mlflow"] = ratio(pps["ours-gzip"], pps["mlflow"])
     if pg is not None:
-        nan = float("nan")
-        pps = {k: t[k]["points_per_s"] if k in t else nan for k in PG_TARGETS}
         summary["ratio_ours_pg_vs_mlflow_pg"] = ratio(pps["ours-pg"], pps["mlflow-pg"])
-        summary["ratio_ours_pg_vs_ours_sqlite"] = ratio(pps["ours-pg"], t["ours"]["points_per_s"])
+        summary["ratio_ours_pg_vs_ours_sqlite"] = ratio(pps["ours-pg"], pps["ours"])
         summary["ratio_x2_vs_one_replica"] = ratio(pps["ours-pg-x2"], pps["ours-pg"])
         summary["ratio_x2_own_vs_one_replica"] = ratio(pps["ours-pg-x2-own"], pps["ours-pg"])
+        if BASELINE_MAIN:
+            summary["baseline_main"] = BASELINE_MAIN
+            summary["ratio_ours_pg_vs_baseline"] = ratio(pps["ours-pg"], pps["ours-pg-base"])
+            summary["ratio_baseline_vs_mlflow_pg"] = ratio(pps["ours-pg-base"], pps["mlflow-pg"])
     return summary
 
 

@@ -22,6 +22,9 @@ from benchlib.servers import Server, start_mlflow, start_ours
 from benchlib.sizes import Sizes
 from benchlib.stats import median, percentile, ratio
 
+# LENS_BENCH_BASELINE_MAIN: another build of our server, queried on the same PostgreSQL cluster
+# (its own database, seeded the same way), so before and after share one run.
+BASELINE_MAIN = os.environ.get("LENS_BENCH_BASELINE_MAIN")
 DASHBOARD_METRICS = 20
 BROWSER_CONNECTIONS = 6  # what a browser opens per host
 SLOW_CASE_S = 2.0
@@ -124,13 +127,16 @@ def _seed_ours(ours: Server, sizes: Sizes, tag: str, log: Any, label: str) -> No
     log(f"query: seeded {label} in {time.perf_counter() - t:.1f} s")
 
 
-def _seed(ours: Server, ours_pg: Optional[Server], mlflow: Server, sizes: Sizes, log: Any) -> Dict[str, Any]:
+def _seed(ours: Server, ours_pg: Optional[Server], mlflow: Server, sizes: Sizes, log: Any,
+          ours_pg_base: Optional[Server] = None) -> Dict[str, Any]:
     tag = f"q{time.time_ns()}"
     series_names = _metric_names(1)
     dash_names = _metric_names(DASHBOARD_METRICS)
     _seed_ours(ours, sizes, tag, log, "ours")
     if ours_pg is not None:
         _seed_ours(ours_pg, sizes, tag, log, "ours on PostgreSQL")
+    if ours_pg_base is not None:
+        _seed_ours(ours_pg_base, sizes, tag, log, "the baseline build on PostgreSQL")
     t = time.perf_counter()
     series_run = mlflow_seed.create_runs(mlflow.base_url, tag + "-series", 1)
     dash_runs = mlflow_seed.create_runs(mlflow.base_url, tag + "-dash", sizes.runs)
@@ -155,14 +161,19 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
 def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) -> Dict[str, Any]:
     ours = start_ours(os.path.join(workdir, "query-ours"))
     ours_pg: Optional[Server] = None
+    ours_pg_base: Optional[Server] = None
     mlflow = start_mlflow(os.path.join(workdir, "query-mlflow"))
     try:
         if pg is not None:
             ours_pg = start_ours(os.path.join(workdir, "query-ours-pg"), database_url=pg.create_database("lens"),
                                  name="ours-pg")
-        seed = _seed(ours, ours_pg, mlflow, sizes, log)
+            if BASELINE_MAIN:
+                ours_pg_base = start_ours(os.path.join(workdir, "query-ours-pg"), name="ours-pg-base", main=BASELINE_MAIN,
+                                          database_url=pg.create_database("lens_base"))
+        seed = _seed(ours, ours_pg, mlflow, sizes, log, ours_pg_base)
         if pg is not None:
-            pg.sql("VACUUM ANALYZE", db="lens")  # what autovacuum does to a table soon after a bulk load
+            for db in ("lens", "lens_base") if ours_pg_base is not None else ("lens",):
+                pg.sql("VACUUM ANALYZE", db=db)  # what autovacuum does to a table soon after a bulk load
             pg.checkpoint()
         tag, n = seed["tag"], sizes.series_points
         cases: Dict[str, Callable[[], float]] = {
@@ -180,6 +191,13 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
                     lambda ck: ours_series(ours_pg.base_url, tag + "-series", seed["series_name"], n, ck)),
                 "dashboard_ours_pg": lambda: _parallel([
                     (lambda ck, name=name: ours_series(ours_pg.base_url, tag + "-dash", name, sizes.runs * sizes.steps, ck))
+                    for name in seed["dash_names"]]),
+            }),
+            **({} if ours_pg_base is None else {
+                "series_ours_pg_base_1000": lambda: _single(
+                    lambda ck: ours_series(ours_pg_base.base_url, tag + "-series", seed["series_name"], n, ck)),
+                "dashboard_ours_pg_base": lambda: _parallel([
+                    (lambda ck, name=name: ours_series(ours_pg_base.base_url, tag + "-dash", name, sizes.runs * sizes.steps, ck))
                     for name in seed["dash_names"]]),
             }),
             "dashboard_mlflow_history": lambda: _parallel([
@@ -208,8 +226,9 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
             peak["ours_pg"] = ours_pg.proc.peak_rss_mb()
     finally:
         ours.stop()
-        if ours_pg is not None:
-            ours_pg.stop()
+        for extra in (ours_pg, ours_pg_base):
+            if extra is not None:
+                extra.stop()
         mlflow.stop()
     out: Dict[str, Any] = {"series_points": n, "dashboard": {"metrics": DASHBOARD_METRICS, "runs": sizes.runs,
                                                              "steps": sizes.steps, "connections": BROWSER_CONNECTIONS},
@@ -227,4 +246,8 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
         out["pg_vs_sqlite_dashboard"] = ratio(c["dashboard_ours_pg"]["median_ms"], c["dashboard_ours"]["median_ms"])
         out["speedup_series_pg_vs_interval"] = ratio(c["series_mlflow_interval_1000"]["median_ms"], c["series_ours_pg_1000"]["median_ms"])
         out["speedup_dashboard_pg_vs_interval"] = ratio(c["dashboard_mlflow_interval"]["median_ms"], c["dashboard_ours_pg"]["median_ms"])
+    if "series_ours_pg_base_1000" in c:
+        out["baseline_main"] = BASELINE_MAIN
+        out["pg_vs_baseline_series"] = ratio(c["series_ours_pg_1000"]["median_ms"], c["series_ours_pg_base_1000"]["median_ms"])
+        out["pg_vs_baseline_dashboard"] = ratio(c["dashboard_ours_pg"]["median_ms"], c["dashboard_ours_pg_base"]["median_ms"])
     return out

@@ -36,6 +36,9 @@ def _ingest(r: Dict[str, Any]) -> str:
                 f"ours/MLflow **{_f(r['ratio_ours_pg_vs_mlflow_pg'])}×**; ours on PostgreSQL / ours on SQLite "
                 f"{_f(r['ratio_ours_pg_vs_ours_sqlite'], 2)}×; two replicas / one: {_f(r['ratio_x2_vs_one_replica'], 2)}× "
                 f"(one workload split across them), {_f(r['ratio_x2_own_vs_one_replica'], 2)}× (a workload of its own each).\n")
+    if "ratio_ours_pg_vs_baseline" in r:
+        out += (f"\nOurs on PostgreSQL / the baseline build (`{r['baseline_main']}`) on the same cluster: "
+                f"**{_f(r['ratio_ours_pg_vs_baseline'], 2)}×**; the baseline / MLflow: {_f(r['ratio_baseline_vs_mlflow_pg'])}×.\n")
     return out
 
 
@@ -66,7 +69,10 @@ def _query(r: Dict[str, Any]) -> str:
             + ("" if "pg_vs_sqlite_series" not in r else
                f"\nOurs on PostgreSQL / ours on SQLite (median ms): 1M series {_f(r['pg_vs_sqlite_series'], 2)}×, dashboard "
                f"{_f(r['pg_vs_sqlite_dashboard'], 2)}×; ours on PostgreSQL vs MLflow's bulk-interval: series "
-               f"{_f(r['speedup_series_pg_vs_interval'])}×, dashboard {_f(r['speedup_dashboard_pg_vs_interval'])}×.\n"))
+               f"{_f(r['speedup_series_pg_vs_interval'])}×, dashboard {_f(r['speedup_dashboard_pg_vs_interval'])}×.\n")
+            + ("" if "pg_vs_baseline_series" not in r else
+               f"\nOurs on PostgreSQL / the baseline build (`{r['baseline_main']}`), median ms: 1M series "
+               f"{_f(r['pg_vs_baseline_series'], 2)}×, dashboard {_f(r['pg_vs_baseline_dashboard'], 2)}×.\n"))
 
 
 def _sum(*values: Any) -> Any:

@@ -8,7 +8,7 @@ import { selectSteps, type Candidate } from './downsample.js';
 import type { Series, SeriesPoint } from './types.js';
 
 /** Below this many points in range, scanning the points is cheaper than planning. */
-const EXACT_SCAN_LIMIT = 8192;
+export const EXACT_SCAN_LIMIT = 8192;
 
 /** One chunk rollup as a tuple: a million-point series has ~4,000 and objects cost 2-3x more. */
 export type ChunkTuple = [

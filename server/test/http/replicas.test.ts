@@ -69,7 +69,8 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
     const answers = await Promise.all(sends);
     assert.deepEqual(answers.map((r) => r.status), answers.map(() => 200), answers.find((r) => r.status !== 200)?.text);
     const rows = await sql<{ n: number; distinct_keys: number }>(db.url,
-      'SELECT count(*)::int AS n, count(DISTINCT (series_id, step))::int AS distinct_keys FROM points');
+      `SELECT count(*)::int AS n, count(DISTINCT (c.series_id, p.step))::int AS distinct_keys
+       FROM series_chunks c CROSS JOIN LATERAL unnest(c.steps) AS p(step)`);
     assert.deepEqual(rows, [{ n: 10_000, distinct_keys: 10_000 }]);
     for (const server of [a, b]) {
       const w = await get(server.base, '/api/v1/workloads/dup');

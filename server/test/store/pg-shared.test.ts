@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openStore, type DetectionSourceRecord, type Store, type WorkloadDetectionRecord } from '../../src/store/index.js';
+import { PgStore } from '../../src/store/pg/pg-store.js';
 import { createDatabase, type TestDatabase } from '../support/pg.js';
 import { batch, pts } from './helpers.js';
 import { assertPgDerivedDataConsistent } from './invariants-pg.js';
@@ -31,6 +32,37 @@ test('two stores writing overlapping steps of the same series: one copy per step
   const [s] = await a.querySeries({ workload_uid: 'shared', name: 'loss', max_points: 100_000 });
   assert.equal(s?.points.length, 29 * 100 + 300);
   assert.equal((await b.getWorkload('shared'))?.points, 3200);
+  await assertPgDerivedDataConsistent(db.url);
+});
+
+test('appends of known series take one statement; what a cache cannot vouch for falls back to a transaction', async () => {
+  const pa = a as PgStore;
+  const before = { ...pa.commits };
+  await a.writeMetrics(batch({ workload_uid: 'paths', points: pts('loss', 0, 100, (s) => s) }));
+  await a.writeMetrics(batch({ workload_uid: 'paths', points: pts('loss', 100, 200, (s) => s) }));
+  assert.deepEqual([pa.commits.transaction - before.transaction, pa.commits.append - before.append], [1, 1], 'new series, then a plain append');
+  // The other replica writes further; this one's tail cache still says 199, so its overwrite
+  // of 250-259 looks like an append, the database says otherwise, and the transaction merges.
+  await b.writeMetrics(batch({ workload_uid: 'paths', points: pts('loss', 200, 300, (s) => s) }));
+  await a.writeMetrics(batch({ workload_uid: 'paths', points: pts('loss', 250, 260, (s) => -s) }));
+  // An overwrite it can tell from its own cache goes to the transaction directly.
+  await a.writeMetrics(batch({ workload_uid: 'paths', points: pts('loss', 10, 12, () => NaN) }));
+  assert.deepEqual([pa.commits.transaction - before.transaction, pa.commits.append - before.append], [3, 1]);
+  const [s] = await b.querySeries({ workload_uid: 'paths', name: 'loss', max_points: 1000 });
+  assert.equal(s?.points.length, 300);
+  assert.deepEqual(s?.points.slice(9, 13).map((p) => p[1]), [9, NaN, NaN, 12]);
+  assert.deepEqual(s?.points.slice(249, 251).map((p) => p[1]), [249, -250]);
+  await assertPgDerivedDataConsistent(db.url);
+
+  // Retention on the other replica removes the workload; the cached workload id is gone, the
+  // one statement finds that under its lock, and the transaction writes it anew.
+  await a.writeMetrics(batch({ workload_uid: 'gone', received_at: 1000, points: pts('x', 0, 10, (v) => v, 1000) }));
+  await a.writeMetrics(batch({ workload_uid: 'gone', received_at: 1000, points: pts('x', 10, 20, (v) => v, 1000) }));
+  assert.equal((await b.deleteOlderThan(2000)).workloads >= 1, true);
+  const t0 = pa.commits.transaction;
+  await a.writeMetrics(batch({ workload_uid: 'gone', received_at: 3000, points: pts('x', 20, 30, (v) => v, 3000) }));
+  assert.equal(pa.commits.transaction - t0, 1);
+  assert.equal((await b.getWorkload('gone'))?.points, 10);
   await assertPgDerivedDataConsistent(db.url);
 });
 

@@ -1,19 +1,20 @@
-// The body of a PostgreSQL group commit: the ids a list of batches needs (workloads, pods,
-// runs, metric names, series), each kind in one multi-row statement, inside the caller's
-// transaction. The workload upsert comes first and goes in uid order: it locks those rows
-// until COMMIT, which serialises every writer of one workload across replicas (what keeps
-// chunk rollups and aggregates exact) without two transactions ever waiting on each other
-// in a cycle. Metric-name and series ids are cached: they never change and PostgreSQL never
-// reuses an id, so a cached id can only be stale if its transaction rolled back, and the
-// cache is dropped then.
+// The ids of a group commit (workloads, pods, runs, metric names, series), each kind in one
+// multi-row statement, inside the caller's transaction. The workload upsert comes first and
+// goes in uid order: it locks those rows until COMMIT, which serialises every writer of one
+// workload across replicas (what keeps chunk rollups and aggregates exact) without two
+// transactions ever waiting on each other in a cycle.
+// Every id is cached: a row keeps its id for life and PostgreSQL never reuses one. Metric-name,
+// series and run keys hold the workload id, and a workload removed by retention comes back with
+// a new id, so those can only be stale through a stale workload id; the one-statement commit
+// checks those under its lock and falls back to this path, which refreshes them. The cache is
+// dropped whenever a transaction rolls back.
 import type pg from 'pg';
-import type { Identity, MetricBatch, RunUpsert } from '../types.js';
-import { numArray } from './sql-arrays.js';
+import type { MetricBatch, RunUpsert } from '../types.js';
+import type { SeriesPoints } from './series-points.js';
+import { podRows, podUpsert, runKey, runRows, runUpsert, workloadTimes, type Seen } from './identity-rows.js';
+import { numArray, Params } from './sql-arrays.js';
 
 const MAX_CACHED_IDS = 200_000;
-
-/** What a run upsert needs; a MetricBatch is one too (it has no started_at). */
-type RunFields = RunUpsert;
 
 export interface ResolvedBatch {
   batch: MetricBatch;
@@ -31,16 +32,8 @@ export class PgBatchWriter {
   }
 
   /** Workload and pod rows of every item, workloads locked in uid order; uid -> id. */
-  async touchWorkloads(c: pg.PoolClient, items: ReadonlyArray<{ uid: string; seenAt: number; identity?: Identity }>): Promise<Map<string, number>> {
-    const seen = new Map<string, { first: number; last: number }>();
-    for (const it of items) {
-      const s = seen.get(it.uid);
-      if (s === undefined) seen.set(it.uid, { first: it.seenAt, last: it.seenAt });
-      else {
-        s.first = Math.min(s.first, it.seenAt);
-        s.last = Math.max(s.last, it.seenAt);
-      }
-    }
+  async touchWorkloads(c: pg.PoolClient, items: readonly Seen[]): Promise<Map<string, number>> {
+    const seen = workloadTimes(items);
     const uids = [...seen.keys()];
     const rows = await c.query<{ id: number; uid: string }>(
       `INSERT INTO workloads (uid, first_seen, last_seen)
@@ -51,94 +44,70 @@ export class PgBatchWriter {
       [uids, numArray(uids.map((u) => seen.get(u)!.first)), numArray(uids.map((u) => seen.get(u)!.last))],
     );
     const ids = new Map(rows.rows.map((r) => [r.uid, r.id] as const));
-    await this.touchPods(c, items, ids);
+    this.remember(rows.rows.map((r) => [`w\0${r.uid}`, r.id]), new Map());
+    const pods = podRows(items, ids);
+    if (pods.length > 0) {
+      const p = new Params();
+      await c.query(podUpsert(p, pods), p.values);
+    }
     return ids;
   }
 
-  private async touchPods(c: pg.PoolClient, items: ReadonlyArray<{ uid: string; seenAt: number; identity?: Identity }>, wids: Map<string, number>): Promise<void> {
-    type Pod = { wid: number; key: string; uid: string | null; name: string | null; ns: string | null; host: string | null; first: number; last: number };
-    const pods = new Map<string, Pod>();
-    for (const it of items) {
-      const id = it.identity;
-      const key = id && (id.pod_uid || id.pod_name || id.host);
-      if (!id || !key) continue;
-      const wid = wids.get(it.uid)!;
-      const k = `${wid}\0${key}`;
-      const p = pods.get(k);
-      if (p === undefined) {
-        pods.set(k, { wid, key, uid: id.pod_uid ?? null, name: id.pod_name ?? null, ns: id.namespace ?? null, host: id.host ?? null, first: it.seenAt, last: it.seenAt });
-      } else {
-        // Folded in arrival order: a later non-null value wins, as consecutive upserts would.
-        p.uid = id.pod_uid ?? p.uid;
-        p.name = id.pod_name ?? p.name;
-        p.ns = id.namespace ?? p.ns;
-        p.host = id.host ?? p.host;
-        p.first = Math.min(p.first, it.seenAt);
-        p.last = Math.max(p.last, it.seenAt);
-      }
-    }
-    if (pods.size === 0) return;
-    const list = [...pods.values()];
-    await c.query(
-      `INSERT INTO pods (workload_id, pod_key, pod_uid, pod_name, namespace, host, first_seen, last_seen)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[])
-       ON CONFLICT (workload_id, pod_key) DO UPDATE SET
-         pod_uid = coalesce(excluded.pod_uid, pods.pod_uid), pod_name = coalesce(excluded.pod_name, pods.pod_name),
-         namespace = coalesce(excluded.namespace, pods.namespace), host = coalesce(excluded.host, pods.host),
-         last_seen = greatest(pods.last_seen, excluded.last_seen)`,
-      [numArray(list.map((p) => p.wid)), list.map((p) => p.key), list.map((p) => p.uid), list.map((p) => p.name),
-        list.map((p) => p.ns), list.map((p) => p.host), numArray(list.map((p) => p.first)), numArray(list.map((p) => p.last))],
-    );
+  /** Upserts the run row of every item (folded per run in arrival order); returns one run id per item. */
+  async touchRuns(c: pg.PoolClient, items: readonly RunUpsert[], wids: Map<string, number>): Promise<number[]> {
+    const { rows, keys } = runRows(items, wids);
+    const p = new Params();
+    const res = await c.query<{ id: number; workload_id: number; run_id: string; rank: number }>(
+      runUpsert(p, [...rows.values()], true), p.values);
+    const byKey = new Map<string, number>();
+    this.remember(res.rows.map((r) => [runKey(r.workload_id, r.rank, r.run_id), r.id]), byKey);
+    return keys.map((k) => byKey.get(k)!);
   }
 
-  /** Upserts the run row of every item (folded per run in arrival order); returns one run id per item. */
-  async touchRuns(c: pg.PoolClient, items: readonly RunFields[], wids: Map<string, number>): Promise<number[]> {
-    const runs = new Map<string, RunRowInput>();
-    const keys = items.map((r) => {
-      const wid = wids.get(r.workload_uid)!;
-      const key = `${wid}\0${r.rank}\0${r.run_id}`;
-      runs.set(key, foldRun(runs.get(key), wid, r));
-      return key;
-    });
-    const list = [...runs.values()];
-    const col = <K extends keyof RunRowInput>(k: K): Array<RunRowInput[K]> => list.map((r) => r[k]);
-    const rows = await c.query<{ id: number; workload_id: number; run_id: string; rank: number }>(
-      `INSERT INTO runs (workload_id, run_id, rank, project, name, config, local_rank, node_rank, world_size, host,
-         pod_name, pid, state, exit_code, started_at, finished_at, first_seen, last_seen)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[],
-         $9::int[], $10::text[], $11::text[], $12::int[], $13::text[], $14::int[], $15::float8[], $16::float8[],
-         $17::float8[], $18::float8[])
-       ON CONFLICT (workload_id, run_id, rank) DO UPDATE SET
-         project = coalesce(excluded.project, runs.project), name = coalesce(excluded.name, runs.name),
-         config = coalesce(excluded.config, runs.config), local_rank = coalesce(excluded.local_rank, runs.local_rank),
-         node_rank = coalesce(excluded.node_rank, runs.node_rank), world_size = coalesce(excluded.world_size, runs.world_size),
-         host = coalesce(excluded.host, runs.host), pod_name = coalesce(excluded.pod_name, runs.pod_name),
-         pid = coalesce(excluded.pid, runs.pid), state = coalesce(excluded.state, runs.state),
-         exit_code = CASE WHEN excluded.state IS NULL THEN runs.exit_code ELSE excluded.exit_code END,
-         finished_at = CASE WHEN excluded.state IS NULL THEN runs.finished_at ELSE excluded.finished_at END,
-         started_at = CASE WHEN runs.started_at IS NULL OR excluded.started_at < runs.started_at
-           THEN coalesce(excluded.started_at, runs.started_at) ELSE runs.started_at END,
-         last_seen = greatest(runs.last_seen, excluded.last_seen)
-       RETURNING id, workload_id, run_id, rank`,
-      [numArray(col('wid')), col('run_id'), numArray(col('rank')), col('project'), col('name'), col('config'),
-        numArray(col('local_rank')), numArray(col('node_rank')), numArray(col('world_size')), col('host'), col('pod_name'),
-        numArray(col('pid')), col('state'), numArray(col('exit_code')), numArray(col('started_at')),
-        numArray(col('finished_at')), numArray(col('first')), numArray(col('seen'))],
-    );
-    const byKey = new Map<string, number>(rows.rows.map((r) => [`${r.workload_id}\0${r.rank}\0${r.run_id}`, r.id]));
-    return keys.map((k) => byKey.get(k)!);
+  /**
+   * Everything the one-statement commit needs, from the cache alone: workload ids, one run id
+   * per batch and the resolved series; null when anything is not cached yet.
+   */
+  cached(batches: readonly MetricBatch[]): { wids: Map<string, number>; resolved: ResolvedBatch[] } | null {
+    const wids = new Map<string, number>();
+    const resolved: ResolvedBatch[] = [];
+    for (const b of batches) {
+      let wid = wids.get(b.workload_uid);
+      if (wid === undefined) {
+        wid = this.ids.get(`w\0${b.workload_uid}`);
+        if (wid === undefined) return null;
+        wids.set(b.workload_uid, wid);
+      }
+      const runPk = this.ids.get(runKey(wid, b.rank, b.run_id));
+      if (runPk === undefined) return null;
+      const series = new Map<string, number>();
+      for (const p of b.points) {
+        if (series.has(p.name)) continue;
+        const metric = this.ids.get(`m\0${wid}\0${p.name}`);
+        const sid = metric === undefined ? undefined : this.ids.get(`s\0${runPk}\0${metric}`);
+        if (sid === undefined) return null;
+        series.set(p.name, sid);
+      }
+      resolved.push({ batch: b, workloadId: wid, runPk, series });
+    }
+    return { wids, resolved };
   }
 
   /** Series ids for every (run, metric name) of the batches, creating what is missing. */
   async resolveSeries(c: pg.PoolClient, batches: readonly MetricBatch[], wids: Map<string, number>, runPks: number[]): Promise<ResolvedBatch[]> {
+    // A batch names a few metrics many times: keys are built per distinct name, not per point.
+    // Ids found here are kept in local maps, so a cache cleared by bound() meanwhile is harmless.
+    const names = batches.map((b) => {
+      const set = new Set<string>();
+      for (const p of b.points) set.add(p.name);
+      return set;
+    });
+    const metrics = new Map<string, number>();
     const wantMetric = new Map<string, { wid: number; name: string }>();
-    for (const b of batches) {
+    batches.forEach((b, i) => {
       const wid = wids.get(b.workload_uid)!;
-      for (const p of b.points) {
-        const k = `m\0${wid}\0${p.name}`;
-        if (!this.ids.has(k)) wantMetric.set(k, { wid, name: p.name });
-      }
-    }
+      for (const name of names[i]!) this.lookup(`m\0${wid}\0${name}`, metrics, () => wantMetric.set(`m\0${wid}\0${name}`, { wid, name }));
+    });
     if (wantMetric.size > 0) {
       const list = [...wantMetric.values()];
       // DO UPDATE (a no-op write) so that RETURNING also gives the ids of rows that existed.
@@ -147,16 +116,16 @@ export class PgBatchWriter {
          ON CONFLICT (workload_id, name) DO UPDATE SET name = excluded.name RETURNING id, workload_id, name`,
         [numArray(list.map((m) => m.wid)), list.map((m) => m.name)],
       );
-      this.bound();
-      for (const r of rows.rows) this.ids.set(`m\0${r.workload_id}\0${r.name}`, r.id);
+      this.remember(rows.rows.map((r) => [`m\0${r.workload_id}\0${r.name}`, r.id]), metrics);
     }
+    const seriesKey = (i: number, wid: number, name: string): string => `s\0${runPks[i]}\0${metrics.get(`m\0${wid}\0${name}`)}`;
+    const series = new Map<string, number>();
     const wantSeries = new Map<string, { wid: number; run: number; metric: number }>();
     batches.forEach((b, i) => {
       const wid = wids.get(b.workload_uid)!;
-      for (const p of b.points) {
-        const metric = this.ids.get(`m\0${wid}\0${p.name}`)!;
-        const k = `s\0${runPks[i]}\0${metric}`;
-        if (!this.ids.has(k)) wantSeries.set(k, { wid, run: runPks[i]!, metric });
+      for (const name of names[i]!) {
+        const k = seriesKey(i, wid, name);
+        this.lookup(k, series, () => wantSeries.set(k, { wid, run: runPks[i]!, metric: metrics.get(`m\0${wid}\0${name}`)! }));
       }
     });
     if (wantSeries.size > 0) {
@@ -166,88 +135,53 @@ export class PgBatchWriter {
          ON CONFLICT (run_pk, metric_id) DO UPDATE SET workload_id = excluded.workload_id RETURNING id, run_pk, metric_id`,
         [numArray(list.map((s) => s.wid)), numArray(list.map((s) => s.run)), numArray(list.map((s) => s.metric))],
       );
-      this.bound();
-      for (const r of rows.rows) this.ids.set(`s\0${r.run_pk}\0${r.metric_id}`, r.id);
+      this.remember(rows.rows.map((r) => [`s\0${r.run_pk}\0${r.metric_id}`, r.id]), series);
     }
     return batches.map((b, i) => {
       const wid = wids.get(b.workload_uid)!;
-      const series = new Map<string, number>();
-      for (const p of b.points) {
-        if (series.has(p.name)) continue;
-        const metric = this.ids.get(`m\0${wid}\0${p.name}`)!;
-        series.set(p.name, this.ids.get(`s\0${runPks[i]}\0${metric}`)!);
-      }
-      return { batch: b, workloadId: wid, runPk: runPks[i]!, series };
+      const byName = new Map<string, number>();
+      for (const name of names[i]!) byName.set(name, series.get(seriesKey(i, wid, name))!);
+      return { batch: b, workloadId: wid, runPk: runPks[i]!, series: byName };
     });
+  }
+
+  /**
+   * False when some series gets a step at or before the last step this replica wrote to it:
+   * an overwrite, backfill or re-delivery, which only the transaction path merges. (Another
+   * replica may have written further meanwhile; the one-statement commit checks that itself.)
+   */
+  looksLikeAppend(series: readonly SeriesPoints[]): boolean {
+    for (const sp of series) {
+      const tail = this.ids.get(`t\0${sp.sid}`);
+      if (tail !== undefined && sp.steps[0]! <= tail) return false;
+    }
+    return true;
+  }
+
+  /** Remembers the highest step written to each series (a hint for looksLikeAppend). */
+  noteTails(series: readonly SeriesPoints[]): void {
+    this.bound();
+    for (const sp of series) {
+      const tail = this.ids.get(`t\0${sp.sid}`);
+      if (tail === undefined || sp.lastStep > tail) this.ids.set(`t\0${sp.sid}`, sp.lastStep);
+    }
+  }
+
+  private lookup(key: string, found: Map<string, number>, missing: () => void): void {
+    const id = this.ids.get(key);
+    if (id === undefined) missing();
+    else found.set(key, id);
+  }
+
+  private remember(rows: ReadonlyArray<readonly [string, number]>, found: Map<string, number>): void {
+    this.bound();
+    for (const [k, id] of rows) {
+      this.ids.set(k, id);
+      found.set(k, id);
+    }
   }
 
   private bound(): void {
     if (this.ids.size >= MAX_CACHED_IDS) this.ids.clear();
   }
-}
-
-interface RunRowInput {
-  wid: number;
-  run_id: string;
-  rank: number;
-  project: string | null;
-  name: string | null;
-  config: string | null;
-  local_rank: number | null;
-  node_rank: number | null;
-  world_size: number | null;
-  host: string | null;
-  pod_name: string | null;
-  pid: number | null;
-  state: string | null;
-  exit_code: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-  first: number;
-  seen: number;
-}
-
-/** Folds one more upsert of a run into what earlier items of the same commit said. */
-function foldRun(prev: RunRowInput | undefined, wid: number, r: RunFields): RunRowInput {
-  const id = r.identity;
-  const st = r.run_state;
-  const next: RunRowInput = {
-    wid,
-    run_id: r.run_id,
-    rank: r.rank,
-    project: r.run?.project ?? null,
-    name: r.run?.name ?? null,
-    config: r.run?.config === undefined ? null : JSON.stringify(r.run.config),
-    local_rank: id.local_rank ?? null,
-    node_rank: id.node_rank ?? null,
-    world_size: id.world_size ?? null,
-    host: id.host ?? null,
-    pod_name: id.pod_name ?? null,
-    pid: id.pid ?? null,
-    state: st?.state ?? null,
-    exit_code: st?.state === 'finished' ? st.exit_code ?? null : null,
-    finished_at: st?.state === 'finished' ? st.finished_at ?? r.received_at : null,
-    started_at: r.started_at ?? null,
-    first: r.received_at,
-    seen: r.received_at,
-  };
-  if (prev === undefined) return next;
-  return {
-    ...next,
-    project: next.project ?? prev.project,
-    name: next.name ?? prev.name,
-    config: next.config ?? prev.config,
-    local_rank: next.local_rank ?? prev.local_rank,
-    node_rank: next.node_rank ?? prev.node_rank,
-    world_size: next.world_size ?? prev.world_size,
-    host: next.host ?? prev.host,
-    pod_name: next.pod_name ?? prev.pod_name,
-    pid: next.pid ?? prev.pid,
-    state: next.state ?? prev.state,
-    exit_code: next.state === null ? prev.exit_code : next.exit_code,
-    finished_at: next.state === null ? prev.finished_at : next.finished_at,
-    started_at: prev.started_at === null || (next.started_at !== null && next.started_at < prev.started_at) ? next.started_at ?? prev.started_at : prev.started_at,
-    first: Math.min(prev.first, next.first),
-    seen: Math.max(prev.seen, next.seen),
-  };
 }

@@ -1,4 +1,4 @@
-// Run health rows and events on PostgreSQL (tables of migration 2). Every save is a
+// Run health rows and events on PostgreSQL (tables of migration 3). Every save is a
 // compare-and-set on the row's version inside one transaction, so replicas that evaluate the
 // same run never overwrite each other: the loser reloads and applies its observations again.
 import type pg from 'pg';

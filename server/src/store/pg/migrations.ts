@@ -5,12 +5,12 @@
 // code needs while the old code keeps working; dropping what the old code used is a later
 // migration, shipped once no replica runs the old code.
 //
-// Layout as on SQLite: strings interned, the hot table four numbers wide. Differences:
-// - points.value is NOT NULL: float8 holds NaN and ±Infinity natively.
-// - the primary key of points carries value and wall_time (INCLUDE), so every read of points
-//   is an index-only scan and there is no second index to maintain on ingest.
-// - chunks sit on a fixed grid, chunk = step >> 8 (256 steps), so any replica can find and
-//   rebuild the chunk of a step from the step alone, without in-process state.
+// Version 1 laid points out as on SQLite, one row per point. Version 2 stores them per
+// (series, chunk of 256 steps) as three arrays in one row, with the chunk's rollup in plain
+// columns of the same row (see CHUNK_LAYOUT_SQL below and the store README for why).
+// - float8 holds NaN and ±Infinity natively.
+// - chunks sit on a fixed grid, chunk = step >> 8, so any replica finds the row of a step
+//   from the step alone, without in-process state.
 // - runs.state NULL means "running": an upsert that carries no state leaves it as it was.
 // - JSON is kept as text so it reads back byte for byte as it was written.
 
@@ -19,6 +19,8 @@ export interface Migration {
   name: string;
   sql: string;
 }
+
+import { CHUNK_LAYOUT_SQL } from './chunk-layout-sql.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -220,5 +222,10 @@ CREATE TABLE health_events (
 );
 CREATE INDEX health_events_by_workload ON health_events (workload_id, at);
 `,
+  },
+  {
+    version: 4,
+    name: 'points as arrays per chunk of 256 steps, rollup in the same row',
+    sql: CHUNK_LAYOUT_SQL,
   },
 ];

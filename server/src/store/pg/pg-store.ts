@@ -16,6 +16,7 @@ import type {
 } from '../types.js';
 import * as health from './health-rows.js';
 import { assertValidBatch } from '../validate-batch.js';
+import { appendCommit } from './append-commit.js';
 import * as access from './access-rows.js';
 import { PgBatchWriter } from './batch-writer.js';
 import { createPool, inTransaction, query, RETENTION_LOCK, withAdvisoryLock } from './connection.js';
@@ -39,6 +40,8 @@ export class PgStore implements Store {
   private readonly queue: GroupCommitQueue<MetricBatch, { written: number }>;
   private readonly retentionSlicePoints: number;
   private closed = false;
+  /** Group commits so far by path: one statement (plain appends) or a transaction. */
+  readonly commits = { append: 0, transaction: 0 };
 
   /** Connects, migrates (once across replicas) and returns a ready store. */
   static async open(url: string, opts: StoreOptions = {}): Promise<PgStore> {
@@ -62,7 +65,7 @@ export class PgStore implements Store {
     this.workloads = new PgWorkloadQueries(pool);
     this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
     this.queue = new GroupCommitQueue<MetricBatch, { written: number }>(
-      (items) => this.guard(() => inTransaction(pool, (c) => this.commitMany(c, items))),
+      (items) => this.guard(() => this.commitMany(items)),
       {
         maxQueued: opts.maxQueuedPoints ?? DEFAULT_MAX_QUEUED_POINTS,
         maxPerCommit: MAX_POINTS_PER_COMMIT,
@@ -71,12 +74,20 @@ export class PgStore implements Store {
     );
   }
 
-  private async commitMany(c: pg.PoolClient, items: MetricBatch[]): Promise<Array<{ written: number }>> {
-    const wids = await this.writer.touchWorkloads(c, items.map((b) => ({ uid: b.workload_uid, seenAt: b.received_at, identity: b.identity })));
-    const runPks = await this.writer.touchRuns(c, items, wids);
-    const resolved = await this.writer.resolveSeries(c, items, wids, runPks);
-    const written = await writePoints(c, resolved);
-    return written.map((n) => ({ written: n }));
+  /** A group commit: one statement when it is a plain append of known series, else a transaction. */
+  private async commitMany(items: MetricBatch[]): Promise<Array<{ written: number }>> {
+    let g = await appendCommit(this.pool, this.writer, items);
+    if (g !== null) this.commits.append += 1;
+    else {
+      g = await inTransaction(this.pool, async (c) => {
+        const wids = await this.writer.touchWorkloads(c, items.map((b) => ({ uid: b.workload_uid, seenAt: b.received_at, identity: b.identity })));
+        const runPks = await this.writer.touchRuns(c, items, wids);
+        return writePoints(c, await this.writer.resolveSeries(c, items, wids, runPks));
+      });
+      this.commits.transaction += 1;
+    }
+    this.writer.noteTails(g.series);
+    return g.written.map((n) => ({ written: n }));
   }
 
   async migrate(): Promise<void> {

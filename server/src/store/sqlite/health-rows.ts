@@ -1,4 +1,4 @@
-// Run health rows and events on SQLite (tables of migration 2). Saves are compare-and-set on
+// Run health rows and events on SQLite (tables of migration 4). Saves are compare-and-set on
 // the row's version, so the same code is correct when several writers share a database.
 import type Database from 'better-sqlite3';
 import { severitySql, statusOfRank, valueFromText, valueToText, workloadSeveritySql } from '../health-sql.js';
