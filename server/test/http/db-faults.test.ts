@@ -8,6 +8,7 @@ import { freePort, type Cluster } from '../../scripts/pg-cluster.mjs';
 import { createDatabase, privateCluster, type TestDatabase } from '../support/pg.js';
 import { ensureBuilt, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { get, metricsBody, postJson, type Answer } from './helper.js';
+import { assertPgDerivedDataConsistent } from '../store/invariants-pg.js';
 
 const POINTS_PER_BATCH = 200;
 
@@ -82,6 +83,8 @@ describe('PostgreSQL failing under a running server', { timeout: 180_000 }, () =
     assert.ok(acked.length > 60, `statuses: ${JSON.stringify([...statuses])}`);
     process.stdout.write(`# answers during the restart: ${JSON.stringify(Object.fromEntries(statuses))}\n`);
     await assertAcknowledgedStored(server.base, 'restart', acked);
+    // Commits cut by the restart left no half-written chunk row or summary behind.
+    await assertPgDerivedDataConsistent(db.url);
     assert.equal(server.proc.exitCode, null, 'the server process kept running');
   });
 

@@ -91,25 +91,33 @@ function unpackPoints(b: string | null, from: number, to: number, r: StepRange):
   const v = view(b);
   const out: SeriesPoint[] = [];
   let o = 0;
-  const header = (): number => {
-    const n = v.getInt32(o + 12); // after ndim, has-nulls flag, element type: the length (lower bound follows)
-    o += 20;
-    return n;
+  // One array_send value: ndim, has-nulls flag, element type, then each dimension's length and
+  // lower bound (an empty array has no dimension); then each element as its byte length (-1 for
+  // NULL) and its bytes. Returns where each element's bytes start, -1 for a NULL.
+  const elements = (): number[] => {
+    const ndim = v.getInt32(o);
+    const n = ndim === 0 ? 0 : v.getInt32(o + 12);
+    o += 12 + 8 * ndim;
+    const at = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const len = v.getInt32(o);
+      at[i] = len < 0 ? -1 : o + 4;
+      o += 4 + Math.max(len, 0);
+    }
+    return at;
   };
   while (o < v.byteLength) {
-    const n = header();
-    const steps = o;
-    o += n * 12; // each element: int32 length, 8 bytes
-    header();
-    const vals = o;
-    o += n * 12;
-    header();
-    const walls = o;
-    o += n * 12;
-    for (let i = 0; i < n; i++) {
-      const s = v.getInt32(steps + i * 12 + 4) * 4294967296 + v.getUint32(steps + i * 12 + 8);
-      const w = v.getFloat64(walls + i * 12 + 4);
-      if (s >= from && s <= to && w >= r.fromTime && w <= r.toTime) out.push([s, v.getFloat64(vals + i * 12 + 4), w]);
+    const steps = elements();
+    const vals = elements();
+    const walls = elements();
+    for (let i = 0; i < steps.length; i++) {
+      const so = steps[i]!;
+      const vo = vals[i] ?? -1;
+      const wo = walls[i] ?? -1;
+      if (so < 0 || vo < 0 || wo < 0) continue; // the writers never store a NULL; nothing to show for one
+      const s = v.getInt32(so) * 4294967296 + v.getUint32(so + 4);
+      const w = v.getFloat64(wo);
+      if (s >= from && s <= to && w >= r.fromTime && w <= r.toTime) out.push([s, v.getFloat64(vo), w]);
     }
   }
   return out;
