@@ -13,7 +13,7 @@ import { buildApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { openStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { launchBrowser, until, type Browser } from "./helpers/browser.js";
 import { SERVER_ROOT } from "./helpers/real-server.js";
 import { ensureWebBuilt } from "./helpers/web-build.js";
 
@@ -123,7 +123,7 @@ describe("training health in the dashboard", () => {
     });
     await page.screenshot({ path: join(ARTIFACTS, "health-list.png") });
     await page.selectOption("#health-filter", "diverged");
-    await page.waitForFunction(`document.querySelectorAll(".workload-row").length === 2`, null, { timeout: UI_TIMEOUT_MS });
+    await until(async () => (await page.locator(".workload-row").count()) === 2, UI_TIMEOUT_MS);
     assert.match(page.url(), /health=diverged/);
     const uids = await page.evaluate(`[...document.querySelectorAll(".workload-row")].map((r) => r.dataset.uid).sort()`);
     assert.deepEqual(uids, ["bert-spike", "gpt-nan"]);
