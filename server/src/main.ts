@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     pgConnectTimeoutMs: config.pg.connectTimeoutMs,
     onBackgroundError: (err) => report(err),
   });
-  let app;
+  let app: Awaited<ReturnType<typeof buildApp>>;
   try {
     app = await buildApp(config, { store });
   } catch (err) {

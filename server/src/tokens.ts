@@ -138,7 +138,7 @@ async function run(store: Store, p: Parsed): Promise<void> {
 
 async function main(): Promise<void> {
   let parsed: Parsed;
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     parsed = parse(process.argv.slice(2));
     if (parsed.command === '' || parsed.command === 'help' || parsed.options.has('help')) {

@@ -39,6 +39,7 @@ export function parseExpiry(value: unknown): number | null {
 export function validateTokenRequest(req: TokenRequest, nowS: number): ValidTokenRequest | FieldError[] {
   const problems: FieldError[] = [];
   const name = typeof req.name === 'string' ? req.name.trim() : '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a token name must not hold
   if (name === '' || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) {
     problems.push({ path: '/name', message: `must be 1 to ${MAX_NAME_LENGTH} printable characters` });
   }

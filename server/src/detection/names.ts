@@ -49,7 +49,7 @@ export function frameworkOfPackage(distribution: string): Framework | undefined 
 
 /** Whether a sys.modules name is `prefix` or one of its submodules. */
 export function underModule(module: string, prefix: string): boolean {
-  return module === prefix || module.startsWith(prefix + '.');
+  return module === prefix || module.startsWith(`${prefix}.`);
 }
 
 export interface ModuleMatch {

@@ -66,5 +66,5 @@ export function isTruthyFlag(value: unknown): boolean {
 }
 
 export function clip(text: string): string {
-  return text.length > MAX_DETAIL ? text.slice(0, MAX_DETAIL - 1) + '…' : text;
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text;
 }

@@ -7,7 +7,7 @@
 //   workload that does not exist.
 // The list filters by namespace in its handler and ingest checks the body's namespace in
 // ingest/handlers.ts; both read `request.principal`, set here.
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import { NEEDED_SCOPE, grants } from '../auth/scopes.js';
 import { policyFor, type RoutePolicy } from '../auth/route-policy.js';
@@ -64,19 +64,19 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
   });
 
-  const deny = (reply: FastifyReply, reason: DenialReason): void => {
+  const deny = (reason: DenialReason): void => {
     // The WWW-Authenticate header travels with the catalogue error that follows.
     denied.inc({ reason });
   };
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const policy = request.routeOptions.config.access;
     // No policy: the not-found handler (a 404 names no data).
     if (policy === undefined || policy.access === 'public') return;
     let principal: Principal;
     if (deps.verifier.open) {
       if (policy.access === 'tokens') {
-        deny(reply, 'open_mode');
+        deny('open_mode');
         throw errors.forbidden('managing tokens needs an admin token: set LENS_API_TOKEN on the server, or create '
           + 'the first admin token with `npm run tokens -- create --scope admin --name <name>`');
       }
@@ -84,12 +84,12 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     } else {
       const result = await deps.verifier.verify(request.headers.authorization);
       if ('reason' in result) {
-        deny(reply, result.reason);
+        deny(result.reason);
         throw result.reason === 'missing' ? errors.tokenMissing() : errors.tokenRejected(result.why);
       }
       principal = result;
       if (policy.access !== 'any' && !grants(principal.scope, policy.access)) {
-        deny(reply, 'scope');
+        deny('scope');
         const needed = NEEDED_SCOPE[policy.access];
         throw errors.forbidden(`token "${principal.name}" has the ${principal.scope} scope; ${request.method} ${policy.path} `
           + `needs ${needed === 'read' ? 'a' : 'an'} ${needed} token`);

@@ -60,12 +60,12 @@ export function collectIssues(schema: JsonSchema, value: unknown, path: string, 
       return;
     }
     for (const name of schema.required ?? []) {
-      if (!Object.prototype.hasOwnProperty.call(value, name)) {
+      if (!Object.hasOwn(value, name)) {
         out.push({ instancePath: path, keyword: 'required', params: { requiredProperties: [name] }, message: 'is required' });
       }
     }
     for (const [name, propSchema] of Object.entries(schema.properties)) {
-      if (Object.prototype.hasOwnProperty.call(value, name) && value[name] !== undefined) {
+      if (Object.hasOwn(value, name) && value[name] !== undefined) {
         collectIssues(propSchema, value[name], `${path}/${name}`, out);
       }
     }

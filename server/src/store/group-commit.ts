@@ -115,7 +115,7 @@ export class GroupCommitQueue<T, R> {
   private async commit(batch: Array<Pending<T, R>>): Promise<void> {
     try {
       const results = await this.commitAll(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i] as R));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
       return;
     } catch (err) {
       // A database that cannot be reached fails every item the same way; retrying them one

@@ -56,7 +56,7 @@ function prepareSqlitePath(path: string): void {
     }
   }
   if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new StoreOpenError(path, 'is a folder; give the path of the database file inside it, e.g. ' + join(path, 'lens.db'));
+    throw new StoreOpenError(path, `is a folder; give the path of the database file inside it, e.g. ${join(path, 'lens.db')}`);
   }
   try {
     accessSync(dirname(file), constants.W_OK);

@@ -24,23 +24,23 @@ export interface Parts {
 /** A detection body; `imported`/`initialized` make it one of ours (evidence.modules present). */
 export function report(p: Parts): Json {
   const evidence: Json = {};
-  if (p.env !== undefined) evidence['environment'] = p.env;
+  if (p.env !== undefined) evidence.environment = p.env;
   if (p.config !== undefined || p.project !== undefined || p.tags !== undefined) {
-    evidence['wandb'] = { project: p.project ?? 'proj', name: 'run-1', id: 'abc123', config: p.config ?? {}, tags: p.tags ?? [] };
+    evidence.wandb = { project: p.project ?? 'proj', name: 'run-1', id: 'abc123', config: p.config ?? {}, tags: p.tags ?? [] };
   }
   if (p.imported !== undefined || p.initialized !== undefined || p.configured !== undefined) {
-    evidence['modules'] = { imported: p.imported ?? [], initialized: p.initialized ?? {}, ...(p.configured ? { configured: p.configured } : {}) };
+    evidence.modules = { imported: p.imported ?? [], initialized: p.initialized ?? {}, ...(p.configured ? { configured: p.configured } : {}) };
   }
-  if (p.packages !== undefined) evidence['software'] = { packages: p.packages, rocm_version: '6.2' };
-  if (p.pytorch !== undefined) evidence['pytorch'] = p.pytorch;
-  if (p.wrappers !== undefined) evidence['wrapper_frameworks'] = p.wrappers;
-  if (p.bases !== undefined) evidence['base_frameworks'] = p.bases;
+  if (p.packages !== undefined) evidence.software = { packages: p.packages, rocm_version: '6.2' };
+  if (p.pytorch !== undefined) evidence.pytorch = p.pytorch;
+  if (p.wrappers !== undefined) evidence.wrapper_frameworks = p.wrappers;
+  if (p.bases !== undefined) evidence.base_frameworks = p.bases;
   const body: Json = {
     source: 'wandb', type: 'framework_detection_raw', version: '1.0',
     workload_uid: 'workload-123', pod_uid: 'uid-0', pod_name: 'pod-0', namespace: 'default',
     timestamp: 1704067200.123, evidence,
   };
-  if (p.hints !== undefined) body['hints'] = p.hints;
+  if (p.hints !== undefined) body.hints = p.hints;
   return body;
 }
 

@@ -31,7 +31,7 @@ const ROWS: Row[] = [
   { name: 'torchtitan: every key behind its logger tag', names: ['titan/loss_metrics/global_avg_loss', 'titan/throughput(tps)', 'titan/mfu(%)'], framework: 'torchtitan' },
   { name: 'transformers: an eval row and a train row', names: ['eval/loss', 'eval/runtime', 'eval/samples_per_second', 'train/global_step'], framework: 'transformers', wrapper: 'transformers', base: null },
   { name: 'lightning: LearningRateMonitor and ThroughputMonitor', names: ['trainer/global_step', 'lr-AdamW', 'train/device/samples_per_sec'], framework: 'lightning' },
-  { name: 'nemo logs through Lightning: NeMo explains Lightning', names: FIRST_STEP['nemo'] ?? [], framework: 'nemo', wrapper: 'nemo', base: null },
+  { name: 'nemo logs through Lightning: NeMo explains Lightning', names: FIRST_STEP.nemo ?? [], framework: 'nemo', wrapper: 'nemo', base: null },
   { name: 'generic names are no fingerprint', names: ['loss', 'lr', 'accuracy', 'grad_norm', 'epoch', 'step'], framework: 'unknown' },
   { name: 'one Megatron name alone is not enough', names: ['lm loss', 'loss', 'lr'], framework: 'unknown' },
   { name: 'Megatron-like names without an anchor are not enough', names: ['learning-rate', 'batch-size', 'grad-norm', 'loss-scale'], framework: 'unknown' },
@@ -70,7 +70,7 @@ test('metric names: every fingerprint is reachable from the table and has a sour
 });
 
 test('metric names: the order of the names does not matter, and a huge list is bounded', () => {
-  const names = FIRST_STEP['megatron'] ?? [];
+  const names = FIRST_STEP.megatron ?? [];
   assert.deepEqual(detectFromMetricNames([...names].reverse()), detectFromMetricNames(names));
   const noise = Array.from({ length: 100_000 }, (_, i) => `m${i}`);
   assert.equal(detectFromMetricNames([...noise, ...names]).framework, 'unknown', 'only the first names are read');

@@ -116,7 +116,7 @@ export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
   const lossAt = (step: number): number => {
     let s = Math.max(0, step - warmup);
     for (const [at, len] of plateaus) if (step > at) s -= Math.min(len, step - at) * 0.9;
-    let v = lInf + (l0 - lInf) * Math.pow(1 + Math.max(0, s) / tau, -alpha);
+    let v = lInf + (l0 - lInf) * (1 + Math.max(0, s) / tau) ** -alpha;
     for (const [at, f] of drops) if (step >= at) v *= f;
     return v;
   };

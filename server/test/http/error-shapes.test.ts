@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { errors } from '../../src/errors.js';
-import { get, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+import { type Answer, get, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
 
 describe('error shape per route plugin', () => {
   let s: TestServer;
@@ -63,7 +63,7 @@ describe('saturation answer', () => {
 
   it('is the catalogue entry in the envelope, with Retry-After', async () => {
     const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
-    let refused;
+    let refused: Answer | undefined;
     for (let round = 0; round < 30 && refused === undefined; round++) {
       const answers = await Promise.all(Array.from({ length: 12 }, (_, c) =>
         postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points))));

@@ -66,7 +66,7 @@ for (const backend of BACKENDS) describe(backend, () => {
       assert.equal(await s.workloadNamespace('w1'), null);
       const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => s.claimWorkloadNamespace('w1', `ns-${i}`, 100 + i)));
       const winner = claims[0];
-      assert.ok(winner !== undefined && winner.startsWith('ns-'));
+      assert.ok(winner?.startsWith('ns-'));
       assert.deepEqual(claims, claims.map(() => winner), 'every claimant is told the same owner');
       assert.equal(await s.workloadNamespace('w1'), winner);
       assert.equal(await s.claimWorkloadNamespace('w1', 'late', 999), winner);

@@ -103,7 +103,10 @@ for (const backend of BACKENDS) describe(backend, () => {
     const t = await tempStore(backend);
     try {
       let seed = 12345;
-      const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rnd = (): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
       const special = [NaN, Infinity, -Infinity];
       for (let round = 0; round < 30; round++) {
         const points: PointInput[] = [];

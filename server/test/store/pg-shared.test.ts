@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openStore, type DetectionSourceRecord, type Store, type WorkloadDetectionRecord } from '../../src/store/index.js';
-import { PgStore } from '../../src/store/pg/pg-store.js';
+import type { PgStore } from '../../src/store/pg/pg-store.js';
 import { createDatabase, type TestDatabase } from '../support/pg.js';
 import { batch, pts } from './helpers.js';
 import { assertPgDerivedDataConsistent } from './invariants-pg.js';

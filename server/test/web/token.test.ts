@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Page } from "playwright-core";
 import { recordSecret } from "../support/suite-logs.js";
 import { chartsDrawn, launchBrowser, reportCspViolations, type Browser } from "./helpers/browser.js";
 import { ensureWebBuilt } from "./helpers/web-build.js";

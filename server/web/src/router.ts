@@ -11,7 +11,7 @@ export function parseRoute(loc: Location = window.location): Route {
   const path = loc.pathname.replace(/\/+$/, "") || "/";
   if (path === "/" || path === "/workloads") return { page: "list", params };
   const match = /^\/workloads\/(.+)$/.exec(path);
-  if (match && match[1]) {
+  if (match?.[1]) {
     try {
       return { page: "workload", uid: decodeURIComponent(match[1]), params };
     } catch {

@@ -36,7 +36,7 @@ export async function appendCommit(pool: pg.Pool, writer: PgBatchWriter, items: 
   const times = workloadTimes(seen);
   const runs = runRows(items, ids.wids);
   const runOf = new Map<number, RunRow>();
-  ids.resolved.forEach((r, i) => runOf.set(r.runPk, runs.rows.get(runs.keys[i]!)!));
+  for (const [i, r] of ids.resolved.entries()) runOf.set(r.runPk, runs.rows.get(runs.keys[i]!)!);
   const wls = new Map<number, Counter>();
   for (const sp of g.series) {
     const o = g.owners.get(sp.sid)!;

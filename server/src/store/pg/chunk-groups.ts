@@ -32,10 +32,12 @@ export function gather(resolved: readonly ResolvedBatch[]): Gathered {
         const sid = r.series.get(p.name)!;
         let sp = bySeries.get(sid);
         if (sp === undefined) {
-          bySeries.set(sid, (sp = new SeriesPoints(sid)));
+          sp = new SeriesPoints(sid);
+          bySeries.set(sid, sp);
           owners.set(sid, { run: r.runPk, wid: r.workloadId });
         }
-        local.set(p.name, (e = { sp, last: -Infinity }));
+        e = { sp, last: -Infinity };
+        local.set(p.name, e);
       } else if (p.step <= e.last) {
         repeats = true;
       }
@@ -106,9 +108,13 @@ export class Groups {
     let g = this.sid.length - 1;
     if (g < 0 || this.sid[g] !== sid || this.ch[g] !== chunk) {
       g += 1;
-      this.sid.push(sid), this.ch.push(chunk), this.lo.push(k), this.hi.push(k);
-      this.imin.push(null), this.imax.push(null), this.inan.push(null), this.ipinf.push(null), this.ininf.push(null);
-      this.minw.push(w), this.maxw.push(w);
+      this.sid.push(sid);
+      this.ch.push(chunk);
+      this.lo.push(k);
+      this.hi.push(k);
+      for (const slot of [this.imin, this.imax, this.inan, this.ipinf, this.ininf]) slot.push(null);
+      this.minw.push(w);
+      this.maxw.push(w);
     }
     this.hi[g] = k;
     if (w < this.minw[g]!) this.minw[g] = w;
@@ -128,7 +134,8 @@ export class Groups {
 
   /** The three point arrays, encoded once. */
   points(): Buffer[] {
-    return (this.encoded ??= [this.S.value(), this.V.value(), this.W.value()]);
+    this.encoded ??= [this.S.value(), this.V.value(), this.W.value()];
+    return this.encoded;
   }
 
   /**
@@ -218,5 +225,8 @@ export function counterAdd(p: Params, table: 'runs' | 'workloads', m: ReadonlyMa
 export function addTo(m: Map<number, Counter>, id: number, n: number, step: number): void {
   const a = m.get(id);
   if (a === undefined) m.set(id, { added: n, maxStep: step });
-  else (a.added += n), (a.maxStep = Math.max(a.maxStep, step));
+  else {
+    a.added += n;
+    a.maxStep = Math.max(a.maxStep, step);
+  }
 }

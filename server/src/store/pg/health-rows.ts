@@ -45,7 +45,7 @@ export async function saveRunHealth(c: pg.PoolClient, writes: RunHealthWrite[]):
       seen.add(key);
     }
     const applied = await saveRound(c, round.map((x) => x.w));
-    round.forEach((x, k) => (out[x.i] = applied[k] as boolean));
+    for (const [k, x] of round.entries()) out[x.i] = applied[k] as boolean;
     rest = later;
   }
   return out;

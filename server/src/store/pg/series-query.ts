@@ -56,7 +56,7 @@ class PackedChunks {
       const t = new Array<number | null>(TUPLE);
       for (let k = 0; k < TUPLE; k++) {
         const x = this.at(i, k);
-        t[k] = x !== x && PACKED_NULLABLE[k] ? null : x;
+        t[k] = Number.isNaN(x) && PACKED_NULLABLE[k] ? null : x;
       }
       this.tuples[i] = t as ChunkTuple;
     }

@@ -13,7 +13,7 @@ export function numArray(values: ReadonlyArray<number | null>): string {
     const v = values[i];
     s += v === null || v === undefined ? 'NULL' : String(v);
   }
-  return s + '}';
+  return `${s}}`;
 }
 
 const OID = { int4: 23, int8: 20, float8: 701 } as const;

@@ -27,7 +27,7 @@ export class HealthRows {
   private readonly exported;
   private readonly worst;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.runOf = db.prepare(`SELECT r.id AS run_pk, r.workload_id FROM runs r JOIN workloads w ON w.id = r.workload_id
       WHERE w.uid = ? AND r.run_id = ? AND r.rank = ?`);
     this.one = db.prepare(`SELECT ${COLUMNS}, h.state ${FROM} WHERE w.uid = ? AND r.run_id = ? AND r.rank = ?`);

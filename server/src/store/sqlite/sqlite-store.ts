@@ -254,7 +254,7 @@ export class SqliteStore implements Store {
     const total: RetentionResult = { points: 0, workloads: 0 };
     for (;;) {
       if (this.closed) break;
-      let slice;
+      let slice: ReturnType<typeof this.retention.slice>;
       try {
         slice = this.retention.slice(cutoffEpochS, this.retentionSlicePoints);
       } finally {

@@ -45,7 +45,7 @@ export function debiasedEma(values: ReadonlyArray<number | null>, smoothing: num
     }
     accumulator = accumulator * weight + (1 - weight) * value;
     finiteSeen++;
-    out[i] = accumulator / (1 - Math.pow(weight, finiteSeen));
+    out[i] = accumulator / (1 - weight ** finiteSeen);
   }
   return out;
 }

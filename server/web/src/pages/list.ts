@@ -1,5 +1,5 @@
 // Workloads list: one row per workload with its framework badge, liveness and training progress.
-import { ApiError, api } from "../api.js";
+import { type ApiError, api } from "../api.js";
 import { HEALTH_ORDER, frameworkBadge, healthBadge, stateDot } from "../badges.js";
 import { clear, h, stateBox } from "../dom.js";
 import { decodeNumber, formatAgo, formatCount, formatTime, formatValue, workloadState } from "../format.js";
