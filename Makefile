@@ -35,7 +35,7 @@ EXPORTER_SOURCES := $(shell find exporter -type f -not -path 'exporter/tests/*' 
 	-not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/.pytest_cache/*' \
 	-not -path '*/.ruff_cache/*' -not -path '*/.mypy_cache/*' 2>/dev/null)
 
-.PHONY: help build build-node build-server build-python demo serve test bench clean lint-exporter
+.PHONY: help build build-node build-server build-python demo serve test bench clean lint lint-server lint-exporter
 
 help:
 	@echo "make demo    build, start the server on :$(PORT), run examples/quickstart.py, show the result"
@@ -97,6 +97,17 @@ lint-exporter: $(PY_DEPS)
 		../$(VENV)/bin/mypy || status=1; \
 		exit $$status
 
+# The server's lint and format check (biome, settings in server/biome.json: what `biome check
+# --write` would change fails here) and the type checks of the server and of the dashboard.
+lint-server: $(NODE_DEPS)
+	@cd server && status=0; \
+		npx --no-install biome ci --colors=off . || status=1; \
+		npx --no-install tsc -p tsconfig.json --noEmit || status=1; \
+		npx --no-install tsc -p web/tsconfig.json || status=1; \
+		exit $$status
+
+lint: lint-server lint-exporter
+
 # Each suite runs through run_suite.py, which never stops make: a red or crashed suite is
 # recorded, and summarize_junit.py turns the records into the last line and the exit status.
 test:
@@ -127,6 +138,8 @@ test:
 	if [ -n "$$venvs_pid" ]; then \
 		wait $$venvs_pid; echo; echo "==> suite setup-exporter-venvs (ran beside the server suite)"; \
 		cat $(JUNIT_DIR)/setup-exporter-venvs.log; fi
+	@$(SUITE) --kind fallback --name server-lint --report $(JUNIT_DIR)/server-lint.xml -- \
+		$(MAKE) --no-print-directory lint-server
 	@$(SUITE) --kind fallback --name exporter-lint --report $(JUNIT_DIR)/exporter-lint.xml -- \
 		$(MAKE) --no-print-directory lint-exporter
 	@$(SUITE) --name exporter --report $(JUNIT_DIR)/exporter.xml -- \

@@ -45,7 +45,9 @@ function asPostgresUser() {
 export async function startCluster({ fsync = false } = {}) {
   const bin = findPgBin();
   if (bin === null) {
-    throw new Error(`PostgreSQL is not installed (no initdb in ${DEBIAN_BIN} or on PATH); make test installs Debian's postgresql-15`);
+    throw new Error(
+      `PostgreSQL is not installed (no initdb in ${DEBIAN_BIN} or on PATH); make test installs Debian's postgresql-15`,
+    );
   }
   const owner = asPostgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'lens-pg-'));
@@ -56,24 +58,34 @@ export async function startCluster({ fsync = false } = {}) {
   const port = await freePort();
   const run = (tool, args, timeout = 120_000) => {
     const cmd = join(bin, tool);
-    const r = owner !== null
-      ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', timeout })
-      : spawnSync(cmd, args, { encoding: 'utf8', timeout });
+    const r =
+      owner !== null
+        ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', timeout })
+        : spawnSync(cmd, args, { encoding: 'utf8', timeout });
     if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
     return r.stdout;
   };
   // The same, without blocking the event loop (for tests whose HTTP traffic goes on meanwhile).
-  const runAsync = (tool, args) => new Promise((resolve, reject) => {
-    const cmd = join(bin, tool);
-    const child = owner !== null ? spawn('runuser', ['-u', 'postgres', '--', cmd, ...args]) : spawn(cmd, args);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${tool} ${args.join(' ')} failed (${code}): ${out}`))));
-  });
-  const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", '-c max_connections=300',
-    `-c fsync=${fsync ? 'on' : 'off'}`, '-c shared_buffers=64MB'].join(' ');
+  const runAsync = (tool, args) =>
+    new Promise((resolve, reject) => {
+      const cmd = join(bin, tool);
+      const child = owner !== null ? spawn('runuser', ['-u', 'postgres', '--', cmd, ...args]) : spawn(cmd, args);
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`${tool} ${args.join(' ')} failed (${code}): ${out}`)),
+      );
+    });
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c max_connections=300',
+    `-c fsync=${fsync ? 'on' : 'off'}`,
+    '-c shared_buffers=64MB',
+  ].join(' ');
   const cluster = {
     dir,
     port,
@@ -83,13 +95,18 @@ export async function startCluster({ fsync = false } = {}) {
     /** Stops the server; `immediate` is a crash (recovery on the next start), `fast` a clean stop. */
     stopServer: (mode = 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']),
     restart: (mode = 'fast') => run('pg_ctl', ['-D', data, '-l', log, '-m', mode, '-w', '-t', '60', '-o', options, 'restart']),
-    restartAsync: (mode = 'fast') => runAsync('pg_ctl', ['-D', data, '-l', log, '-m', mode, '-w', '-t', '60', '-o', options, 'restart']),
+    restartAsync: (mode = 'fast') =>
+      runAsync('pg_ctl', ['-D', data, '-l', log, '-m', mode, '-w', '-t', '60', '-o', options, 'restart']),
     /** Stops the server (if it runs) and deletes the folder; safe to call twice. */
     destroy: () => {
       if (!existsSync(dir)) return;
-      spawnSync(owner !== null ? 'runuser' : join(bin, 'pg_ctl'),
-        owner !== null ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'] : ['-D', data, '-m', 'immediate', '-w', 'stop'],
-        { encoding: 'utf8', timeout: 60_000 });
+      spawnSync(
+        owner !== null ? 'runuser' : join(bin, 'pg_ctl'),
+        owner !== null
+          ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop']
+          : ['-D', data, '-m', 'immediate', '-w', 'stop'],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -73,7 +73,11 @@ try {
   result = spawnSync(process.execPath, args, { cwd: serverRoot, stdio: 'inherit', env });
   if (!result.error && existsSync(join(logDir, 'secrets.txt'))) {
     const endArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout'];
-    if (junitOut) endArgs.push('--test-reporter=junit', `--test-reporter-destination=${resolve(junitOut).replace(/(\.xml)?$/, '-suite-end.xml')}`);
+    if (junitOut)
+      endArgs.push(
+        '--test-reporter=junit',
+        `--test-reporter-destination=${resolve(junitOut).replace(/(\.xml)?$/, '-suite-end.xml')}`,
+      );
     endArgs.push(join('test', 'suite-end', 'no-secrets-in-logs.ts'));
     suiteEnd = spawnSync(process.execPath, endArgs, { cwd: serverRoot, stdio: 'inherit', env });
   }
@@ -84,4 +88,4 @@ if (result.error) {
   console.error('run-tests: could not start node:', result.error.message);
   process.exit(1);
 }
-process.exit(result.status || (suiteEnd === null ? 0 : suiteEnd.status ?? 1));
+process.exit(result.status || (suiteEnd === null ? 0 : (suiteEnd.status ?? 1)));

@@ -1,23 +1,24 @@
 // buildApp wires the HTTP layer around an already opened store and returns a Fastify
 // instance that does not listen (tests and main.ts decide that). Loading order follows
 // fastify/demo: ecosystem plugins, then cross-cutting concerns, then the route groups.
-import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+
 import type { Server as HttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
+import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
-import type { Config } from './config.js';
-import { registerErrorHandling } from './errors.js';
 import { WorkloadNamespaces } from './auth/namespaces.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { tokenRoutes } from './auth/tokens-routes.js';
-import { registerAuth } from './http/auth.js';
-import { ingestRateLimit, registerSecurityHeaders } from './http/security.js';
-import { readTlsPair, watchTlsFiles } from './http/tls.js';
-import { lensValidatorCompiler } from './http/body-validator.js';
-import { registerBodyParsers } from './http/body-parser.js';
+import type { Config } from './config.js';
+import { registerErrorHandling } from './errors.js';
 import { setupHealth } from './health/plugin.js';
 import { healthRoutes } from './health/routes.js';
+import { registerAuth } from './http/auth.js';
+import { registerBodyParsers } from './http/body-parser.js';
+import { lensValidatorCompiler } from './http/body-validator.js';
 import { QuietRequestLog } from './http/log-controller.js';
+import { ingestRateLimit, registerSecurityHeaders } from './http/security.js';
+import { readTlsPair, watchTlsFiles } from './http/tls.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { createMetrics, instrumentRequests } from './ops/prom.js';
 import { startRetention } from './ops/retention.js';
@@ -57,7 +58,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return503OnClosing: true,
   };
   // HTTPS only changes the listening socket; every route and hook is the same.
-  const app = (config.tls !== null ? Fastify({ ...options, https: readTlsPair(config.tls) } as FastifyHttpsOptions<HttpsServer>) : Fastify(options)) as unknown as FastifyInstance;
+  const app = (config.tls !== null
+    ? Fastify({ ...options, https: readTlsPair(config.tls) } as FastifyHttpsOptions<HttpsServer>)
+    : Fastify(options)) as unknown as FastifyInstance;
   if (config.tls !== null) {
     const stopWatching = watchTlsFiles(app.server as unknown as HttpsServer, config.tls, app.log, deps.tlsReloadCheckMs);
     app.addHook('onClose', async () => stopWatching());
@@ -79,7 +82,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', async () => verifier.close());
   const namespaces = new WorkloadNamespaces(deps.store);
   registerAuth(app, {
-    verifier, namespaces, apiPrefixes: API_PREFIXES, registry: metrics.registry,
+    verifier,
+    namespaces,
+    apiPrefixes: API_PREFIXES,
+    registry: metrics.registry,
     ingestLimiter: await ingestRateLimit(app, config.ingestRateLimit),
   });
 
@@ -105,19 +111,35 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   await app.register(opsRoutes, { store: deps.store, metrics });
-  const health = await setupHealth(app, { config: config.health, store: deps.store, registry: metrics.registry,
-    ...(deps.clock ? { clock: deps.clock } : {}) });
+  const health = await setupHealth(app, {
+    config: config.health,
+    store: deps.store,
+    registry: metrics.registry,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
   for (const prefix of API_PREFIXES) {
     const hidden = prefix !== '/api/v1';
     await app.register(
       async (api) => {
-        await api.register(ingestRoutes, { store: deps.store, metrics, hidden, namespaces, prefix: '/wandb',
-          health: health.service, ...(deps.clock ? { clock: deps.clock } : {}) });
+        await api.register(ingestRoutes, {
+          store: deps.store,
+          metrics,
+          hidden,
+          namespaces,
+          prefix: '/wandb',
+          health: health.service,
+          ...(deps.clock ? { clock: deps.clock } : {}),
+        });
         await api.register(workloadRoutes, { store: deps.store, hidden, clock: health.clock });
         await api.register(frameworkDetectionRoutes, { store: deps.store, hidden });
         await api.register(grafanaRoutes, { store: deps.store, hidden });
         await api.register(tokenRoutes, { store: deps.store, verifier, hidden });
-        await api.register(healthRoutes, { store: deps.store, thresholds: config.health.thresholds, clock: health.clock, hidden });
+        await api.register(healthRoutes, {
+          store: deps.store,
+          thresholds: config.health.thresholds,
+          clock: health.clock,
+          hidden,
+        });
       },
       { prefix },
     );

@@ -37,10 +37,14 @@ const source = sqlitePathOf(url);
 if (source === ':memory:') fail(2, 'LENS_DATABASE_URL is :memory:; there is no file to back up');
 try {
   const result = backupSqliteFile(source, destination);
-  process.stdout.write(`primus-lens backup: ${result.source} -> ${result.destination} (${result.bytes} bytes, ${result.ms} ms)\n`);
+  process.stdout.write(
+    `primus-lens backup: ${result.source} -> ${result.destination} (${result.bytes} bytes, ${result.ms} ms)\n`,
+  );
   if (keep !== null) {
     // The names sort by time; only our own copies are ever removed.
-    const copies = readdirSync(target).filter((name) => /^lens-\d{8}T\d{6}Z\.db$/.test(name)).sort();
+    const copies = readdirSync(target)
+      .filter((name) => /^lens-\d{8}T\d{6}Z\.db$/.test(name))
+      .sort();
     for (const name of copies.slice(0, Math.max(0, copies.length - keep))) {
       rmSync(join(target, name), { force: true });
       process.stdout.write(`primus-lens backup: removed ${join(target, name)} (keeping the newest ${keep})\n`);

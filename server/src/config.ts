@@ -1,6 +1,6 @@
 // Configuration comes only from the environment and is validated once, at boot, so a typo
 // in a deployment fails loudly instead of running with a silent default.
-import { readHealthConfig, type HealthConfig } from './health/config.js';
+import { type HealthConfig, readHealthConfig } from './health/config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -48,14 +48,7 @@ export class ConfigError extends Error {
   }
 }
 
-function readInt(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
+function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw.trim());

@@ -53,17 +53,25 @@ export const errors = {
   // No token and a wrong one are fixed in different places (add the setting, or correct its
   // value), so each gets its own message, and RFC 6750's invalid_token for the wrong one.
   tokenMissing: () =>
-    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <token>)',
-      [], {}, null, { 'www-authenticate': 'Bearer' }),
+    new LensError('UNAUTHORIZED', 401, 'this server requires an API token (Authorization: Bearer <token>)', [], {}, null, {
+      'www-authenticate': 'Bearer',
+    }),
   /** `why`: "it is not a token this server knows", "it was revoked", "it expired at …". */
   tokenRejected: (why = 'it is not a token this server knows') =>
-    new LensError('UNAUTHORIZED', 401, `token rejected: ${why}`,
-      [], {}, null, { 'www-authenticate': 'Bearer error="invalid_token"' }),
+    new LensError('UNAUTHORIZED', 401, `token rejected: ${why}`, [], {}, null, {
+      'www-authenticate': 'Bearer error="invalid_token"',
+    }),
   /** A valid token outside its scope or namespaces; the message names what would be needed. */
   forbidden: (message: string) => new LensError('FORBIDDEN', 403, message),
   rateLimited: (retryAfterSeconds: number, limit: number) =>
-    new LensError('RATE_LIMITED', 429, `more than ${limit} ingest requests per second from this token (or address); retry later`,
-      [], {}, retryAfterSeconds),
+    new LensError(
+      'RATE_LIMITED',
+      429,
+      `more than ${limit} ingest requests per second from this token (or address); retry later`,
+      [],
+      {},
+      retryAfterSeconds,
+    ),
   workloadNotFound: (workloadUid: string) =>
     new LensError('NOT_FOUND', 404, 'workload not found', [], { workload_uid: workloadUid }),
   detectionNotFound: (workloadUid: string) =>
@@ -74,7 +82,11 @@ export const errors = {
   bodyTooLarge: (limitBytes: number) =>
     new LensError('BODY_TOO_LARGE', 413, `request body exceeds ${limitBytes} bytes (after decompression)`),
   unsupportedMediaType: (what: string) =>
-    new LensError('UNSUPPORTED_MEDIA_TYPE', 415, `${what}; send Content-Type: application/json (optionally Content-Encoding: gzip)`),
+    new LensError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+      `${what}; send Content-Type: application/json (optionally Content-Encoding: gzip)`,
+    ),
   overloaded: (retryAfterSeconds: number) =>
     new LensError('OVERLOADED', 503, 'write pipeline is saturated; retry later', [], {}, retryAfterSeconds),
   databaseUnavailable: (retryAfterSeconds: number) =>
@@ -156,7 +168,12 @@ export function classify(err: FastifyError | Error, bodyLimit?: number): LensErr
   const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const issues = toFieldErrors(fe.validation);
-    return new LensError('INVALID_REQUEST', 400, `invalid ${fe.validationContext ?? 'request'}`, issues.slice(0, MAX_LISTED_ERRORS));
+    return new LensError(
+      'INVALID_REQUEST',
+      400,
+      `invalid ${fe.validationContext ?? 'request'}`,
+      issues.slice(0, MAX_LISTED_ERRORS),
+    );
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -1,7 +1,7 @@
 // The process: read the environment, open the store, listen, and on SIGTERM/SIGINT drain
 // in-flight requests, commit and close the database, exit 0. Everything HTTP lives in app.ts.
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { TlsFileError } from './http/tls.js';
 import { openStore, redactUrl, StoreOpenError } from './store/index.js';
 
@@ -87,12 +87,11 @@ async function main(): Promise<void> {
   );
 }
 
-
 main().catch((err: unknown) => {
   // One line that names the setting and the path for what an operator can fix; the stack only
   // for the unexpected (it points at a bug, not at the configuration).
   const known = err instanceof StoreOpenError || err instanceof TlsFileError;
-  const text = err instanceof Error ? (known ? err.message : err.stack ?? err.message) : String(err);
+  const text = err instanceof Error ? (known ? err.message : (err.stack ?? err.message)) : String(err);
   process.stderr.write(`primus-lens: failed to start: ${text}\n`);
   process.exit(known ? 2 : 1);
 });

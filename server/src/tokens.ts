@@ -10,8 +10,8 @@
 // `create` prints the token alone on stdout (for `TOKEN=$(…)`) and what it is on stderr; the
 // token is shown this once and stored only as a hash. Exit status 0, 1 (failed) or 2 (usage).
 import { userInfo } from 'node:os';
+import { createToken, parseExpiry, type TokenView, tokenView, validateTokenRequest } from './auth/token-admin.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createToken, parseExpiry, tokenView, validateTokenRequest, type TokenView } from './auth/token-admin.js';
 import { openStore, redactUrl, type Store } from './store/index.js';
 
 const USAGE = `usage: npm run -s tokens -- <command>   (the database is LENS_DATABASE_URL)
@@ -54,7 +54,12 @@ function parse(argv: string[]): Parsed {
   return { command, positional, options, json };
 }
 
-const OPTION_OF_FIELD: Record<string, string> = { name: '--name', scope: '--scope', namespaces: '--namespace', expires_at: '--expires' };
+const OPTION_OF_FIELD: Record<string, string> = {
+  name: '--name',
+  scope: '--scope',
+  namespaces: '--namespace',
+  expires_at: '--expires',
+};
 
 /** "/namespaces/2" → "--namespace": the command line's name for an API field. */
 function optionOf(path: string): string {
@@ -73,9 +78,11 @@ function expiryFrom(text: string, nowS: number): unknown {
 const when = (s: number | null): string => (s === null ? '-' : new Date(s * 1000).toISOString().replace(/\.\d+Z$/, 'Z'));
 
 function describe(v: TokenView): string {
-  return `${v.id}  ${v.name}  scope=${v.scope}  namespaces=${v.namespaces.length > 0 ? v.namespaces.join(',') : '(all)'}  `
-    + `${v.state}  created=${when(v.created_at)} by ${v.created_by ?? '-'}  expires=${when(v.expires_at)}  last_used=${when(v.last_used_at)}`
-    + (v.revoked_at !== null ? `  revoked=${when(v.revoked_at)} by ${v.revoked_by ?? '-'}` : '');
+  return (
+    `${v.id}  ${v.name}  scope=${v.scope}  namespaces=${v.namespaces.length > 0 ? v.namespaces.join(',') : '(all)'}  ` +
+    `${v.state}  created=${when(v.created_at)} by ${v.created_by ?? '-'}  expires=${when(v.expires_at)}  last_used=${when(v.last_used_at)}` +
+    (v.revoked_at !== null ? `  revoked=${when(v.revoked_at)} by ${v.revoked_by ?? '-'}` : '')
+  );
 }
 
 function actor(): string {
@@ -100,11 +107,18 @@ async function run(store: Store, p: Parsed): Promise<void> {
       if (!['name', 'scope', 'namespace', 'expires'].includes(key)) throw new UsageError(`unknown option --${key}`);
     }
     const expires = one('expires');
-    const valid = validateTokenRequest({
-      name: one('name'), scope: one('scope'),
-      namespaces: (p.options.get('namespace') ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''),
-      expires_at: expires === undefined ? undefined : expiryFrom(expires, nowS),
-    }, nowS);
+    const valid = validateTokenRequest(
+      {
+        name: one('name'),
+        scope: one('scope'),
+        namespaces: (p.options.get('namespace') ?? [])
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+        expires_at: expires === undefined ? undefined : expiryFrom(expires, nowS),
+      },
+      nowS,
+    );
     if (Array.isArray(valid)) throw new UsageError(valid.map((e) => `${optionOf(e.path)} ${e.message}`).join('; '));
     const { record, token } = await createToken(store, valid, actor(), nowS);
     const view = tokenView(record, nowS);
@@ -114,7 +128,9 @@ async function run(store: Store, p: Parsed): Promise<void> {
       process.stdout.write(`${token}\n`);
       process.stderr.write(`created ${describe(view)}\nThe token is shown only now; it is stored as a hash.\n`);
     }
-    process.stderr.write(`audit: token.created by ${actor()}: id=${view.id} name=${JSON.stringify(view.name)} scope=${view.scope}\n`);
+    process.stderr.write(
+      `audit: token.created by ${actor()}: id=${view.id} name=${JSON.stringify(view.name)} scope=${view.scope}\n`,
+    );
     return;
   }
   if (p.command === 'list') {
@@ -130,7 +146,8 @@ async function run(store: Store, p: Parsed): Promise<void> {
     if (before === null) fail(1, `no token with id ${id}`);
     const view = tokenView((await store.revokeToken(id, nowS, actor()))!, nowS);
     process.stdout.write(`${p.json ? JSON.stringify(view) : `revoked ${describe(view)}`}\n`);
-    if (before.revoked_at === null) process.stderr.write(`audit: token.revoked by ${actor()}: id=${view.id} name=${JSON.stringify(view.name)}\n`);
+    if (before.revoked_at === null)
+      process.stderr.write(`audit: token.revoked by ${actor()}: id=${view.id} name=${JSON.stringify(view.name)}\n`);
     return;
   }
   throw new UsageError(p.command === '' ? 'no command' : `unknown command ${p.command}`);
@@ -154,7 +171,9 @@ async function main(): Promise<void> {
   let store: Store;
   try {
     store = await openStore(config.databaseUrl, {
-      pgPoolMax: 2, pgStatementTimeoutMs: config.pg.statementTimeoutMs, pgConnectTimeoutMs: config.pg.connectTimeoutMs,
+      pgPoolMax: 2,
+      pgStatementTimeoutMs: config.pg.statementTimeoutMs,
+      pgConnectTimeoutMs: config.pg.connectTimeoutMs,
     });
   } catch (err) {
     fail(1, `cannot open ${redactUrl(config.databaseUrl)}: ${err instanceof Error ? err.message : String(err)}`);
@@ -169,4 +188,4 @@ async function main(): Promise<void> {
   await store.close();
 }
 
-main().catch((err: unknown) => fail(1, err instanceof Error ? err.stack ?? err.message : String(err)));
+main().catch((err: unknown) => fail(1, err instanceof Error ? (err.stack ?? err.message) : String(err)));

@@ -51,13 +51,17 @@ export class WorkloadNamespaces {
     if (!coversAll(p)) {
       if (ns === null) {
         if (p.namespaces.length !== 1) {
-          throw errors.forbidden(`the report names no namespace and token "${p.name}" writes to several `
-            + `(${p.namespaces.join(', ')}): set POD_NAMESPACE in the job`);
+          throw errors.forbidden(
+            `the report names no namespace and token "${p.name}" writes to several ` +
+              `(${p.namespaces.join(', ')}): set POD_NAMESPACE in the job`,
+          );
         }
         ns = p.namespaces[0] as string;
       } else if (!p.namespaces.includes(ns)) {
-        throw errors.forbidden(`token "${p.name}" may write to namespace${p.namespaces.length > 1 ? 's' : ''} `
-          + `${p.namespaces.join(', ')}, not to "${ns}": use an ingest token for "${ns}"`);
+        throw errors.forbidden(
+          `token "${p.name}" may write to namespace${p.namespaces.length > 1 ? 's' : ''} ` +
+            `${p.namespaces.join(', ')}, not to "${ns}": use an ingest token for "${ns}"`,
+        );
       }
     }
     if (ns === null) return null;

@@ -54,7 +54,10 @@ export function validateTokenRequest(req: TokenRequest, nowS: number): ValidToke
       if (req.namespaces.length > MAX_NAMESPACES) problems.push({ path: '/namespaces', message: `at most ${MAX_NAMESPACES}` });
       req.namespaces.forEach((ns: unknown, i: number) => {
         if (typeof ns !== 'string' || !NAMESPACE.test(ns)) {
-          problems.push({ path: `/namespaces/${i}`, message: 'must be a Kubernetes namespace name (lower-case letters, digits, "-", at most 63)' });
+          problems.push({
+            path: `/namespaces/${i}`,
+            message: 'must be a Kubernetes namespace name (lower-case letters, digits, "-", at most 63)',
+          });
         } else if (!namespaces.includes(ns)) {
           namespaces.push(ns);
         }
@@ -64,14 +67,20 @@ export function validateTokenRequest(req: TokenRequest, nowS: number): ValidToke
   // Token management and overrides are cluster-wide, so an admin token that claimed to be
   // limited to a namespace would be a false promise.
   if (scope === 'admin' && namespaces.length > 0) {
-    problems.push({ path: '/namespaces', message: 'admin tokens cover every namespace; give namespaces to ingest and read tokens only' });
+    problems.push({
+      path: '/namespaces',
+      message: 'admin tokens cover every namespace; give namespaces to ingest and read tokens only',
+    });
   }
 
   let expiresAt: number | null = null;
   if (req.expires_at !== undefined && req.expires_at !== null) {
     expiresAt = parseExpiry(req.expires_at);
     if (expiresAt === null) {
-      problems.push({ path: '/expires_at', message: 'must be epoch seconds or an ISO 8601 date-time such as 2030-01-31T00:00:00Z' });
+      problems.push({
+        path: '/expires_at',
+        message: 'must be epoch seconds or an ISO 8601 date-time such as 2030-01-31T00:00:00Z',
+      });
     } else if (expiresAt <= nowS) {
       problems.push({ path: '/expires_at', message: 'is in the past' });
     }
@@ -80,12 +89,22 @@ export function validateTokenRequest(req: TokenRequest, nowS: number): ValidToke
   return { name, scope, namespaces: namespaces.sort(), expires_at: expiresAt };
 }
 
-export async function createToken(store: Store, req: ValidTokenRequest, createdBy: string, nowS: number)
-  : Promise<{ record: TokenRecord; token: string }> {
+export async function createToken(
+  store: Store,
+  req: ValidTokenRequest,
+  createdBy: string,
+  nowS: number,
+): Promise<{ record: TokenRecord; token: string }> {
   const secret = newSecret();
   const record = await store.createToken({
-    id: secret.id, hash: secret.hash, name: req.name, scope: req.scope, namespaces: req.namespaces,
-    created_at: nowS, created_by: createdBy, expires_at: req.expires_at,
+    id: secret.id,
+    hash: secret.hash,
+    name: req.name,
+    scope: req.scope,
+    namespaces: req.namespaces,
+    created_at: nowS,
+    created_by: createdBy,
+    expires_at: req.expires_at,
   });
   return { record, token: secret.token };
 }
@@ -108,10 +127,19 @@ export interface TokenView {
 }
 
 export function tokenView(r: TokenRecord, nowS: number): TokenView {
-  const state: TokenState = r.revoked_at !== null ? 'revoked' : r.expires_at !== null && r.expires_at <= nowS ? 'expired' : 'active';
+  const state: TokenState =
+    r.revoked_at !== null ? 'revoked' : r.expires_at !== null && r.expires_at <= nowS ? 'expired' : 'active';
   return {
-    id: r.id, name: r.name, scope: r.scope, namespaces: r.namespaces, state, created_at: r.created_at,
-    created_by: r.created_by, expires_at: r.expires_at, last_used_at: r.last_used_at, revoked_at: r.revoked_at,
+    id: r.id,
+    name: r.name,
+    scope: r.scope,
+    namespaces: r.namespaces,
+    state,
+    created_at: r.created_at,
+    created_by: r.created_by,
+    expires_at: r.expires_at,
+    last_used_at: r.last_used_at,
+    revoked_at: r.revoked_at,
     revoked_by: r.revoked_by,
   };
 }

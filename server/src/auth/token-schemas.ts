@@ -22,14 +22,24 @@ export const TokenView = Type.Object({
   revoked_by: nullable(Type.String()),
 });
 
-export const CreateBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
-  scope: Scope,
-  namespaces: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: MAX_NAMESPACES,
-    description: 'Kubernetes namespaces this token may write or read; absent or empty: all (admin tokens always cover all)' })),
-  expires_at: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Null()],
-    { description: 'epoch seconds or an ISO 8601 date-time; absent: never expires' })),
-}, { additionalProperties: false });
+export const CreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
+    scope: Scope,
+    namespaces: Type.Optional(
+      Type.Array(Type.String({ maxLength: 63 }), {
+        maxItems: MAX_NAMESPACES,
+        description: 'Kubernetes namespaces this token may write or read; absent or empty: all (admin tokens always cover all)',
+      }),
+    ),
+    expires_at: Type.Optional(
+      Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Null()], {
+        description: 'epoch seconds or an ISO 8601 date-time; absent: never expires',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const Created = Type.Object({
   ...TokenView.properties,

@@ -35,7 +35,12 @@ export interface Principal {
 export type Denial = { reason: 'missing' } | { reason: 'rejected'; why: string };
 
 export const OPEN_PRINCIPAL: Principal = Object.freeze({
-  kind: 'open', id: null, name: 'anonymous (open mode)', scope: 'admin', namespaces: [], expiresAt: null,
+  kind: 'open',
+  id: null,
+  name: 'anonymous (open mode)',
+  scope: 'admin',
+  namespaces: [],
+  expiresAt: null,
 });
 
 const BOOTSTRAP_NAME = 'LENS_API_TOKEN';
@@ -64,7 +69,10 @@ export class TokenVerifier {
   private required = false;
   private poll: NodeJS.Timeout | null = null;
 
-  constructor(private readonly store: Store, opts: VerifierOptions) {
+  constructor(
+    private readonly store: Store,
+    opts: VerifierOptions,
+  ) {
     this.bootstrapHash = opts.bootstrapToken === null ? null : Buffer.from(hashToken(opts.bootstrapToken), 'hex');
     this.log = opts.log;
     this.nowMs = opts.nowMs ?? Date.now;
@@ -74,12 +82,16 @@ export class TokenVerifier {
   async start(): Promise<void> {
     if (this.bootstrapHash !== null || (await this.store.hasTokens())) {
       this.required = true;
-      this.log.info({ auth: 'tokens', bootstrap: this.bootstrapHash !== null },
-        'auth: every API request needs a token (health, readiness, /metrics and the dashboard shell stay open)');
+      this.log.info(
+        { auth: 'tokens', bootstrap: this.bootstrapHash !== null },
+        'auth: every API request needs a token (health, readiness, /metrics and the dashboard shell stay open)',
+      );
       return;
     }
-    this.log.warn({ auth: 'open' },
-      'auth: OPEN MODE: no LENS_API_TOKEN and no tokens; the API answers anyone. Create a token (npm run tokens -- create …) to require one');
+    this.log.warn(
+      { auth: 'open' },
+      'auth: OPEN MODE: no LENS_API_TOKEN and no tokens; the API answers anyone. Create a token (npm run tokens -- create …) to require one',
+    );
     this.poll = setInterval(() => void this.checkForTokens(), CACHE_MS);
     this.poll.unref();
   }
@@ -115,7 +127,11 @@ export class TokenVerifier {
     }
     this.touch(record.id, now);
     return {
-      kind: 'token', id: record.id, name: record.name, scope: record.scope, namespaces: record.namespaces,
+      kind: 'token',
+      id: record.id,
+      name: record.name,
+      scope: record.scope,
+      namespaces: record.namespaces,
       expiresAt: record.expires_at,
     };
   }
@@ -125,13 +141,14 @@ export class TokenVerifier {
     if (hit !== undefined && now - hit.fetchedAt < CACHE_MS) return hit.record;
     const inFlight = this.pending.get(hash);
     if (inFlight !== undefined) return inFlight;
-    const fetching = this.store.findTokenByHash(hash).then(
-      (record) => {
+    const fetching = this.store
+      .findTokenByHash(hash)
+      .then((record) => {
         if (this.cache.size >= MAX_CACHED) this.cache.clear();
         this.cache.set(hash, { record, fetchedAt: now });
         return record;
-      },
-    ).finally(() => this.pending.delete(hash));
+      })
+      .finally(() => this.pending.delete(hash));
     this.pending.set(hash, fetching);
     return fetching;
   }
@@ -145,7 +162,7 @@ export class TokenVerifier {
     this.store.touchToken(id, now).catch((err: unknown) => {
       // Losing a last-used time is harmless; the next use writes it again.
       this.touched.delete(id);
-      this.log.debug({ err, token_id: id }, 'could not record the token\'s last use');
+      this.log.debug({ err, token_id: id }, "could not record the token's last use");
     });
   }
 

@@ -23,14 +23,16 @@ export const SAME_ORIGIN_RULES: readonly AgreementRule[] = [
   {
     name: 'one pod or host',
     sameOrigin: (a, b) => originOf(a) === originOf(b),
-    reason: 'ranks and re-runs in one pod, or on one host (the pod name defaults to HOSTNAME), read one '
-      + 'environment and one image: a repeated report is not a second opinion',
+    reason:
+      'ranks and re-runs in one pod, or on one host (the pod name defaults to HOSTNAME), read one ' +
+      'environment and one image: a repeated report is not a second opinion',
   },
   {
     name: 'one machine',
     sameOrigin: (a, b) => a.reporter?.host !== undefined && a.reporter.host === b.reporter?.host,
-    reason: 'processes that name themselves differently (POD_NAME set by hand, host-network pods) but run on '
-      + 'one machine share its files and image as much as ranks of one pod do',
+    reason:
+      'processes that name themselves differently (POD_NAME set by hand, host-network pods) but run on ' +
+      'one machine share its files and image as much as ranks of one pod do',
   },
 ];
 

@@ -1,9 +1,7 @@
 // A /wandb/detection body of any vintage (v0.1, v0.2, ours) → one typed, bounded view.
 // Nothing here decides anything; it only finds the fields and drops what has the wrong type.
 
-import {
-  asRecord, keysOf, own, ownRecord, ownString, stringsOf, type Rec,
-} from './read.js';
+import { asRecord, keysOf, own, ownRecord, ownString, type Rec, stringsOf } from './read.js';
 
 export interface LegacyEntry {
   /** As written in the payload (e.g. `transformers_trainer`). */
@@ -90,7 +88,8 @@ export function readEvidence(report: unknown): Evidence {
     pytorchAvailable: own(pytorch, 'available') === true,
     detectedModules: keysWith(detected, true),
     absentModules: keysWith(detected, false),
-    legacyProbed: !ours && (ownRecord(evidence, 'wrapper_frameworks') !== undefined || ownRecord(evidence, 'base_frameworks') !== undefined),
+    legacyProbed:
+      !ours && (ownRecord(evidence, 'wrapper_frameworks') !== undefined || ownRecord(evidence, 'base_frameworks') !== undefined),
     legacyWrappers: legacyEntries(ownRecord(evidence, 'wrapper_frameworks')),
     legacyBases: legacyEntries(ownRecord(evidence, 'base_frameworks')),
     packages: keysOf(ownRecord(software, 'packages')),

@@ -1,14 +1,12 @@
 // Building indicators: one place decides the layer of a name and how details are clipped.
 
 import type { Framework } from './catalogue.js';
+import type { ResolvedName } from './names.js';
 import { clip } from './read.js';
 import type { Indicator, IndicatorKind, Layer } from './types.js';
 import { DECLARED } from './weights.js';
-import type { ResolvedName } from './names.js';
 
-export function indicator(
-  signal: string, framework: Framework, kind: IndicatorKind, weight: number, detail?: string,
-): Indicator {
+export function indicator(signal: string, framework: Framework, kind: IndicatorKind, weight: number, detail?: string): Indicator {
   return detail === undefined
     ? { signal, framework: framework.name, layer: framework.layer, kind, weight }
     : { signal, framework: framework.name, layer: framework.layer, kind, weight, detail: clip(detail) };
@@ -18,7 +16,14 @@ export function indicator(
 export function declared(signal: string, name: ResolvedName, weight: number, detail: string): Indicator {
   if (name.framework !== undefined) return indicator(signal, name.framework, 'declared', weight, detail);
   const layer: Layer = 'base';
-  return { signal, framework: name.name, layer, kind: 'declared', weight: weight - DECLARED.uncataloguedPenalty, detail: clip(detail) };
+  return {
+    signal,
+    framework: name.name,
+    layer,
+    kind: 'declared',
+    weight: weight - DECLARED.uncataloguedPenalty,
+    detail: clip(detail),
+  };
 }
 
 /** Context only (which launcher started the job): listed for the reader, never scored. */

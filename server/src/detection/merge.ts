@@ -14,8 +14,8 @@
 
 import { independentOrigins } from './agreement.js';
 import { frameworkByName, priorityOf } from './catalogue.js';
-import type { Conflict, DetectionStatus, SourceResult, WorkloadDetection } from './types.js';
 import { round2 } from './score.js';
+import type { Conflict, DetectionStatus, SourceResult, WorkloadDetection } from './types.js';
 import { CONFLICT_FLOOR, CONFLICT_PENALTY, MAX_DETECTED_CONFIDENCE, STRONG } from './weights.js';
 
 export const STATUS_THRESHOLDS = { verified: 0.85, confirmed: 0.6, suspected: 0.3 } as const;
@@ -77,31 +77,57 @@ function uniqueConflicts(list: Conflict[]): Conflict[] {
 }
 
 function fromUser(user: SourceResult, sources: SourceResult[]): WorkloadDetection {
-  const dissent = sources.filter((s) => s.source !== 'user' && s.framework !== 'unknown' && s.framework !== user.framework
-    && safeConfidence(s.confidence) >= STRONG);
-  const conflicts: Conflict[] = dissent.length === 0 ? [] : [{
-    layer: layerOf(user),
-    candidates: [user, ...dissent].map((s) => ({ framework: s.framework, score: round2(safeConfidence(s.confidence)) }))
-      .filter((c, i, all) => all.findIndex((o) => o.framework === c.framework) === i),
-    resolution: `${user.framework} chosen: user override`,
-  }];
+  const dissent = sources.filter(
+    (s) =>
+      s.source !== 'user' &&
+      s.framework !== 'unknown' &&
+      s.framework !== user.framework &&
+      safeConfidence(s.confidence) >= STRONG,
+  );
+  const conflicts: Conflict[] =
+    dissent.length === 0
+      ? []
+      : [
+          {
+            layer: layerOf(user),
+            candidates: [user, ...dissent]
+              .map((s) => ({ framework: s.framework, score: round2(safeConfidence(s.confidence)) }))
+              .filter((c, i, all) => all.findIndex((o) => o.framework === c.framework) === i),
+            resolution: `${user.framework} chosen: user override`,
+          },
+        ];
   return {
-    framework: user.framework, wrapper_framework: user.wrapper_framework, base_framework: user.base_framework,
-    confidence: round2(safeConfidence(user.confidence)), status: 'verified', method: 'user_override', sources, conflicts,
+    framework: user.framework,
+    wrapper_framework: user.wrapper_framework,
+    base_framework: user.base_framework,
+    confidence: round2(safeConfidence(user.confidence)),
+    status: 'verified',
+    method: 'user_override',
+    sources,
+    conflicts,
   };
 }
 
-interface Group { framework: string; members: SourceResult[]; best: SourceResult }
+interface Group {
+  framework: string;
+  members: SourceResult[];
+  best: SourceResult;
+}
 
 /** Two stacks are compatible when one's top framework is a layer of the other (primus/megatron vs megatron). */
 function compatible(a: SourceResult, b: SourceResult): boolean {
-  return a.framework === b.wrapper_framework || a.framework === b.base_framework
-    || b.framework === a.wrapper_framework || b.framework === a.base_framework;
+  return (
+    a.framework === b.wrapper_framework ||
+    a.framework === b.base_framework ||
+    b.framework === a.wrapper_framework ||
+    b.framework === a.base_framework
+  );
 }
 
 export function mergeWorkload(input: SourceResult[]): WorkloadDetection {
-  const sources = latestPerKey(Array.isArray(input)
-    ? input.filter((s) => typeof s === 'object' && s !== null && typeof s.framework === 'string') : []);
+  const sources = latestPerKey(
+    Array.isArray(input) ? input.filter((s) => typeof s === 'object' && s !== null && typeof s.framework === 'string') : [],
+  );
   const user = sources.find((s) => s.source === 'user');
   if (user !== undefined) return fromUser(user, sources);
 
@@ -115,22 +141,38 @@ export function mergeWorkload(input: SourceResult[]): WorkloadDetection {
       if (safeConfidence(s.confidence) > safeConfidence(g.best.confidence)) g.best = s;
     }
   }
-  const ranked = [...groups.values()].sort((a, b) =>
-    safeConfidence(b.best.confidence) - safeConfidence(a.best.confidence)
-    || b.members.length - a.members.length
-    || priorityOf(a.framework) - priorityOf(b.framework));
+  const ranked = [...groups.values()].sort(
+    (a, b) =>
+      safeConfidence(b.best.confidence) - safeConfidence(a.best.confidence) ||
+      b.members.length - a.members.length ||
+      priorityOf(a.framework) - priorityOf(b.framework),
+  );
   const winner = ranked[0];
   if (winner === undefined) {
-    return { framework: 'unknown', wrapper_framework: null, base_framework: null, confidence: 0, status: 'unknown', method: 'none', sources, conflicts: [] };
+    return {
+      framework: 'unknown',
+      wrapper_framework: null,
+      base_framework: null,
+      confidence: 0,
+      status: 'unknown',
+      method: 'none',
+      sources,
+      conflicts: [],
+    };
   }
 
   const bestConfidence = safeConfidence(winner.best.confidence);
   // Only sources that are at least "suspected" on their own count as agreement, once per origin.
   const agreeing = independentOrigins(winner.members.filter((s) => safeConfidence(s.confidence) >= STATUS_THRESHOLDS.suspected));
-  let confidence = Math.min(MAX_DETECTED_CONFIDENCE, bestConfidence + Math.min(AGREEMENT_MAX_BONUS, AGREEMENT_BONUS * Math.max(0, agreeing - 1)));
+  let confidence = Math.min(
+    MAX_DETECTED_CONFIDENCE,
+    bestConfidence + Math.min(AGREEMENT_MAX_BONUS, AGREEMENT_BONUS * Math.max(0, agreeing - 1)),
+  );
 
-  const rivals = bestConfidence < STRONG ? [] : ranked.slice(1)
-    .filter((g) => safeConfidence(g.best.confidence) >= STRONG && !compatible(g.best, winner.best));
+  const rivals =
+    bestConfidence < STRONG
+      ? []
+      : ranked.slice(1).filter((g) => safeConfidence(g.best.confidence) >= STRONG && !compatible(g.best, winner.best));
   const conflicts: Conflict[] = [];
   if (rivals.length > 0) {
     conflicts.push({

@@ -4,7 +4,11 @@ import { CATALOGUE, type Framework } from './catalogue.js';
 
 /** lower-case, and `-`, `.`, spaces and `/` become `_` (PEP 503 style, so `megatron-core` = `megatron_core`). */
 export function normaliseName(raw: string): string {
-  return raw.trim().toLowerCase().replace(/[\s\-./]+/g, '_').replace(/^_+|_+$/g, '');
+  return raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-./]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
 const ALIASES = new Map<string, string>();
@@ -78,7 +82,10 @@ export function frameworksOfModule(module: string, defaultWeight: number): Modul
 
 /** Words of a project name or tag: `Megatron-LM_llama70b` → megatron, lm, llama70b. */
 export function wordsOf(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 0);
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
 }
 
 /** A project word matches a token exactly, or starts with it when the token is long enough to be distinctive. */

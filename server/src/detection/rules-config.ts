@@ -11,8 +11,11 @@ import { CONFIG_SIGNATURE_WEIGHT, DECLARED, KIND_WEIGHT } from './weights.js';
 
 /** Top-level config keys whose mere presence names a framework (the original's wandb_config_key). */
 const CONFIG_KEYS: ReadonlyArray<[string, string]> = [
-  ['primus_config', 'primus'], ['deepspeed_config', 'deepspeed'], ['megatron_config', 'megatron'],
-  ['torchtitan_config', 'torchtitan'], ['fsdp_config', 'fsdp'],
+  ['primus_config', 'primus'],
+  ['deepspeed_config', 'deepspeed'],
+  ['megatron_config', 'megatron'],
+  ['torchtitan_config', 'torchtitan'],
+  ['fsdp_config', 'fsdp'],
 ];
 
 export interface Signature {
@@ -34,10 +37,27 @@ export interface Signature {
 
 /** Fields of HF `TrainingArguments` (WandbCallback logs `args.to_dict()` merged with the model config). */
 const HF_TRAINING_ARGUMENTS = [
-  'output_dir', 'per_device_train_batch_size', 'per_device_eval_batch_size', 'gradient_accumulation_steps',
-  'learning_rate', 'num_train_epochs', 'max_steps', 'logging_steps', 'logging_strategy', 'save_strategy',
-  'eval_strategy', 'evaluation_strategy', 'report_to', 'lr_scheduler_type', 'warmup_ratio', 'dataloader_num_workers',
-  'push_to_hub', 'optim', 'run_name', '_name_or_path', 'fsdp_config',
+  'output_dir',
+  'per_device_train_batch_size',
+  'per_device_eval_batch_size',
+  'gradient_accumulation_steps',
+  'learning_rate',
+  'num_train_epochs',
+  'max_steps',
+  'logging_steps',
+  'logging_strategy',
+  'save_strategy',
+  'eval_strategy',
+  'evaluation_strategy',
+  'report_to',
+  'lr_scheduler_type',
+  'warmup_ratio',
+  'dataloader_num_workers',
+  'push_to_hub',
+  'optim',
+  'run_name',
+  '_name_or_path',
+  'fsdp_config',
 ];
 
 /**
@@ -54,31 +74,91 @@ const HF_TRAINING_ARGUMENTS = [
  */
 export const CONFIG_SIGNATURES: readonly Signature[] = [
   { framework: 'transformers', keys: HF_TRAINING_ARGUMENTS, min: 6, detail: 'HF TrainingArguments' },
-  { framework: 'deepspeed', keys: ['deepspeed'], min: 1, nonEmpty: 'deepspeed', within: 'transformers', detail: 'TrainingArguments.deepspeed' },
+  {
+    framework: 'deepspeed',
+    keys: ['deepspeed'],
+    min: 1,
+    nonEmpty: 'deepspeed',
+    within: 'transformers',
+    detail: 'TrainingArguments.deepspeed',
+  },
   { framework: 'fsdp', keys: ['fsdp'], min: 1, nonEmpty: 'fsdp', within: 'transformers', detail: 'TrainingArguments.fsdp' },
   {
-    framework: 'megatron', min: 5, detail: 'Megatron args',
-    keys: ['tensor_model_parallel_size', 'pipeline_model_parallel_size', 'micro_batch_size', 'global_batch_size',
-      'seq_length', 'num_layers', 'hidden_size', 'num_attention_heads', 'max_position_embeddings', 'train_iters',
-      'lr_decay_style', 'make_vocab_size_divisible_by', 'tokenizer_type', 'use_distributed_optimizer',
-      'sequence_parallel', 'wandb_exp_name'],
+    framework: 'megatron',
+    min: 5,
+    detail: 'Megatron args',
+    keys: [
+      'tensor_model_parallel_size',
+      'pipeline_model_parallel_size',
+      'micro_batch_size',
+      'global_batch_size',
+      'seq_length',
+      'num_layers',
+      'hidden_size',
+      'num_attention_heads',
+      'max_position_embeddings',
+      'train_iters',
+      'lr_decay_style',
+      'make_vocab_size_divisible_by',
+      'tokenizer_type',
+      'use_distributed_optimizer',
+      'sequence_parallel',
+      'wandb_exp_name',
+    ],
   },
   {
-    framework: 'torchtitan', min: 6, detail: 'TorchTitan job config',
+    framework: 'torchtitan',
+    min: 6,
+    detail: 'TorchTitan job config',
     // Section names such as `model` or `training` are common words; the parallelism degrees are not.
-    anchors: ['parallelism.data_parallel_shard_degree', 'parallelism.tensor_parallel_degree', 'parallelism.pipeline_parallel_degree'],
-    keys: ['job', 'profiling', 'profiler', 'metrics', 'model', 'model_spec', 'optimizer', 'lr_scheduler', 'training',
-      'parallelism.data_parallel_shard_degree', 'parallelism.tensor_parallel_degree', 'parallelism.pipeline_parallel_degree',
-      'checkpoint', 'activation_checkpoint', 'compile', 'comm', 'float8', 'fault_tolerance', 'dataloader'],
+    anchors: [
+      'parallelism.data_parallel_shard_degree',
+      'parallelism.tensor_parallel_degree',
+      'parallelism.pipeline_parallel_degree',
+    ],
+    keys: [
+      'job',
+      'profiling',
+      'profiler',
+      'metrics',
+      'model',
+      'model_spec',
+      'optimizer',
+      'lr_scheduler',
+      'training',
+      'parallelism.data_parallel_shard_degree',
+      'parallelism.tensor_parallel_degree',
+      'parallelism.pipeline_parallel_degree',
+      'checkpoint',
+      'activation_checkpoint',
+      'compile',
+      'comm',
+      'float8',
+      'fault_tolerance',
+      'dataloader',
+    ],
   },
   {
-    framework: 'lightning', min: 1, keys: ['_instantiator'], detail: 'LightningCLI hparams',
+    framework: 'lightning',
+    min: 1,
+    keys: ['_instantiator'],
+    detail: 'LightningCLI hparams',
     valueIncludes: { key: '_instantiator', text: 'lightning.pytorch.cli' },
   },
   {
-    framework: 'deepspeed', min: 3, detail: 'DeepSpeed config',
-    keys: ['zero_optimization', 'train_micro_batch_size_per_gpu', 'train_batch_size', 'gradient_accumulation_steps',
-      'gradient_clipping', 'steps_per_print', 'wall_clock_breakdown', 'zero_allow_untested_optimizer'],
+    framework: 'deepspeed',
+    min: 3,
+    detail: 'DeepSpeed config',
+    keys: [
+      'zero_optimization',
+      'train_micro_batch_size_per_gpu',
+      'train_batch_size',
+      'gradient_accumulation_steps',
+      'gradient_clipping',
+      'steps_per_print',
+      'wall_clock_breakdown',
+      'zero_allow_untested_optimizer',
+    ],
   },
 ];
 
@@ -122,15 +202,26 @@ function configIndicators(config: Rec): Indicator[] {
   const out: Indicator[] = [];
   const framework = resolveName(own(config, 'framework'));
   if (framework !== undefined) {
-    out.push(declared('wandb_config_framework', framework, DECLARED.configFramework, `framework=${String(own(config, 'framework'))}`));
+    out.push(
+      declared('wandb_config_framework', framework, DECLARED.configFramework, `framework=${String(own(config, 'framework'))}`),
+    );
   }
   const base = resolveName(own(config, 'base_framework'));
   if (base !== undefined) {
-    out.push(declared('wandb_config_base_framework', base, DECLARED.configFramework, `base_framework=${String(own(config, 'base_framework'))}`));
+    out.push(
+      declared(
+        'wandb_config_base_framework',
+        base,
+        DECLARED.configFramework,
+        `base_framework=${String(own(config, 'base_framework'))}`,
+      ),
+    );
   }
   const backend = resolveKnown(own(config, 'backend'));
   if (backend !== undefined && backend.layer === 'base') {
-    out.push(indicator('wandb_config_backend', backend, 'declared', DECLARED.backend, `backend=${String(own(config, 'backend'))}`));
+    out.push(
+      indicator('wandb_config_backend', backend, 'declared', DECLARED.backend, `backend=${String(own(config, 'backend'))}`),
+    );
   }
   const trainer = own(config, 'trainer');
   if (typeof trainer === 'string') {
@@ -162,9 +253,9 @@ function configIndicators(config: Rec): Indicator[] {
 function wordIndicators(signal: string, text: string): Indicator[] {
   const words = wordsOf(text);
   if (words.length === 0) return [];
-  return CATALOGUE
-    .filter((f) => f.projectTokens.some((t) => words.some((w) => wordMatches(w, t))))
-    .map((f) => indicator(signal, f, 'name', KIND_WEIGHT.name, text));
+  return CATALOGUE.filter((f) => f.projectTokens.some((t) => words.some((w) => wordMatches(w, t)))).map((f) =>
+    indicator(signal, f, 'name', KIND_WEIGHT.name, text),
+  );
 }
 
 export function wandbIndicators(ev: Evidence): Indicator[] {

@@ -9,7 +9,7 @@
 // 2. Plumbing. A module a running wrapper imports for its own plumbing (Lightning imports
 //    torch.distributed.fsdp whether or not FSDP is used) says nothing about the base.
 
-import { CATALOGUE, frameworkByName, type Framework } from './catalogue.js';
+import { CATALOGUE, type Framework, frameworkByName } from './catalogue.js';
 import type { Evidence } from './evidence.js';
 import { frameworksOfModule, resolveKnown, underModule } from './names.js';
 import { clip } from './read.js';

@@ -1,7 +1,7 @@
 // Rules over evidence.environment. Key presence counts even with an empty value, as in the
 // original server (an exported-but-empty PRIMUS_CONFIG still says "this is a Primus job").
 
-import { frameworkByName, type Framework } from './catalogue.js';
+import { type Framework, frameworkByName } from './catalogue.js';
 import type { Evidence } from './evidence.js';
 import { declared, indicator, runtimeFact } from './indicator.js';
 import { resolveKnown, resolveName, wordsOf } from './names.js';
@@ -21,24 +21,76 @@ interface EnvRule {
 }
 
 const ENV_RULES: readonly EnvRule[] = [
-  { vars: ['PRIMUS_CONFIG', 'PRIMUS_VERSION', 'PRIMUS_BACKEND'], framework: 'primus', weight: KIND_WEIGHT.declared, signal: 'env_vars', match: 'present' },
+  {
+    vars: ['PRIMUS_CONFIG', 'PRIMUS_VERSION', 'PRIMUS_BACKEND'],
+    framework: 'primus',
+    weight: KIND_WEIGHT.declared,
+    signal: 'env_vars',
+    match: 'present',
+  },
   // What the Primus launcher scripts export (anchors §5); weaker, they are workspace settings.
-  { vars: ['PRIMUS_WORKSPACE', 'PRIMUS_PATH', 'PRIMUS_EXP_NAME'], framework: 'primus', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
-  { vars: ['DEEPSPEED_CONFIG', 'DS_CONFIG', 'DEEPSPEED_VERSION'], framework: 'deepspeed', weight: KIND_WEIGHT.declared, signal: 'env_vars', match: 'present' },
-  { vars: ['MEGATRON_CONFIG', 'MEGATRON_LM_PATH'], framework: 'megatron', weight: KIND_WEIGHT.declared, signal: 'env_vars', match: 'present' },
+  {
+    vars: ['PRIMUS_WORKSPACE', 'PRIMUS_PATH', 'PRIMUS_EXP_NAME'],
+    framework: 'primus',
+    weight: DECLARED.launcherHint,
+    signal: 'env_vars',
+    match: 'present',
+  },
+  {
+    vars: ['DEEPSPEED_CONFIG', 'DS_CONFIG', 'DEEPSPEED_VERSION'],
+    framework: 'deepspeed',
+    weight: KIND_WEIGHT.declared,
+    signal: 'env_vars',
+    match: 'present',
+  },
+  {
+    vars: ['MEGATRON_CONFIG', 'MEGATRON_LM_PATH'],
+    framework: 'megatron',
+    weight: KIND_WEIGHT.declared,
+    signal: 'env_vars',
+    match: 'present',
+  },
   { vars: ['MEGATRON_PATH'], framework: 'megatron', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
   { vars: ['TORCHTITAN_PATH'], framework: 'torchtitan', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
   { vars: ['JAX_BACKEND'], framework: 'jax', weight: KIND_WEIGHT.declared, signal: 'env_vars', match: 'present' },
   // PyTorch images often set JAX_PLATFORMS=cpu just to keep an installed jax off the GPU.
-  { vars: ['JAX_PLATFORMS'], framework: 'jax', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present', unless: ['cpu', ''] },
+  {
+    vars: ['JAX_PLATFORMS'],
+    framework: 'jax',
+    weight: DECLARED.launcherHint,
+    signal: 'env_vars',
+    match: 'present',
+    unless: ['cpu', ''],
+  },
   { vars: ['PL_TRAINER_GPUS'], framework: 'lightning', weight: DECLARED.launcherHint, signal: 'env_vars', match: 'present' },
   // `accelerate launch` turns its config's distributed_type into these flags: a strong base signal.
-  { vars: ['ACCELERATE_USE_DEEPSPEED'], framework: 'deepspeed', weight: DECLARED.accelerateLaunch, signal: 'accelerate_env', match: 'truthy' },
-  { vars: ['ACCELERATE_USE_FSDP'], framework: 'fsdp', weight: DECLARED.accelerateLaunch, signal: 'accelerate_env', match: 'truthy' },
-  { vars: ['ACCELERATE_USE_MEGATRON_LM'], framework: 'megatron', weight: DECLARED.accelerateLaunch, signal: 'accelerate_env', match: 'truthy' },
+  {
+    vars: ['ACCELERATE_USE_DEEPSPEED'],
+    framework: 'deepspeed',
+    weight: DECLARED.accelerateLaunch,
+    signal: 'accelerate_env',
+    match: 'truthy',
+  },
+  {
+    vars: ['ACCELERATE_USE_FSDP'],
+    framework: 'fsdp',
+    weight: DECLARED.accelerateLaunch,
+    signal: 'accelerate_env',
+    match: 'truthy',
+  },
+  {
+    vars: ['ACCELERATE_USE_MEGATRON_LM'],
+    framework: 'megatron',
+    weight: DECLARED.accelerateLaunch,
+    signal: 'accelerate_env',
+    match: 'truthy',
+  },
   {
     vars: ['ACCELERATE_USE_DEEPSPEED', 'ACCELERATE_USE_FSDP', 'ACCELERATE_USE_MEGATRON_LM'],
-    framework: 'accelerate', weight: DECLARED.accelerateWrapper, signal: 'accelerate_env', match: 'truthy',
+    framework: 'accelerate',
+    weight: DECLARED.accelerateWrapper,
+    signal: 'accelerate_env',
+    match: 'truthy',
   },
 ];
 
@@ -47,7 +99,9 @@ const NAME_VARS = ['FRAMEWORK', 'TRAINING_FRAMEWORK', 'KUBEFLOW_TRAINER_FRAMEWOR
 
 /** Launchers, for context only. */
 const LAUNCHER_VARS: ReadonlyArray<[string, string]> = [
-  ['TORCHELASTIC_RUN_ID', 'torchrun'], ['SLURM_JOB_ID', 'slurm'], ['OMPI_COMM_WORLD_SIZE', 'mpi'],
+  ['TORCHELASTIC_RUN_ID', 'torchrun'],
+  ['SLURM_JOB_ID', 'slurm'],
+  ['OMPI_COMM_WORLD_SIZE', 'mpi'],
 ];
 
 /** Backends the Primus launcher knows; EXP paths are matched against these names only. */
@@ -64,8 +118,11 @@ export function envIndicators(ev: Evidence): Indicator[] {
   for (const rule of ENV_RULES) {
     const framework = frameworkByName(rule.framework);
     if (framework === undefined) continue;
-    const matched = rule.vars.filter((v) => (rule.match === 'present' ? has(ev.env, v) : isTruthyFlag(own(ev.env, v)))
-      && !(rule.unless ?? []).includes(scalarText(own(ev.env, v)).trim().toLowerCase()));
+    const matched = rule.vars.filter(
+      (v) =>
+        (rule.match === 'present' ? has(ev.env, v) : isTruthyFlag(own(ev.env, v))) &&
+        !(rule.unless ?? []).includes(scalarText(own(ev.env, v)).trim().toLowerCase()),
+    );
     if (matched.length > 0) out.push(indicator(rule.signal, framework, 'declared', rule.weight, matched.join(', ')));
   }
   for (const name of NAME_VARS) {
@@ -76,7 +133,15 @@ export function envIndicators(ev: Evidence): Indicator[] {
   }
   const primusBackend = backendOf(scalarText(own(ev.env, 'PRIMUS_BACKEND')));
   if (primusBackend !== undefined) {
-    out.push(indicator('env_backend', primusBackend, 'declared', KIND_WEIGHT.declared, `PRIMUS_BACKEND=${scalarText(own(ev.env, 'PRIMUS_BACKEND'))}`));
+    out.push(
+      indicator(
+        'env_backend',
+        primusBackend,
+        'declared',
+        KIND_WEIGHT.declared,
+        `PRIMUS_BACKEND=${scalarText(own(ev.env, 'PRIMUS_BACKEND'))}`,
+      ),
+    );
   }
   const backend = backendOf(scalarText(own(ev.env, 'BACKEND')));
   if (backend !== undefined) {

@@ -31,8 +31,13 @@ function configuredIndicators(configured: Evidence['configured']): Indicator[] {
 
 /** The module each v0.2 entry stands for, as the v0.1/v0.2 `detected_modules` flags name modules. */
 const LEGACY_ENTRY_MODULE: Readonly<Record<string, string>> = {
-  transformers_trainer: 'transformers.trainer', transformers: 'transformers', lightning: 'lightning',
-  megatron: 'megatron', deepspeed: 'deepspeed', primus: 'primus', jax: 'jax',
+  transformers_trainer: 'transformers.trainer',
+  transformers: 'transformers',
+  lightning: 'lightning',
+  megatron: 'megatron',
+  deepspeed: 'deepspeed',
+  primus: 'primus',
+  jax: 'jax',
 };
 
 function initializedIndicators(flags: string[]): Indicator[] {
@@ -40,7 +45,9 @@ function initializedIndicators(flags: string[]): Indicator[] {
   for (const flag of flags) {
     if (flag.length > 200) continue;
     for (const { framework } of frameworksOfModule(flag, KIND_WEIGHT.initialized)) {
-      out.push(indicator('modules_initialized', framework, 'initialized', framework.initialized ?? KIND_WEIGHT.initialized, flag));
+      out.push(
+        indicator('modules_initialized', framework, 'initialized', framework.initialized ?? KIND_WEIGHT.initialized, flag),
+      );
     }
   }
   return out;
@@ -63,9 +70,12 @@ function legacyIndicators(ev: Evidence): Indicator[] {
     const module = LEGACY_ENTRY_MODULE[entry.name];
     const loaded = module !== undefined && ev.detectedModules.includes(module);
     if (entry.initialized) {
-      out.push(indicator('import_detection', f, 'initialized', f.initialized ?? KIND_WEIGHT.initialized, `${entry.name}.initialized`));
+      out.push(
+        indicator('import_detection', f, 'initialized', f.initialized ?? KIND_WEIGHT.initialized, `${entry.name}.initialized`),
+      );
     } else if (!ev.ours && loaded) {
-      const weight = frameworksOfModule(module, KIND_WEIGHT.imported).find((m) => m.framework === f)?.weight ?? KIND_WEIGHT.imported;
+      const weight =
+        frameworksOfModule(module, KIND_WEIGHT.imported).find((m) => m.framework === f)?.weight ?? KIND_WEIGHT.imported;
       out.push(indicator('import_detection', f, 'imported', weight, `${entry.name}.detected, detected_modules.${module}`));
     } else if (!ev.ours) {
       out.push(indicator('import_detection', f, 'installed', f.installed ?? KIND_WEIGHT.installed, `${entry.name}.detected`));
@@ -74,7 +84,9 @@ function legacyIndicators(ev: Evidence): Indicator[] {
     if (base !== undefined && base.layer === 'base') {
       // Primus reads its backend from its loaded config: as good as the wrapper's own state.
       const kind = entry.initialized ? 'initialized' : 'declared';
-      out.push(indicator('import_detection', base, kind, KIND_WEIGHT[kind], `${entry.name}.base_framework=${entry.baseFramework ?? ''}`));
+      out.push(
+        indicator('import_detection', base, kind, KIND_WEIGHT[kind], `${entry.name}.base_framework=${entry.baseFramework ?? ''}`),
+      );
     }
   }
   return out;

@@ -18,8 +18,14 @@ import { CONFLICT_FLOOR, CONFLICT_PENALTY, MAX_DETECTED_CONFIDENCE, STRONG } fro
 type Group = 'declaration' | 'runtime' | 'installed' | 'metrics' | 'name' | 'hint' | 'discounted';
 
 const GROUP_OF: Readonly<Record<IndicatorKind, Group>> = {
-  declared: 'declaration', initialized: 'runtime', imported: 'runtime',
-  installed: 'installed', metrics: 'metrics', name: 'name', hint: 'hint', discounted: 'discounted',
+  declared: 'declaration',
+  initialized: 'runtime',
+  imported: 'runtime',
+  installed: 'installed',
+  metrics: 'metrics',
+  name: 'name',
+  hint: 'hint',
+  discounted: 'discounted',
 };
 /** Signals of loaded modules that are loaded only when their framework is in use. */
 const IN_USE_SIGNALS: ReadonlySet<string> = new Set(['backend_modules']);
@@ -104,9 +110,7 @@ export function resolveLayer(layer: 'wrapper' | 'base', all: Candidate[]): Layer
     conflict: {
       layer,
       candidates: [winner, ...rivals].map((c) => ({ framework: c.framework, score: round2(c.score) })),
-      resolution: tie
-        ? `${winner.framework} chosen on a tie by catalogue priority`
-        : `${winner.framework} chosen: highest score`,
+      resolution: tie ? `${winner.framework} chosen on a tie by catalogue priority` : `${winner.framework} chosen: highest score`,
     },
   };
 }
@@ -124,13 +128,17 @@ export function decide(indicators: Indicator[]): Decision {
   const w = resolveLayer('wrapper', candidates);
   let b = resolveLayer('base', candidates);
   // A weak wrapper (say, transformers merely installed) must not outrank a real base.
-  const wrapper = w.winner !== undefined && (w.winner.score >= STRONG || b.winner === undefined || w.winner.score > b.winner.score)
-    ? w.winner : undefined;
+  const wrapper =
+    w.winner !== undefined && (w.winner.score >= STRONG || b.winner === undefined || w.winner.score > b.winner.score)
+      ? w.winner
+      : undefined;
   if (wrapper !== undefined) {
     // Under a wrapper only bases in use compete (plain pytorch always is), and they need more
     // than installed/name/hint evidence to be named.
-    b = resolveLayer('base', candidates.filter((c) => c.layer !== 'base'
-      || (c.strong && (c.inUse || frameworkByName(c.framework)?.fallback === true))));
+    b = resolveLayer(
+      'base',
+      candidates.filter((c) => c.layer !== 'base' || (c.strong && (c.inUse || frameworkByName(c.framework)?.fallback === true))),
+    );
   }
   const base = b.winner !== undefined && (wrapper === undefined || b.winner.strong) ? b.winner : undefined;
   const top = wrapper ?? base;

@@ -1,7 +1,7 @@
 // Helpers for callers that turn a request into a SourceResult for mergeWorkload.
 
 import { frameworkByName } from './catalogue.js';
-import { detectFromMetricNames, detectFromReport, DETECTOR_VERSION } from './detect.js';
+import { DETECTOR_VERSION, detectFromMetricNames, detectFromReport } from './detect.js';
 import { resolveName } from './names.js';
 import { asRecord, clip, own, ownRecord, ownString } from './read.js';
 import type { Reporter, SourceResult } from './types.js';
@@ -21,7 +21,11 @@ export function sourceKey(report: unknown): string {
   const pod = firstText(ownString(body, 'pod_name'), ownString(body, 'pod_uid'), ownString(body, 'host')) || 'unknown-pod';
   const rank = own(body, 'rank');
   const rankText = typeof rank === 'number' && Number.isInteger(rank) ? String(rank) : '-1';
-  const run = firstText(ownString(body, 'run_id'), ownString(ownRecord(body, 'run'), 'id'), ownString(ownRecord(evidence, 'wandb'), 'id'));
+  const run = firstText(
+    ownString(body, 'run_id'),
+    ownString(ownRecord(body, 'run'), 'id'),
+    ownString(ownRecord(evidence, 'wandb'), 'id'),
+  );
   return `${pod}/${rankText}/${run}`;
 }
 
@@ -30,7 +34,13 @@ export function sourceKey(report: unknown): string {
  * clocks across nodes disagree, the server's does not.
  */
 export function sourceFromReport(report: unknown, receivedAt: number): SourceResult {
-  return { ...detectFromReport(report), reporter: reporterOf(report), source: 'wandb', source_key: sourceKey(report), reported_at: receivedAt };
+  return {
+    ...detectFromReport(report),
+    reporter: reporterOf(report),
+    source: 'wandb',
+    source_key: sourceKey(report),
+    reported_at: receivedAt,
+  };
 }
 
 /** The identity fields of a report as sent; the key keeps only one of them. */
@@ -43,8 +53,11 @@ export function reporterOf(report: unknown): Reporter {
   }
   const rank = own(body, 'rank');
   if (typeof rank === 'number' && Number.isInteger(rank) && rank >= 0) out.rank = rank;
-  const run = firstText(ownString(body, 'run_id'), ownString(ownRecord(body, 'run'), 'id'),
-    ownString(ownRecord(ownRecord(body, 'evidence'), 'wandb'), 'id'));
+  const run = firstText(
+    ownString(body, 'run_id'),
+    ownString(ownRecord(body, 'run'), 'id'),
+    ownString(ownRecord(ownRecord(body, 'evidence'), 'wandb'), 'id'),
+  );
   if (run !== '') out.run_id = run;
   return out;
 }
@@ -67,14 +80,32 @@ export function userOverrideSource(body: UserOverride, reportedAt: number, key =
   const layer = frameworkByName(top.name)?.layer ?? 'base';
   const wrapper = resolveName(body.wrapper_framework)?.name ?? (layer === 'wrapper' ? top.name : null);
   const base = resolveName(body.base_framework)?.name ?? (layer === 'base' ? top.name : null);
-  const confidence = typeof body.confidence === 'number' && Number.isFinite(body.confidence)
-    ? Math.min(1, Math.max(0, Math.round(body.confidence * 100) / 100)) : 1;
+  const confidence =
+    typeof body.confidence === 'number' && Number.isFinite(body.confidence)
+      ? Math.min(1, Math.max(0, Math.round(body.confidence * 100) / 100))
+      : 1;
   const reason = typeof body.reason === 'string' && body.reason !== '' ? clip(body.reason) : undefined;
   return {
-    framework: top.name, wrapper_framework: wrapper, base_framework: base, confidence,
+    framework: top.name,
+    wrapper_framework: wrapper,
+    base_framework: base,
+    confidence,
     method: 'user_override',
-    indicators: [{ signal: 'user_override', framework: top.name, layer, kind: 'declared', weight: 1, ...(reason === undefined ? {} : { detail: reason }) }],
-    conflicts: [], detector_version: DETECTOR_VERSION, source: 'user', source_key: key, reported_at: reportedAt,
+    indicators: [
+      {
+        signal: 'user_override',
+        framework: top.name,
+        layer,
+        kind: 'declared',
+        weight: 1,
+        ...(reason === undefined ? {} : { detail: reason }),
+      },
+    ],
+    conflicts: [],
+    detector_version: DETECTOR_VERSION,
+    source: 'user',
+    source_key: key,
+    reported_at: reportedAt,
   };
 }
 
@@ -98,6 +129,9 @@ export function metricsSource(names: readonly string[], who: MetricsReporter, re
   const body = { ...who, rank: who.rank >= 0 ? who.rank : undefined };
   return {
     ...detectFromMetricNames(names),
-    reporter: reporterOf(body), source: 'metrics', source_key: sourceKey(body), reported_at: receivedAt,
+    reporter: reporterOf(body),
+    source: 'metrics',
+    source_key: sourceKey(body),
+    reported_at: receivedAt,
   };
 }

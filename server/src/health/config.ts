@@ -1,6 +1,6 @@
 // The health part of the configuration: LENS_HEALTH (on/off), LENS_HEALTH_WEBHOOK_URL and
 // every LENS_HEALTH_* threshold of thresholds.ts, validated with the rest at boot.
-import { thresholdsFromEnv, type Thresholds } from './thresholds.js';
+import { type Thresholds, thresholdsFromEnv } from './thresholds.js';
 
 export interface HealthConfig {
   /** Off: no evaluation on ingest, no sweep; the health endpoints answer from what is stored. */

@@ -10,8 +10,15 @@ function describe(value: number): string {
 }
 
 /** A loss-like value; `tracked` says whether it keeps a spike window. Events are appended to `out`. */
-export function recordLoss(s: RunHealthState, name: string, step: number, value: number, at: number,
-  t: Thresholds, out: HealthEvent[]): void {
+export function recordLoss(
+  s: RunHealthState,
+  name: string,
+  step: number,
+  value: number,
+  at: number,
+  t: Thresholds,
+  out: HealthEvent[],
+): void {
   if (!Number.isFinite(value)) {
     if (s.non_finite[name] === undefined) {
       s.non_finite[name] = step;
@@ -22,7 +29,14 @@ export function recordLoss(s: RunHealthState, name: string, step: number, value:
   const open = s.non_finite[name];
   if (open !== undefined && step > open) {
     delete s.non_finite[name];
-    out.push({ kind: 'recovered', metric: name, step, value, at, detail: `${name} is finite again at step ${step} (non-finite since step ${open})` });
+    out.push({
+      kind: 'recovered',
+      metric: name,
+      step,
+      value,
+      at,
+      detail: `${name} is finite again at step ${step} (non-finite since step ${open})`,
+    });
   }
   const track = trackFor(s, name, t);
   if (track === null || step <= track.last_step) return;
@@ -93,8 +107,15 @@ function aboveRatio(value: number, lv: readonly number[], t: Thresholds, slack: 
   return value - c >= slack * (t.spikeMinRatio - 1) * Math.abs(c);
 }
 
-function judgeSpike(track: LossTrack, name: string, step: number, value: number, at: number,
-  t: Thresholds, out: HealthEvent[]): void {
+function judgeSpike(
+  track: LossTrack,
+  name: string,
+  step: number,
+  value: number,
+  at: number,
+  t: Thresholds,
+  out: HealthEvent[],
+): void {
   let spike = false;
   let detail = '';
   let level = Number.NaN;
@@ -113,8 +134,13 @@ function judgeSpike(track: LossTrack, name: string, step: number, value: number,
       detail = `${name} = ${fmt(value)} at step ${step}: ${fmt(value / level)}× its recent median ${fmt(level)} (robust z ${fmt(z)})`;
     }
   }
-  if (!spike && track.early_max !== null && track.early_n >= t.spikeWindowPoints && track.early_max > 0
-    && value >= t.spikeExplosionFactor * track.early_max) {
+  if (
+    !spike &&
+    track.early_max !== null &&
+    track.early_n >= t.spikeWindowPoints &&
+    track.early_max > 0 &&
+    value >= t.spikeExplosionFactor * track.early_max
+  ) {
     spike = true;
     level = track.early_max;
     detail = `${name} = ${fmt(value)} at step ${step}: ${fmt(value / level)}× the largest value of its first ${t.spikeWindowPoints} points`;
@@ -142,8 +168,14 @@ function judgeSpike(track: LossTrack, name: string, step: number, value: number,
   if (track.spike !== null) {
     track.calm += 1;
     if (track.calm >= t.spikeRecoverPoints) {
-      out.push({ kind: 'recovered', metric: name, step, value, at,
-        detail: `${name} back at its level at step ${step} after the spike at step ${track.spike.step}` });
+      out.push({
+        kind: 'recovered',
+        metric: name,
+        step,
+        value,
+        at,
+        detail: `${name} back at its level at step ${step} after the spike at step ${track.spike.step}`,
+      });
       track.spike = null;
       track.calm = 0;
     }

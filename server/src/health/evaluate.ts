@@ -3,11 +3,11 @@
 // scenario tests drive it directly with a virtual clock.
 import { fmt, isDiverged, newLossTrack, recordLoss } from './divergence.js';
 import { lossPriority, PERF_RULES, type PerfKey, type PerfRule } from './names.js';
-import { LOSS_FIELDS, PERF_FIELDS, type Observation } from './observe.js';
+import { LOSS_FIELDS, type Observation, PERF_FIELDS } from './observe.js';
 import { etaSeconds, lostAfterSeconds, recordStep, stallAfterSeconds, stepsPerSecond } from './progress.js';
 import { isSlow, recordStepTime, TIMESTAMP_RANK, TIMESTAMP_SOURCE } from './slowdown.js';
-import { newState, type HealthEvent, type PerfValue, type RunHealthState } from './state.js';
-import { TERMINAL_STATUSES, type HealthStatus } from './statuses.js';
+import { type HealthEvent, newState, type PerfValue, type RunHealthState } from './state.js';
+import { type HealthStatus, TERMINAL_STATUSES } from './statuses.js';
 import type { Thresholds } from './thresholds.js';
 
 /** What is stored per run besides the state: the status as last evaluated and its deadlines. */
@@ -48,10 +48,14 @@ export interface ProgressSummary {
 }
 
 /** The status as of `now`: stored status, overtaken by a passed stall or lost deadline. */
-export function effectiveStatus(f: Pick<HealthFields, 'status' | 'since' | 'stall_at' | 'lost_at'>, now: number): { status: HealthStatus; since: number } {
+export function effectiveStatus(
+  f: Pick<HealthFields, 'status' | 'since' | 'stall_at' | 'lost_at'>,
+  now: number,
+): { status: HealthStatus; since: number } {
   if (TERMINAL_STATUSES.has(f.status)) return { status: f.status, since: f.since };
   if (f.lost_at !== null && now >= f.lost_at) return { status: 'lost', since: f.status === 'lost' ? f.since : f.lost_at };
-  if (f.stall_at !== null && now >= f.stall_at) return { status: 'stalled', since: f.status === 'stalled' ? f.since : f.stall_at };
+  if (f.stall_at !== null && now >= f.stall_at)
+    return { status: 'stalled', since: f.status === 'stalled' ? f.since : f.stall_at };
   return { status: f.status, since: f.since };
 }
 
@@ -60,8 +64,12 @@ export interface PreviousRecord extends HealthFields {
 }
 
 /** Folds `observations` (in arrival order) into `prev` (null for a run never evaluated). */
-export function evaluate(prev: PreviousRecord | null, state: RunHealthState | null, observations: readonly Observation[],
-  t: Thresholds): Evaluated {
+export function evaluate(
+  prev: PreviousRecord | null,
+  state: RunHealthState | null,
+  observations: readonly Observation[],
+  t: Thresholds,
+): Evaluated {
   const s = state ?? newState();
   const events: HealthEvent[] = [];
   let status: HealthStatus = prev?.status ?? 'unknown';
@@ -74,13 +82,21 @@ export function evaluate(prev: PreviousRecord | null, state: RunHealthState | nu
     const stepBefore = s.last_step;
     const late = before.status === 'stalled' || before.status === 'lost';
     // The sweep may not have recorded the stall yet (it runs every few seconds): record it now.
-    if (late && status !== before.status) events.push(stallEvent(before.status as 'stalled' | 'lost', stepBefore, before.since, s, t));
+    if (late && status !== before.status)
+      events.push(stallEvent(before.status as 'stalled' | 'lost', stepBefore, before.since, s, t));
     apply(s, obs, t, events);
     const advanced = s.last_step !== stepBefore;
     if (late && (advanced || before.status === 'lost')) {
-      events.push({ kind: 'recovered', metric: null, step: s.last_step, value: null, at: obs.received_at,
-        detail: advanced ? `new step ${s.last_step} after ${fmt(obs.received_at - before.since)} s ${before.status}`
-          : `data arrived again after ${fmt(obs.received_at - before.since)} s lost` });
+      events.push({
+        kind: 'recovered',
+        metric: null,
+        step: s.last_step,
+        value: null,
+        at: obs.received_at,
+        detail: advanced
+          ? `new step ${s.last_step} after ${fmt(obs.received_at - before.since)} s ${before.status}`
+          : `data arrived again after ${fmt(obs.received_at - before.since)} s lost`,
+      });
     }
     fields = deadlines(s, t);
     // Still past a deadline after this data (e.g. a point at an old step): the stall goes on.
@@ -94,9 +110,14 @@ export function evaluate(prev: PreviousRecord | null, state: RunHealthState | nu
   if (status === 'lost') fields = { stall_at: null, lost_at: null };
   const kept = capEvents(s, events, t);
   return {
-    state: s, status, since, ...fields, namespace,
+    state: s,
+    status,
+    since,
+    ...fields,
+    namespace,
     export_until: s.ended !== null ? s.ended.at + t.exportGraceSeconds : status === 'lost' ? since + t.lostExportSeconds : null,
-    progress: summarize(s, t), events: kept,
+    progress: summarize(s, t),
+    events: kept,
   };
 }
 
@@ -113,7 +134,8 @@ function apply(s: RunHealthState, obs: Observation, t: Thresholds, events: Healt
     const wall = st[i + 1] as number;
     const before = s.last_step ?? step;
     const gap = recordStep(s, step, wall, at);
-    if (gap >= 0) recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, gap / (step - before), wall, t, events, at, step - before);
+    if (gap >= 0)
+      recordStepTime(s, TIMESTAMP_SOURCE, TIMESTAMP_RANK, step, gap / (step - before), wall, t, events, at, step - before);
   }
   claimSpikeWindows(s, obs, t);
   const ls = obs.losses;
@@ -141,9 +163,18 @@ function apply(s: RunHealthState, obs: Observation, t: Thresholds, events: Healt
   if (obs.end !== null && s.ended === null) {
     s.ended = { exit_code: obs.end.exit_code, at };
     const failed = obs.end.exit_code !== null && obs.end.exit_code !== 0;
-    events.push({ kind: failed ? 'failed' : 'finished', metric: null, step: s.last_step, value: obs.end.exit_code, at,
-      detail: failed ? `the run ended with exit code ${obs.end.exit_code}`
-        : obs.end.exit_code === null ? 'the run ended without an exit code' : 'the run ended with exit code 0' });
+    events.push({
+      kind: failed ? 'failed' : 'finished',
+      metric: null,
+      step: s.last_step,
+      value: obs.end.exit_code,
+      at,
+      detail: failed
+        ? `the run ended with exit code ${obs.end.exit_code}`
+        : obs.end.exit_code === null
+          ? 'the run ended without an exit code'
+          : 'the run ended with exit code 0',
+    });
   }
 }
 
@@ -180,13 +211,31 @@ function deadlines(s: RunHealthState, t: Thresholds): { stall_at: number | null;
 }
 
 /** The event for a stall or a loss of contact that began at `since`, at the last step reached. */
-export function stallEvent(kind: 'stalled' | 'lost', step: number | null, since: number, s: RunHealthState, t: Thresholds): HealthEvent {
+export function stallEvent(
+  kind: 'stalled' | 'lost',
+  step: number | null,
+  since: number,
+  s: RunHealthState,
+  t: Thresholds,
+): HealthEvent {
   if (kind === 'stalled') {
-    return { kind: 'stall', metric: null, step, value: null, at: since,
-      detail: `no new step after step ${step ?? '–'} for ${Math.round(stallAfterSeconds(s, t))} s (the run's stall threshold)` };
+    return {
+      kind: 'stall',
+      metric: null,
+      step,
+      value: null,
+      at: since,
+      detail: `no new step after step ${step ?? '–'} for ${Math.round(stallAfterSeconds(s, t))} s (the run's stall threshold)`,
+    };
   }
-  return { kind: 'lost', metric: null, step, value: null, at: since,
-    detail: `nothing arrived for ${Math.round(lostAfterSeconds(s, t))} s and the run never said it finished` };
+  return {
+    kind: 'lost',
+    metric: null,
+    step,
+    value: null,
+    at: since,
+    detail: `nothing arrived for ${Math.round(lostAfterSeconds(s, t))} s and the run never said it finished`,
+  };
 }
 
 /** Keeps at most maxEventsPerRun events over the run's life. */

@@ -19,7 +19,10 @@ const MAIN_LOSSES: ReadonlyArray<[RegExp, string]> = [
 
 export function lastSegment(name: string): string {
   const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('.'));
-  return name.slice(cut + 1).trim().toLowerCase();
+  return name
+    .slice(cut + 1)
+    .trim()
+    .toLowerCase();
 }
 
 export function isLossLike(name: string): boolean {
@@ -39,8 +42,15 @@ export function lossPriority(name: string): number {
 }
 
 /** Performance figures a framework logs itself; `invert` marks a rate (higher is faster). */
-export type PerfKey = 'iteration_time_s' | 'tokens_per_second' | 'samples_per_second' | 'steps_per_second'
-  | 'throughput' | 'tflops' | 'mfu' | 'gpu_memory_gib';
+export type PerfKey =
+  | 'iteration_time_s'
+  | 'tokens_per_second'
+  | 'samples_per_second'
+  | 'steps_per_second'
+  | 'throughput'
+  | 'tflops'
+  | 'mfu'
+  | 'gpu_memory_gib';
 
 export interface PerfRule {
   key: PerfKey;
@@ -56,24 +66,115 @@ export interface PerfRule {
 }
 
 export const PERF_RULES: readonly PerfRule[] = [
-  { key: 'iteration_time_s', pattern: /(^|\/)iteration-time$/, scale: 1, speedRank: 0, rate: false, source: 'Megatron-LM (log_timers_to_tensorboard)' },
+  {
+    key: 'iteration_time_s',
+    pattern: /(^|\/)iteration-time$/,
+    scale: 1,
+    speedRank: 0,
+    rate: false,
+    source: 'Megatron-LM (log_timers_to_tensorboard)',
+  },
   { key: 'iteration_time_s', pattern: /(^|\/)train_step_timing in s$/, scale: 1, speedRank: 0, rate: false, source: 'NeMo' },
-  { key: 'iteration_time_s', pattern: /(^|\/)time_metrics\/end_to_end\(s\)$/, scale: 1, speedRank: 0, rate: false, source: 'TorchTitan' },
-  { key: 'iteration_time_s', pattern: /(^|[/_])(iteration|step)_time(_s|_sec|_seconds)?$/, scale: 1, speedRank: 1, rate: false, source: 'generic name' },
+  {
+    key: 'iteration_time_s',
+    pattern: /(^|\/)time_metrics\/end_to_end\(s\)$/,
+    scale: 1,
+    speedRank: 0,
+    rate: false,
+    source: 'TorchTitan',
+  },
+  {
+    key: 'iteration_time_s',
+    pattern: /(^|[/_])(iteration|step)_time(_s|_sec|_seconds)?$/,
+    scale: 1,
+    speedRank: 1,
+    rate: false,
+    source: 'generic name',
+  },
   { key: 'tokens_per_second', pattern: /(^|\/)throughput\(tps\)$/, scale: 1, speedRank: 2, rate: true, source: 'TorchTitan' },
-  { key: 'tokens_per_second', pattern: /(^|[/_])tokens?_per_s(ec|econd)?$/, scale: 1, speedRank: 2, rate: true, source: 'generic name' },
-  { key: 'samples_per_second', pattern: /(^|\/)train\/device\/samples_per_sec$/, scale: 1, speedRank: 3, rate: true, source: 'Lightning ThroughputMonitor' },
-  { key: 'samples_per_second', pattern: /(^|[/_])samples_per_s(ec|econd)?$/, scale: 1, speedRank: 3, rate: true, source: 'generic name' },
-  { key: 'steps_per_second', pattern: /(^|[/_])steps_per_s(ec|econd)?$/, scale: 1, speedRank: 4, rate: true, source: 'HF Trainer or generic name' },
+  {
+    key: 'tokens_per_second',
+    pattern: /(^|[/_])tokens?_per_s(ec|econd)?$/,
+    scale: 1,
+    speedRank: 2,
+    rate: true,
+    source: 'generic name',
+  },
+  {
+    key: 'samples_per_second',
+    pattern: /(^|\/)train\/device\/samples_per_sec$/,
+    scale: 1,
+    speedRank: 3,
+    rate: true,
+    source: 'Lightning ThroughputMonitor',
+  },
+  {
+    key: 'samples_per_second',
+    pattern: /(^|[/_])samples_per_s(ec|econd)?$/,
+    scale: 1,
+    speedRank: 3,
+    rate: true,
+    source: 'generic name',
+  },
+  {
+    key: 'steps_per_second',
+    pattern: /(^|[/_])steps_per_s(ec|econd)?$/,
+    scale: 1,
+    speedRank: 4,
+    rate: true,
+    source: 'HF Trainer or generic name',
+  },
   // Megatron's "throughput" is TFLOP/s per GPU, other tools use the word for samples/s: kept
   // under its own name, never converted.
-  { key: 'throughput', pattern: /^throughput$/, scale: 1, speedRank: 5, rate: true, source: 'Megatron-LM (log_throughput) or generic name' },
-  { key: 'tflops', pattern: /(^|\/)tflops(_per_sec_per_gpu)?$/, scale: 1, speedRank: null, rate: false, source: 'TorchTitan, NeMo' },
-  { key: 'tflops', pattern: /(^|\/)train\/device\/flops_per_sec$/, scale: 1e-12, speedRank: null, rate: false, source: 'Lightning ThroughputMonitor' },
+  {
+    key: 'throughput',
+    pattern: /^throughput$/,
+    scale: 1,
+    speedRank: 5,
+    rate: true,
+    source: 'Megatron-LM (log_throughput) or generic name',
+  },
+  {
+    key: 'tflops',
+    pattern: /(^|\/)tflops(_per_sec_per_gpu)?$/,
+    scale: 1,
+    speedRank: null,
+    rate: false,
+    source: 'TorchTitan, NeMo',
+  },
+  {
+    key: 'tflops',
+    pattern: /(^|\/)train\/device\/flops_per_sec$/,
+    scale: 1e-12,
+    speedRank: null,
+    rate: false,
+    source: 'Lightning ThroughputMonitor',
+  },
   { key: 'mfu', pattern: /(^|\/)mfu\(%\)$/, scale: 0.01, speedRank: null, rate: false, source: 'TorchTitan (percent)' },
-  { key: 'mfu', pattern: /(^|[/_])mfu$/, scale: 1, speedRank: null, rate: false, source: 'Lightning ThroughputMonitor or generic name (ratio)' },
-  { key: 'gpu_memory_gib', pattern: /(^|\/)memory\/max_reserved\(gib\)$/, scale: 1, speedRank: null, rate: false, source: 'TorchTitan' },
-  { key: 'gpu_memory_gib', pattern: /(^|\/)memory\/max_active\(gib\)$/, scale: 1, speedRank: null, rate: false, source: 'TorchTitan' },
+  {
+    key: 'mfu',
+    pattern: /(^|[/_])mfu$/,
+    scale: 1,
+    speedRank: null,
+    rate: false,
+    source: 'Lightning ThroughputMonitor or generic name (ratio)',
+  },
+  {
+    key: 'gpu_memory_gib',
+    pattern: /(^|\/)memory\/max_reserved\(gib\)$/,
+    scale: 1,
+    speedRank: null,
+    rate: false,
+    source: 'TorchTitan',
+  },
+  {
+    key: 'gpu_memory_gib',
+    pattern: /(^|\/)memory\/max_active\(gib\)$/,
+    scale: 1,
+    speedRank: null,
+    rate: false,
+    source: 'TorchTitan',
+  },
 ];
 
 export function perfRuleFor(name: string): PerfRule | null {
@@ -113,7 +214,8 @@ function lookup(obj: Record<string, unknown>, path: string): unknown {
 
 /** wandb sometimes stores config entries as {value: x, desc: …}. */
 function unwrap(v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && 'value' in (v as Record<string, unknown>)) return (v as Record<string, unknown>).value;
+  if (v !== null && typeof v === 'object' && 'value' in (v as Record<string, unknown>))
+    return (v as Record<string, unknown>).value;
   return v;
 }
 

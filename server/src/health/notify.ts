@@ -4,7 +4,7 @@
 // is retried with backoff (Retry-After honoured) on network errors, 408, 429 and 5xx; it runs
 // on its own queue, so a slow or dead receiver never holds up ingest or evaluation.
 import type { FastifyBaseLogger } from 'fastify';
-import { jsonNumberOrNull, type JsonNumber } from '../http/non-finite.js';
+import { type JsonNumber, jsonNumberOrNull } from '../http/non-finite.js';
 import type { StatusChange } from './service.js';
 
 export interface WebhookOptions {
@@ -45,8 +45,15 @@ export function messageFor(workloadUid: string, changes: readonly StatusChange[]
   });
   if (changes.length > MAX_LINES) lines.push(`• … and ${changes.length - MAX_LINES} more`);
   const where = ns === null ? '' : ` (namespace ${ns})`;
-  return { text: `Primus Lens: workload ${workloadUid}${where}\n${lines.join('\n')}`, workload_uid: workloadUid, namespace: ns,
-    changes: changes.map((c) => ({ ...c, event: c.event === null ? null : { ...c.event, value: jsonNumberOrNull(c.event.value) } })) };
+  return {
+    text: `Primus Lens: workload ${workloadUid}${where}\n${lines.join('\n')}`,
+    workload_uid: workloadUid,
+    namespace: ns,
+    changes: changes.map((c) => ({
+      ...c,
+      event: c.event === null ? null : { ...c.event, value: jsonNumberOrNull(c.event.value) },
+    })),
+  };
 }
 
 export class WebhookNotifier {
@@ -57,8 +64,16 @@ export class WebhookNotifier {
   private readonly o: Required<Omit<WebhookOptions, 'log' | 'onDelivered'>> & Pick<WebhookOptions, 'log' | 'onDelivered'>;
 
   constructor(opts: WebhookOptions) {
-    this.o = { coalesceMs: 2_000, attempts: 6, baseDelayMs: 1_000, maxDelayMs: 60_000, timeoutMs: 5_000, maxQueued: 1_000,
-      fetchImpl: fetch, ...opts };
+    this.o = {
+      coalesceMs: 2_000,
+      attempts: 6,
+      baseDelayMs: 1_000,
+      maxDelayMs: 60_000,
+      timeoutMs: 5_000,
+      maxQueued: 1_000,
+      fetchImpl: fetch,
+      ...opts,
+    };
   }
 
   notify(change: StatusChange): void {
@@ -108,13 +123,18 @@ export class WebhookNotifier {
       let retryAfterMs: number | null = null;
       try {
         const res = await this.o.fetchImpl(this.o.url, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: payload,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: payload,
           signal: AbortSignal.timeout(this.o.timeoutMs),
         });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return true;
         if (!(res.status === 408 || res.status === 429 || res.status >= 500)) {
-          this.o.log?.warn({ status: res.status, workload_uid: body.workload_uid }, 'health webhook refused the message; not retried');
+          this.o.log?.warn(
+            { status: res.status, workload_uid: body.workload_uid },
+            'health webhook refused the message; not retried',
+          );
           return false;
         }
         const after = Number(res.headers.get('retry-after'));

@@ -39,7 +39,16 @@ export function keyOf(k: RunKey): string {
 }
 
 function emptyObservation(receivedAt: number, namespace: string | undefined): Observation {
-  return { received_at: receivedAt, namespace: namespace ?? null, steps: [], names: [], losses: [], perf: [], end: null, total_steps: null };
+  return {
+    received_at: receivedAt,
+    namespace: namespace ?? null,
+    steps: [],
+    names: [],
+    losses: [],
+    perf: [],
+    end: null,
+    total_steps: null,
+  };
 }
 
 export function observeBatch(batch: MetricBatch): Observation {
@@ -121,4 +130,3 @@ function sortRecords(flat: number[], width: number, by: number): number[] {
   records.sort((a, b) => (a[by] as number) - (b[by] as number));
   return records.flat();
 }
-

@@ -34,16 +34,24 @@ function sample(value: number): string {
 }
 
 /** `namespaces`: only the runs of these training namespaces (a namespaced read token); null: all. */
-export async function renderTrainingMetrics(store: Store, now: number, t: Thresholds,
-  namespaces: ReadonlySet<string> | null = null): Promise<{ text: string; contentType: string }> {
+export async function renderTrainingMetrics(
+  store: Store,
+  now: number,
+  t: Thresholds,
+  namespaces: ReadonlySet<string> | null = null,
+): Promise<{ text: string; contentType: string }> {
   // One more than the cap tells whether anything was left out.
   const all = await store.listExportedRunHealth(now, t.maxExportedRuns + 1);
   const records = namespaces === null ? all : all.filter((r) => r.namespace !== null && namespaces.has(r.namespace));
   const truncated = records.length > t.maxExportedRuns;
   const shown = truncated ? records.slice(0, t.maxExportedRuns) : records;
   const lines: Record<GaugeName, string[]> = {
-    lens_run_up: [], lens_run_last_step: [], lens_run_seconds_since_last_step: [], lens_run_steps_per_second: [],
-    lens_run_eta_seconds: [], lens_run_health: [],
+    lens_run_up: [],
+    lens_run_last_step: [],
+    lens_run_seconds_since_last_step: [],
+    lens_run_steps_per_second: [],
+    lens_run_eta_seconds: [],
+    lens_run_health: [],
   };
   for (const r of shown) {
     const labels = `workload="${escapeLabel(r.workload_uid)}",run="${escapeLabel(r.run_id)}",rank="${r.rank}",namespace="${escapeLabel(r.namespace ?? '')}"`;
@@ -52,19 +60,28 @@ export async function renderTrainingMetrics(store: Store, now: number, t: Thresh
     lines.lens_run_up.push(`lens_run_up{${labels}} ${status === 'lost' || status === 'finished' || status === 'failed' ? 0 : 1}`);
     if (progress.last_step !== null) lines.lens_run_last_step.push(`lens_run_last_step{${labels}} ${progress.last_step}`);
     if (progress.seconds_since_last_step !== null) {
-      lines.lens_run_seconds_since_last_step.push(`lens_run_seconds_since_last_step{${labels}} ${sample(progress.seconds_since_last_step)}`);
+      lines.lens_run_seconds_since_last_step.push(
+        `lens_run_seconds_since_last_step{${labels}} ${sample(progress.seconds_since_last_step)}`,
+      );
     }
-    if (progress.steps_per_second !== null) lines.lens_run_steps_per_second.push(`lens_run_steps_per_second{${labels}} ${sample(progress.steps_per_second)}`);
-    if (progress.eta_seconds !== null) lines.lens_run_eta_seconds.push(`lens_run_eta_seconds{${labels}} ${sample(progress.eta_seconds)}`);
-    for (const s of HEALTH_STATUSES) lines.lens_run_health.push(`lens_run_health{${labels},status="${s}"} ${s === status ? 1 : 0}`);
+    if (progress.steps_per_second !== null)
+      lines.lens_run_steps_per_second.push(`lens_run_steps_per_second{${labels}} ${sample(progress.steps_per_second)}`);
+    if (progress.eta_seconds !== null)
+      lines.lens_run_eta_seconds.push(`lens_run_eta_seconds{${labels}} ${sample(progress.eta_seconds)}`);
+    for (const s of HEALTH_STATUSES)
+      lines.lens_run_health.push(`lens_run_health{${labels},status="${s}"} ${s === status ? 1 : 0}`);
   }
   const out: string[] = [];
   for (const name of Object.keys(GAUGES) as GaugeName[]) {
     out.push(`# HELP ${name} ${GAUGES[name]}`, `# TYPE ${name} gauge`, ...lines[name]);
   }
-  out.push('# HELP lens_training_runs_exported Runs on this page', '# TYPE lens_training_runs_exported gauge',
+  out.push(
+    '# HELP lens_training_runs_exported Runs on this page',
+    '# TYPE lens_training_runs_exported gauge',
     `lens_training_runs_exported ${shown.length}`,
     '# HELP lens_training_runs_truncated 1 when more runs than LENS_HEALTH_MAX_EXPORTED_RUNS were live and the rest were left out',
-    '# TYPE lens_training_runs_truncated gauge', `lens_training_runs_truncated ${truncated ? 1 : 0}`);
+    '# TYPE lens_training_runs_truncated gauge',
+    `lens_training_runs_truncated ${truncated ? 1 : 0}`,
+  );
   return { text: `${out.join('\n')}\n`, contentType: CONTENT_TYPE };
 }

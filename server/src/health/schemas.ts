@@ -1,8 +1,8 @@
 // The health API's shapes, defined once for validation, serialization, the OpenAPI document
 // and the dashboard's types. Non-finite values are the strings "NaN"/"Infinity"/"-Infinity".
-import { Type, type Static } from '@fastify/type-provider-typebox';
-import { EVENT_KINDS, HEALTH_STATUSES, STATUS_MEANING, type HealthEventKind, type HealthStatus } from './statuses.js';
+import { type Static, Type } from '@fastify/type-provider-typebox';
 import { nullable } from '../http/json-shapes.js';
+import { EVENT_KINDS, HEALTH_STATUSES, type HealthEventKind, type HealthStatus, STATUS_MEANING } from './statuses.js';
 
 const MaybeFinite = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')], {
   description: 'number, or "NaN"/"Infinity"/"-Infinity"',
@@ -10,7 +10,8 @@ const MaybeFinite = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal
 
 // An enum of strings: one schema keyword instead of a union per status, and the static type exact.
 export const HealthStatusSchema = Type.Unsafe<HealthStatus>({
-  type: 'string', enum: [...HEALTH_STATUSES],
+  type: 'string',
+  enum: [...HEALTH_STATUSES],
   description: HEALTH_STATUSES.map((s) => `${s}: ${STATUS_MEANING[s]}`).join('; '),
 });
 
@@ -19,7 +20,9 @@ export const HealthEventSchema = Type.Object({
   rank: Type.Integer(),
   kind: Type.Unsafe<HealthEventKind>({ type: 'string', enum: [...EVENT_KINDS], description: 'what happened' }),
   metric: nullable(Type.String({ description: 'the metric it happened in (non_finite, spike; slowdown: the step-time source)' })),
-  step: nullable(Type.Integer({ description: 'the step it happened at (a slowdown: about where it began; a stall: the last step reached)' })),
+  step: nullable(
+    Type.Integer({ description: 'the step it happened at (a slowdown: about where it began; a stall: the last step reached)' }),
+  ),
   value: nullable(MaybeFinite),
   at: Type.Number({ description: 'server time it was recognised, epoch seconds (a stall: when the threshold passed)' }),
   detail: Type.String(),
@@ -31,16 +34,19 @@ const PerfValueSchema = Type.Object({
   step: Type.Integer(),
 });
 
-export const PerformanceSchema = Type.Object({
-  iteration_time_s: Type.Optional(PerfValueSchema),
-  tokens_per_second: Type.Optional(PerfValueSchema),
-  samples_per_second: Type.Optional(PerfValueSchema),
-  steps_per_second: Type.Optional(PerfValueSchema),
-  throughput: Type.Optional(PerfValueSchema),
-  tflops: Type.Optional(PerfValueSchema),
-  mfu: Type.Optional(PerfValueSchema),
-  gpu_memory_gib: Type.Optional(PerfValueSchema),
-}, { description: "Figures the framework logged itself, each with the metric it came from; nothing is estimated" });
+export const PerformanceSchema = Type.Object(
+  {
+    iteration_time_s: Type.Optional(PerfValueSchema),
+    tokens_per_second: Type.Optional(PerfValueSchema),
+    samples_per_second: Type.Optional(PerfValueSchema),
+    steps_per_second: Type.Optional(PerfValueSchema),
+    throughput: Type.Optional(PerfValueSchema),
+    tflops: Type.Optional(PerfValueSchema),
+    mfu: Type.Optional(PerfValueSchema),
+    gpu_memory_gib: Type.Optional(PerfValueSchema),
+  },
+  { description: 'Figures the framework logged itself, each with the metric it came from; nothing is estimated' },
+);
 
 export const ProgressSchema = Type.Object({
   first_step: nullable(Type.Integer()),

@@ -8,11 +8,11 @@
 // deadline passed (the API and /metrics/training already compute them at read time).
 import type { FastifyBaseLogger } from 'fastify';
 import type { MetricBatch, RunHealthRecord, RunHealthWrite, RunUpsert, Store } from '../store/types.js';
-import { evaluate, type Evaluated } from './evaluate.js';
-import { keyOf, observeBatch, observeRun, type Observation, type RunKey } from './observe.js';
-import { compactState, restoreState, type HealthEvent } from './state.js';
+import { type Evaluated, evaluate } from './evaluate.js';
+import { keyOf, type Observation, observeBatch, observeRun, type RunKey } from './observe.js';
+import { compactState, type HealthEvent, restoreState } from './state.js';
+import { type HealthStatus, isHealthStatus } from './statuses.js';
 import { sweepWrite } from './sweep.js';
-import { isHealthStatus, type HealthStatus } from './statuses.js';
 import type { Thresholds } from './thresholds.js';
 
 /** A run whose stored status changed; what the webhook and the log report. */
@@ -123,7 +123,10 @@ export class HealthService {
   /** Records the stalls and losses whose deadline passed by `now`. Returns how many it recorded. */
   sweep(now = this.clock()): Promise<number> {
     const next = this.running.then(() => this.sweepNow(now));
-    this.running = next.then(() => undefined, () => undefined);
+    this.running = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -207,7 +210,11 @@ export class HealthService {
         compactState(result.state);
         results.push(result);
         bases.push(base);
-        writes.push({ record: this.recordOf(entry.key, result, now), expected_version: base?.version ?? 0, events: result.events.map((e) => ({ ...entry.key, ...e })) });
+        writes.push({
+          record: this.recordOf(entry.key, result, now),
+          expected_version: base?.version ?? 0,
+          events: result.events.map((e) => ({ ...entry.key, ...e })),
+        });
       }
       const applied = await this.opts.store.saveRunHealth(writes);
       const retry: string[] = [];
@@ -224,12 +231,24 @@ export class HealthService {
       });
       todo = retry;
     }
-    if (todo.length > 0) this.opts.log?.debug({ runs: todo.length }, 'health: runs left unevaluated (no run row, or saves kept conflicting)');
+    if (todo.length > 0)
+      this.opts.log?.debug({ runs: todo.length }, 'health: runs left unevaluated (no run row, or saves kept conflicting)');
   }
 
   private recordOf(key: RunKey, r: Evaluated, now: number): RunHealthRecord {
-    return { ...key, namespace: r.namespace, version: 0, status: r.status, since: r.since, stall_at: r.stall_at, lost_at: r.lost_at,
-      export_until: r.export_until, progress: r.progress, state: r.state, updated_at: now };
+    return {
+      ...key,
+      namespace: r.namespace,
+      version: 0,
+      status: r.status,
+      since: r.since,
+      stall_at: r.stall_at,
+      lost_at: r.lost_at,
+      export_until: r.export_until,
+      progress: r.progress,
+      state: r.state,
+      updated_at: now,
+    };
   }
 
   private async sweepNow(now: number): Promise<number> {
@@ -261,9 +280,26 @@ export class HealthService {
     if (status === previous || (previous === 'unknown' && status === 'healthy') || this.opts.onChange === undefined) return;
     const cause = [...events].reverse().find((e) => e.kind !== 'recovered') ?? events[events.length - 1] ?? null;
     try {
-      this.opts.onChange({ workload_uid: record.workload_uid, run_id: record.run_id, rank: record.rank, namespace: record.namespace,
-        status, previous, since: record.since, event: cause === null ? null : { kind: cause.kind, metric: cause.metric, step: cause.step,
-          value: cause.value, at: cause.at, detail: cause.detail } });
+      this.opts.onChange({
+        workload_uid: record.workload_uid,
+        run_id: record.run_id,
+        rank: record.rank,
+        namespace: record.namespace,
+        status,
+        previous,
+        since: record.since,
+        event:
+          cause === null
+            ? null
+            : {
+                kind: cause.kind,
+                metric: cause.metric,
+                step: cause.step,
+                value: cause.value,
+                at: cause.at,
+                detail: cause.detail,
+              },
+      });
     } catch (err) {
       this.opts.log?.warn({ err }, 'health change listener failed');
     }

@@ -16,7 +16,20 @@ const MIN_BLOCKS = 3;
 export const TIMESTAMP_RANK = 100;
 
 function newTrack(source: string, rank: number): SlowTrack {
-  return { source, rank, acc: null, mark: null, window: [], blocks: [], block: [], seen: 0, cond: 0, cond_since: null, cond_step: null, slow: null };
+  return {
+    source,
+    rank,
+    acc: null,
+    mark: null,
+    window: [],
+    blocks: [],
+    block: [],
+    seen: 0,
+    cond: 0,
+    cond_since: null,
+    cond_step: null,
+    slow: null,
+  };
 }
 
 /**
@@ -24,13 +37,29 @@ function newTrack(source: string, rank: number): SlowTrack {
  * `rank`, covering `steps` steps. A better-ranked source replaces a worse one (and starts afresh);
  * a worse one is ignored. Steps add up into a sample until it spans slowSampleSeconds of wall time.
  */
-export function recordStepTime(s: RunHealthState, source: string, rank: number, step: number, seconds: number,
-  wall: number, t: Thresholds, out: HealthEvent[], at: number, steps = 1): void {
+export function recordStepTime(
+  s: RunHealthState,
+  source: string,
+  rank: number,
+  step: number,
+  seconds: number,
+  wall: number,
+  t: Thresholds,
+  out: HealthEvent[],
+  at: number,
+  steps = 1,
+): void {
   if (!Number.isFinite(seconds) || seconds <= 0) return;
   if (s.slow === null || rank < s.slow.rank) {
     if (s.slow?.slow) {
-      out.push({ kind: 'recovered', metric: null, step, value: null, at,
-        detail: `step time now measured from ${source}; the slowdown judged from ${s.slow.source} is closed` });
+      out.push({
+        kind: 'recovered',
+        metric: null,
+        step,
+        value: null,
+        at,
+        detail: `step time now measured from ${source}; the slowdown judged from ${s.slow.source} is closed`,
+      });
     }
     s.slow = newTrack(source, rank);
   }
@@ -56,7 +85,15 @@ export function recordStepTime(s: RunHealthState, source: string, rank: number, 
   judgeSample(tr, a[0], a[2] / a[3], wall, t, out, at);
 }
 
-function judgeSample(tr: SlowTrack, step: number, sample: number, wall: number, t: Thresholds, out: HealthEvent[], at: number): void {
+function judgeSample(
+  tr: SlowTrack,
+  step: number,
+  sample: number,
+  wall: number,
+  t: Thresholds,
+  out: HealthEvent[],
+  at: number,
+): void {
   tr.seen += 1;
   if (tr.seen <= t.slowWarmupSamples) return;
   pushRing(tr.window, [step, sample], t.slowWindowSamples);
@@ -88,8 +125,14 @@ function judgeSample(tr: SlowTrack, step: number, sample: number, wall: number, 
         tr.cond = 0;
         tr.cond_since = null;
         tr.cond_step = null;
-        out.push({ kind: 'slowdown', metric: tr.source === TIMESTAMP_SOURCE ? null : tr.source, step: onset, value: ratio, at,
-          detail: `median step time ${fmt(current)} is ${fmt(ratio)}× the run's own ${fmt(baseline)} since about step ${onset} (from ${tr.source})` });
+        out.push({
+          kind: 'slowdown',
+          metric: tr.source === TIMESTAMP_SOURCE ? null : tr.source,
+          step: onset,
+          value: ratio,
+          at,
+          detail: `median step time ${fmt(current)} is ${fmt(ratio)}× the run's own ${fmt(baseline)} since about step ${onset} (from ${tr.source})`,
+        });
       }
     } else {
       tr.cond = 0;
@@ -97,8 +140,14 @@ function judgeSample(tr: SlowTrack, step: number, sample: number, wall: number, 
       tr.cond_step = null;
     }
   } else if (ratio <= t.slowRecoverFactor) {
-    out.push({ kind: 'recovered', metric: tr.source === TIMESTAMP_SOURCE ? null : tr.source, step, value: ratio, at,
-      detail: `step time back to ${fmt(ratio)}× the baseline at step ${step} (slow since step ${tr.slow.step})` });
+    out.push({
+      kind: 'recovered',
+      metric: tr.source === TIMESTAMP_SOURCE ? null : tr.source,
+      step,
+      value: ratio,
+      at,
+      detail: `step time back to ${fmt(ratio)}× the baseline at step ${step} (slow since step ${tr.slow.step})`,
+    });
     tr.slow = null;
   }
 }

@@ -2,9 +2,10 @@
 // (rings of fixed size, at most maxTrackedLosses loss windows) and plain JSON, because it
 // lives in the store (run_health.state) so that any replica can continue where another
 // stopped. `STATE_VERSION` changes when the shape does; an older state is started afresh.
-import type { HealthEventKind } from './statuses.js';
+
 import type { PerfKey } from './names.js';
 import { compact } from './stats.js';
+import type { HealthEventKind } from './statuses.js';
 
 export const STATE_VERSION = 2;
 

@@ -4,7 +4,7 @@
 // compare-and-set, so of several replicas sweeping at once exactly one records it.
 import type { RunHealthRecord, RunHealthWrite } from '../store/types.js';
 import { capEvents, effectiveStatus, stallEvent, summarize } from './evaluate.js';
-import { restoreState, type HealthEvent } from './state.js';
+import { type HealthEvent, restoreState } from './state.js';
 import { isHealthStatus } from './statuses.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -18,13 +18,24 @@ export function sweepWrite(row: RunHealthRecord, now: number, t: Thresholds): Sw
   const eff = effectiveStatus({ ...row, status: isHealthStatus(row.status) ? row.status : 'unknown' }, now);
   const state = restoreState(row.state);
   const lost = eff.status === 'lost';
-  const events = eff.status === row.status || (eff.status !== 'stalled' && !lost) ? []
-    : capEvents(state, [stallEvent(lost ? 'lost' : 'stalled', state.last_step, eff.since, state, t)], t);
+  const events =
+    eff.status === row.status || (eff.status !== 'stalled' && !lost)
+      ? []
+      : capEvents(state, [stallEvent(lost ? 'lost' : 'stalled', state.last_step, eff.since, state, t)], t);
   return {
     events,
     write: {
-      record: { ...row, status: eff.status, since: eff.since, stall_at: null, lost_at: lost ? null : row.lost_at,
-        export_until: lost ? eff.since + t.lostExportSeconds : row.export_until, progress: summarize(state, t), state, updated_at: now },
+      record: {
+        ...row,
+        status: eff.status,
+        since: eff.since,
+        stall_at: null,
+        lost_at: lost ? null : row.lost_at,
+        export_until: lost ? eff.since + t.lostExportSeconds : row.export_until,
+        progress: summarize(state, t),
+        state,
+        updated_at: now,
+      },
       expected_version: row.version,
       events: events.map((e) => ({ workload_uid: row.workload_uid, run_id: row.run_id, rank: row.rank, ...e })),
     },

@@ -9,9 +9,9 @@
 // ingest/handlers.ts; both read `request.principal`, set here.
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import { NEEDED_SCOPE, grants } from '../auth/scopes.js';
-import { policyFor, type RoutePolicy } from '../auth/route-policy.js';
 import type { WorkloadNamespaces } from '../auth/namespaces.js';
+import { policyFor, type RoutePolicy } from '../auth/route-policy.js';
+import { grants, NEEDED_SCOPE } from '../auth/scopes.js';
 import { OPEN_PRINCIPAL, type Principal, type TokenVerifier } from '../auth/token-verifier.js';
 import { errors } from '../errors.js';
 
@@ -56,7 +56,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     route.config = { ...(route.config ?? {}), access: policy } as typeof route.config;
     // The OpenAPI document (built from the same route options) says which routes need a token.
-    route.schema = { ...(route.schema ?? {}), security: policy.access === 'public' ? [] : [{ bearer: [] }] } as typeof route.schema;
+    route.schema = {
+      ...(route.schema ?? {}),
+      security: policy.access === 'public' ? [] : [{ bearer: [] }],
+    } as typeof route.schema;
     // Route hooks run after the app's, so the limiter sees the principal set below.
     if (policy.access === 'ingest' && deps.ingestLimiter !== null) {
       const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
@@ -77,8 +80,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (deps.verifier.open) {
       if (policy.access === 'tokens') {
         deny('open_mode');
-        throw errors.forbidden('managing tokens needs an admin token: set LENS_API_TOKEN on the server, or create '
-          + 'the first admin token with `npm run tokens -- create --scope admin --name <name>`');
+        throw errors.forbidden(
+          'managing tokens needs an admin token: set LENS_API_TOKEN on the server, or create ' +
+            'the first admin token with `npm run tokens -- create --scope admin --name <name>`',
+        );
       }
       principal = OPEN_PRINCIPAL;
     } else {
@@ -91,8 +96,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       if (policy.access !== 'any' && !grants(principal.scope, policy.access)) {
         deny('scope');
         const needed = NEEDED_SCOPE[policy.access];
-        throw errors.forbidden(`token "${principal.name}" has the ${principal.scope} scope; ${request.method} ${policy.path} `
-          + `needs ${needed === 'read' ? 'a' : 'an'} ${needed} token`);
+        throw errors.forbidden(
+          `token "${principal.name}" has the ${principal.scope} scope; ${request.method} ${policy.path} ` +
+            `needs ${needed === 'read' ? 'a' : 'an'} ${needed} token`,
+        );
       }
     }
     request.principal = principal;

@@ -46,7 +46,6 @@ function checkerFor(schema: JsonSchema): Checker {
 
 const passes = (checker: Checker, value: unknown): boolean => checker(value).error === undefined;
 
-
 /** Appends every issue of `value` against `schema` to `out`, with pointers under `path`. */
 export function collectIssues(schema: JsonSchema, value: unknown, path: string, out: BodyIssue[]): void {
   const branch = nonNullBranch(schema, value);

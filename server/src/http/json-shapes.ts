@@ -1,6 +1,6 @@
 // Two small pieces every layer needs when it handles JSON: a TypeBox schema that also allows
 // null, and the test for a plain object (not null, not an array).
-import { Type, type TNull, type TSchema, type TUnion } from '@fastify/type-provider-typebox';
+import { type TNull, type TSchema, type TUnion, Type } from '@fastify/type-provider-typebox';
 
 export const nullable = <T extends TSchema>(schema: T): TUnion<[T, TNull]> => Type.Union([schema, Type.Null()]);
 

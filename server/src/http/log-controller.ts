@@ -1,7 +1,7 @@
 // Fastify writes "incoming request" and "request completed" at info for every request. The
 // quickstart (docs/quickstart.md) promises a few grep-able lines per request ("Processing WandB …"), so
 // those two go to debug: visible with LENS_LOG_LEVEL=debug, silent by default.
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
 export class QuietRequestLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {

@@ -33,14 +33,24 @@ export function readTlsPair(files: TlsFiles): TlsPair {
 
 function stamp(files: TlsFiles): string {
   try {
-    return [files.certFile, files.keyFile].map((f) => { const s = statSync(f); return `${s.mtimeMs}:${s.size}`; }).join('|');
+    return [files.certFile, files.keyFile]
+      .map((f) => {
+        const s = statSync(f);
+        return `${s.mtimeMs}:${s.size}`;
+      })
+      .join('|');
   } catch {
     return 'missing';
   }
 }
 
 /** Starts watching the pair; returns the function that stops it. */
-export function watchTlsFiles(server: HttpsServer, files: TlsFiles, log: FastifyBaseLogger, everyMs = RELOAD_CHECK_MS): () => void {
+export function watchTlsFiles(
+  server: HttpsServer,
+  files: TlsFiles,
+  log: FastifyBaseLogger,
+  everyMs = RELOAD_CHECK_MS,
+): () => void {
   let last = stamp(files);
   const timer = setInterval(() => {
     const now = stamp(files);
@@ -50,8 +60,10 @@ export function watchTlsFiles(server: HttpsServer, files: TlsFiles, log: Fastify
       last = now;
       log.info({ cert: files.certFile }, 'TLS certificate reloaded');
     } catch (err) {
-      log.error({ err: err instanceof Error ? err.message : String(err), cert: files.certFile },
-        'TLS certificate changed but does not load; still serving the previous one');
+      log.error(
+        { err: err instanceof Error ? err.message : String(err), cert: files.certFile },
+        'TLS certificate changed but does not load; still serving the previous one',
+      );
     }
   }, everyMs);
   timer.unref();

@@ -6,15 +6,15 @@ import { confidenceLabel, sourceFromReport } from '../detection/index.js';
 import { errors, type FieldError } from '../errors.js';
 import type { HealthObserver } from '../health/observer.js';
 import { exceedsDepth } from '../http/json-depth.js';
-import { timed, type IngestEndpoint, type LensMetrics } from '../ops/prom.js';
+import { isPlainObject } from '../http/json-shapes.js';
+import { type IngestEndpoint, type LensMetrics, timed } from '../ops/prom.js';
 import { recordSource } from '../services/detection-service.js';
 import { fingerprintsFor } from '../services/metric-fingerprint.js';
 import type { RunUpsert, Store } from '../store/types.js';
-import { isFieldError, resolveIdentity, UNKNOWN_RUN_ID, type IdentityFields, type ResolvedIdentity } from './identity.js';
+import { type IdentityFields, isFieldError, type ResolvedIdentity, resolveIdentity, UNKNOWN_RUN_ID } from './identity.js';
 import { buildLogsBatch, buildMetricsBatch, type PointsBuild } from './points.js';
 import type { DetectionBodyT, DetectionResultDataT, LogsBodyT, MetricsBodyT, PointsResultT } from './schemas.js';
 import { rejectionReasonLabel, splitItemErrors } from './validation.js';
-import { isPlainObject } from '../http/json-shapes.js';
 
 export interface IngestContext {
   store: Store;
@@ -33,7 +33,6 @@ export interface IngestContext {
 
 /** Stored JSON (evidence, hints, configs) may nest at most this deep. */
 export const MAX_STORED_DEPTH = 64;
-
 
 /** Body-level checks shared by all kinds: schema errors outside items, then identity. */
 function requireUsable(body: unknown, bodyErrors: FieldError[], itemErrors: FieldError[], pointer: string): ResolvedIdentity {
@@ -139,9 +138,18 @@ function wandbRun(body: DetectionBodyT): WandbRun | null {
   return out;
 }
 
-async function upsertReportedRun(ctx: IngestContext, resolved: ResolvedIdentity, report: DetectionBodyT,
-  run: WandbRun | null, now: number): Promise<void> {
-  const runInfo = { ...resolved.run, ...(run?.project ? { project: run.project } : {}), ...(run?.name ? { name: run.name } : {}) };
+async function upsertReportedRun(
+  ctx: IngestContext,
+  resolved: ResolvedIdentity,
+  report: DetectionBodyT,
+  run: WandbRun | null,
+  now: number,
+): Promise<void> {
+  const runInfo = {
+    ...resolved.run,
+    ...(run?.project ? { project: run.project } : {}),
+    ...(run?.name ? { name: run.name } : {}),
+  };
   if (run?.config !== undefined) Object.assign(runInfo, { config: run.config });
   const upsert: RunUpsert = {
     workload_uid: resolved.workloadUid,
@@ -152,15 +160,19 @@ async function upsertReportedRun(ctx: IngestContext, resolved: ResolvedIdentity,
     // The run's own start when the exporter sends it; else, for the original exporter, the
     // time of the report made at wandb.init (later reports are updates, not starts).
     started_at:
-      run?.started_at ??
-      (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
+      run?.started_at ?? (typeof report.timestamp === 'number' && (report.report_seq ?? 0) === 0 ? report.timestamp : null),
     received_at: now,
   };
   await timed(ctx.metrics, 'upsert_run', () => ctx.store.upsertRun(upsert));
   ctx.health?.observeRun(upsert); // health: the run's config (total steps) and that it is alive
 }
 
-export async function ingestDetection(ctx: IngestContext, body: unknown, errs: FieldError[], pointer = ''): Promise<DetectionResultDataT> {
+export async function ingestDetection(
+  ctx: IngestContext,
+  body: unknown,
+  errs: FieldError[],
+  pointer = '',
+): Promise<DetectionResultDataT> {
   const identity = requireUsable(body, errs, [], pointer);
   await authorize(ctx, identity);
   const report = body as DetectionBodyT;
@@ -174,7 +186,10 @@ export async function ingestDetection(ctx: IngestContext, body: unknown, errs: F
   const resolved = { ...identity };
   if (run !== null && run.id !== '' && report.run_id == null && report.run?.id == null) resolved.runId = run.id;
 
-  ctx.log.info({ workload_uid: resolved.workloadUid, run_id: resolved.runId, rank: resolved.rank }, `Processing WandB detection for workload ${resolved.workloadUid}`);
+  ctx.log.info(
+    { workload_uid: resolved.workloadUid, run_id: resolved.runId, rank: resolved.rank },
+    `Processing WandB detection for workload ${resolved.workloadUid}`,
+  );
   const now = ctx.now();
   // Re-reports are ordered by the server clock: client clocks across nodes disagree.
   const result = sourceFromReport(report, now);

@@ -3,8 +3,8 @@
 // a job without WORKLOAD_UID visible as "pod:<pod_name>" instead of dropping it.
 import type { Static } from '@fastify/type-provider-typebox';
 import type { FieldError } from '../errors.js';
-import type { IdentityPart } from './schemas.js';
 import type { Identity, RunInfo } from '../store/types.js';
+import type { IdentityPart } from './schemas.js';
 
 /** The identity-bearing fields every ingest body may carry, as the schemas define them. */
 export type IdentityFields = Static<typeof IdentityPart>;

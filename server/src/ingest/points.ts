@@ -21,7 +21,11 @@ export interface PointsBuild {
   rejectedPaths: string[];
 }
 
-const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+const NON_FINITE: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+};
 
 /** A metric value as a number, or null when it is not one of the accepted spellings. */
 export function toMetricNumber(value: unknown): number | null {
@@ -104,13 +108,7 @@ export function buildMetricsBatch(
 }
 
 /** Flattens one logs row's data into points; non-numeric leaves are rejected with a reason. */
-function flattenRow(
-  build: PointsBuild,
-  rowIndex: number,
-  data: Record<string, unknown>,
-  step: number,
-  wallTime: number,
-): void {
+function flattenRow(build: PointsBuild, rowIndex: number, data: Record<string, unknown>, step: number, wallTime: number): void {
   const pending: Array<[string, string, unknown, number]> = Object.keys(data).map((k) => [k, `/${k}`, data[k], 1]);
   while (pending.length > 0) {
     const [name, pointer, value, depth] = pending.pop() as [string, string, unknown, number];
@@ -127,7 +125,12 @@ function flattenRow(
       const obj = value as Record<string, unknown>;
       for (const k of Object.keys(obj)) pending.push([`${name}.${k}`, `${pointer}/${k}`, obj[k], depth + 1]);
     } else {
-      reject(build, rowIndex, path, `value of ${name} is not numeric (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`);
+      reject(
+        build,
+        rowIndex,
+        path,
+        `value of ${name} is not numeric (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
+      );
     }
   }
 }

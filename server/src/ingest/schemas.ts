@@ -1,7 +1,7 @@
 // Every ingest body and answer, defined once. These schemas validate requests and generate
 // the OpenAPI document (docs/wire-format.md is the prose version of the same contract).
 // Objects allow extra keys: clients add fields over time and old servers must ignore them.
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { type Static, type TSchema, Type } from '@fastify/type-provider-typebox';
 import { nullable } from '../http/json-shapes.js';
 
 const optStr = (description: string, maxLength = 1_024) => Type.Optional(nullable(Type.String({ maxLength, description })));
@@ -77,7 +77,9 @@ export const LogEntry = Type.Object(
   {
     step: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     timestamp: Type.Optional(nullable(epochSeconds('Wall time of the row'))),
-    data: Type.Record(Type.String(), Type.Unknown(), { description: 'Row data; numeric leaves become points, nested keys joined with "."' }),
+    data: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'Row data; numeric leaves become points, nested keys joined with "."',
+    }),
   },
   { description: 'One logged row' },
 );

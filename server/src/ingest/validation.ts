@@ -2,7 +2,7 @@
 // reject one item of an array (200 with a reason). The original server rejected a whole
 // batch for one bad point (a NaN token, a non-numeric value); here one bad point costs one point.
 import type { FastifyRequest } from 'fastify';
-import { toFieldErrors, type FieldError } from '../errors.js';
+import { type FieldError, toFieldErrors } from '../errors.js';
 
 /** Every schema error of this request's body, one per field path. */
 export function bodyFieldErrors(request: FastifyRequest): FieldError[] {

@@ -1,8 +1,9 @@
 // The server's own Prometheus metrics. One registry per app instance (tests build many
 // apps in one process). Labels are bounded sets only: route templates, endpoint names,
 // rejection reasons. Never workload_uid: it grows without bound (one series per job ever seen).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
 import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type IngestEndpoint = 'detection' | 'metrics' | 'logs' | 'batch';
 
@@ -33,7 +34,12 @@ export function createMetrics(queueDepth: () => number): LensMetrics {
   });
   return {
     registry,
-    requests: new Counter({ name: 'lens_http_requests_total', help: 'HTTP requests by route template and status', labelNames: ['method', 'route', 'status'], registers }),
+    requests: new Counter({
+      name: 'lens_http_requests_total',
+      help: 'HTTP requests by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
     requestSeconds: new Histogram({
       name: 'lens_http_request_duration_seconds',
       help: 'HTTP request duration',
@@ -41,8 +47,18 @@ export function createMetrics(queueDepth: () => number): LensMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    pointsIngested: new Counter({ name: 'lens_points_ingested_total', help: 'Metric points stored', labelNames: ['endpoint'], registers }),
-    pointsRejected: new Counter({ name: 'lens_points_rejected_total', help: 'Items rejected, by reason', labelNames: ['reason'], registers }),
+    pointsIngested: new Counter({
+      name: 'lens_points_ingested_total',
+      help: 'Metric points stored',
+      labelNames: ['endpoint'],
+      registers,
+    }),
+    pointsRejected: new Counter({
+      name: 'lens_points_rejected_total',
+      help: 'Items rejected, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
     batchSize: new Histogram({
       name: 'lens_ingest_batch_points',
       help: 'Points per ingest body',
@@ -64,7 +80,12 @@ export function createMetrics(queueDepth: () => number): LensMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
-    detections: new Counter({ name: 'lens_detections_total', help: 'Detection reports by detected framework', labelNames: ['framework'], registers }),
+    detections: new Counter({
+      name: 'lens_detections_total',
+      help: 'Detection reports by detected framework',
+      labelNames: ['framework'],
+      registers,
+    }),
   };
 }
 

@@ -22,7 +22,8 @@ export function startRetention(
     running = store
       .deleteOlderThan(cutoff)
       .then((r) => {
-        if (r.points > 0 || r.workloads > 0) app.log.info({ points: r.points, workloads: r.workloads, retention_days: retentionDays }, 'retention removed old data');
+        if (r.points > 0 || r.workloads > 0)
+          app.log.info({ points: r.points, workloads: r.workloads, retention_days: retentionDays }, 'retention removed old data');
       })
       .catch((err: unknown) => app.log.error({ err }, 'retention sweep failed'))
       .finally(() => {

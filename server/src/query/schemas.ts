@@ -1,6 +1,6 @@
 // Query API shapes (plain JSON, no envelope), defined once for validation, serialization
 // and the OpenAPI document. Non-finite numbers are the strings "NaN"/"Infinity"/"-Infinity".
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { type Static, Type } from '@fastify/type-provider-typebox';
 import { HealthStatusSchema } from '../health/schemas.js';
 import { nullable } from '../http/json-shapes.js';
 import type { JsonNumber } from '../http/non-finite.js';
@@ -41,7 +41,9 @@ const workloadRowFields = {
   last_step: nullable(Type.Integer()),
   last_loss: nullable(MaybeFinite),
   active_runs: Type.Integer(),
-  namespace: nullable(Type.String({ description: 'Kubernetes namespace the workload is filed under (its first report that named one)' })),
+  namespace: nullable(
+    Type.String({ description: 'Kubernetes namespace the workload is filed under (its first report that named one)' }),
+  ),
   health: HealthStatusSchema,
 };
 
@@ -108,9 +110,11 @@ export const SeriesAnswer = Type.Object({
       downsampled: Type.Boolean(),
       // Serialized without a per-element schema: a union per value would make the
       // serializer test every branch of every point. The static type still says what a point is.
-      points: Type.Unsafe<WirePoint[]>(Type.Array(Type.Array(Type.Any()), {
-        description: '[step, value, wall_time] sorted by step; value is a number or "NaN"/"Infinity"/"-Infinity"',
-      })),
+      points: Type.Unsafe<WirePoint[]>(
+        Type.Array(Type.Array(Type.Any()), {
+          description: '[step, value, wall_time] sorted by step; value is a number or "NaN"/"Infinity"/"-Infinity"',
+        }),
+      ),
     }),
   ),
 });

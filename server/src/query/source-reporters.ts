@@ -16,7 +16,7 @@ export async function withReporters(store: Store, detection: MergedDetection): P
     ...detection,
     sources: detection.sources.map((s) => {
       const reporter = byKey.get(`${s.source}\u0000${s.source_key}`);
-      return reporter === undefined || reporter === null ? s : { ...s, reporter } as typeof s;
+      return reporter === undefined || reporter === null ? s : ({ ...s, reporter } as typeof s);
     }),
   };
 }

@@ -5,10 +5,15 @@
 // workload (across replicas too), so two concurrent reports cannot save a merge that
 // misses the other's source.
 import {
-  DETECTOR_VERSION, mergeWorkload, type DetectionResult, type Reporter, type SourceResult, type WorkloadDetection,
+  DETECTOR_VERSION,
+  type DetectionResult,
+  mergeWorkload,
+  type Reporter,
+  type SourceResult,
+  type WorkloadDetection,
 } from '../detection/index.js';
-import type { DetectionSourceRecord, Store, WorkloadDetectionRecord } from '../store/types.js';
 import { isPlainObject } from '../http/json-shapes.js';
+import type { DetectionSourceRecord, Store, WorkloadDetectionRecord } from '../store/types.js';
 
 /** What GET framework-detection returns (and what is stored as the merged object). */
 export interface MergedDetection extends WorkloadDetection {
@@ -35,7 +40,6 @@ function toSourceResult(rec: DetectionSourceRecord): SourceResult | null {
     reported_at: rec.reported_at,
   };
 }
-
 
 function mergeRecords(workloadUid: string, records: DetectionSourceRecord[], now: number): WorkloadDetectionRecord {
   const sources = records.map(toSourceResult).filter((s): s is SourceResult => s !== null);

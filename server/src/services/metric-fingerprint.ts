@@ -42,11 +42,12 @@ export class MetricFingerprints {
   async observe(batch: MetricBatch, log: FastifyBaseLogger): Promise<void> {
     if (batch.points.length === 0) return;
     const who = {
-      ...batch.identity.pod_name !== undefined ? { pod_name: batch.identity.pod_name } : {},
-      ...batch.identity.pod_uid !== undefined ? { pod_uid: batch.identity.pod_uid } : {},
-      ...batch.identity.namespace !== undefined ? { namespace: batch.identity.namespace } : {},
-      ...batch.identity.host !== undefined ? { host: batch.identity.host } : {},
-      rank: batch.rank, run_id: batch.run_id,
+      ...(batch.identity.pod_name !== undefined ? { pod_name: batch.identity.pod_name } : {}),
+      ...(batch.identity.pod_uid !== undefined ? { pod_uid: batch.identity.pod_uid } : {}),
+      ...(batch.identity.namespace !== undefined ? { namespace: batch.identity.namespace } : {}),
+      ...(batch.identity.host !== undefined ? { host: batch.identity.host } : {}),
+      rank: batch.rank,
+      run_id: batch.run_id,
     };
     const key = `${batch.workload_uid}\u0000${who.pod_name ?? who.pod_uid ?? who.host ?? ''}\u0000${batch.rank}\u0000${batch.run_id}`;
     let seen = this.runs.get(key);
@@ -68,12 +69,18 @@ export class MetricFingerprints {
     const source = metricsSource(names, who, batch.received_at);
     const fingerprint = JSON.stringify(source.indicators);
     if (source.framework === 'unknown' || fingerprint === seen.written) return;
-    const evidence = { metric_names: names.sort().slice(0, EVIDENCE_NAMES), names_seen: names.length, batches_seen: seen.batches };
+    const evidence = {
+      metric_names: names.sort().slice(0, EVIDENCE_NAMES),
+      names_seen: names.length,
+      batches_seen: seen.batches,
+    };
     try {
       await recordSource(this.store, batch.workload_uid, source, evidence, null, batch.received_at);
       seen.written = fingerprint;
-      log.info({ workload_uid: batch.workload_uid, run_id: batch.run_id, rank: batch.rank, method: source.method },
-        `✓ Detected framework from metric names: ${source.framework} (confidence: ${confidenceLabel(source.confidence)})`);
+      log.info(
+        { workload_uid: batch.workload_uid, run_id: batch.run_id, rank: batch.rank, method: source.method },
+        `✓ Detected framework from metric names: ${source.framework} (confidence: ${confidenceLabel(source.confidence)})`,
+      );
     } catch (err) {
       // The points are stored; the next batch of the run tries again (it is not settled as written).
       seen.settled = false;

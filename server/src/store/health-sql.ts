@@ -2,7 +2,7 @@
 // stored status, overtaken by a passed stall or lost deadline) and its severity rank. Built
 // from the health status table so the order lives in one place; `now` is a placeholder of
 // the caller's dialect (@now for SQLite, $n for PostgreSQL).
-import { HEALTH_STATUSES, SEVERITY, type HealthStatus } from '../health/statuses.js';
+import { HEALTH_STATUSES, type HealthStatus, SEVERITY } from '../health/statuses.js';
 import type { WorkloadFilter } from './types.js';
 
 /** Status at `now` of the run_health row aliased `h`. */

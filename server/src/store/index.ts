@@ -18,7 +18,10 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     try {
       return await PgStore.open(url, opts);
     } catch (err) {
-      throw new StoreOpenError(redactUrl(url), `cannot connect and migrate (${err instanceof Error ? err.message : String(err)})`);
+      throw new StoreOpenError(
+        redactUrl(url),
+        `cannot connect and migrate (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
   }
   const path = sqlitePathOf(url);

@@ -4,7 +4,7 @@
 // chunks cut by the range edges are scanned. The selected steps are then fetched by key, so
 // a million-point series costs a few thousand chunk rows plus max_points lookups. The
 // backend supplies the three reads; values arrive decoded (NaN as NaN).
-import { selectSteps, type Candidate } from './downsample.js';
+import { type Candidate, selectSteps } from './downsample.js';
 import type { Series, SeriesPoint } from './types.js';
 
 /** Below this many points in range, scanning the points is cheaper than planning. */
@@ -12,9 +12,18 @@ export const EXACT_SCAN_LIMIT = 8192;
 
 /** One chunk rollup as a tuple: a million-point series has ~4,000 and objects cost 2-3x more. */
 export type ChunkTuple = [
-  start: number, end: number, count: number, fmin: number | null, fminStep: number | null, fmax: number | null,
-  fmaxStep: number | null, nanStep: number | null, pinfStep: number | null, ninfStep: number | null,
-  minWall: number, maxWall: number,
+  start: number,
+  end: number,
+  count: number,
+  fmin: number | null,
+  fminStep: number | null,
+  fmax: number | null,
+  fmaxStep: number | null,
+  nanStep: number | null,
+  pinfStep: number | null,
+  ninfStep: number | null,
+  minWall: number,
+  maxWall: number,
 ];
 const COUNT = 2;
 const MIN_WALL = 10;
@@ -78,7 +87,10 @@ export async function readSeries(
 function fromPoints(all: SeriesPoint[], maxPoints: number): Omit<Series, 'run_id' | 'rank'> {
   if (all.length <= maxPoints) return { total_points: all.length, downsampled: false, points: all };
   const byStep = new Map(all.map((p) => [p[0], p] as const));
-  const steps = selectSteps(all.map((p) => ({ step: p[0], value: p[1] })), maxPoints);
+  const steps = selectSteps(
+    all.map((p) => ({ step: p[0], value: p[1] })),
+    maxPoints,
+  );
   return { total_points: all.length, downsampled: true, points: steps.map((s) => byStep.get(s)!) };
 }
 

@@ -283,8 +283,9 @@ export interface RunHealthWrite {
   events: HealthEventRecord[];
 }
 
-export { StoreOpenError, StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
 export * from './access-types.js';
+export { StoreOpenError, StoreSaturatedError, StoreUnavailableError } from './store-errors.js';
+
 import type { AccessStore } from './access-types.js';
 
 /** Tokens and workload namespaces: `AccessStore` in access-types.ts. */

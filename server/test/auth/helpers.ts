@@ -1,8 +1,8 @@
 // Shared by the auth tests: tokens made through the admin API (each one noted for the
 // suite-end log check), and bodies that put a workload in a namespace.
 import assert from 'node:assert/strict';
+import { type Answer, get, postJson, send } from '../http/helper.js';
 import { recordSecret } from '../support/suite-logs.js';
-import { get, postJson, send, type Answer } from '../http/helper.js';
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
@@ -24,20 +24,52 @@ export async function revoke(base: string, adminToken: string, id: string): Prom
 }
 
 /** A metrics body of workload `uid` reported from `namespace` (omitted when null). */
-export function nsMetrics(uid: string, namespace: string | null, metrics: unknown[] = [{ name: 'loss', value: 0.5, step: 1 }],
-  extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function nsMetrics(
+  uid: string,
+  namespace: string | null,
+  metrics: unknown[] = [{ name: 'loss', value: 0.5, step: 1 }],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
-    source: 'wandb', workload_uid: uid, pod_uid: `${uid}-pod-uid`, pod_name: `${uid}-pod`, run_id: `${uid}-run`, rank: 0,
-    ...(namespace !== null ? { namespace } : {}), timestamp: 1_704_067_200, metrics, ...extra,
+    source: 'wandb',
+    workload_uid: uid,
+    pod_uid: `${uid}-pod-uid`,
+    pod_name: `${uid}-pod`,
+    run_id: `${uid}-run`,
+    rank: 0,
+    ...(namespace !== null ? { namespace } : {}),
+    timestamp: 1_704_067_200,
+    metrics,
+    ...extra,
   };
 }
 
-export function nsDetection(uid: string, namespace: string | null, config: Record<string, unknown> = { framework: 'primus' }): Record<string, unknown> {
+export function nsDetection(
+  uid: string,
+  namespace: string | null,
+  config: Record<string, unknown> = { framework: 'primus' },
+): Record<string, unknown> {
   return {
-    source: 'wandb', type: 'framework_detection_raw', version: '1.0', workload_uid: uid, pod_uid: `${uid}-pod-uid`,
-    pod_name: `${uid}-pod`, ...(namespace !== null ? { namespace } : {}), rank: 0, run_id: `${uid}-run`, timestamp: 1_704_067_200,
-    evidence: { wandb: { project: 'p', name: `${uid}-run-name`, id: `${uid}-run`, config, tags: [] }, environment: { PRIMUS_CONFIG: '/c.yaml' } },
-    hints: { possible_frameworks: ['primus'], confidence: 'high', primary_indicators: ['PRIMUS env vars'], timestamp: 1_704_067_200 },
+    source: 'wandb',
+    type: 'framework_detection_raw',
+    version: '1.0',
+    workload_uid: uid,
+    pod_uid: `${uid}-pod-uid`,
+    pod_name: `${uid}-pod`,
+    ...(namespace !== null ? { namespace } : {}),
+    rank: 0,
+    run_id: `${uid}-run`,
+    timestamp: 1_704_067_200,
+    evidence: {
+      wandb: { project: 'p', name: `${uid}-run-name`, id: `${uid}-run`, config, tags: [] },
+      environment: { PRIMUS_CONFIG: '/c.yaml' },
+    },
+    hints: {
+      possible_frameworks: ['primus'],
+      confidence: 'high',
+      primary_indicators: ['PRIMUS env vars'],
+      timestamp: 1_704_067_200,
+    },
   };
 }
 

@@ -15,9 +15,9 @@ import { grants } from '../../src/auth/scopes.js';
 import { TokenVerifier } from '../../src/auth/token-verifier.js';
 import { registerAuth } from '../../src/http/auth.js';
 import { openStore } from '../../src/store/index.js';
+import { type Answer, BACKENDS, postJson, send, startServer, type TestServer } from '../http/helper.js';
 import { recordSecret } from '../support/suite-logs.js';
-import { BACKENDS, postJson, send, startServer, type Answer, type TestServer } from '../http/helper.js';
-import { bearer, makeToken, nsDetection, nsMetrics, revoke, type MadeToken } from './helpers.js';
+import { bearer, type MadeToken, makeToken, nsDetection, nsMetrics, revoke } from './helpers.js';
 
 type Who = 'none' | 'wrong' | 'revoked' | 'expired' | 'ingest' | 'read' | 'admin';
 type Side = 'own' | 'other';
@@ -62,7 +62,9 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
         assert.equal((await revoke(s.base, boot, revoked.id)).status, 200);
         tokens.revoked = revoked.token;
         const expiresAt = Date.now() / 1000 + 1.5;
-        tokens.expired = (await made({ name: 'expired-a', scope: 'read', namespaces: [OWN.namespace], expires_at: expiresAt })).token;
+        tokens.expired = (
+          await made({ name: 'expired-a', scope: 'read', namespaces: [OWN.namespace], expires_at: expiresAt })
+        ).token;
         tokens.wrong = `plens_${randomBytes(32).toString('base64url')}`;
         tokens.none = '';
         bystander = await made({ name: 'bystander', scope: 'ingest', namespaces: [OWN.namespace] });
@@ -74,8 +76,13 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
         };
         await seed('/api/v1/wandb/metrics', nsMetrics(OWN.uid, OWN.namespace, [{ name: 'loss', value: 0.5, step: 1 }]));
         await seed('/api/v1/wandb/detection', nsDetection(OWN.uid, OWN.namespace));
-        await seed('/api/v1/wandb/metrics', nsMetrics(OTHER.uid, OTHER.namespace,
-          [{ name: 'loss', value: 0.4, step: 1 }, { name: 'b_secret_metric', value: 7, step: 1 }]));
+        await seed(
+          '/api/v1/wandb/metrics',
+          nsMetrics(OTHER.uid, OTHER.namespace, [
+            { name: 'loss', value: 0.4, step: 1 },
+            { name: 'b_secret_metric', value: 7, step: 1 },
+          ]),
+        );
         await seed('/api/v1/wandb/detection', nsDetection(OTHER.uid, OTHER.namespace, { dataset: '/data/b-secret-dataset' }));
         while (Date.now() / 1000 <= expiresAt + 0.05) await new Promise((r) => setTimeout(r, 50));
       });
@@ -83,8 +90,13 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
 
       it('every route of the table is registered, under every API prefix, and the OpenAPI document says which need a token', async () => {
         const missing = expandPolicies(API_PREFIXES).filter(({ policy, url }) => !s.app.hasRoute({ method: policy.method, url }));
-        assert.deepEqual(missing.map(({ policy, url }) => `${policy.method} ${url}`), []);
-        const doc = (await send(s.base, 'GET', '/api/v1/openapi.json')).json as { paths: Record<string, Record<string, { security?: unknown }>> };
+        assert.deepEqual(
+          missing.map(({ policy, url }) => `${policy.method} ${url}`),
+          [],
+        );
+        const doc = (await send(s.base, 'GET', '/api/v1/openapi.json')).json as {
+          paths: Record<string, Record<string, { security?: unknown }>>;
+        };
         for (const { policy, url } of expandPolicies(['/api/v1'])) {
           if (policy.undocumented === true) continue;
           const op = doc.paths[url.replace(/:(\w+)/g, '{$1}').replace('*', '{*}')]?.[policy.method.toLowerCase()];
@@ -107,11 +119,13 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
                 failures.push(`${label}, expected ${want}: ${answer.text.slice(0, 200)}`);
               }
               const seesOther = who === 'admin' && side === 'other';
-              if (!seesOther && OTHER_MARKERS.some((m) => answer.text.includes(m))) failures.push(`${label}: the body holds the other namespace's data`);
+              if (!seesOther && OTHER_MARKERS.some((m) => answer.text.includes(m)))
+                failures.push(`${label}: the body holds the other namespace's data`);
               if (policy.workload === 'list' && answer.status === 200 && who !== 'admin' && answer.text.includes(OTHER.uid)) {
                 failures.push(`${label}: the list shows the other namespace's workload`);
               }
-              if (answer.status === 401 && answer.headers['www-authenticate'] === undefined) failures.push(`${label}: 401 without WWW-Authenticate`);
+              if (answer.status === 401 && answer.headers['www-authenticate'] === undefined)
+                failures.push(`${label}: 401 without WWW-Authenticate`);
             }
           }
         }
@@ -130,7 +144,13 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
     const app = Fastify({ logger: false });
     try {
       const verifier = new TokenVerifier(store, { bootstrapToken: null, log: app.log });
-      registerAuth(app, { verifier, namespaces: new WorkloadNamespaces(store), apiPrefixes: API_PREFIXES, registry: new Registry(), ingestLimiter: null });
+      registerAuth(app, {
+        verifier,
+        namespaces: new WorkloadNamespaces(store),
+        apiPrefixes: API_PREFIXES,
+        registry: new Registry(),
+        ingestLimiter: null,
+      });
       app.get('/api/v1/workloads', async () => ({}));
       assert.throws(() => app.get('/api/v1/forgotten', async () => ({})), /GET \/api\/v1\/forgotten has no access policy/);
       assert.ok(ROUTE_POLICIES.length > 20);
@@ -141,11 +161,21 @@ describe('authorization matrix', { timeout: 240_000 }, () => {
   });
 });
 
-async function call(base: string, policy: RoutePolicy, url: string, who: Who, side: Side, tokens: Record<Who, string>,
-  bystanderId: string): Promise<Answer> {
+async function call(
+  base: string,
+  policy: RoutePolicy,
+  url: string,
+  who: Who,
+  side: Side,
+  tokens: Record<Who, string>,
+  bystanderId: string,
+): Promise<Answer> {
   const w = side === 'own' ? OWN : OTHER;
   const headers = tokens[who] === '' ? {} : bearer(tokens[who]);
-  let path = url.replace(':uid', encodeURIComponent(w.uid)).replace('/workloads/*', `/workloads/${w.uid}`).replace('/assets/*', '/assets/app.js');
+  let path = url
+    .replace(':uid', encodeURIComponent(w.uid))
+    .replace('/workloads/*', `/workloads/${w.uid}`)
+    .replace('/assets/*', '/assets/app.js');
   if (path.endsWith(':id')) {
     // An admin revokes a token made for this one request; anyone else aims at the bystander.
     let id = bystanderId;
@@ -165,7 +195,11 @@ function bodyFor(path: string, w: { uid: string; namespace: string }): unknown {
     case '/wandb/metrics':
       return nsMetrics(w.uid, w.namespace, [{ name: 'loss', value: 0.3, step: 2 }]);
     case '/wandb/logs':
-      return { ...nsMetrics(w.uid, w.namespace), metrics: undefined, logs: [{ step: 3, timestamp: 1_704_067_201, data: { loss: 0.2 } }] };
+      return {
+        ...nsMetrics(w.uid, w.namespace),
+        metrics: undefined,
+        logs: [{ step: 3, timestamp: 1_704_067_201, data: { loss: 0.2 } }],
+      };
     case '/wandb/detection':
       return nsDetection(w.uid, w.namespace);
     case '/wandb/batch':

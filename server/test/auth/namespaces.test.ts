@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { get, postJson, startServer, type TestServer } from '../http/helper.js';
-import { bearer, makeToken, nsDetection, nsMetrics, workloadUids, type MadeToken } from './helpers.js';
+import { bearer, type MadeToken, makeToken, nsDetection, nsMetrics, workloadUids } from './helpers.js';
 
 describe('namespaces on ingest, and reports without one', () => {
   let s: TestServer;
@@ -30,23 +30,39 @@ describe('namespaces on ingest, and reports without one', () => {
   });
   after(async () => s?.close());
 
-  const ingest = (token: MadeToken, body: unknown, path = '/api/v1/wandb/metrics') => postJson(s.base, path, body, bearer(token.token));
+  const ingest = (token: MadeToken, body: unknown, path = '/api/v1/wandb/metrics') =>
+    postJson(s.base, path, body, bearer(token.token));
 
   it('an ingest token for A cannot write a workload of B, whatever namespace its report claims', async () => {
     assert.equal((await ingest(ingestAll, nsMetrics('job-b', 'team-b'))).status, 200);
     const asB = await ingest(ingestA, nsMetrics('job-b', 'team-b', [{ name: 'loss', value: 99, step: 9 }]));
-    assert.deepEqual([asB.status, asB.json.meta.message],
-      [403, 'token "trainer-a" may write to namespace team-a, not to "team-b": use an ingest token for "team-b"']);
+    assert.deepEqual(
+      [asB.status, asB.json.meta.message],
+      [403, 'token "trainer-a" may write to namespace team-a, not to "team-b": use an ingest token for "team-b"'],
+    );
     for (const path of ['/api/v1/wandb/metrics', '/api/v1/wandb/detection', '/v1/wandb/metrics']) {
-      const body = path.endsWith('detection') ? nsDetection('job-b', 'team-a') : nsMetrics('job-b', 'team-a', [{ name: 'loss', value: 99, step: 9 }]);
+      const body = path.endsWith('detection')
+        ? nsDetection('job-b', 'team-a')
+        : nsMetrics('job-b', 'team-a', [{ name: 'loss', value: 99, step: 9 }]);
       const claimsA = await ingest(ingestA, body, path);
       assert.equal(claimsA.status, 403, `${path}: ${claimsA.text}`);
-      assert.equal(claimsA.json.meta.message, 'workload job-b belongs to another namespace; token "trainer-a" cannot write to it');
+      assert.equal(
+        claimsA.json.meta.message,
+        'workload job-b belongs to another namespace; token "trainer-a" cannot write to it',
+      );
     }
-    const batch = await ingest(ingestA, { metrics: nsMetrics('job-b', 'team-a', [{ name: 'loss', value: 99, step: 9 }]) }, '/api/v1/wandb/batch');
+    const batch = await ingest(
+      ingestA,
+      { metrics: nsMetrics('job-b', 'team-a', [{ name: 'loss', value: 99, step: 9 }]) },
+      '/api/v1/wandb/batch',
+    );
     assert.equal(batch.status, 403, batch.text);
     const series = await get(s.base, '/api/v1/workloads/job-b/metrics/series?name=loss', bearer(readAll.token));
-    assert.deepEqual(series.json.series[0].points.map((p: unknown[]) => p[0]), [1], 'nothing of the refused reports was stored');
+    assert.deepEqual(
+      series.json.series[0].points.map((p: unknown[]) => p[0]),
+      [1],
+      'nothing of the refused reports was stored',
+    );
   });
 
   it('a one-namespace token files a report without a namespace under its namespace', async () => {
@@ -58,8 +74,13 @@ describe('namespaces on ingest, and reports without one', () => {
 
   it('a token for several namespaces refuses a report without one, and says how to fix it', async () => {
     const r = await ingest(ingestAB, nsMetrics('job-which', null));
-    assert.deepEqual([r.status, r.json.meta.message],
-      [403, 'the report names no namespace and token "trainer-ab" writes to several (team-a, team-b): set POD_NAMESPACE in the job']);
+    assert.deepEqual(
+      [r.status, r.json.meta.message],
+      [
+        403,
+        'the report names no namespace and token "trainer-ab" writes to several (team-a, team-b): set POD_NAMESPACE in the job',
+      ],
+    );
     assert.equal((await ingest(ingestAB, nsMetrics('job-which', 'team-b'))).status, 200);
   });
 
@@ -72,20 +93,28 @@ describe('namespaces on ingest, and reports without one', () => {
     // The first report that names a namespace files it; later ones cannot move it.
     assert.equal((await ingest(ingestAll, nsMetrics('job-outside-k8s', 'team-a'))).status, 200);
     assert.equal((await get(s.base, '/api/v1/workloads/job-outside-k8s', bearer(readA.token))).status, 200);
-    assert.equal((await ingest(ingestAll, nsMetrics('job-outside-k8s', 'team-b'))).status, 200, 'a token for every namespace may still write');
+    assert.equal(
+      (await ingest(ingestAll, nsMetrics('job-outside-k8s', 'team-b'))).status,
+      200,
+      'a token for every namespace may still write',
+    );
     assert.equal((await get(s.base, '/api/v1/workloads/job-outside-k8s', bearer(readAll.token))).json.namespace, 'team-a');
   });
 
-  it('a read token for A: the list and its total hold only A, and B\'s workloads are 404 like unknown ones', async () => {
+  it("a read token for A: the list and its total hold only A, and B's workloads are 404 like unknown ones", async () => {
     assert.equal((await ingest(ingestA, nsMetrics('job-a2', 'team-a'))).status, 200);
     const list = await get(s.base, '/api/v1/workloads?limit=1', bearer(readA.token));
     const all = await get(s.base, '/api/v1/workloads?limit=1000', bearer(readAll.token));
     const inA = (all.json.workloads as Array<{ namespace: string | null }>).filter((w) => w.namespace === 'team-a').length;
     assert.ok(all.json.total > inA && inA >= 2, JSON.stringify(all.json));
-    assert.equal(list.json.total, inA, 'the total counts only the token\'s namespaces');
+    assert.equal(list.json.total, inA, "the total counts only the token's namespaces");
     const hidden = await get(s.base, '/api/v1/workloads/job-b', bearer(readA.token));
     const unknown = await get(s.base, '/api/v1/workloads/no-such-job', bearer(readA.token));
     assert.equal(hidden.status, 404);
-    assert.deepEqual({ ...hidden.json, workload_uid: 'x' }, { ...unknown.json, workload_uid: 'x' }, 'hidden and unknown answer alike');
+    assert.deepEqual(
+      { ...hidden.json, workload_uid: 'x' },
+      { ...unknown.json, workload_uid: 'x' },
+      'hidden and unknown answer alike',
+    );
   });
 });

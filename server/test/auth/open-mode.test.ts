@@ -16,7 +16,10 @@ const serverRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..'
 
 function tokensCli(dbPath: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join('src', 'tokens.ts'), ...args], {
-    cwd: serverRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LENS_DATABASE_URL: dbPath, LENS_API_TOKEN: '' },
+    cwd: serverRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, LENS_DATABASE_URL: dbPath, LENS_API_TOKEN: '' },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -41,9 +44,18 @@ describe('open mode, closed by the first token from the command line', () => {
     assert.equal(messages(s).filter((m) => m.includes('OPEN MODE')).length, 1);
     assert.equal((await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('open-job', 'team-a'))).status, 200);
     assert.equal((await get(s.base, '/api/v1/workloads/open-job')).status, 200);
-    assert.equal((await postJson(s.base, '/api/v1/workloads/open-job/framework-detection', { framework: 'megatron' })).status, 200);
-    assert.deepEqual((await get(s.base, '/api/v1/whoami')).json,
-      { mode: 'open', name: 'anonymous (open mode)', id: null, scope: 'admin', namespaces: [], expires_at: null });
+    assert.equal(
+      (await postJson(s.base, '/api/v1/workloads/open-job/framework-detection', { framework: 'megatron' })).status,
+      200,
+    );
+    assert.deepEqual((await get(s.base, '/api/v1/whoami')).json, {
+      mode: 'open',
+      name: 'anonymous (open mode)',
+      id: null,
+      scope: 'admin',
+      namespaces: [],
+      expires_at: null,
+    });
     const tokens = await postJson(s.base, '/api/v1/tokens', { name: 'x', scope: 'admin' });
     assert.equal(tokens.status, 403);
     assert.match(tokens.json.error, /npm run tokens -- create --scope admin/);
@@ -70,25 +82,49 @@ describe('open mode, closed by the first token from the command line', () => {
     assert.match(made.stderr, /scope=admin {2}namespaces=\(all\) {2}active .* by cli:/);
     assert.ok(!made.stderr.includes(token), 'the token is printed on stdout only');
 
-    const ms = await until('the server requires a token', async () => (await get(s.base, '/api/v1/workloads')).status === 401, 5_000);
+    const ms = await until(
+      'the server requires a token',
+      async () => (await get(s.base, '/api/v1/workloads')).status === 401,
+      5_000,
+    );
     assert.ok(ms < 5_000);
     assert.equal(messages(s).filter((m) => m.includes('a token exists now')).length, 1);
     assert.equal((await get(s.base, '/api/v1/workloads', bearer(token))).status, 200);
 
-    const ingest = tokensCli(s.dbPath, ['create', '--json', '--name', 'trainer', '--scope', 'ingest', '--namespace', 'team-a,team-b', '--namespace', 'team-c']);
+    const ingest = tokensCli(s.dbPath, [
+      'create',
+      '--json',
+      '--name',
+      'trainer',
+      '--scope',
+      'ingest',
+      '--namespace',
+      'team-a,team-b',
+      '--namespace',
+      'team-c',
+    ]);
     assert.equal(ingest.status, 0, ingest.stderr);
     const created = JSON.parse(ingest.stdout) as { id: string; token: string; namespaces: string[] };
     recordSecret(created.token);
     assert.deepEqual(created.namespaces, ['team-a', 'team-b', 'team-c']);
-    assert.equal((await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('cli-job', 'team-b'), bearer(created.token))).status, 200);
+    assert.equal(
+      (await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('cli-job', 'team-b'), bearer(created.token))).status,
+      200,
+    );
 
-    const listed = JSON.parse(tokensCli(s.dbPath, ['list', '--json']).stdout) as { tokens: Array<{ id: string; last_used_at: number | null }> };
+    const listed = JSON.parse(tokensCli(s.dbPath, ['list', '--json']).stdout) as {
+      tokens: Array<{ id: string; last_used_at: number | null }>;
+    };
     assert.ok(listed.tokens.find((t) => t.id === created.id)?.last_used_at !== null, 'list shows the last use');
     const revoked = tokensCli(s.dbPath, ['revoke', created.id]);
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.match(revoked.stdout, /^revoked .* revoked=.* by cli:/);
-    const gone = await until('the revoked token is refused', async () =>
-      (await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('cli-job', 'team-b'), bearer(created.token))).status === 401, 5_000);
+    const gone = await until(
+      'the revoked token is refused',
+      async () =>
+        (await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('cli-job', 'team-b'), bearer(created.token))).status === 401,
+      5_000,
+    );
     assert.ok(gone < 5_000);
   });
 });

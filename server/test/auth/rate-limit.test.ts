@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { get, postJson, startServer, type Answer } from '../http/helper.js';
+import { type Answer, get, postJson, startServer } from '../http/helper.js';
 import { bearer, makeToken, nsMetrics } from './helpers.js';
 
 const LIMIT = 5;
@@ -21,21 +21,32 @@ describe('ingest rate limit', () => {
     try {
       const a = await makeToken(s.base, boot, { name: 'noisy', scope: 'ingest', namespaces: ['team-a'] });
       const b = await makeToken(s.base, boot, { name: 'quiet', scope: 'ingest', namespaces: ['team-b'] });
-      const answers = await burst(3 * LIMIT, () => postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('noisy-job', 'team-a'), bearer(a.token)));
+      const answers = await burst(3 * LIMIT, () =>
+        postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('noisy-job', 'team-a'), bearer(a.token)),
+      );
       const limited = answers.filter((r) => r.status === 429);
       assert.ok(limited.length >= LIMIT, `statuses ${answers.map((r) => r.status).join(',')}`);
       assert.ok(answers.every((r) => r.status === 200 || r.status === 429));
       const first = limited[0]!;
       assert.equal(first.headers['retry-after'], '1');
-      assert.deepEqual(first.json, { meta: { code: 429, message: `more than ${LIMIT} ingest requests per second from this token (or address); retry later` }, data: null });
+      assert.deepEqual(first.json, {
+        meta: { code: 429, message: `more than ${LIMIT} ingest requests per second from this token (or address); retry later` },
+        data: null,
+      });
 
       const other = await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('quiet-job', 'team-b'), bearer(b.token));
       assert.equal(other.status, 200, 'another token has its own budget');
       const reads = await burst(3 * LIMIT, () => get(s.base, '/api/v1/workloads', bearer(boot)));
-      assert.ok(reads.every((r) => r.status === 200), 'reads are not limited');
+      assert.ok(
+        reads.every((r) => r.status === 200),
+        'reads are not limited',
+      );
       // The window is one second: after Retry-After the token writes again.
       await new Promise((r) => setTimeout(r, 1_100));
-      assert.equal((await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('noisy-job', 'team-a'), bearer(a.token))).status, 200);
+      assert.equal(
+        (await postJson(s.base, '/api/v1/wandb/metrics', nsMetrics('noisy-job', 'team-a'), bearer(a.token))).status,
+        200,
+      );
       const scrape = await get(s.base, '/metrics');
       assert.match(scrape.text, /lens_http_requests_total\{method="POST",route="\/api\/v1\/wandb\/metrics",status="429"\} \d+/);
     } finally {

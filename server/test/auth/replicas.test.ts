@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../scripts/pg-cluster.mjs';
-import { createDatabase, type TestDatabase } from '../support/pg.js';
-import { ensureBuilt, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { get, postJson } from '../http/helper.js';
+import { createDatabase, type TestDatabase } from '../support/pg.js';
+import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
 import { bearer, makeToken, nsMetrics, revoke } from './helpers.js';
 
 const REVOCATION_BOUND_MS = 5_000;
@@ -33,7 +33,8 @@ describe('tokens across two replicas on one PostgreSQL database', { timeout: 120
 
   it('a revocation through one replica is refused by both within 5 s', async () => {
     const made = await makeToken(a.base, boot, { name: 'trainer-a', scope: 'ingest', namespaces: ['team-a'] });
-    const write = (base: string) => postJson(base, '/api/v1/wandb/metrics', nsMetrics('replica-job', 'team-a'), bearer(made.token));
+    const write = (base: string) =>
+      postJson(base, '/api/v1/wandb/metrics', nsMetrics('replica-job', 'team-a'), bearer(made.token));
     assert.equal((await write(b.base)).status, 200, 'made on A, works on B at once');
     assert.equal((await write(a.base)).status, 200);
     assert.equal((await revoke(a.base, boot, made.id)).status, 200);
@@ -61,12 +62,22 @@ describe('tokens across two replicas on one PostgreSQL database', { timeout: 120
     for (const server of [a, b]) assert.equal((await get(server.base, '/api/v1/workloads', bearer(made.token))).status, 401);
   });
 
-  it('both replicas agree on a workload\'s namespace when its first reports race', async () => {
+  it("both replicas agree on a workload's namespace when its first reports race", async () => {
     const ingestAll = await makeToken(a.base, boot, { name: 'trainer-all', scope: 'ingest' });
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) =>
-      postJson(i % 2 === 0 ? a.base : b.base, '/api/v1/wandb/metrics', nsMetrics('raced', i % 2 === 0 ? 'team-x' : 'team-y'), bearer(ingestAll.token))));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        postJson(
+          i % 2 === 0 ? a.base : b.base,
+          '/api/v1/wandb/metrics',
+          nsMetrics('raced', i % 2 === 0 ? 'team-x' : 'team-y'),
+          bearer(ingestAll.token),
+        ),
+      ),
+    );
     assert.ok(answers.every((r) => r.status === 200));
-    const [na, nb] = await Promise.all([a, b].map(async (s) => (await get(s.base, '/api/v1/workloads/raced', bearer(boot))).json.namespace));
+    const [na, nb] = await Promise.all(
+      [a, b].map(async (s) => (await get(s.base, '/api/v1/workloads/raced', bearer(boot))).json.namespace),
+    );
     assert.ok(na === 'team-x' || na === 'team-y');
     assert.equal(nb, na);
   });

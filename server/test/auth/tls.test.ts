@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { request, type RequestOptions } from 'node:https';
+import { type RequestOptions, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,7 +28,8 @@ function httpsGet(port: number, path: string, ca: Buffer | undefined): Promise<R
   const opts: RequestOptions = { host: '127.0.0.1', port, path, method: 'GET', agent: false, ...(ca ? { ca } : {}) };
   return new Promise((resolve, reject) => {
     const req = request(opts, (res) => {
-      const issuer = (res.socket as unknown as { getPeerCertificate(): { issuer: { CN: string } } }).getPeerCertificate().issuer.CN;
+      const issuer = (res.socket as unknown as { getPeerCertificate(): { issuer: { CN: string } } }).getPeerCertificate().issuer
+        .CN;
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, issuer }));
     });
@@ -46,8 +47,12 @@ describe('HTTPS (LENS_TLS_CERT_FILE / LENS_TLS_KEY_FILE)', () => {
     dir = mkdtempSync(join(tmpdir(), 'lens-tls-'));
     execFileSync(MAKE_CA, [dir, 'first']);
     execFileSync(MAKE_CA, [dir, 'second']);
-    const config = loadConfig({ LENS_DATABASE_URL: join(dir, 'lens.db'), LENS_TLS_CERT_FILE: join(dir, 'first.crt'),
-      LENS_TLS_KEY_FILE: join(dir, 'first.key'), LENS_LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      LENS_DATABASE_URL: join(dir, 'lens.db'),
+      LENS_TLS_CERT_FILE: join(dir, 'first.crt'),
+      LENS_TLS_KEY_FILE: join(dir, 'first.key'),
+      LENS_LOG_LEVEL: 'silent',
+    });
     store = await openStore(config.databaseUrl);
     app = await buildApp(config, { store, tlsReloadCheckMs: 100 });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -87,9 +92,17 @@ describe('HTTPS (LENS_TLS_CERT_FILE / LENS_TLS_KEY_FILE)', () => {
   it('a certificate file that cannot be read stops the start, naming the variable', () => {
     const serverRoot = join(here, '..', '..');
     const r = spawnSync(process.execPath, ['--import', 'tsx', join('src', 'main.ts')], {
-      cwd: serverRoot, encoding: 'utf8', timeout: 60_000,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LENS_DATABASE_URL: join(dir, 'start.db'),
-        LENS_TLS_CERT_FILE: join(dir, 'missing.crt'), LENS_TLS_KEY_FILE: join(dir, 'first.key') },
+      cwd: serverRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LENS_DATABASE_URL: join(dir, 'start.db'),
+        LENS_TLS_CERT_FILE: join(dir, 'missing.crt'),
+        LENS_TLS_KEY_FILE: join(dir, 'first.key'),
+      },
     });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /cannot read the TLS certificate \(LENS_TLS_CERT_FILE\) .*missing\.crt \(ENOENT\)/);

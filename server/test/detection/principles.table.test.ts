@@ -3,9 +3,9 @@
 // are generated from the catalogue and the tables below, not written per case.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CATALOGUE, detectFromReport, type DetectionResult } from '../../src/detection/index.js';
+import { CATALOGUE, type DetectionResult, detectFromReport } from '../../src/detection/index.js';
 import { CONFIG_SIGNATURES } from '../../src/detection/rules-config.js';
-import { HF_ARGS, report, type Parts } from './fixtures.js';
+import { HF_ARGS, type Parts, report } from './fixtures.js';
 
 type Json = Record<string, unknown>;
 const torch = ['torch', 'torch.distributed'];
@@ -65,8 +65,10 @@ function assertStale(r: DetectionResult, stale: string, runner: string, row: str
   assert.ok(!names2(r).includes(stale), `${row}: ${stale} must not be named (got ${names2(r).join('/')})`);
   assert.ok(names2(r).includes(runner), `${row}: ${runner} must be named (got ${names2(r).join('/')})`);
   const discounted = r.indicators.filter((i) => i.framework === stale && i.kind === 'discounted');
-  assert.ok(discounted.length > 0 && discounted.every((i) => /stale/.test(i.detail ?? '')),
-    `${row}: ${stale}'s env evidence is listed as discounted with the reason: ${JSON.stringify(r.indicators)}`);
+  assert.ok(
+    discounted.length > 0 && discounted.every((i) => /stale/.test(i.detail ?? '')),
+    `${row}: ${stale}'s env evidence is listed as discounted with the reason: ${JSON.stringify(r.indicators)}`,
+  );
   assert.ok(!r.indicators.some((i) => i.framework === stale && i.kind === 'declared'), `${row}: no declared ${stale} left`);
 }
 
@@ -92,7 +94,9 @@ for (const stale of names.filter((n) => n !== 'pytorch')) {
   });
   test(`stale env (ours): ${stale} also declared by the run's own config is not stale`, () => {
     const other = runners.find((g) => g !== stale && !related(stale, g)) ?? 'megatron';
-    const r = detectFromReport(report(merge({ env: imageEnv(stale), config: { framework: stale }, imported: torch }, RUNNING[other] ?? {})));
+    const r = detectFromReport(
+      report(merge({ env: imageEnv(stale), config: { framework: stale }, imported: torch }, RUNNING[other] ?? {})),
+    );
     assert.ok(!r.indicators.some((i) => i.kind === 'discounted' && i.framework === stale), JSON.stringify(r.indicators));
   });
 }
@@ -103,7 +107,9 @@ function v01(loaded: string[], env: Record<string, string>): Json {
   return report({ env, pytorch: { available: true, version: '2.4.0', detected_modules: flags } });
 }
 const V01_ENV: Record<string, Record<string, string>> = {
-  deepspeed: { DS_CONFIG: '/ds.json' }, megatron: { MEGATRON_CONFIG: '/m.yaml' }, lightning: { FRAMEWORK: 'lightning' },
+  deepspeed: { DS_CONFIG: '/ds.json' },
+  megatron: { MEGATRON_CONFIG: '/m.yaml' },
+  lightning: { FRAMEWORK: 'lightning' },
 };
 for (const [stale, env] of Object.entries(V01_ENV)) {
   for (const runner of ['deepspeed', 'megatron', 'lightning'].filter((g) => g !== stale && !related(stale, g))) {
@@ -120,15 +126,25 @@ const V02_RUNNING: Record<string, { wrappers?: Json; bases?: Json; flags: string
   deepspeed: { bases: { deepspeed: { detected: true, version: '0.14', initialized: true } }, flags: ['deepspeed'] },
 };
 const V02_ENV: Record<string, Record<string, string>> = {
-  primus: { PRIMUS_CONFIG: '/cfg.yaml' }, deepspeed: { DEEPSPEED_CONFIG: '/ds.json' }, megatron: { MEGATRON_LM_PATH: '/m' },
-  jax: { JAX_BACKEND: 'gpu' }, lightning: { FRAMEWORK: 'lightning' },
+  primus: { PRIMUS_CONFIG: '/cfg.yaml' },
+  deepspeed: { DEEPSPEED_CONFIG: '/ds.json' },
+  megatron: { MEGATRON_LM_PATH: '/m' },
+  jax: { JAX_BACKEND: 'gpu' },
+  lightning: { FRAMEWORK: 'lightning' },
 };
 for (const [stale, env] of Object.entries(V02_ENV)) {
   for (const [runner, shape] of Object.entries(V02_RUNNING).filter(([g]) => g !== stale && !related(stale, g))) {
     const row = `stale env (v0.2): ${Object.keys(env).join(',')} names ${stale} (not installed), ${runner} runs`;
     test(row, () => {
-      const flags = Object.fromEntries(['deepspeed', 'megatron', 'transformers', 'lightning'].map((m) => [m, shape.flags.includes(m)]));
-      const body = report({ env, wrappers: shape.wrappers ?? {}, bases: shape.bases ?? {}, pytorch: { available: true, detected_modules: flags } });
+      const flags = Object.fromEntries(
+        ['deepspeed', 'megatron', 'transformers', 'lightning'].map((m) => [m, shape.flags.includes(m)]),
+      );
+      const body = report({
+        env,
+        wrappers: shape.wrappers ?? {},
+        bases: shape.bases ?? {},
+        pytorch: { available: true, detected_modules: flags },
+      });
       assertStale(detectFromReport(body), stale, runner, row);
     });
   }
@@ -146,8 +162,11 @@ const IN_USE: Record<string, Parts> = {
 };
 /** The bases each wrapper is used over. */
 const USUAL_BASES: Record<string, string[]> = {
-  lightning: ['deepspeed', 'fsdp'], transformers: ['deepspeed', 'fsdp'], accelerate: ['deepspeed', 'fsdp', 'megatron'],
-  nemo: ['megatron'], primus: ['megatron', 'torchtitan', 'maxtext', 'jax'],
+  lightning: ['deepspeed', 'fsdp'],
+  transformers: ['deepspeed', 'fsdp'],
+  accelerate: ['deepspeed', 'fsdp', 'megatron'],
+  nemo: ['megatron'],
+  primus: ['megatron', 'torchtitan', 'maxtext', 'jax'],
 };
 for (const [wrapper, bases] of Object.entries(USUAL_BASES)) {
   for (const base of bases) {
@@ -167,38 +186,51 @@ for (const [wrapper, bases] of Object.entries(USUAL_BASES)) {
 }
 
 test('wrapper over base (v0.2): lightning entry loaded, deepspeed initialised', () => {
-  const r = detectFromReport(report({
-    wrappers: { lightning: { detected: true, version: '2.3' } }, bases: { deepspeed: { detected: true, initialized: true } },
-    pytorch: { available: true, detected_modules: { deepspeed: true, megatron: false, transformers: false, lightning: true } },
-  }));
+  const r = detectFromReport(
+    report({
+      wrappers: { lightning: { detected: true, version: '2.3' } },
+      bases: { deepspeed: { detected: true, initialized: true } },
+      pytorch: { available: true, detected_modules: { deepspeed: true, megatron: false, transformers: false, lightning: true } },
+    }),
+  );
   assert.deepEqual([r.framework, r.wrapper_framework, r.base_framework], ['lightning', 'lightning', 'deepspeed']);
 });
 test('wrapper over base (v0.2): HF Trainer (its TrainingArguments) with DeepSpeed initialised', () => {
-  const r = detectFromReport(report({
-    config: { ...HF_ARGS, deepspeed: '/ds.json' },
-    wrappers: { transformers_trainer: { detected: true, has_trainer: true } },
-    bases: { deepspeed: { detected: true, initialized: true }, transformers: { detected: true } },
-    pytorch: { available: true, detected_modules: { deepspeed: true, megatron: false, transformers: true, lightning: false } },
-  }));
+  const r = detectFromReport(
+    report({
+      config: { ...HF_ARGS, deepspeed: '/ds.json' },
+      wrappers: { transformers_trainer: { detected: true, has_trainer: true } },
+      bases: { deepspeed: { detected: true, initialized: true }, transformers: { detected: true } },
+      pytorch: { available: true, detected_modules: { deepspeed: true, megatron: false, transformers: true, lightning: false } },
+    }),
+  );
   assert.deepEqual([r.framework, r.wrapper_framework, r.base_framework], ['transformers', 'transformers', 'deepspeed']);
 });
 test('wrapper over base (v0.2): primus initialised with its configured backend', () => {
-  const r = detectFromReport(report({
-    env: { PRIMUS_CONFIG: '/c.yaml' }, wrappers: { primus: { detected: true, initialized: true, base_framework: 'megatron' } },
-    bases: { megatron: { detected: true, initialized: false } },
-    pytorch: { available: true, detected_modules: { deepspeed: false, megatron: true, transformers: false, lightning: false } },
-  }));
+  const r = detectFromReport(
+    report({
+      env: { PRIMUS_CONFIG: '/c.yaml' },
+      wrappers: { primus: { detected: true, initialized: true, base_framework: 'megatron' } },
+      bases: { megatron: { detected: true, initialized: false } },
+      pytorch: { available: true, detected_modules: { deepspeed: false, megatron: true, transformers: false, lightning: false } },
+    }),
+  );
   assert.deepEqual([r.framework, r.wrapper_framework, r.base_framework], ['primus', 'primus', 'megatron']);
 });
 
 for (const entry of ['lightning', 'megatron', 'deepspeed']) {
   test(`v0.2: a detected ${entry} entry whose module is flagged loaded is runtime evidence, not installed`, () => {
-    const list = entry === 'lightning' ? { wrappers: { lightning: { detected: true } } } : { bases: { [entry]: { detected: true } } };
+    const list =
+      entry === 'lightning' ? { wrappers: { lightning: { detected: true } } } : { bases: { [entry]: { detected: true } } };
     const flags = { deepspeed: false, megatron: false, transformers: false, lightning: false, [entry]: true };
     const loaded = detectFromReport(report({ ...list, pytorch: { available: true, detected_modules: flags } }));
     assert.ok(loaded.indicators.some((i) => i.framework === entry && i.signal === 'import_detection' && i.kind === 'imported'));
-    const installed = detectFromReport(report({ ...list, pytorch: { available: true, detected_modules: { ...flags, [entry]: false } } }));
-    assert.ok(installed.indicators.some((i) => i.framework === entry && i.signal === 'import_detection' && i.kind === 'installed'));
+    const installed = detectFromReport(
+      report({ ...list, pytorch: { available: true, detected_modules: { ...flags, [entry]: false } } }),
+    );
+    assert.ok(
+      installed.indicators.some((i) => i.framework === entry && i.signal === 'import_detection' && i.kind === 'installed'),
+    );
     assert.ok(loaded.confidence > installed.confidence);
   });
 }
@@ -210,8 +242,10 @@ for (const wrapper of CATALOGUE.filter((f) => f.plumbing.length > 0)) {
       const r = detectFromReport(report(merge({ imported: [...torch, p.module] }, RUNNING[wrapper.name] ?? {})));
       assert.equal(r.framework, wrapper.name);
       const ind = r.indicators.find((i) => i.detail?.startsWith(p.module) === true && i.framework !== wrapper.name);
-      assert.ok(ind !== undefined && ind.kind === 'discounted' && (ind.detail ?? '').includes(`${wrapper.name} loads it itself`),
-        JSON.stringify(r.indicators));
+      assert.ok(
+        ind !== undefined && ind.kind === 'discounted' && (ind.detail ?? '').includes(`${wrapper.name} loads it itself`),
+        JSON.stringify(r.indicators),
+      );
       assert.ok(!names2(r).includes(ind.framework) || ind.framework === 'pytorch');
     });
   }
@@ -228,12 +262,18 @@ function configWith(keys: string[]): Json {
   return out;
 }
 for (const sig of CONFIG_SIGNATURES.filter((s) => s.within === undefined)) {
-  const found = (config: Json): boolean => detectFromReport(report({ config }))
-    .indicators.some((i) => i.framework === sig.framework && i.signal === 'wandb_config_signature');
+  const found = (config: Json): boolean =>
+    detectFromReport(report({ config })).indicators.some(
+      (i) => i.framework === sig.framework && i.signal === 'wandb_config_signature',
+    );
   const withValue = (keys: string[]): Json => ({
-    ...configWith(keys), ...(sig.valueIncludes ? { [sig.valueIncludes.key]: `${sig.valueIncludes.text}.x` } : {}),
+    ...configWith(keys),
+    ...(sig.valueIncludes ? { [sig.valueIncludes.key]: `${sig.valueIncludes.text}.x` } : {}),
   });
-  const anchorFirst = [...(sig.anchors ?? []).slice(0, 1), ...sig.keys.filter((k) => !(sig.anchors ?? []).slice(0, 1).includes(k))];
+  const anchorFirst = [
+    ...(sig.anchors ?? []).slice(0, 1),
+    ...sig.keys.filter((k) => !(sig.anchors ?? []).slice(0, 1).includes(k)),
+  ];
   test(`config signature: ${sig.detail} matches with ${sig.min} of its keys`, () => {
     assert.ok(found(withValue(anchorFirst.slice(0, sig.min))));
   });

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectFromReport, mergeWorkload, sourceFromReport, type DetectionResult } from '../../src/detection/index.js';
+import { type DetectionResult, detectFromReport, mergeWorkload, sourceFromReport } from '../../src/detection/index.js';
 import { report, V01_QUICKSTART, V02_DOCUMENTED } from './fixtures.js';
 
 function assertWellFormed(r: DetectionResult, label: string): void {
@@ -20,20 +20,53 @@ function assertWellFormed(r: DetectionResult, label: string): void {
 }
 
 const GARBAGE: Array<[string, unknown]> = [
-  ['null', null], ['undefined', undefined], ['number', 42], ['string', '{"evidence":{}}'], ['array', [1, 2]],
-  ['evidence is an array', { evidence: [] }], ['evidence is a string', { evidence: 'PRIMUS_CONFIG' }],
+  ['null', null],
+  ['undefined', undefined],
+  ['number', 42],
+  ['string', '{"evidence":{}}'],
+  ['array', [1, 2]],
+  ['evidence is an array', { evidence: [] }],
+  ['evidence is a string', { evidence: 'PRIMUS_CONFIG' }],
   ['environment is a list', { evidence: { environment: ['PRIMUS_CONFIG'] } }],
-  ['environment values of every type', { evidence: { environment: { FRAMEWORK: 42, BACKEND: { x: 1 }, EXP: ['a'], JAX_PLATFORMS: null, ACCELERATE_USE_FSDP: true } } }],
+  [
+    'environment values of every type',
+    {
+      evidence: { environment: { FRAMEWORK: 42, BACKEND: { x: 1 }, EXP: ['a'], JAX_PLATFORMS: null, ACCELERATE_USE_FSDP: true } },
+    },
+  ],
   ['wandb.config is a list', { evidence: { wandb: { config: ['framework', 'primus'], project: 7, tags: 'megatron' } } }],
-  ['config values of wrong types', { evidence: { wandb: { config: { framework: ['primus'], base_framework: 3, trainer: { deepspeed: 1 }, backend: null } } } }],
+  [
+    'config values of wrong types',
+    { evidence: { wandb: { config: { framework: ['primus'], base_framework: 3, trainer: { deepspeed: 1 }, backend: null } } } },
+  ],
   ['modules with wrong types', { evidence: { modules: { imported: 'megatron', initialized: ['deepspeed'] } } }],
-  ['modules with mixed items', { evidence: { modules: { imported: [null, 1, {}, 'deepspeed', ['x']], initialized: { deepspeed: 'yes', megatron: 1 } } } }],
+  [
+    'modules with mixed items',
+    { evidence: { modules: { imported: [null, 1, {}, 'deepspeed', ['x']], initialized: { deepspeed: 'yes', megatron: 1 } } } },
+  ],
   ['pytorch detected_modules is a list', { evidence: { pytorch: { available: 'true', detected_modules: ['megatron'] } } }],
-  ['v0.2 entries of wrong types', { evidence: { wrapper_frameworks: ['primus'], base_frameworks: { megatron: 'yes', jax: null, deepspeed: { detected: 'true', initialized: 1 } } } }],
-  ['primus base_framework not a string', { evidence: { wrapper_frameworks: { primus: { detected: true, initialized: true, base_framework: { name: 'megatron' } } } } }],
+  [
+    'v0.2 entries of wrong types',
+    {
+      evidence: {
+        wrapper_frameworks: ['primus'],
+        base_frameworks: { megatron: 'yes', jax: null, deepspeed: { detected: 'true', initialized: 1 } },
+      },
+    },
+  ],
+  [
+    'primus base_framework not a string',
+    { evidence: { wrapper_frameworks: { primus: { detected: true, initialized: true, base_framework: { name: 'megatron' } } } } },
+  ],
   ['packages is a list', { evidence: { software: { packages: ['deepspeed'] } } }],
-  ['hints of wrong types', { hints: { wrapper_frameworks: 'primus', base_frameworks: [1, null], possible_frameworks: { a: 1 } } }],
-  ['very long names', { evidence: { environment: { FRAMEWORK: 'x'.repeat(100_000) }, modules: { imported: ['m'.repeat(100_000)] } } }],
+  [
+    'hints of wrong types',
+    { hints: { wrapper_frameworks: 'primus', base_frameworks: [1, null], possible_frameworks: { a: 1 } } },
+  ],
+  [
+    'very long names',
+    { evidence: { environment: { FRAMEWORK: 'x'.repeat(100_000) }, modules: { imported: ['m'.repeat(100_000)] } } },
+  ],
 ];
 
 for (const [name, body] of GARBAGE) {
@@ -41,14 +74,18 @@ for (const [name, body] of GARBAGE) {
 }
 
 test('robust: malformed parts are skipped, the valid parts still count', () => {
-  const r = detectFromReport({ evidence: { modules: { imported: [null, 1, 'deepspeed'], initialized: { deepspeed: 'yes' } }, environment: ['x'] } });
+  const r = detectFromReport({
+    evidence: { modules: { imported: [null, 1, 'deepspeed'], initialized: { deepspeed: 'yes' } }, environment: ['x'] },
+  });
   assert.equal(r.framework, 'deepspeed');
   assert.equal(r.confidence, 0.7, 'a non-boolean initialized flag is not an initialised signal');
 });
 
 test('robust: inherited and prototype keys are never read as evidence', () => {
-  const body = JSON.parse('{"evidence":{"environment":{"__proto__":{"PRIMUS_CONFIG":"x"},"constructor":"y","toString":"z"},'
-    + '"wandb":{"config":{"__proto__":{"framework":"primus"}}},"modules":{"imported":[],"initialized":{"__proto__":{"deepspeed":true}}}}}');
+  const body = JSON.parse(
+    '{"evidence":{"environment":{"__proto__":{"PRIMUS_CONFIG":"x"},"constructor":"y","toString":"z"},' +
+      '"wandb":{"config":{"__proto__":{"framework":"primus"}}},"modules":{"imported":[],"initialized":{"__proto__":{"deepspeed":true}}}}}',
+  );
   const r = detectFromReport(body);
   assert.equal(r.framework, 'unknown');
   assertWellFormed(r, 'proto');
@@ -82,21 +119,42 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['primus', 'megatron', 'deepspeed', 'lightning', 'jax', 'torch', 'nemo', 'fsdp', 'PRIMUS_CONFIG', 'FRAMEWORK', 'x', '', '__proto__', 'constructor'];
+const WORDS = [
+  'primus',
+  'megatron',
+  'deepspeed',
+  'lightning',
+  'jax',
+  'torch',
+  'nemo',
+  'fsdp',
+  'PRIMUS_CONFIG',
+  'FRAMEWORK',
+  'x',
+  '',
+  '__proto__',
+  'constructor',
+];
 
 function randomValue(rand: () => number, depth: number): unknown {
   const pick = Math.floor(rand() * 9);
   const word = WORDS[Math.floor(rand() * WORDS.length)] ?? 'x';
   switch (pick) {
-    case 0: return null;
-    case 1: return rand() < 0.5;
-    case 2: return [NaN, Infinity, -1, 0, 1e308, rand()][Math.floor(rand() * 6)];
-    case 3: return word;
-    case 4: return depth > 3 ? word : Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2:
+      return [NaN, Infinity, -1, 0, 1e308, rand()][Math.floor(rand() * 6)];
+    case 3:
+      return word;
+    case 4:
+      return depth > 3 ? word : Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     default: {
       if (depth > 3) return word;
       const out: Record<string, unknown> = {};
-      for (let i = Math.floor(rand() * 4); i > 0; i--) out[WORDS[Math.floor(rand() * WORDS.length)] ?? 'k'] = randomValue(rand, depth + 1);
+      for (let i = Math.floor(rand() * 4); i > 0; i--)
+        out[WORDS[Math.floor(rand() * WORDS.length)] ?? 'k'] = randomValue(rand, depth + 1);
       return out;
     }
   }
@@ -122,7 +180,17 @@ function mutate(body: unknown, rand: () => number): unknown {
 
 test('robust: 3,000 mutated legacy and current bodies never throw and stay well-formed', () => {
   const rand = prng(20261126);
-  const seeds = [V01_QUICKSTART, V02_DOCUMENTED, report({ env: { PRIMUS_CONFIG: '' }, imported: ['torch', 'megatron'], initialized: { megatron: true }, packages: { torch: '2' }, config: { framework: 'primus' } })];
+  const seeds = [
+    V01_QUICKSTART,
+    V02_DOCUMENTED,
+    report({
+      env: { PRIMUS_CONFIG: '' },
+      imported: ['torch', 'megatron'],
+      initialized: { megatron: true },
+      packages: { torch: '2' },
+      config: { framework: 'primus' },
+    }),
+  ];
   const sources = [];
   for (let i = 0; i < 3000; i++) {
     const body = mutate(seeds[i % seeds.length], rand);

@@ -3,12 +3,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  confidenceLabel, detectFromReport, DETECTOR_VERSION, sourceFromReport, sourceKey, userOverrideSource,
+  confidenceLabel,
+  DETECTOR_VERSION,
+  detectFromReport,
+  sourceFromReport,
+  sourceKey,
+  userOverrideSource,
 } from '../../src/detection/index.js';
 import { V01_QUICKSTART } from './fixtures.js';
 
 const LABELS: Array<[number, string]> = [
-  [0.8, '0.80'], [0.94, '0.94'], [1, '1.00'], [0, '0.00'], [0.005, '0.01'], [1.7, '1.00'], [-0.2, '0.00'], [NaN, '0.00'], [Infinity, '0.00'],
+  [0.8, '0.80'],
+  [0.94, '0.94'],
+  [1, '1.00'],
+  [0, '0.00'],
+  [0.005, '0.01'],
+  [1.7, '1.00'],
+  [-0.2, '0.00'],
+  [NaN, '0.00'],
+  [Infinity, '0.00'],
 ];
 for (const [value, label] of LABELS) {
   test(`confidenceLabel(${value}) = ${label}`, () => assert.equal(confidenceLabel(value), label));
@@ -16,8 +29,10 @@ for (const [value, label] of LABELS) {
 
 test('the quickstart log line reads exactly as the quickstart page shows it', () => {
   const r = detectFromReport(V01_QUICKSTART);
-  assert.equal(`✓ Detected framework from WandB: ${r.framework} (confidence: ${confidenceLabel(r.confidence)})`,
-    '✓ Detected framework from WandB: primus (confidence: 0.80)');
+  assert.equal(
+    `✓ Detected framework from WandB: ${r.framework} (confidence: ${confidenceLabel(r.confidence)})`,
+    '✓ Detected framework from WandB: primus (confidence: 0.80)',
+  );
 });
 
 const KEYS: Array<[string, unknown, string]> = [
@@ -53,9 +68,16 @@ test('userOverrideSource: aliases, layers and defaults', () => {
   assert.equal(lightning.confidence, 1);
   assert.equal(lightning.source, 'user');
   assert.equal(lightning.indicators[0]?.detail, 'set by SRE');
-  const stacked = userOverrideSource({ framework: 'primus', base_framework: 'Megatron-Core', confidence: 0.955 }, 10, 'user:alice');
+  const stacked = userOverrideSource(
+    { framework: 'primus', base_framework: 'Megatron-Core', confidence: 0.955 },
+    10,
+    'user:alice',
+  );
   assert.ok(stacked);
-  assert.deepEqual([stacked.wrapper_framework, stacked.base_framework, stacked.confidence, stacked.source_key], ['primus', 'megatron', 0.96, 'user:alice']);
+  assert.deepEqual(
+    [stacked.wrapper_framework, stacked.base_framework, stacked.confidence, stacked.source_key],
+    ['primus', 'megatron', 0.96, 'user:alice'],
+  );
   const custom = userOverrideSource({ framework: 'our_trainer' }, 10);
   assert.equal(custom?.base_framework, 'our_trainer');
 });

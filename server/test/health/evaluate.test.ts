@@ -2,8 +2,8 @@
 // not a point earlier. The virtual clock is the observations' arrival times.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { effectiveStatus, evaluate, type Evaluated } from '../../src/health/evaluate.js';
-import { observeBatch, type Observation } from '../../src/health/observe.js';
+import { type Evaluated, effectiveStatus, evaluate } from '../../src/health/evaluate.js';
+import { type Observation, observeBatch } from '../../src/health/observe.js';
 import { compactState, type RunHealthState } from '../../src/health/state.js';
 import { defaultThresholds, type Thresholds } from '../../src/health/thresholds.js';
 import type { PointInput } from '../../src/store/types.js';
@@ -11,8 +11,15 @@ import type { PointInput } from '../../src/store/types.js';
 const T0 = 1_800_000_000;
 
 function batchObs(at: number, points: PointInput[], end?: number | null): Observation {
-  const obs = observeBatch({ workload_uid: 'w', run_id: 'r', rank: 0, identity: { namespace: 'ml' }, points, received_at: at,
-    ...(end !== undefined ? { run_state: { state: 'finished', exit_code: end, finished_at: at } } : {}) });
+  const obs = observeBatch({
+    workload_uid: 'w',
+    run_id: 'r',
+    rank: 0,
+    identity: { namespace: 'ml' },
+    points,
+    received_at: at,
+    ...(end !== undefined ? { run_state: { state: 'finished', exit_code: end, finished_at: at } } : {}),
+  });
   obs.received_at = at;
   return obs;
 }
@@ -28,7 +35,12 @@ class Run {
     return this.ev;
   }
   step(step: number, wall: number, values: Record<string, number>, lag = 0.5): Evaluated {
-    return this.feed(batchObs(wall + lag, Object.entries(values).map(([name, value]) => ({ name, step, value, wall_time: wall }))));
+    return this.feed(
+      batchObs(
+        wall + lag,
+        Object.entries(values).map(([name, value]) => ({ name, step, value, wall_time: wall })),
+      ),
+    );
   }
 }
 
@@ -47,14 +59,20 @@ describe('diverged: non-finite losses', () => {
     assert.equal(run.ev?.status, 'diverged');
     run.step(53, T0 + 53, { 'lm loss': 2.5 });
     assert.equal(run.ev?.status, 'healthy');
-    assert.deepEqual(run.events.filter((e) => e.kind === 'recovered').map((e) => e.step), [53]);
+    assert.deepEqual(
+      run.events.filter((e) => e.kind === 'recovered').map((e) => e.step),
+      [53],
+    );
   });
 
   test('-Inf in an evaluation loss counts; a re-delivered or older NaN is reported at its own step', () => {
     const run = new Run();
     for (let s = 0; s < 10; s++) run.step(s * 10, T0 + s, { 'train/loss': 1, 'eval/loss': 1 });
     run.step(100, T0 + 10, { 'eval/loss': Number.NEGATIVE_INFINITY });
-    assert.deepEqual(run.events.map((e) => [e.kind, e.metric, e.step]), [['non_finite', 'eval/loss', 100]]);
+    assert.deepEqual(
+      run.events.map((e) => [e.kind, e.metric, e.step]),
+      [['non_finite', 'eval/loss', 100]],
+    );
   });
 });
 
@@ -75,7 +93,10 @@ describe('diverged: spikes', () => {
       run.step(s, T0 + s, { loss: 2.0 * noise(s) });
     }
     assert.equal(run.ev?.status, 'healthy');
-    assert.deepEqual(run.events.map((e) => e.kind), ['spike', 'recovered']);
+    assert.deepEqual(
+      run.events.map((e) => e.kind),
+      ['spike', 'recovered'],
+    );
   });
 
   test('a near-flat plateau does not turn a small wobble into a spike (minimum ratio)', () => {
@@ -84,7 +105,10 @@ describe('diverged: spikes', () => {
     run.step(100, T0 + 100, { loss: 1.3 });
     assert.equal(run.events.length, 0);
     run.step(101, T0 + 101, { loss: 1.6 });
-    assert.deepEqual(run.events.map((e) => [e.kind, e.step]), [['spike', 101]]);
+    assert.deepEqual(
+      run.events.map((e) => [e.kind, e.step]),
+      [['spike', 101]],
+    );
   });
 
   test('the first points have no level: a fall from the start value is never a spike', () => {
@@ -95,9 +119,12 @@ describe('diverged: spikes', () => {
 
   test('negative losses are judged on their values, not their logs', () => {
     const run = new Run();
-    for (let s = 0; s < 50; s++) run.step(s, T0 + s, { 'elbo_loss': -100 + Math.sin(s) });
-    run.step(50, T0 + 50, { 'elbo_loss': 200 });
-    assert.deepEqual(run.events.map((e) => [e.kind, e.step]), [['spike', 50]]);
+    for (let s = 0; s < 50; s++) run.step(s, T0 + s, { elbo_loss: -100 + Math.sin(s) });
+    run.step(50, T0 + 50, { elbo_loss: 200 });
+    assert.deepEqual(
+      run.events.map((e) => [e.kind, e.step]),
+      [['spike', 50]],
+    );
   });
 });
 
@@ -137,7 +164,13 @@ describe('stalled and lost', () => {
     const run = new Run(t);
     for (let s = 0; s < 20; s++) run.step(s, T0 + s, { loss: 1 });
     run.step(20, T0 + 500, { loss: 1 });
-    assert.deepEqual(run.events.map((e) => [e.kind, e.step]), [['stall', 19], ['recovered', 20]]);
+    assert.deepEqual(
+      run.events.map((e) => [e.kind, e.step]),
+      [
+        ['stall', 19],
+        ['recovered', 20],
+      ],
+    );
     assert.equal(run.events[0]?.at, T0 + 19.5 + 60);
     assert.equal(run.ev?.status, 'healthy');
     run.feed(batchObs(T0 + 600, [], 0));
@@ -164,7 +197,10 @@ describe('slow', () => {
     assert.ok(reportedAt > 0);
     const onsetWall = T0 + 200 + 0.5;
     assert.ok(reportedAt - onsetWall >= t.slowSustainSeconds, 'not before the sustain time');
-    assert.ok(reportedAt - onsetWall <= t.slowSustainSeconds + (t.slowWindowSamples / 2 + 2) * 2.4, `reported ${reportedAt - onsetWall} s after the onset`);
+    assert.ok(
+      reportedAt - onsetWall <= t.slowSustainSeconds + (t.slowWindowSamples / 2 + 2) * 2.4,
+      `reported ${reportedAt - onsetWall} s after the onset`,
+    );
     assert.match(slow?.detail ?? '', /from step timestamps/);
   });
 
@@ -199,7 +235,10 @@ describe('slow', () => {
   test('throughput is a rate: a drop in tokens per second is a slowdown; mfu(%) is kept as a ratio', () => {
     const run = new Run({ ...defaultThresholds(), slowSustainSeconds: 0, slowSampleSeconds: 0 });
     for (let s = 1; s <= 300; s++) run.step(s, T0 + s, { 'throughput(tps)': s > 150 ? 4_000 : 10_000, 'mfu(%)': 42 });
-    assert.deepEqual(run.events.filter((e) => e.kind === 'slowdown').map((e) => [e.metric, e.step]), [['throughput(tps)', 151]]);
+    assert.deepEqual(
+      run.events.filter((e) => e.kind === 'slowdown').map((e) => [e.metric, e.step]),
+      [['throughput(tps)', 151]],
+    );
     assert.equal(run.ev?.progress.performance.mfu?.value, 0.42);
     assert.equal(run.ev?.progress.performance.mfu?.source, 'mfu(%)');
   });
@@ -207,20 +246,34 @@ describe('slow', () => {
 
 describe('finished, failed, progress, bounds', () => {
   test('exit codes: 0 or none → finished, other → failed; the run leaves /metrics/training after the grace', () => {
-    for (const [code, status] of [[0, 'finished'], [null, 'finished'], [137, 'failed']] as const) {
+    for (const [code, status] of [
+      [0, 'finished'],
+      [null, 'finished'],
+      [137, 'failed'],
+    ] as const) {
       const run = new Run();
       run.step(1, T0, { loss: 1 });
       run.feed(batchObs(T0 + 5, [], code));
       assert.equal(run.ev?.status, status);
       assert.equal(run.ev?.export_until, T0 + 5 + run.t.exportGraceSeconds);
-      assert.deepEqual(run.events.map((e) => e.kind), [status]);
+      assert.deepEqual(
+        run.events.map((e) => e.kind),
+        [status],
+      );
     }
   });
 
   test('progress: steps per second, total steps from the config, ETA', () => {
     const run = new Run();
-    const obs = observeBatch({ workload_uid: 'w', run_id: 'r', rank: 0, identity: {}, points: [], received_at: T0,
-      run: { config: { train_iters: 1_000 } } });
+    const obs = observeBatch({
+      workload_uid: 'w',
+      run_id: 'r',
+      rank: 0,
+      identity: {},
+      points: [],
+      received_at: T0,
+      run: { config: { train_iters: 1_000 } },
+    });
     run.feed(obs);
     for (let s = 0; s <= 100; s++) run.step(s * 10, T0 + s * 5, { loss: 1 });
     const p = run.ev?.progress;
@@ -237,15 +290,26 @@ describe('finished, failed, progress, bounds', () => {
     for (let s = 1; s <= 200_000; s++) {
       wall += 0.5;
       if (s % 50 !== 0) continue;
-      run.step(s, wall, { 'loss_metrics/global_avg_loss': 2 + Math.sin(s), 'loss_metrics/global_max_loss': 3, 'aux_loss': 0.1,
-        'z_loss': 0.01, 'moe/balance_loss': 0.2, 'eval/loss': 2, 'throughput(tps)': 1e5 + s % 7, 'mfu(%)': 40 });
+      run.step(s, wall, {
+        'loss_metrics/global_avg_loss': 2 + Math.sin(s),
+        'loss_metrics/global_max_loss': 3,
+        aux_loss: 0.1,
+        z_loss: 0.01,
+        'moe/balance_loss': 0.2,
+        'eval/loss': 2,
+        'throughput(tps)': 1e5 + (s % 7),
+        'mfu(%)': 40,
+      });
       if (s === 20_000 || s === 200_000) {
         compactState(run.ev?.state as RunHealthState);
         size.push(JSON.stringify(run.ev?.state).length);
       }
     }
     assert.equal(Object.keys(run.ev?.state.losses ?? {}).length, run.t.maxTrackedLosses);
-    assert.ok((size[1] as number) <= (size[0] as number) * 1.15, `state grew from ${size[0]} to ${size[1]} bytes (longer step numbers only)`);
+    assert.ok(
+      (size[1] as number) <= (size[0] as number) * 1.15,
+      `state grew from ${size[0]} to ${size[1]} bytes (longer step numbers only)`,
+    );
     assert.ok((size[1] as number) < 20_000, `state is ${size[1]} bytes`);
   });
 

@@ -20,7 +20,15 @@ export interface GeneratedRun {
   faultWall: number | null;
   batches: Array<{ at: number; batch: MetricBatch }>;
   /** Generator facts the tests bound detection delays with. */
-  facts: { logEvery: number; stepSeconds: number; maxGap: number; maxPause: number; skew: number; mainLoss: string; slowFactor: number };
+  facts: {
+    logEvery: number;
+    stepSeconds: number;
+    maxGap: number;
+    maxPause: number;
+    skew: number;
+    mainLoss: string;
+    slowFactor: number;
+  };
 }
 
 type Flavor = 'megatron' | 'torchtitan' | 'hf' | 'lightning' | 'plain';
@@ -63,7 +71,11 @@ class Rand {
 }
 
 const LOSS_NAME: Record<Flavor, string> = {
-  megatron: 'lm loss', torchtitan: 'loss_metrics/global_avg_loss', hf: 'train/loss', lightning: 'train_loss', plain: 'loss',
+  megatron: 'lm loss',
+  torchtitan: 'loss_metrics/global_avg_loss',
+  hf: 'train/loss',
+  lightning: 'train_loss',
+  plain: 'loss',
 };
 
 export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
@@ -120,17 +132,31 @@ export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
     for (const [at, f] of drops) if (step >= at) v *= f;
     return v;
   };
-  const out: GeneratedRun = { id: `run-${seed}-${fault}`, fault, flavor, faultStep, faultWall: null, batches: [],
-    facts: { logEvery, stepSeconds, maxGap: 0, maxPause: 0, skew, mainLoss, slowFactor } };
+  const out: GeneratedRun = {
+    id: `run-${seed}-${fault}`,
+    fault,
+    flavor,
+    faultStep,
+    faultWall: null,
+    batches: [],
+    facts: { logEvery, stepSeconds, maxGap: 0, maxPause: 0, skew, mainLoss, slowFactor },
+  };
   let pending: PointInput[] = [];
   let nextFlush = start + flushSeconds;
   let lastLogWall = start;
   const send = (at: number, end?: { exit_code: number }): void => {
-    out.batches.push({ at: at + skew + latency * r.u(0.5, 1.5), batch: {
-      workload_uid: `w-${seed}`, run_id: out.id, rank: 0, identity: { pod_name: `pod-${seed}`, namespace: 'ml' },
-      points: pending, received_at: 0,
-      ...(end ? { run_state: { state: 'finished', exit_code: end.exit_code, finished_at: at } } : {}),
-    } });
+    out.batches.push({
+      at: at + skew + latency * r.u(0.5, 1.5),
+      batch: {
+        workload_uid: `w-${seed}`,
+        run_id: out.id,
+        rank: 0,
+        identity: { pod_name: `pod-${seed}`, namespace: 'ml' },
+        points: pending,
+        received_at: 0,
+        ...(end ? { run_state: { state: 'finished', exit_code: end.exit_code, finished_at: at } } : {}),
+      },
+    });
     pending = [];
   };
   let stepTimeSum = 0;
@@ -185,15 +211,30 @@ export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
     const perStep = stepTimeSum / logEvery;
     switch (flavor) {
       case 'megatron':
-        return [p('lm loss', loss), p('learning-rate', lr), p('grad-norm', grad), p('loss-scale', r.chance(0.01) ? 65_536 : 131_072),
-          ...(wantsIterationTime ? [p('iteration-time', perStep)] : [])];
+        return [
+          p('lm loss', loss),
+          p('learning-rate', lr),
+          p('grad-norm', grad),
+          p('loss-scale', r.chance(0.01) ? 65_536 : 131_072),
+          ...(wantsIterationTime ? [p('iteration-time', perStep)] : []),
+        ];
       case 'torchtitan':
-        return [p('loss_metrics/global_avg_loss', loss), p('loss_metrics/global_max_loss', loss * r.u(1.05, 1.3)),
-          p('grad_norm', grad), p('throughput(tps)', tokensPerStep / perStep), p('mfu(%)', 40 * stepSeconds / perStep),
-          p('memory/max_reserved(GiB)', 61.5)];
+        return [
+          p('loss_metrics/global_avg_loss', loss),
+          p('loss_metrics/global_max_loss', loss * r.u(1.05, 1.3)),
+          p('grad_norm', grad),
+          p('throughput(tps)', tokensPerStep / perStep),
+          p('mfu(%)', (40 * stepSeconds) / perStep),
+          p('memory/max_reserved(GiB)', 61.5),
+        ];
       case 'hf':
-        return [p('train/loss', loss), p('train/learning_rate', lr), p('train/grad_norm', grad), p('train/global_step', step),
-          ...(evalEvery > 0 && step % evalEvery === 0 ? [p('eval/loss', lossAt(step) * 1.1 * Math.exp(0.01 * r.normal()))] : [])];
+        return [
+          p('train/loss', loss),
+          p('train/learning_rate', lr),
+          p('train/grad_norm', grad),
+          p('train/global_step', step),
+          ...(evalEvery > 0 && step % evalEvery === 0 ? [p('eval/loss', lossAt(step) * 1.1 * Math.exp(0.01 * r.normal()))] : []),
+        ];
       case 'lightning':
         return [p('train_loss', loss), p('trainer/global_step', step), p('lr-AdamW', lr), p('epoch', Math.floor(step / 1000))];
       default:

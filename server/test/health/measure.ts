@@ -12,7 +12,7 @@ import { renderTrainingMetrics } from '../../src/health/prometheus.js';
 import { workloadHealthAnswer } from '../../src/health/read.js';
 import { HealthService } from '../../src/health/service.js';
 import { defaultThresholds } from '../../src/health/thresholds.js';
-import { openStore, type MetricBatch, type Store } from '../../src/store/index.js';
+import { type MetricBatch, openStore, type Store } from '../../src/store/index.js';
 import { createDatabase } from '../support/pg.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -40,16 +40,29 @@ function batch(run: number, from: number, rows: number, t0: number): MetricBatch
   const points = [];
   for (let s = from; s < from + rows; s++) {
     const wall = t0 + s * 1.5;
-    points.push({ name: 'lm loss', step: s, value: 2 + Math.exp(-s / 500) + 0.02 * Math.sin(s + run), wall_time: wall },
-      { name: 'learning-rate', step: s, value: 3e-4, wall_time: wall }, { name: 'grad-norm', step: s, value: 1 + 0.1 * Math.sin(s), wall_time: wall },
-      { name: 'loss-scale', step: s, value: 65_536, wall_time: wall }, { name: 'iteration-time', step: s, value: 1.5, wall_time: wall });
+    points.push(
+      { name: 'lm loss', step: s, value: 2 + Math.exp(-s / 500) + 0.02 * Math.sin(s + run), wall_time: wall },
+      { name: 'learning-rate', step: s, value: 3e-4, wall_time: wall },
+      { name: 'grad-norm', step: s, value: 1 + 0.1 * Math.sin(s), wall_time: wall },
+      { name: 'loss-scale', step: s, value: 65_536, wall_time: wall },
+      { name: 'iteration-time', step: s, value: 1.5, wall_time: wall },
+    );
   }
-  return { workload_uid: `job-${Math.floor(run / RANKS)}`, run_id: `run-${Math.floor(run / RANKS)}`, rank: run % RANKS,
-    identity: { pod_name: `pod-${run}`, namespace: 'ml' }, points, received_at: t0 };
+  return {
+    workload_uid: `job-${Math.floor(run / RANKS)}`,
+    run_id: `run-${Math.floor(run / RANKS)}`,
+    rank: run % RANKS,
+    identity: { pod_name: `pod-${run}`, namespace: 'ml' },
+    points,
+    received_at: t0,
+  };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1_000; };
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1_000;
+};
 
 async function main(): Promise<void> {
   const { store, done } = await open();
@@ -107,14 +120,28 @@ async function main(): Promise<void> {
     const st = performance.now();
     const stalled = await health.sweep(clock.now + 3_600);
     const sweepAllDueMs = performance.now() - st;
-    console.log(JSON.stringify({
-      backend: BACKEND, runs: RUNS, rounds: ROUNDS, rows_per_batch: ROWS_PER_BATCH, points_per_batch: ROWS_PER_BATCH * 5,
-      observe_us_per_batch: median(observeUs), flush_ms_median: median(flushMs), flush_cpu_ms_median: median(flushCpuMs),
-      flush_us_per_run: (median(flushMs) * 1_000) / RUNS, sweep_nothing_due_ms: sweepNothingDueMs, sweep_all_due_ms: sweepAllDueMs,
-      stalls_recorded: stalled, metrics_page_ms: pageMs, metrics_page_bytes: page.text.length,
-      metrics_page_series: page.text.split('\n').filter((l) => l.startsWith('lens_run')).length,
-      health_answer_ms: answerMs, state_bytes_per_run: stateBytes, heap_bytes_per_cached_run: Math.round(heapPerRun),
-    }));
+    console.log(
+      JSON.stringify({
+        backend: BACKEND,
+        runs: RUNS,
+        rounds: ROUNDS,
+        rows_per_batch: ROWS_PER_BATCH,
+        points_per_batch: ROWS_PER_BATCH * 5,
+        observe_us_per_batch: median(observeUs),
+        flush_ms_median: median(flushMs),
+        flush_cpu_ms_median: median(flushCpuMs),
+        flush_us_per_run: (median(flushMs) * 1_000) / RUNS,
+        sweep_nothing_due_ms: sweepNothingDueMs,
+        sweep_all_due_ms: sweepAllDueMs,
+        stalls_recorded: stalled,
+        metrics_page_ms: pageMs,
+        metrics_page_bytes: page.text.length,
+        metrics_page_series: page.text.split('\n').filter((l) => l.startsWith('lens_run')).length,
+        health_answer_ms: answerMs,
+        state_bytes_per_run: stateBytes,
+        heap_bytes_per_cached_run: Math.round(heapPerRun),
+      }),
+    );
   } finally {
     await health.close();
     await store.close();

@@ -1,7 +1,7 @@
 // Metric name rules, one row per name a framework really logs (checked in its source).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isLossLike, lossPriority, perfRuleFor, totalStepsFromConfig, type PerfKey } from '../../src/health/names.js';
+import { isLossLike, lossPriority, type PerfKey, perfRuleFor, totalStepsFromConfig } from '../../src/health/names.js';
 
 const LOSS_LIKE: Array<[string, boolean, string]> = [
   ['loss', true, 'plain scripts, the quickstart'],
@@ -30,8 +30,9 @@ for (const [name, expected, why] of LOSS_LIKE) {
 }
 
 test('main training losses claim spike windows before evaluation and auxiliary losses', () => {
-  const ordered = ['eval/loss', 'moe/aux_loss', 'train/loss', 'loss_metrics/global_avg_loss', 'lm loss']
-    .sort((a, b) => lossPriority(a) - lossPriority(b));
+  const ordered = ['eval/loss', 'moe/aux_loss', 'train/loss', 'loss_metrics/global_avg_loss', 'lm loss'].sort(
+    (a, b) => lossPriority(a) - lossPriority(b),
+  );
   assert.deepEqual(ordered.slice(0, 3).sort(), ['lm loss', 'loss_metrics/global_avg_loss', 'train/loss']);
   assert.equal(ordered[4], 'eval/loss');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { effectiveStatus } from '../../src/health/evaluate.js';
 import { defaultThresholds } from '../../src/health/thresholds.js';
-import { generateRun, type Fault } from './generator.js';
+import { type Fault, generateRun } from './generator.js';
 import { simulate } from './simulate.js';
 
 const t = defaultThresholds();
@@ -24,7 +24,8 @@ describe(`${HEALTHY_RUNS} healthy runs`, () => {
       const tl = simulate(run, t);
       const bad = tl.events.filter((e) => e.kind !== 'finished').map((e) => `${e.kind}@${e.step}: ${e.detail}`);
       const badStatus = tl.changes.filter((c) => !['healthy', 'unknown', 'finished'].includes(c.status)).map((c) => c.status);
-      if (bad.length > 0 || badStatus.length > 0) alarms.push(`seed ${seed} (${run.flavor}): ${[...bad, ...badStatus].join('; ')}`);
+      if (bad.length > 0 || badStatus.length > 0)
+        alarms.push(`seed ${seed} (${run.flavor}): ${[...bad, ...badStatus].join('; ')}`);
       assert.equal(tl.last?.status, 'finished', `seed ${seed} ends finished`);
     }
     assert.deepEqual(alarms, []);
@@ -66,11 +67,17 @@ describe('faults', () => {
           case 'stall': {
             const last = tl.last!;
             const hangArrival = tl.lastAt;
-            const bound = Math.max(t.stallFloorSeconds, t.stallFactor * run.facts.maxGap, t.stallPauseFactor * run.facts.maxPause);
+            const bound = Math.max(
+              t.stallFloorSeconds,
+              t.stallFactor * run.facts.maxGap,
+              t.stallPauseFactor * run.facts.maxPause,
+            );
             assert.equal(last.progress.last_step, faultStep, where);
             const stallAt = last.stall_at as number;
-            assert.ok(stallAt - hangArrival >= t.stallFloorSeconds && stallAt - hangArrival <= bound,
-              `${where}: stalled ${stallAt - hangArrival} s after the last step arrived (bound ${bound})`);
+            assert.ok(
+              stallAt - hangArrival >= t.stallFloorSeconds && stallAt - hangArrival <= bound,
+              `${where}: stalled ${stallAt - hangArrival} s after the last step arrived (bound ${bound})`,
+            );
             assert.equal(effectiveStatus(last, stallAt - 1).status, 'healthy', where);
             assert.equal(effectiveStatus(last, stallAt).status, 'stalled', where);
             const lostAt = last.lost_at as number;
@@ -83,18 +90,28 @@ describe('faults', () => {
             assert.ok(e !== undefined, `${where}: slowdown found`);
             // The first slow step is the next logged one; a sample covers slowSampleSeconds of the run's time.
             const firstSlow = faultStep + run.facts.logEvery;
-            const stepsPerSample = Math.max(1, Math.ceil(t.slowSampleSeconds / (run.facts.logEvery * run.facts.stepSeconds))) * run.facts.logEvery;
-            assert.ok(Math.abs((e.step as number) - firstSlow) <= stepsPerSample + 2 * run.facts.logEvery,
-              `${where}: onset ${e.step}, first slow step ${firstSlow} (a sample is ${stepsPerSample} steps)`);
+            const stepsPerSample =
+              Math.max(1, Math.ceil(t.slowSampleSeconds / (run.facts.logEvery * run.facts.stepSeconds))) * run.facts.logEvery;
+            assert.ok(
+              Math.abs((e.step as number) - firstSlow) <= stepsPerSample + 2 * run.facts.logEvery,
+              `${where}: onset ${e.step}, first slow step ${firstSlow} (a sample is ${stepsPerSample} steps)`,
+            );
             const delay = (firstChange('slow')?.at as number) - (run.faultWall as number) - run.facts.skew;
             const sample = t.slowSampleSeconds + run.facts.logEvery * run.facts.stepSeconds * run.facts.slowFactor;
             const bound = t.slowSustainSeconds + (t.slowWindowSamples / 2 + t.slowSustainSamples + 4) * sample * 1.6;
-            assert.ok(delay >= t.slowSustainSeconds - 5 && delay <= bound, `${where}: slow ${delay} s after the slowdown (bound ${bound})`);
+            assert.ok(
+              delay >= t.slowSustainSeconds - 5 && delay <= bound,
+              `${where}: slow ${delay} s after the slowdown (bound ${bound})`,
+            );
             break;
           }
           case 'failed': {
             assert.equal(tl.last?.status, 'failed', where);
-            assert.deepEqual(tl.events.map((e) => [e.kind, e.step]), [['failed', faultStep]], where);
+            assert.deepEqual(
+              tl.events.map((e) => [e.kind, e.step]),
+              [['failed', faultStep]],
+              where,
+            );
             break;
           }
         }

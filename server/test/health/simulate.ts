@@ -1,7 +1,7 @@
 // Drives the pure evaluator with a generated run, as the service would (one evaluation per
 // arriving batch), on a virtual clock, and reports every status the run went through, with
 // when it began, including the stalls and losses a sweep would record between batches.
-import { effectiveStatus, evaluate, type Evaluated, type PreviousRecord } from '../../src/health/evaluate.js';
+import { type Evaluated, effectiveStatus, evaluate, type PreviousRecord } from '../../src/health/evaluate.js';
 import { observeBatch } from '../../src/health/observe.js';
 import type { HealthEvent } from '../../src/health/state.js';
 import type { HealthStatus } from '../../src/health/statuses.js';

@@ -22,7 +22,10 @@ for (const key of THRESHOLD_KEYS) {
     const over = row.value === row.max ? row.min : row.max;
     assert.equal(thresholdsFromEnv({ [name]: String(over) }, problems)[key], over);
     // (an extreme value may break a pair rule, such as recover < slow factor; that is reported apart)
-    assert.deepEqual(problems.filter((p) => p.startsWith(`${name}=`)), []);
+    assert.deepEqual(
+      problems.filter((p) => p.startsWith(`${name}=`)),
+      [],
+    );
     problems.length = 0;
     thresholdsFromEnv({ [name]: String(row.max * 2 + 1) }, problems);
     thresholdsFromEnv({ [name]: 'soon' }, problems);
@@ -46,11 +49,19 @@ test('environment variables are unique and the defaults are what the evaluator g
 });
 
 test('inconsistent pairs and bad switches are refused at boot, all at once', () => {
-  assert.throws(() => loadConfig({ LENS_HEALTH_SLOW_FACTOR: '1.1', LENS_HEALTH_SLOW_RECOVER_FACTOR: '1.2', LENS_HEALTH: 'maybe',
-    LENS_HEALTH_WEBHOOK_URL: 'ftp://x' }), (err: Error & { problems?: string[] }) => {
-    assert.equal(err.problems?.length, 3, String(err.problems));
-    return true;
-  });
+  assert.throws(
+    () =>
+      loadConfig({
+        LENS_HEALTH_SLOW_FACTOR: '1.1',
+        LENS_HEALTH_SLOW_RECOVER_FACTOR: '1.2',
+        LENS_HEALTH: 'maybe',
+        LENS_HEALTH_WEBHOOK_URL: 'ftp://x',
+      }),
+    (err: Error & { problems?: string[] }) => {
+      assert.equal(err.problems?.length, 3, String(err.problems));
+      return true;
+    },
+  );
   assert.equal(loadConfig({ LENS_HEALTH: 'off' }).health.enabled, false);
   assert.equal(loadConfig({ LENS_HEALTH_WEBHOOK_URL: 'https://hooks.example/x' }).health.webhookUrl, 'https://hooks.example/x');
 });

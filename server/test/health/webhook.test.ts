@@ -2,14 +2,14 @@
 // for changes that arrive together, retried on 5xx (Retry-After honoured), given up on 4xx, and
 // never in the way of ingest (a receiver that does not answer holds up nothing).
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { messageFor, WebhookNotifier, type WebhookBody } from '../../src/health/notify.js';
+import { messageFor, type WebhookBody, WebhookNotifier } from '../../src/health/notify.js';
 import type { StatusChange } from '../../src/health/service.js';
 import { openStore } from '../../src/store/index.js';
 import { postJson } from '../http/helper.js';
@@ -32,18 +32,44 @@ async function receiver(handle: Handler): Promise<{ url: string; server: Server;
 }
 
 function change(rank: number, status: StatusChange['status'], previous: StatusChange['previous'] = 'healthy'): StatusChange {
-  return { workload_uid: 'job-7', run_id: 'r', rank, namespace: 'team-a', status, previous, since: 1,
-    event: { kind: 'stall', metric: null, step: 4_100 + rank, value: null, at: 1, detail: `no new step after step ${4_100 + rank}` } };
+  return {
+    workload_uid: 'job-7',
+    run_id: 'r',
+    rank,
+    namespace: 'team-a',
+    status,
+    previous,
+    since: 1,
+    event: {
+      kind: 'stall',
+      metric: null,
+      step: 4_100 + rank,
+      value: null,
+      at: 1,
+      detail: `no new step after step ${4_100 + rank}`,
+    },
+  };
 }
 
 test('changes of one workload go out as one message with a Slack text line per run', () => {
   const body = messageFor('job-7', [change(0, 'stalled'), change(1, 'stalled')]);
-  assert.equal(body.text, 'Primus Lens: workload job-7 (namespace team-a)\n'
-    + '• run r rank 0: healthy → *stalled*: no new step after step 4100\n• run r rank 1: healthy → *stalled*: no new step after step 4101');
+  assert.equal(
+    body.text,
+    'Primus Lens: workload job-7 (namespace team-a)\n' +
+      '• run r rank 0: healthy → *stalled*: no new step after step 4100\n• run r rank 1: healthy → *stalled*: no new step after step 4101',
+  );
   assert.equal(body.changes.length, 2);
-  const nan = messageFor('job-7', [{ ...change(0, 'diverged'), event: { kind: 'non_finite', metric: 'loss', step: 9, value: Number.NaN, at: 1, detail: 'loss is NaN' } }]);
+  const nan = messageFor('job-7', [
+    {
+      ...change(0, 'diverged'),
+      event: { kind: 'non_finite', metric: 'loss', step: 9, value: Number.NaN, at: 1, detail: 'loss is NaN' },
+    },
+  ]);
   assert.equal(JSON.parse(JSON.stringify(nan)).changes[0].event.value, 'NaN', 'NaN survives JSON, spelled as the API spells it');
-  const many = messageFor('job-7', Array.from({ length: 64 }, (_, i) => change(i, 'lost')));
+  const many = messageFor(
+    'job-7',
+    Array.from({ length: 64 }, (_, i) => change(i, 'lost')),
+  );
   assert.equal(many.text.split('\n').length, 12, 'ten runs listed, then how many more');
   assert.match(many.text, /… and 54 more$/);
 });
@@ -57,14 +83,23 @@ test('delivery is retried with backoff on 5xx, honouring Retry-After, and not re
     else res.writeHead(calls === 3 ? 200 : 400).end();
   });
   const results: boolean[] = [];
-  const notifier = new WebhookNotifier({ url: hook.url, coalesceMs: 10_000, baseDelayMs: 5, onDelivered: (ok) => results.push(ok) });
+  const notifier = new WebhookNotifier({
+    url: hook.url,
+    coalesceMs: 10_000,
+    baseDelayMs: 5,
+    onDelivered: (ok) => results.push(ok),
+  });
   try {
     notifier.notify(change(0, 'stalled'));
     notifier.notify(change(1, 'stalled'));
     await notifier.flush();
     assert.equal(calls, 3);
     assert.deepEqual(results, [true]);
-    assert.deepEqual(hook.bodies.map((b) => b.changes.length), [2, 2, 2], 'the same message, both ranks, each time');
+    assert.deepEqual(
+      hook.bodies.map((b) => b.changes.length),
+      [2, 2, 2],
+      'the same message, both ranks, each time',
+    );
     notifier.notify(change(2, 'failed'));
     await notifier.flush();
     assert.equal(calls, 4, 'a 400 is not retried');
@@ -78,14 +113,23 @@ test('a receiver that never answers holds up neither ingest nor evaluation', asy
   const pending: ServerResponse[] = [];
   const hook = await receiver((_req, res) => pending.push(res));
   const dir = mkdtempSync(join(tmpdir(), 'lens-hook-'));
-  const config = loadConfig({ LENS_DATABASE_URL: join(dir, 'lens.db'), LENS_LOG_LEVEL: 'silent', LENS_HEALTH_WEBHOOK_URL: hook.url });
+  const config = loadConfig({
+    LENS_DATABASE_URL: join(dir, 'lens.db'),
+    LENS_LOG_LEVEL: 'silent',
+    LENS_HEALTH_WEBHOOK_URL: hook.url,
+  });
   const store = await openStore(config.databaseUrl);
   const app = await buildApp(config, { store });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   try {
-    const metrics = (steps: number[], loss: number | string) => ({ workload_uid: 'job-9', pod_name: 'p', run_id: 'r', rank: 0,
-      metrics: steps.map((step) => ({ name: 'loss', value: loss, step, timestamp: Date.now() / 1000 })) });
+    const metrics = (steps: number[], loss: number | string) => ({
+      workload_uid: 'job-9',
+      pod_name: 'p',
+      run_id: 'r',
+      rank: 0,
+      metrics: steps.map((step) => ({ name: 'loss', value: loss, step, timestamp: Date.now() / 1000 })),
+    });
     assert.equal((await postJson(base, '/api/v1/wandb/metrics', metrics([0, 1, 2], 1))).status, 200);
     await app.lensHealth?.flush();
     assert.equal((await postJson(base, '/api/v1/wandb/metrics', metrics([3], 'NaN'))).status, 200);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ensureBuilt, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
 import { freePort } from '../web/helpers/real-server.js';
 import { get, metricsBody, postJson } from './helper.js';
 
@@ -16,7 +16,10 @@ const POINTS_PER_BATCH = 500;
 
 function runBackup(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
-    const proc = spawn(process.execPath, [backupJs, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [backupJs, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     proc.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     proc.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -26,7 +29,10 @@ function runBackup(env: Record<string, string>, ...args: string[]): Promise<{ co
 
 function batch(index: number): Record<string, unknown> {
   const metrics = Array.from({ length: POINTS_PER_BATCH }, (_, i) => ({
-    name: 'loss', value: 1 / (index * POINTS_PER_BATCH + i + 1), step: index * POINTS_PER_BATCH + i, timestamp: 1_704_067_200 + index,
+    name: 'loss',
+    value: 1 / (index * POINTS_PER_BATCH + i + 1),
+    step: index * POINTS_PER_BATCH + i,
+    timestamp: 1_704_067_200 + index,
   }));
   return metricsBody({ workload_uid: 'w-backup', batch_id: `b-${index}` }, metrics);
 }

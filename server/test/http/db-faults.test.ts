@@ -4,16 +4,20 @@
 // back the same process serves again, without a restart.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freePort, type Cluster } from '../../scripts/pg-cluster.mjs';
-import { createDatabase, privateCluster, type TestDatabase } from '../support/pg.js';
-import { ensureBuilt, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { get, metricsBody, postJson, type Answer } from './helper.js';
+import { type Cluster, freePort } from '../../scripts/pg-cluster.mjs';
 import { assertPgDerivedDataConsistent } from '../store/invariants-pg.js';
+import { createDatabase, privateCluster, type TestDatabase } from '../support/pg.js';
+import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type Answer, get, metricsBody, postJson } from './helper.js';
 
 const POINTS_PER_BATCH = 200;
 
 function batchBody(workload: string, i: number): Record<string, unknown> {
-  const metrics = Array.from({ length: POINTS_PER_BATCH }, (_, k) => ({ name: 'loss', value: i * 1000 + k, step: i * POINTS_PER_BATCH + k }));
+  const metrics = Array.from({ length: POINTS_PER_BATCH }, (_, k) => ({
+    name: 'loss',
+    value: i * 1000 + k,
+    step: i * POINTS_PER_BATCH + k,
+  }));
   return metricsBody({ workload_uid: workload, run_id: 'r' }, metrics);
 }
 
@@ -32,7 +36,11 @@ async function assertAcknowledgedStored(base: string, workload: string, acked: n
   const stored = new Map<number, number>((s.json.series[0]?.points ?? []).map((p: [number, number]) => [p[0], p[1]]));
   for (const i of acked) {
     for (let k = 0; k < POINTS_PER_BATCH; k++) {
-      assert.equal(stored.get(i * POINTS_PER_BATCH + k), i * 1000 + k, `batch ${i} point ${k} was acknowledged but is not stored`);
+      assert.equal(
+        stored.get(i * POINTS_PER_BATCH + k),
+        i * 1000 + k,
+        `batch ${i} point ${k} was acknowledged but is not stored`,
+      );
     }
   }
 }
@@ -78,7 +86,10 @@ describe('PostgreSQL failing under a running server', { timeout: 180_000 }, () =
     await Promise.all(Array.from({ length: 4 }, sender));
     assert.ok(restart !== null);
     await restart;
-    assert.ok(sentBeforeRestartDone > 60 && sentBeforeRestartDone < 300, `ingest went on after the restart (${sentBeforeRestartDone})`);
+    assert.ok(
+      sentBeforeRestartDone > 60 && sentBeforeRestartDone < 300,
+      `ingest went on after the restart (${sentBeforeRestartDone})`,
+    );
     await until('/readyz after the restart', async () => (await get(server.base, '/readyz')).status === 200);
     assert.ok(acked.length > 60, `statuses: ${JSON.stringify([...statuses])}`);
     process.stdout.write(`# answers during the restart: ${JSON.stringify(Object.fromEntries(statuses))}\n`);
@@ -97,7 +108,12 @@ describe('PostgreSQL failing under a running server', { timeout: 180_000 }, () =
       assert.equal(r.json.meta.code, 503);
       const ready = await get(server.base, '/readyz');
       assert.equal(ready.status, 503, ready.text);
-      const d = await postJson(server.base, '/api/v1/wandb/detection', { workload_uid: 'down', pod_name: 'p', evidence: {}, hints: {} });
+      const d = await postJson(server.base, '/api/v1/wandb/detection', {
+        workload_uid: 'down',
+        pod_name: 'p',
+        evidence: {},
+        hints: {},
+      });
       assert.equal(d.status, 503, d.text);
       assert.ok(Number(d.headers['retry-after']) >= 1);
     } finally {

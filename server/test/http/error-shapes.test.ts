@@ -31,7 +31,10 @@ describe('error shape per route plugin', () => {
       assert.equal(unauthorized.headers['www-authenticate'], 'Bearer');
       const missing = await postJson(s.base, `${prefix}/wandb/nothing`, metricsBody(), auth);
       assert.equal(missing.status, 404);
-      assert.deepEqual(missing.json, { meta: { code: 404, message: `route POST ${prefix}/wandb/nothing not found` }, data: null });
+      assert.deepEqual(missing.json, {
+        meta: { code: 404, message: `route POST ${prefix}/wandb/nothing not found` },
+        data: null,
+      });
     }
   });
 
@@ -65,8 +68,11 @@ describe('saturation answer', () => {
     const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
     let refused: Answer | undefined;
     for (let round = 0; round < 30 && refused === undefined; round++) {
-      const answers = await Promise.all(Array.from({ length: 12 }, (_, c) =>
-        postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points))));
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, c) =>
+          postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
+        ),
+      );
       refused = answers.find((a) => a.status === 503);
     }
     assert.ok(refused !== undefined, 'a full queue must be refused with 503');
@@ -92,7 +98,10 @@ describe('compressed bodies through Fastify', () => {
     const bomb = Buffer.concat(Array.from({ length: 1024 }, () => member));
     assert.ok(bomb.length < limit, `${bomb.length} bytes on the wire`);
     const cpu0 = process.cpuUsage();
-    const r = await send(s.base, 'POST', '/api/v1/wandb/metrics', bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const r = await send(s.base, 'POST', '/api/v1/wandb/metrics', bomb, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     assert.equal(r.status, 413, r.text);
     assert.equal(r.json.meta.message, errors.bodyTooLarge(limit).message);
     await new Promise((res) => setTimeout(res, 2_000));
@@ -106,13 +115,17 @@ describe('compressed bodies through Fastify', () => {
 
   it('answers 400 for a truncated gzip body, and decodes deflate', async () => {
     const whole = gzipSync(JSON.stringify(metricsBody()));
-    const cut = await send(s.base, 'POST', '/api/v1/wandb/metrics', whole.subarray(0, whole.length - 6),
-      { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const cut = await send(s.base, 'POST', '/api/v1/wandb/metrics', whole.subarray(0, whole.length - 6), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     assert.equal(cut.status, 400, cut.text);
     assert.match(cut.json.meta.message, /could not decompress the gzip body/);
     const { deflateSync } = await import('node:zlib');
-    const deflated = await send(s.base, 'POST', '/api/v1/wandb/metrics', deflateSync(JSON.stringify(metricsBody())),
-      { 'content-type': 'application/json', 'content-encoding': 'deflate' });
+    const deflated = await send(s.base, 'POST', '/api/v1/wandb/metrics', deflateSync(JSON.stringify(metricsBody())), {
+      'content-type': 'application/json',
+      'content-encoding': 'deflate',
+    });
     assert.equal(deflated.status, 200, deflated.text);
     assert.equal(deflated.json.data.accepted, 2);
   });

@@ -30,24 +30,112 @@ interface FuzzRequest {
   headers: Record<string, string>;
 }
 
-const ODD_VALUES: unknown[] = [null, true, false, 0, -0, -1, 1.5, 2 ** 53 + 2, -(2 ** 63), 1e308, '', 'x', 'NaN', 'Infinity', '-Infinity', '\u0000', '\ud800', [], {}, [1, 'a'], { a: { b: {} } }];
-const ODD_TEXT = ['NaN', 'Infinity', '-Infinity', '1e400', '-1e400', '123456789012345678901234567890', '1e-400', '-0', 'nan', 'Inf', 'undefined', 'null', '"\\ud800"', '"\\u0000"', '0x10', '.5', '01'];
-const PATHS = ['/api/v1/wandb/metrics', '/api/v1/wandb/detection', '/api/v1/wandb/logs', '/api/v1/wandb/batch', '/v1/wandb/metrics', '/api/v1/workloads/fz/framework-detection'];
-const GET_PATHS = ['/api/v1/workloads', '/api/v1/workloads/fz', '/api/v1/workloads/fz/metrics/series', '/v1/workloads/fz/metrics/data', '/api/v1/workloads/fz/runs', '/v1/workloads/fz/metrics/iteration-times'];
-const QUERY_KEYS = ['name', 'limit', 'offset', 'max_points', 'rank', 'from_step', 'to_step', 'from_time', 'start', 'end', 'metrics', 'q', 'run_id'];
+const ODD_VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -0,
+  -1,
+  1.5,
+  2 ** 53 + 2,
+  -(2 ** 63),
+  1e308,
+  '',
+  'x',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '\u0000',
+  '\ud800',
+  [],
+  {},
+  [1, 'a'],
+  { a: { b: {} } },
+];
+const ODD_TEXT = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e400',
+  '-1e400',
+  '123456789012345678901234567890',
+  '1e-400',
+  '-0',
+  'nan',
+  'Inf',
+  'undefined',
+  'null',
+  '"\\ud800"',
+  '"\\u0000"',
+  '0x10',
+  '.5',
+  '01',
+];
+const PATHS = [
+  '/api/v1/wandb/metrics',
+  '/api/v1/wandb/detection',
+  '/api/v1/wandb/logs',
+  '/api/v1/wandb/batch',
+  '/v1/wandb/metrics',
+  '/api/v1/workloads/fz/framework-detection',
+];
+const GET_PATHS = [
+  '/api/v1/workloads',
+  '/api/v1/workloads/fz',
+  '/api/v1/workloads/fz/metrics/series',
+  '/v1/workloads/fz/metrics/data',
+  '/api/v1/workloads/fz/runs',
+  '/v1/workloads/fz/metrics/iteration-times',
+];
+const QUERY_KEYS = [
+  'name',
+  'limit',
+  'offset',
+  'max_points',
+  'rank',
+  'from_step',
+  'to_step',
+  'from_time',
+  'start',
+  'end',
+  'metrics',
+  'q',
+  'run_id',
+];
 
 function makeGenerator(rand: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const int = (n: number) => Math.floor(rand() * n);
 
   function validBody(path: string): Record<string, unknown> {
-    const points = Array.from({ length: int(20) }, (_, i) => ({ name: `m${int(5)}`, value: rand() * 10, step: i, timestamp: 1_704_067_200 + i }));
+    const points = Array.from({ length: int(20) }, (_, i) => ({
+      name: `m${int(5)}`,
+      value: rand() * 10,
+      step: i,
+      timestamp: 1_704_067_200 + i,
+    }));
     if (path.includes('detection') && !path.includes('framework')) {
-      return { workload_uid: 'fz', pod_name: 'p', evidence: { environment: { PRIMUS_CONFIG: 'x' }, wandb: { project: 'p', config: { framework: pick(['primus', 'megatron', 'x']) } } }, hints: { possible_frameworks: ['primus'] } };
+      return {
+        workload_uid: 'fz',
+        pod_name: 'p',
+        evidence: {
+          environment: { PRIMUS_CONFIG: 'x' },
+          wandb: { project: 'p', config: { framework: pick(['primus', 'megatron', 'x']) } },
+        },
+        hints: { possible_frameworks: ['primus'] },
+      };
     }
-    if (path.includes('framework-detection')) return { framework: pick(['primus', 'megatron', 'deepspeed', 'nope', '']), confidence: rand() };
-    if (path.includes('logs')) return { workload_uid: 'fz', pod_name: 'p', logs: points.map((p) => ({ step: p.step, data: { [p.name]: p.value, nested: { a: p.value } } })) };
-    if (path.includes('batch')) return { metrics: metricsBody({ workload_uid: 'fz' }, points), logs: { workload_uid: 'fz', logs: [] } };
+    if (path.includes('framework-detection'))
+      return { framework: pick(['primus', 'megatron', 'deepspeed', 'nope', '']), confidence: rand() };
+    if (path.includes('logs'))
+      return {
+        workload_uid: 'fz',
+        pod_name: 'p',
+        logs: points.map((p) => ({ step: p.step, data: { [p.name]: p.value, nested: { a: p.value } } })),
+      };
+    if (path.includes('batch'))
+      return { metrics: metricsBody({ workload_uid: 'fz' }, points), logs: { workload_uid: 'fz', logs: [] } };
     return metricsBody({ workload_uid: 'fz', rank: int(4) }, points);
   }
 
@@ -102,7 +190,20 @@ function makeGenerator(rand: () => number) {
       case 6:
         return Buffer.from(Array.from({ length: int(300) }, () => int(256))).toString('latin1');
       case 7:
-        return pick(['', ' ', 'null', '[]', '{}', '"str"', '123', 'NaN', '{"metrics": NaN}', '{"workload_uid": Infinity}', '{"a":1}{"b":2}', '{"a":1,}']);
+        return pick([
+          '',
+          ' ',
+          'null',
+          '[]',
+          '{}',
+          '"str"',
+          '123',
+          'NaN',
+          '{"metrics": NaN}',
+          '{"workload_uid": Infinity}',
+          '{"a":1}{"b":2}',
+          '{"a":1,}',
+        ]);
       default:
         return JSON.stringify({ ...base, metrics: Array.from({ length: int(5) }, () => pick(ODD_VALUES)) });
     }
@@ -110,20 +211,44 @@ function makeGenerator(rand: () => number) {
 
   return function next(): FuzzRequest {
     if (rand() < 0.12) {
-      const params = Array.from({ length: int(4) }, () => `${pick(QUERY_KEYS)}=${encodeURIComponent(String(pick([...ODD_TEXT, 'loss', '-5', '0', '1', '100001', '{a,b}', 'all', '%%'])))}`);
+      const params = Array.from(
+        { length: int(4) },
+        () =>
+          `${pick(QUERY_KEYS)}=${encodeURIComponent(String(pick([...ODD_TEXT, 'loss', '-5', '0', '1', '100001', '{a,b}', 'all', '%%'])))}`,
+      );
       return { method: 'GET', path: `${pick(GET_PATHS)}?${params.join('&')}`, headers: {} };
     }
     const path = pick(PATHS);
     const text = bodyText(path);
-    const contentType = pick(['application/json', 'application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', '', 'application/json; charset=latin1']);
+    const contentType = pick([
+      'application/json',
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      '',
+      'application/json; charset=latin1',
+    ]);
     const headers: Record<string, string> = contentType === '' ? {} : { 'content-type': contentType };
     const encoding = int(10);
-    if (encoding === 0) return { method: 'POST', path, body: gzipSync(text), headers: { ...headers, 'content-encoding': 'gzip' } };
+    if (encoding === 0)
+      return { method: 'POST', path, body: gzipSync(text), headers: { ...headers, 'content-encoding': 'gzip' } };
     if (encoding === 1) {
       const zipped = gzipSync(text);
-      return { method: 'POST', path, body: zipped.subarray(0, int(zipped.length)), headers: { ...headers, 'content-encoding': 'gzip' } };
+      return {
+        method: 'POST',
+        path,
+        body: zipped.subarray(0, int(zipped.length)),
+        headers: { ...headers, 'content-encoding': 'gzip' },
+      };
     }
-    if (encoding === 2) return { method: 'POST', path, body: text, headers: { ...headers, 'content-encoding': pick(['br', 'zstd', 'identity', 'gzip, gzip']) } };
+    if (encoding === 2)
+      return {
+        method: 'POST',
+        path,
+        body: text,
+        headers: { ...headers, 'content-encoding': pick(['br', 'zstd', 'identity', 'gzip, gzip']) },
+      };
     return { method: 'POST', path, body: text, headers };
   };
 }
@@ -149,7 +274,9 @@ describe('fuzz: malformed and random requests', () => {
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status >= 500) {
           const shown = req.body === undefined ? '' : String(req.body).slice(0, 300);
-          assert.fail(`seed ${SEED}: ${req.method} ${req.path} ${JSON.stringify(req.headers)} ${shown} → ${answer.status} ${answer.text.slice(0, 300)}`);
+          assert.fail(
+            `seed ${SEED}: ${req.method} ${req.path} ${JSON.stringify(req.headers)} ${shown} → ${answer.status} ${answer.text.slice(0, 300)}`,
+          );
         }
       }
     };
@@ -161,7 +288,11 @@ describe('fuzz: malformed and random requests', () => {
     assert.ok((statuses.get(400) ?? 0) > 500, JSON.stringify([...statuses]));
     assert.ok((statuses.get(415) ?? 0) > 100, JSON.stringify([...statuses]));
     const errors = s.logs.filter((l) => Number(l.level) >= 50);
-    assert.deepEqual(errors.map((l) => l.msg), [], 'no error was logged');
+    assert.deepEqual(
+      errors.map((l) => l.msg),
+      [],
+      'no error was logged',
+    );
     assert.deepEqual((await get(s.base, '/healthz')).json, { status: 'ok' });
     assert.deepEqual((await get(s.base, '/readyz')).json, { status: 'ready' });
   });

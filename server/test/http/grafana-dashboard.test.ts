@@ -9,7 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { get, metricsBody, postJson, startServer, type TestServer } from './helper.js';
 
-const dashboardPath = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'deploy', 'grafana', 'primus-lens-training.json');
+const dashboardPath = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'),
+  'deploy',
+  'grafana',
+  'primus-lens-training.json',
+);
 
 interface JsonApiQuery {
   urlPath: string;
@@ -32,7 +37,12 @@ describe('Grafana dashboard (deploy/grafana)', () => {
   const T0 = Math.floor(Date.now() / 1000) - 600;
   before(async () => {
     s = await startServer();
-    const points = Array.from({ length: 30 }, (_, i) => ({ name: i % 2 === 0 ? 'loss' : 'step', value: i, step: i, timestamp: T0 + i }));
+    const points = Array.from({ length: 30 }, (_, i) => ({
+      name: i % 2 === 0 ? 'loss' : 'step',
+      value: i,
+      step: i,
+      timestamp: T0 + i,
+    }));
     const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'gd' }, points));
     assert.equal(r.status, 200);
   });
@@ -46,13 +56,19 @@ describe('Grafana dashboard (deploy/grafana)', () => {
       panels: Array<{ title: string; datasource: { type: string }; targets: JsonApiQuery[] }>;
     };
     const queries: Array<[string, JsonApiQuery]> = [];
-    for (const v of dash.templating.list) if (v.type === 'query') queries.push([`variable ${JSON.stringify(v.query).slice(0, 40)}`, v.query as JsonApiQuery]);
+    for (const v of dash.templating.list)
+      if (v.type === 'query') queries.push([`variable ${JSON.stringify(v.query).slice(0, 40)}`, v.query as JsonApiQuery]);
     for (const p of dash.panels) {
       assert.equal(p.datasource.type, 'marcusolsson-json-datasource');
       for (const t of p.targets) queries.push([p.title, t]);
     }
     assert.ok(queries.length >= 7);
-    const vars: Record<string, string> = { workload_uid: 'gd', 'metric:csv': 'loss,step', __from: String((T0 - 60) * 1000), __to: String((T0 + 60) * 1000) };
+    const vars: Record<string, string> = {
+      workload_uid: 'gd',
+      'metric:csv': 'loss,step',
+      __from: String((T0 - 60) * 1000),
+      __to: String((T0 + 60) * 1000),
+    };
     const fill = (text: string) => text.replace(/\$\{([^}]+)\}/g, (_, name: string) => vars[name] ?? `<unset ${name}>`);
     for (const [title, q] of queries) {
       const qs = q.params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(fill(v))}`).join('&');
@@ -63,7 +79,10 @@ describe('Grafana dashboard (deploy/grafana)', () => {
       for (const [i, col] of columns.entries()) {
         assert.ok(col.length > 0, `${title}: ${q.fields[i]?.jsonPath} found nothing in ${r.text.slice(0, 200)}`);
         if (q.fields[i]?.type === 'number' || q.fields[i]?.type === 'time') {
-          assert.ok(col.every((v) => typeof v === 'number' || v === null), `${title}: ${q.fields[i]?.jsonPath} is not numeric`);
+          assert.ok(
+            col.every((v) => typeof v === 'number' || v === null),
+            `${title}: ${q.fields[i]?.jsonPath} is not numeric`,
+          );
         }
       }
       assert.equal(new Set(columns.map((c) => c.length)).size, 1, `${title}: fields differ in length`);

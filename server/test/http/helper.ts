@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
 import { createDatabase } from '../support/pg.js';
@@ -113,7 +113,7 @@ export function send(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown ;
+          let json: unknown;
           try {
             json = JSON.parse(text);
           } catch {
@@ -132,12 +132,20 @@ export function send(
 }
 
 export const postJson = (base: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  send(base, 'POST', path, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  send(base, 'POST', path, typeof body === 'string' ? body : JSON.stringify(body), {
+    'content-type': 'application/json',
+    ...headers,
+  });
 
 export const postGzip = (base: string, path: string, text: string, headers: Record<string, string> = {}) =>
-  send(base, 'POST', path, gzipSync(Buffer.from(text, 'utf8')), { 'content-type': 'application/json', 'content-encoding': 'gzip', ...headers });
+  send(base, 'POST', path, gzipSync(Buffer.from(text, 'utf8')), {
+    'content-type': 'application/json',
+    'content-encoding': 'gzip',
+    ...headers,
+  });
 
-export const get = (base: string, path: string, headers: Record<string, string> = {}) => send(base, 'GET', path, undefined, headers);
+export const get = (base: string, path: string, headers: Record<string, string> = {}) =>
+  send(base, 'GET', path, undefined, headers);
 
 /** Log messages (msg) of the captured pino lines. */
 export const messages = (server: TestServer): string[] => server.logs.map((l) => String(l.msg ?? ''));

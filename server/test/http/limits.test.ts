@@ -54,7 +54,13 @@ describe('body limit, content type and encoding', () => {
     await s.close();
   });
 
-  const bigBody = () => JSON.stringify(metricsBody({}, Array.from({ length: 200 }, (_, i) => ({ name: `m${i}`, value: i, step: 1 }))));
+  const bigBody = () =>
+    JSON.stringify(
+      metricsBody(
+        {},
+        Array.from({ length: 200 }, (_, i) => ({ name: `m${i}`, value: i, step: 1 })),
+      ),
+    );
 
   it('answers 413 above LENS_BODY_LIMIT_BYTES', async () => {
     const text = bigBody();
@@ -67,12 +73,18 @@ describe('body limit, content type and encoding', () => {
   it('answers 413 when a small gzip body decompresses beyond the limit', async () => {
     const zipped = gzipSync(bigBody());
     assert.ok(zipped.length < 4096);
-    const r = await send(s.base, 'POST', '/api/v1/wandb/metrics', zipped, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const r = await send(s.base, 'POST', '/api/v1/wandb/metrics', zipped, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     assert.equal(r.status, 413, r.text);
   });
 
   it('answers 400 for a corrupt gzip body', async () => {
-    const r = await send(s.base, 'POST', '/api/v1/wandb/metrics', Buffer.from('not gzip at all'), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const r = await send(s.base, 'POST', '/api/v1/wandb/metrics', Buffer.from('not gzip at all'), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     assert.equal(r.status, 400, r.text);
     assert.match(r.json.meta.message, /decompress/);
   });
@@ -81,9 +93,14 @@ describe('body limit, content type and encoding', () => {
     const text = await send(s.base, 'POST', '/api/v1/wandb/metrics', '{"workload_uid":"w"}', { 'content-type': 'text/plain' });
     assert.equal(text.status, 415, text.text);
     assert.equal(text.json.meta.code, 415);
-    const br = await send(s.base, 'POST', '/api/v1/wandb/metrics', '{}', { 'content-type': 'application/json', 'content-encoding': 'br' });
+    const br = await send(s.base, 'POST', '/api/v1/wandb/metrics', '{}', {
+      'content-type': 'application/json',
+      'content-encoding': 'br',
+    });
     assert.equal(br.status, 415);
-    const form = await send(s.base, 'POST', '/api/v1/wandb/metrics', 'a=1&b=2', { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await send(s.base, 'POST', '/api/v1/wandb/metrics', 'a=1&b=2', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     assert.equal(form.status, 415);
     const none = await send(s.base, 'POST', '/api/v1/wandb/metrics', '{"a":1}', {});
     assert.equal(none.status, 415, none.text);
@@ -111,7 +128,9 @@ describe('write pipeline saturation', () => {
     let saw503 = false;
     for (let round = 0; round < 20 && !saw503; round++) {
       const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, c) => postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points))),
+        Array.from({ length: 12 }, (_, c) =>
+          postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
+        ),
       );
       for (const a of answers) {
         assert.ok(a.status === 200 || a.status === 503, `${a.status} ${a.text}`);
@@ -139,11 +158,15 @@ describe('retention (LENS_RETENTION_DAYS)', () => {
 
   it('deletes points older than the window and keeps recent ones', { timeout: 20_000 }, async () => {
     const now = Date.now() / 1000;
-    const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'ret' }, [
-      { name: 'loss', value: 1, step: 1, timestamp: now - 3 * 86_400 },
-      { name: 'loss', value: 2, step: 2, timestamp: now - 2 * 86_400 },
-      { name: 'loss', value: 3, step: 3, timestamp: now - 60 },
-    ]));
+    const r = await postJson(
+      s.base,
+      '/api/v1/wandb/metrics',
+      metricsBody({ workload_uid: 'ret' }, [
+        { name: 'loss', value: 1, step: 1, timestamp: now - 3 * 86_400 },
+        { name: 'loss', value: 2, step: 2, timestamp: now - 2 * 86_400 },
+        { name: 'loss', value: 3, step: 3, timestamp: now - 60 },
+      ]),
+    );
     assert.equal(r.json.data.accepted, 3);
     const deadline = Date.now() + 15_000;
     let steps: number[] = [];

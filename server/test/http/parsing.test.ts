@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { defaultThresholds } from '../../src/health/thresholds.js';
 import { toFieldErrors } from '../../src/errors.js';
+import { defaultThresholds } from '../../src/health/thresholds.js';
 import { JsonSyntaxError, parseLenientJson, quoteNonFiniteTokens } from '../../src/http/lenient-json.js';
 import { parseMetricList } from '../../src/query/grafana.js';
 
@@ -52,23 +52,53 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const { health: _health, ...c } = loadConfig({ PORT: '9000', HOST: '127.0.0.1', LENS_DATABASE_URL: ':memory:', LENS_API_TOKEN: 't', LENS_RETENTION_DAYS: '7', LENS_LOG_LEVEL: 'DEBUG', LENS_BODY_LIMIT_BYTES: '2048',
-      LENS_PG_POOL_MAX: '4', LENS_PG_STATEMENT_TIMEOUT_MS: '0', LENS_PG_CONNECT_TIMEOUT_MS: '1500',
-      LENS_TLS_CERT_FILE: '/tls/tls.crt', LENS_TLS_KEY_FILE: '/tls/tls.key', LENS_INGEST_RATE_LIMIT: '50' });
-    assert.deepEqual(c, { port: 9000, host: '127.0.0.1', databaseUrl: ':memory:', pg: { poolMax: 4, statementTimeoutMs: 0, connectTimeoutMs: 1500 },
-      apiToken: 't', retentionDays: 7, logLevel: 'debug', bodyLimitBytes: 2048,
-      tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' }, ingestRateLimit: 50 });
+    const { health: _health, ...c } = loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      LENS_DATABASE_URL: ':memory:',
+      LENS_API_TOKEN: 't',
+      LENS_RETENTION_DAYS: '7',
+      LENS_LOG_LEVEL: 'DEBUG',
+      LENS_BODY_LIMIT_BYTES: '2048',
+      LENS_PG_POOL_MAX: '4',
+      LENS_PG_STATEMENT_TIMEOUT_MS: '0',
+      LENS_PG_CONNECT_TIMEOUT_MS: '1500',
+      LENS_TLS_CERT_FILE: '/tls/tls.crt',
+      LENS_TLS_KEY_FILE: '/tls/tls.key',
+      LENS_INGEST_RATE_LIMIT: '50',
+    });
+    assert.deepEqual(c, {
+      port: 9000,
+      host: '127.0.0.1',
+      databaseUrl: ':memory:',
+      pg: { poolMax: 4, statementTimeoutMs: 0, connectTimeoutMs: 1500 },
+      apiToken: 't',
+      retentionDays: 7,
+      logLevel: 'debug',
+      bodyLimitBytes: 2048,
+      tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
+      ingestRateLimit: 50,
+    });
   });
 
   it('lists every problem at once', () => {
     try {
-      loadConfig({ PORT: '70000', LENS_RETENTION_DAYS: '-1', LENS_BODY_LIMIT_BYTES: 'big', LENS_PG_POOL_MAX: '0',
-        LENS_TLS_CERT_FILE: '/tls/tls.crt', LENS_INGEST_RATE_LIMIT: '-1' });
+      loadConfig({
+        PORT: '70000',
+        LENS_RETENTION_DAYS: '-1',
+        LENS_BODY_LIMIT_BYTES: 'big',
+        LENS_PG_POOL_MAX: '0',
+        LENS_TLS_CERT_FILE: '/tls/tls.crt',
+        LENS_INGEST_RATE_LIMIT: '-1',
+      });
       assert.fail('expected a ConfigError');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
       assert.equal(err.problems.length, 6);
-      assert.ok(err.problems.some((p) => p.includes('LENS_TLS_CERT_FILE and LENS_TLS_KEY_FILE go together')), err.message);
+      assert.ok(
+        err.problems.some((p) => p.includes('LENS_TLS_CERT_FILE and LENS_TLS_KEY_FILE go together')),
+        err.message,
+      );
     }
   });
 });

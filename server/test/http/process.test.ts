@@ -2,7 +2,7 @@
 // SIGTERM drains, commits, closes the database and exits 0, and everything acknowledged is
 // there after a restart. A bad environment stops it at boot with a clear message.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,11 @@ interface Child {
 }
 
 function start(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [mainJs], { cwd: serverRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [mainJs], {
+    cwd: serverRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
   proc.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -101,7 +105,10 @@ describe('node dist/src/main.js', () => {
     assert.equal(metrics.status, 200, metrics.text);
     assert.equal(metrics.json.metrics[0].count, 20_000);
     const series = await get(base, '/api/v1/workloads/durable/metrics/series?name=loss&to_step=4');
-    assert.deepEqual(series.json.series[0].points.map((p: unknown[]) => p[1]), [1, 0.5, 1 / 3, 'NaN', 0.2]);
+    assert.deepEqual(
+      series.json.series[0].points.map((p: unknown[]) => p[1]),
+      [1, 0.5, 1 / 3, 'NaN', 0.2],
+    );
     second.proc.kill('SIGINT');
     assert.equal(await withTimeout(second.exited, 30_000, 'exit after SIGINT'), 0, second.output());
   });
@@ -120,7 +127,11 @@ describe('node dist/src/main.js', () => {
     ['a folder that cannot be created', '/proc/lens-nope/lens.db', /cannot create the folder \/proc\/lens-nope \(E[A-Z]+\)/],
     ['a folder given as the file', '', /is a folder; give the path of the database file inside it/],
     ['a file where a folder must be', '/dev/null/lens.db', /\/dev\/null is not a folder/],
-    ['a PostgreSQL that does not answer, password hidden', 'postgres://lens:s3cret@127.0.0.1:1/lens', /cannot connect and migrate/],
+    [
+      'a PostgreSQL that does not answer, password hidden',
+      'postgres://lens:s3cret@127.0.0.1:1/lens',
+      /cannot connect and migrate/,
+    ],
   ] as const) {
     it(`stops at once with one line naming LENS_DATABASE_URL and the path: ${name}`, { timeout: 30_000 }, async () => {
       const target = path === '' ? dir : path;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { freePort } from '../../scripts/pg-cluster.mjs';
 import { MIGRATIONS } from '../../src/store/pg/migrations.js';
 import { createDatabase, type TestDatabase } from '../support/pg.js';
-import { ensureBuilt, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
 import { get, metricsBody, postJson } from './helper.js';
 
 async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
@@ -23,10 +23,25 @@ async function sql<T extends pg.QueryResultRow>(url: string, text: string): Prom
 
 function detectionBody(workload: string, pod: string): Record<string, unknown> {
   return {
-    source: 'wandb', type: 'framework_detection_raw', version: '1.0', workload_uid: workload, pod_uid: `${pod}-uid`, pod_name: pod,
-    rank: 0, run_id: `run-${pod}`, timestamp: 1_704_067_200,
-    evidence: { wandb: { project: 'p', name: pod, id: `run-${pod}`, config: { framework: 'primus' }, tags: [] }, environment: { PRIMUS_CONFIG: '/c.yaml' } },
-    hints: { possible_frameworks: ['primus'], confidence: 'high', primary_indicators: ['PRIMUS env vars'], timestamp: 1_704_067_200 },
+    source: 'wandb',
+    type: 'framework_detection_raw',
+    version: '1.0',
+    workload_uid: workload,
+    pod_uid: `${pod}-uid`,
+    pod_name: pod,
+    rank: 0,
+    run_id: `run-${pod}`,
+    timestamp: 1_704_067_200,
+    evidence: {
+      wandb: { project: 'p', name: pod, id: `run-${pod}`, config: { framework: 'primus' }, tags: [] },
+      environment: { PRIMUS_CONFIG: '/c.yaml' },
+    },
+    hints: {
+      possible_frameworks: ['primus'],
+      confidence: 'high',
+      primary_indicators: ['PRIMUS env vars'],
+      timestamp: 1_704_067_200,
+    },
   };
 }
 
@@ -49,9 +64,14 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
   });
 
   it('started at the same moment on an empty database, they applied each migration exactly once', async () => {
-    const rows = await sql<{ version: number; n: number }>(db.url,
-      'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version');
-    assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, n: 1 })));
+    const rows = await sql<{ version: number; n: number }>(
+      db.url,
+      'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
+    );
+    assert.deepEqual(
+      rows,
+      MIGRATIONS.map((m) => ({ version: m.version, n: 1 })),
+    );
     assert.equal((await get(a.base, '/readyz')).status, 200);
     assert.equal((await get(b.base, '/readyz')).status, 200);
   });
@@ -67,35 +87,64 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
       sends.push(postJson(a.base, '/api/v1/wandb/metrics', body), postJson(b.base, '/api/v1/wandb/metrics', body));
     }
     const answers = await Promise.all(sends);
-    assert.deepEqual(answers.map((r) => r.status), answers.map(() => 200), answers.find((r) => r.status !== 200)?.text);
-    const rows = await sql<{ n: number; distinct_keys: number }>(db.url,
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      answers.map(() => 200),
+      answers.find((r) => r.status !== 200)?.text,
+    );
+    const rows = await sql<{ n: number; distinct_keys: number }>(
+      db.url,
       `SELECT count(*)::int AS n, count(DISTINCT (c.series_id, p.step))::int AS distinct_keys
-       FROM series_chunks c CROSS JOIN LATERAL unnest(c.steps) AS p(step)`);
+       FROM series_chunks c CROSS JOIN LATERAL unnest(c.steps) AS p(step)`,
+    );
     assert.deepEqual(rows, [{ n: 10_000, distinct_keys: 10_000 }]);
     for (const server of [a, b]) {
       const w = await get(server.base, '/api/v1/workloads/dup');
       assert.equal(w.json.points, 10_000, w.text);
       const m = await get(server.base, '/api/v1/workloads/dup/metrics');
-      assert.deepEqual(m.json.metrics.map((x: { name: string; count: number }) => [x.name, x.count]), [['loss', 5000], ['lr', 5000]]);
+      assert.deepEqual(
+        m.json.metrics.map((x: { name: string; count: number }) => [x.name, x.count]),
+        [
+          ['loss', 5000],
+          ['lr', 5000],
+        ],
+      );
     }
   });
 
   it('points ingested through one replica are served by the other', async () => {
-    const r = await postJson(a.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'cross', run_id: 'r' }, [
-      { name: 'loss', value: 'NaN', step: 1 }, { name: 'loss', value: 0.25, step: 2 }]));
+    const r = await postJson(
+      a.base,
+      '/api/v1/wandb/metrics',
+      metricsBody({ workload_uid: 'cross', run_id: 'r' }, [
+        { name: 'loss', value: 'NaN', step: 1 },
+        { name: 'loss', value: 0.25, step: 2 },
+      ]),
+    );
     assert.equal(r.status, 200, r.text);
     const s = await get(b.base, '/api/v1/workloads/cross/metrics/series?name=loss');
     assert.equal(s.status, 200, s.text);
-    assert.deepEqual(s.json.series[0].points.map((p: unknown[]) => [p[0], p[1]]), [[1, 'NaN'], [2, 0.25]]);
+    assert.deepEqual(
+      s.json.series[0].points.map((p: unknown[]) => [p[0], p[1]]),
+      [
+        [1, 'NaN'],
+        [2, 0.25],
+      ],
+    );
   });
 
   it("two pods' detection reports sent at the same moment to different replicas both reach the merged result", async () => {
     const workloads = Array.from({ length: 8 }, (_, i) => `det-${i}`);
-    const answers = await Promise.all(workloads.flatMap((w) => [
-      postJson(a.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-0')),
-      postJson(b.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-1')),
-    ]));
-    assert.ok(answers.every((r) => r.status === 200), answers.map((r) => r.text).join('\n'));
+    const answers = await Promise.all(
+      workloads.flatMap((w) => [
+        postJson(a.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-0')),
+        postJson(b.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-1')),
+      ]),
+    );
+    assert.ok(
+      answers.every((r) => r.status === 200),
+      answers.map((r) => r.text).join('\n'),
+    );
     for (const w of workloads) {
       const d = await get(a.base, `/api/v1/workloads/${w}/framework-detection`);
       assert.equal(d.status, 200, d.text);

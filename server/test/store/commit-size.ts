@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type MetricBatch } from '../../src/store/index.js';
+import { type MetricBatch, openStore } from '../../src/store/index.js';
 
 const RUNS = 8;
 const METRICS = 20;
@@ -41,5 +41,7 @@ async function cpuPerPoint(perCommit: number): Promise<number> {
 }
 
 for (const k of (process.argv[2] ?? '1,5,8,16,40,250').split(',').map(Number)) {
-  console.log(`${k} requests/commit, ${STEPS_PER_REQUEST * METRICS} points each: ${(await cpuPerPoint(k)).toFixed(2)} µs CPU per point`);
+  console.log(
+    `${k} requests/commit, ${STEPS_PER_REQUEST * METRICS} points each: ${(await cpuPerPoint(k)).toFixed(2)} µs CPU per point`,
+  );
 }

@@ -7,10 +7,16 @@ if (path === undefined) throw new Error('usage: fixtures-crash-writer.ts <db pat
 const store = await openStore(path);
 const acks = [];
 for (let i = 0; i < 50; i++) {
-  acks.push(store.writeMetrics({
-    workload_uid: 'crash', run_id: 'r', rank: 0, identity: {}, received_at: 1_700_000_000,
-    points: [{ name: 'loss', step: i, value: i === 13 ? NaN : i, wall_time: 1_700_000_000 + i }],
-  }));
+  acks.push(
+    store.writeMetrics({
+      workload_uid: 'crash',
+      run_id: 'r',
+      rank: 0,
+      identity: {},
+      received_at: 1_700_000_000,
+      points: [{ name: 'loss', step: i, value: i === 13 ? NaN : i, wall_time: 1_700_000_000 + i }],
+    }),
+  );
 }
 await Promise.all(acks);
 process.stdout.write('acked 50\n', () => process.kill(process.pid, 'SIGKILL'));

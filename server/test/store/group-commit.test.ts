@@ -19,7 +19,10 @@ test('items submitted in the same turn share one commit; big backlogs are split 
   assert.deepEqual(commits, [[1, 2, 3]]);
   commits.length = 0;
   await Promise.all([4, 5, 6, 7].map((i) => q.submit(i, 20)));
-  assert.deepEqual(commits, [[4, 5], [6, 7]]);
+  assert.deepEqual(commits, [
+    [4, 5],
+    [6, 7],
+  ]);
 });
 
 test('a failing item fails alone; the others of its group still commit', async () => {
@@ -30,7 +33,10 @@ test('a failing item fails alone; the others of its group still commit', async (
     return items.map(String);
   }, OPTS);
   const settled = await Promise.allSettled([12, 13, 14].map((i) => q.submit(i, 1)));
-  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.match(String((settled[1] as PromiseRejectedResult).reason), /bad item 13/);
   assert.deepEqual(committed, [12, 14]);
 });
@@ -46,33 +52,36 @@ test('over maxQueued new work is refused with a retry hint, and accepted again o
   await q.close();
   await assert.rejects(q.submit(4, 1), /closed/);
 });
-for (const backend of BACKENDS) describe(backend, () => {
+for (const backend of BACKENDS)
+  describe(backend, () => {
+    test('store.pressure() reports the backlog and writeMetrics refuses when saturated', async () => {
+      const t = await tempStore(backend, { maxQueuedPoints: 1000, retryAfterSeconds: 3 });
+      try {
+        const ok = t.store.writeMetrics(batch({ points: pts('loss', 0, 800, (x) => x) }));
+        assert.deepEqual(t.store.pressure(), { queued_points: 800, saturated: false });
+        const refused = t.store.writeMetrics(batch({ points: pts('loss', 800, 1100, (x) => x) }));
+        await assert.rejects(refused, (e: unknown) => e instanceof StoreSaturatedError && e.retryAfterSeconds === 3);
+        await ok;
+        assert.deepEqual(t.store.pressure(), { queued_points: 0, saturated: false });
+        assert.equal((await t.store.getWorkload('w1'))?.points, 800);
+      } finally {
+        await t.cleanup();
+      }
+    });
 
-  test('store.pressure() reports the backlog and writeMetrics refuses when saturated', async () => {
-    const t = await tempStore(backend, { maxQueuedPoints: 1000, retryAfterSeconds: 3 });
-    try {
-      const ok = t.store.writeMetrics(batch({ points: pts('loss', 0, 800, (x) => x) }));
-      assert.deepEqual(t.store.pressure(), { queued_points: 800, saturated: false });
-      const refused = t.store.writeMetrics(batch({ points: pts('loss', 800, 1100, (x) => x) }));
-      await assert.rejects(refused, (e: unknown) => e instanceof StoreSaturatedError && e.retryAfterSeconds === 3);
-      await ok;
-      assert.deepEqual(t.store.pressure(), { queued_points: 0, saturated: false });
-      assert.equal((await t.store.getWorkload('w1'))?.points, 800);
-    } finally {
-      await t.cleanup();
-    }
+    test('malformed batches are rejected before they reach a shared transaction', async () => {
+      const t = await tempStore(backend);
+      try {
+        const good = t.store.writeMetrics(batch({ points: [{ name: 'a', step: 1, value: 1, wall_time: 1 }] }));
+        await assert.rejects(
+          t.store.writeMetrics(batch({ points: [{ name: 'a', step: 1.5, value: 1, wall_time: 1 }] })),
+          /step must be an integer/,
+        );
+        await assert.rejects(t.store.writeMetrics(batch({ points: [{ name: '', step: 1, value: 1, wall_time: 1 }] })), /name/);
+        await assert.rejects(t.store.writeMetrics(batch({ workload_uid: '', points: [] })), /workload_uid/);
+        assert.deepEqual(await good, { written: 1 });
+      } finally {
+        await t.cleanup();
+      }
+    });
   });
-
-  test('malformed batches are rejected before they reach a shared transaction', async () => {
-    const t = await tempStore(backend);
-    try {
-      const good = t.store.writeMetrics(batch({ points: [{ name: 'a', step: 1, value: 1, wall_time: 1 }] }));
-      await assert.rejects(t.store.writeMetrics(batch({ points: [{ name: 'a', step: 1.5, value: 1, wall_time: 1 }] })), /step must be an integer/);
-      await assert.rejects(t.store.writeMetrics(batch({ points: [{ name: '', step: 1, value: 1, wall_time: 1 }] })), /name/);
-      await assert.rejects(t.store.writeMetrics(batch({ workload_uid: '', points: [] })), /workload_uid/);
-      assert.deepEqual(await good, { written: 1 });
-    } finally {
-      await t.cleanup();
-    }
-  });
-});

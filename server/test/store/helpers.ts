@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type MetricBatch, type PointInput, type Store, type StoreOptions } from '../../src/store/index.js';
+import { type MetricBatch, openStore, type PointInput, type Store, type StoreOptions } from '../../src/store/index.js';
 import { createDatabase } from '../support/pg.js';
 import { assertDerivedDataConsistent } from './invariants.js';
 import { assertPgDerivedDataConsistent } from './invariants-pg.js';

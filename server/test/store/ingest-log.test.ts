@@ -70,7 +70,8 @@ describe('staged ingest (SQLite)', () => {
       await new Promise((res) => setTimeout(res, APPLY_AFTER_MS + 300));
       assert.equal(count(path, 'SELECT count(*) FROM points'), 20, 'applied after the wait, with no read');
       const wideRuns = Array.from({ length: APPLY_POINTS / 100 + 1 }, (_, r) =>
-        store.writeMetrics(batch({ run_id: `r${r}`, points: wide(0, 5) })));
+        store.writeMetrics(batch({ run_id: `r${r}`, points: wide(0, 5) })),
+      );
       await Promise.all(wideRuns);
       await new Promise((res) => setImmediate(res));
       await new Promise((res) => setImmediate(res));
@@ -106,7 +107,7 @@ describe('staged ingest (SQLite)', () => {
       assert.match(reported[0] ?? '', /unreadable/);
       assert.equal(count(path, 'SELECT count(*) FROM ingest_log WHERE failed IS NOT NULL'), 2);
       assert.equal(count(path, 'SELECT count(*) FROM ingest_log WHERE failed IS NULL'), 0);
-      assert.equal((await store.getWorkload('w1')), null, 'the unappliable batch wrote nothing');
+      assert.equal(await store.getWorkload('w1'), null, 'the unappliable batch wrote nothing');
     } finally {
       await store.close();
     }
@@ -123,7 +124,11 @@ describe('staged ingest (SQLite)', () => {
       assert.equal(count(path, 'SELECT count(*) FROM ingest_log'), 0, 'the staged batch went first');
       assert.equal(count(path, 'SELECT count(*) FROM points'), 40 + 99);
       const [m3] = await store.querySeries({ workload_uid: 'w1', name: 'm3', max_points: 1000 });
-      assert.deepEqual(m3?.points.slice(0, 3).map((p) => p[1]), [1, 2, 2], 'the later write wins');
+      assert.deepEqual(
+        m3?.points.slice(0, 3).map((p) => p[1]),
+        [1, 2, 2],
+        'the later write wins',
+      );
     } finally {
       await store.close();
     }
@@ -138,7 +143,16 @@ describe('staged ingest (SQLite)', () => {
     const moved = batch({ received_at: 500, identity: { pod_name: 'pod-1', host: 'node-b' }, points: wide(4, 1, 2) });
     const out = mergeForApply([a1, other, a2, finish, a3, moved]);
     assert.equal(out.length, 5, 'a1+a2, other, finish, a3, moved');
-    assert.deepEqual(out.map((b) => [b.run_id, b.points.length]), [['run-a', 7], ['run-b', 2], ['run-a', 0], ['run-a', 2], ['run-a', 2]]);
+    assert.deepEqual(
+      out.map((b) => [b.run_id, b.points.length]),
+      [
+        ['run-a', 7],
+        ['run-b', 2],
+        ['run-a', 0],
+        ['run-a', 2],
+        ['run-a', 2],
+      ],
+    );
     assert.equal(out[0]?.first_received_at, 100);
     assert.equal(out[0]?.received_at, 200);
     assert.equal(out[2], finish, 'a state change is applied alone, in its place');
@@ -153,7 +167,15 @@ describe('staged ingest (SQLite)', () => {
       assert.equal(w?.first_seen, 100, 'first seen is the earliest receive time of the merged batches');
       assert.equal(w?.last_seen, 200);
       const [m0] = await store.querySeries({ workload_uid: 'w1', name: 'm0', run_id: 'run-a', max_points: 100 });
-      assert.deepEqual(m0?.points.map((p) => [p[0], p[1]]), [[0, 1], [1, 7], [2, 2]], 'the later write of step 1 wins');
+      assert.deepEqual(
+        m0?.points.map((p) => [p[0], p[1]]),
+        [
+          [0, 1],
+          [1, 7],
+          [2, 2],
+        ],
+        'the later write of step 1 wins',
+      );
     } finally {
       await store.close();
     }

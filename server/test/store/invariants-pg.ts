@@ -8,9 +8,29 @@ import pg from 'pg';
 
 const CHUNK_STEPS = 256;
 // The packed rollup's order: part of the schema, so written out here, not imported.
-const PACKED_COLUMNS = ['first_step', 'last_step', 'n', 'fmin', 'fmin_step', 'fmax', 'fmax_step', 'nan_step', 'pinf_step',
-  'ninf_step', 'min_wall', 'max_wall', 'first_value', 'first_wall', 'last_value', 'last_wall', 'fmin_wall', 'fmax_wall',
-  'nan_wall', 'pinf_wall', 'ninf_wall'];
+const PACKED_COLUMNS = [
+  'first_step',
+  'last_step',
+  'n',
+  'fmin',
+  'fmin_step',
+  'fmax',
+  'fmax_step',
+  'nan_step',
+  'pinf_step',
+  'ninf_step',
+  'min_wall',
+  'max_wall',
+  'first_value',
+  'first_wall',
+  'last_value',
+  'last_wall',
+  'fmin_wall',
+  'fmax_wall',
+  'nan_wall',
+  'pinf_wall',
+  'ninf_wall',
+];
 type Pt = [step: number, value: number, wall: number];
 
 /** The rollup columns a chunk row must hold for these points (ascending steps). */
@@ -28,11 +48,27 @@ function rollup(points: Pt[]): Record<string, number | null> {
   const z = points[points.length - 1]!;
   const walls = points.map((p) => p[2]);
   return {
-    n: points.length, first_step: a[0], last_step: z[0], first_value: a[1], first_wall: a[2], last_value: z[1], last_wall: z[2],
-    fmin: lo?.[1] ?? null, fmin_step: lo?.[0] ?? null, fmin_wall: lo?.[2] ?? null,
-    fmax: hi?.[1] ?? null, fmax_step: hi?.[0] ?? null, fmax_wall: hi?.[2] ?? null,
-    nan_step: nan?.[0] ?? null, nan_wall: nan?.[2] ?? null, pinf_step: pinf?.[0] ?? null, pinf_wall: pinf?.[2] ?? null,
-    ninf_step: ninf?.[0] ?? null, ninf_wall: ninf?.[2] ?? null, min_wall: Math.min(...walls), max_wall: Math.max(...walls),
+    n: points.length,
+    first_step: a[0],
+    last_step: z[0],
+    first_value: a[1],
+    first_wall: a[2],
+    last_value: z[1],
+    last_wall: z[2],
+    fmin: lo?.[1] ?? null,
+    fmin_step: lo?.[0] ?? null,
+    fmin_wall: lo?.[2] ?? null,
+    fmax: hi?.[1] ?? null,
+    fmax_step: hi?.[0] ?? null,
+    fmax_wall: hi?.[2] ?? null,
+    nan_step: nan?.[0] ?? null,
+    nan_wall: nan?.[2] ?? null,
+    pinf_step: pinf?.[0] ?? null,
+    pinf_wall: pinf?.[2] ?? null,
+    ninf_step: ninf?.[0] ?? null,
+    ninf_wall: ninf?.[2] ?? null,
+    min_wall: Math.min(...walls),
+    max_wall: Math.max(...walls),
   };
 }
 
@@ -48,7 +84,10 @@ export async function assertPgDerivedDataConsistent(url: string): Promise<void> 
       const rows = (await c.query('SELECT * FROM series_chunks WHERE series_id = $1 ORDER BY chunk', [s.id])).rows;
       const all: Pt[] = [];
       for (const { series_id: _sid, chunk, steps, vals, walls, rollup: packed, ...stored } of rows) {
-        assert.ok(steps.length > 0 && steps.length === vals.length && steps.length === walls.length, `series ${s.id} chunk ${chunk}: array lengths`);
+        assert.ok(
+          steps.length > 0 && steps.length === vals.length && steps.length === walls.length,
+          `series ${s.id} chunk ${chunk}: array lengths`,
+        );
         // bigint[] arrives as strings; every stored step is a safe integer.
         const points: Pt[] = steps.map((step: string, i: number) => [Number(step), vals[i], walls[i]]);
         points.forEach(([step], i) => {
@@ -60,7 +99,11 @@ export async function assertPgDerivedDataConsistent(url: string): Promise<void> 
         // The packed copy the reader uses: the same numbers as float8, NULL as NaN.
         const b = packed as Buffer;
         const unpacked = PACKED_COLUMNS.map((_, k) => b.readDoubleBE(k * 8));
-        assert.deepEqual(unpacked, PACKED_COLUMNS.map((col) => expected[col] ?? NaN), `series ${s.id} chunk ${chunk}: packed rollup`);
+        assert.deepEqual(
+          unpacked,
+          PACKED_COLUMNS.map((col) => expected[col] ?? NaN),
+          `series ${s.id} chunk ${chunk}: packed rollup`,
+        );
         all.push(...points);
       }
       const finite = all.map((p) => p[1]).filter((v) => Number.isFinite(v));
@@ -79,9 +122,13 @@ export async function assertPgDerivedDataConsistent(url: string): Promise<void> 
       );
     }
     const q = async (text: string): Promise<unknown[]> => (await c.query(text)).rows;
-    const runs = await q(`SELECT r.id FROM runs r WHERE r.points <> (SELECT coalesce(sum(count), 0) FROM series WHERE run_pk = r.id)`);
+    const runs = await q(
+      `SELECT r.id FROM runs r WHERE r.points <> (SELECT coalesce(sum(count), 0) FROM series WHERE run_pk = r.id)`,
+    );
     assert.deepEqual(runs, [], 'runs.points differs from its series');
-    const wls = await q(`SELECT w.id FROM workloads w WHERE w.points <> (SELECT coalesce(sum(count), 0) FROM series WHERE workload_id = w.id)`);
+    const wls = await q(
+      `SELECT w.id FROM workloads w WHERE w.points <> (SELECT coalesce(sum(count), 0) FROM series WHERE workload_id = w.id)`,
+    );
     assert.deepEqual(wls, [], 'workloads.points differs from its series');
   } finally {
     await c.end();

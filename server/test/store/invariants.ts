@@ -3,7 +3,7 @@
 // rollups and the series/run/workload aggregates must be.
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { chunkFromPoints, type ChunkRow } from '../../src/store/sqlite/chunks.js';
+import { type ChunkRow, chunkFromPoints } from '../../src/store/sqlite/chunks.js';
 
 type PointRow = [number, number | null, number];
 
@@ -26,8 +26,10 @@ export function assertDerivedDataConsistent(path: string): void {
         assert.ok(rebuilt !== null, `series ${id}: empty chunk at ${c.start_step}`);
         expected.push(rebuilt);
       });
-      assert.ok(points.length === 0 || (chunks[0] !== undefined && chunks[0].start_step <= points[0]![0]),
-        `series ${id}: points before the first chunk`);
+      assert.ok(
+        points.length === 0 || (chunks[0] !== undefined && chunks[0].start_step <= points[0]![0]),
+        `series ${id}: points before the first chunk`,
+      );
       assert.deepEqual(chunks, expected, `series ${id}: chunk rollups differ from the points`);
 
       const finite = points.map((p) => p[1]).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -45,11 +47,15 @@ export function assertDerivedDataConsistent(path: string): void {
         `series ${id}: summary differs from the points`,
       );
     }
-    const runMismatch = db.prepare(`SELECT r.id FROM runs r WHERE r.points <>
-      (SELECT coalesce(sum(count), 0) FROM series WHERE run_pk = r.id)`).all();
+    const runMismatch = db
+      .prepare(`SELECT r.id FROM runs r WHERE r.points <>
+      (SELECT coalesce(sum(count), 0) FROM series WHERE run_pk = r.id)`)
+      .all();
     assert.deepEqual(runMismatch, [], 'runs.points differs from its series');
-    const wlMismatch = db.prepare(`SELECT w.id FROM workloads w WHERE w.points <>
-      (SELECT coalesce(sum(count), 0) FROM series WHERE workload_id = w.id)`).all();
+    const wlMismatch = db
+      .prepare(`SELECT w.id FROM workloads w WHERE w.points <>
+      (SELECT coalesce(sum(count), 0) FROM series WHERE workload_id = w.id)`)
+      .all();
     assert.deepEqual(wlMismatch, [], 'workloads.points differs from its series');
   } finally {
     db.close();

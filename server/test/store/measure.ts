@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../../scripts/pg-cluster.mjs';
-import { openStore, type MetricBatch, type Store } from '../../src/store/index.js';
+import { type MetricBatch, openStore, type Store } from '../../src/store/index.js';
 import { createDatabase } from '../support/pg.js';
 
 const SERIES_POINTS = 1_000_000;
@@ -34,7 +34,12 @@ async function main(): Promise<void> {
       for (let s = firstStep; s < firstStep + BATCH_ROWS; s++) {
         for (let m = 0; m < METRICS_PER_ROW; m++) {
           const spike = m === 0 && s % 100_003 === 0;
-          points.push({ name: m === 0 ? 'loss' : `m${m}`, step: s, value: spike ? 1e6 : Math.sin(s / 1000) + m, wall_time: 1.7e9 + s * 0.01 });
+          points.push({
+            name: m === 0 ? 'loss' : `m${m}`,
+            step: s,
+            value: spike ? 1e6 : Math.sin(s / 1000) + m,
+            wall_time: 1.7e9 + s * 0.01,
+          });
         }
       }
       return { workload_uid: 'measure', run_id: 'r', rank: 0, identity: {}, points, received_at: 1.7e9 };
@@ -61,13 +66,26 @@ async function main(): Promise<void> {
       if (series === undefined || series.points.length > 1000 || series.total_points !== SERIES_POINTS) {
         throw new Error('unexpected downsampling result');
       }
-      if (i === 0) console.log(`series: total ${series.total_points}, returned ${series.points.length}, spikes kept ${series.points.filter((p) => p[1] === 1e6).length}`);
+      if (i === 0)
+        console.log(
+          `series: total ${series.total_points}, returned ${series.points.length}, spikes kept ${series.points.filter((p) => p[1] === 1e6).length}`,
+        );
     }
     times.sort((a, b) => a - b);
-    console.log(`querySeries 1M -> 1000: median ${times[7]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times[14]!.toFixed(1)} ms (15 runs)`);
+    console.log(
+      `querySeries 1M -> 1000: median ${times[7]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times[14]!.toFixed(1)} ms (15 runs)`,
+    );
     const t = performance.now();
-    const ranged = await store.querySeries({ workload_uid: 'measure', name: 'loss', from_step: 250_123, to_step: 750_321, max_points: 1000 });
-    console.log(`querySeries 500k step range -> 1000: ${(performance.now() - t).toFixed(1)} ms, total ${ranged[0]?.total_points}`);
+    const ranged = await store.querySeries({
+      workload_uid: 'measure',
+      name: 'loss',
+      from_step: 250_123,
+      to_step: 750_321,
+      max_points: 1000,
+    });
+    console.log(
+      `querySeries 500k step range -> 1000: ${(performance.now() - t).toFixed(1)} ms, total ${ranged[0]?.total_points}`,
+    );
   } finally {
     await store.close();
     done();

@@ -26,7 +26,10 @@ test('migrate() is idempotent and reopening does not re-apply anything', async (
     await t.store.migrate();
     const store = await t.reopen();
     await store.migrate();
-    assert.deepEqual(versions(t.url), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      versions(t.url),
+      MIGRATIONS.map((m) => m.version),
+    );
     assert.equal((await store.getWorkload('w1'))?.points, 1);
   } finally {
     await t.cleanup();
@@ -59,13 +62,19 @@ test('a failing migration rolls back completely and is not recorded', async () =
     await t.store.close();
     const db = new Database(t.url);
     try {
-      const bad = [...MIGRATIONS, { version: 1000, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;' }];
+      const bad = [
+        ...MIGRATIONS,
+        { version: 1000, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;' },
+      ];
       assert.throws(() => applyMigrations(db, bad), /no_such_table/);
       assert.equal(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get(), 0);
     } finally {
       db.close();
     }
-    assert.deepEqual(versions(t.url), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      versions(t.url),
+      MIGRATIONS.map((m) => m.version),
+    );
     t.store = await openStore(t.url);
   } finally {
     await t.cleanup();
@@ -78,20 +87,26 @@ test('two processes opening a fresh file at once both succeed and migrate once',
   try {
     const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
       const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
-    const run = (): Promise<string> => new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fresh], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve(out.trim());
-        else reject(new Error(`child exited ${code}: ${out}`));
+    const run = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fresh], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          if (code === 0) resolve(out.trim());
+          else reject(new Error(`child exited ${code}: ${out}`));
+        });
       });
-    });
     assert.deepEqual(await Promise.all([run(), run()]), ['ok', 'ok']);
-    assert.deepEqual(versions(fresh), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      versions(fresh),
+      MIGRATIONS.map((m) => m.version),
+    );
   } finally {
     await t.cleanup();
   }

@@ -41,7 +41,10 @@ test('openStore picks PostgreSQL for postgres:// and postgresql:// URLs, migrate
       }
       assert.equal(await s.ping(), false);
     }
-    assert.deepEqual(await versions(db.url), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      await versions(db.url),
+      MIGRATIONS.map((m) => m.version),
+    );
   } finally {
     await db.drop();
   }
@@ -51,7 +54,10 @@ test('a new migration is applied once on top; a failing one rolls back and is no
   const db = await createDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
-    assert.deepEqual(await applyMigrations(pool), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      await applyMigrations(pool),
+      MIGRATIONS.map((m) => m.version),
+    );
     assert.deepEqual(await applyMigrations(pool), []);
     const extra = [...MIGRATIONS, { version: 999, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note text' }];
     assert.deepEqual(await applyMigrations(pool, extra), [999]);
@@ -71,21 +77,30 @@ test('four processes opening an empty database at the same moment all succeed an
   try {
     const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
       const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
-    const run = (): Promise<string> => new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, db.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve(out.trim());
-        else reject(new Error(`child exited ${code}: ${out}`));
+    const run = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, db.url], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          if (code === 0) resolve(out.trim());
+          else reject(new Error(`child exited ${code}: ${out}`));
+        });
       });
-    });
     assert.deepEqual(await Promise.all([run(), run(), run(), run()]), ['ok', 'ok', 'ok', 'ok']);
-    const rows = await sql<{ version: number; n: number }>(db.url, 'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version');
-    assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, n: 1 })));
+    const rows = await sql<{ version: number; n: number }>(
+      db.url,
+      'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
+    );
+    assert.deepEqual(
+      rows,
+      MIGRATIONS.map((m) => ({ version: m.version, n: 1 })),
+    );
   } finally {
     await db.drop();
   }
@@ -107,17 +122,30 @@ test('version 4 (the chunk layout) carries version-1 points over; a version-1 re
   const db = await createDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
-    assert.deepEqual(await applyMigrations(pool, MIGRATIONS.filter((m) => m.version === 1)), [1]);
+    assert.deepEqual(
+      await applyMigrations(
+        pool,
+        MIGRATIONS.filter((m) => m.version === 1),
+      ),
+      [1],
+    );
     // A version-1 database: two series, non-finite values included, summaries as version 1 kept them.
-    const special = new Map<number, number>([[7, NaN], [300, Infinity], [301, -Infinity], [700, 1e9]]);
+    const special = new Map<number, number>([
+      [7, NaN],
+      [300, Infinity],
+      [301, -Infinity],
+      [700, 1e9],
+    ]);
     const value = (s: number): number => special.get(s) ?? Math.sin(s / 30);
     await pool.query(`INSERT INTO workloads (uid, first_seen, last_seen) VALUES ('old', 1, 2);
       INSERT INTO runs (workload_id, run_id, rank, first_seen, last_seen) VALUES (1, 'r', 0, 1, 2);
       INSERT INTO metric_names (workload_id, name) VALUES (1, 'loss'), (1, 'lr');
       INSERT INTO series (workload_id, run_pk, metric_id) VALUES (1, 1, 1), (1, 1, 2)`);
     const steps = Array.from({ length: 1000 }, (_, i) => i * 2); // steps 0..1998, every other one
-    await pool.query('INSERT INTO points SELECT 1, s, v, 1e9 + s FROM unnest($1::bigint[], $2::float8[]) AS u(s, v)',
-      [steps, steps.map((s) => String(value(s)))]);
+    await pool.query('INSERT INTO points SELECT 1, s, v, 1e9 + s FROM unnest($1::bigint[], $2::float8[]) AS u(s, v)', [
+      steps,
+      steps.map((s) => String(value(s))),
+    ]);
     await pool.query('INSERT INTO points SELECT 2, s, 0.5, 1e9 + s FROM generate_series(0, 599) AS s');
     await pool.query(`UPDATE series s SET count = a.n, fmin = a.lo, fmax = a.hi, last_step = a.ls,
         last_value = (SELECT value FROM points WHERE series_id = s.id AND step = a.ls),
@@ -128,20 +156,36 @@ test('version 4 (the chunk layout) carries version-1 points over; a version-1 re
       WHERE s.id = a.series_id;
       UPDATE runs SET points = 1600, last_step = 1998; UPDATE workloads SET points = 1600, last_step = 1998`);
 
-    assert.deepEqual(await applyMigrations(pool), MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version));
+    assert.deepEqual(
+      await applyMigrations(pool),
+      MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version),
+    );
     const store = await openStore(db.url);
     try {
       const [s] = await store.querySeries({ workload_uid: 'old', name: 'loss', max_points: 100_000 });
-      assert.deepEqual(s?.points, steps.map((st) => [st, value(st), 1e9 + st]));
+      assert.deepEqual(
+        s?.points,
+        steps.map((st) => [st, value(st), 1e9 + st]),
+      );
       assert.equal((await store.getWorkload('old'))?.points, 1600);
       await assertPgDerivedDataConsistent(db.url);
 
       // The version-1 replica: new steps, one changed value, one identical re-delivery. Its
       // statement reports nothing changed (so it leaves the counters alone); the trigger did it all.
-      const v1 = await pool.query(V1_POINTS_UPSERT, [[1, 1, 1, 1], [1, 2, 4, 2001], ['-5', '0.25', String(value(4)), '3'], [1e9 + 1, 1e9 + 2, 1e9 + 4, 1e9 + 2001]]);
+      const v1 = await pool.query(V1_POINTS_UPSERT, [
+        [1, 1, 1, 1],
+        [1, 2, 4, 2001],
+        ['-5', '0.25', String(value(4)), '3'],
+        [1e9 + 1, 1e9 + 2, 1e9 + 4, 1e9 + 2001],
+      ]);
       assert.deepEqual(v1.rows, []);
       const [after] = await store.querySeries({ workload_uid: 'old', name: 'loss', from_step: 0, to_step: 4, max_points: 100 });
-      assert.deepEqual(after?.points, [[0, value(0), 1e9], [1, -5, 1e9 + 1], [2, 0.25, 1e9 + 2], [4, value(4), 1e9 + 4]]);
+      assert.deepEqual(after?.points, [
+        [0, value(0), 1e9],
+        [1, -5, 1e9 + 1],
+        [2, 0.25, 1e9 + 2],
+        [4, value(4), 1e9 + 4],
+      ]);
       const w = await store.getWorkload('old');
       assert.deepEqual([w?.points, w?.last_step], [1602, 2001]);
       await assertPgDerivedDataConsistent(db.url);

@@ -4,8 +4,8 @@
 // acknowledged before a crash (pg_ctl stop -m immediate) is still there.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openStore, StoreUnavailableError, type Store } from '../../src/store/index.js';
 import type { Cluster } from '../../scripts/pg-cluster.mjs';
+import { openStore, type Store, StoreUnavailableError } from '../../src/store/index.js';
 import { createDatabase, privateCluster } from '../support/pg.js';
 import { batch, pts } from './helpers.js';
 import { assertPgDerivedDataConsistent } from './invariants-pg.js';

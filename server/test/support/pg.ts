@@ -2,7 +2,7 @@
 // and passes its port in LENS_TEST_PG_PORT; a test file run on its own starts a private one
 // and removes it when the process exits. Every caller gets a database of its own.
 import pg from 'pg';
-import { startCluster, type Cluster } from '../../scripts/pg-cluster.mjs';
+import { type Cluster, startCluster } from '../../scripts/pg-cluster.mjs';
 
 export interface TestDatabase {
   url: string;

@@ -1,7 +1,7 @@
 // The built server (`node dist/src/main.js`) as a real child process, for tests that need
 // several of them (replicas) or need to break what is under them (the database).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

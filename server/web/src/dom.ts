@@ -11,7 +11,9 @@ export interface Attrs {
 }
 
 export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attrs: Attrs | null = null, ...children: Child[]
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs) applyAttrs(el, attrs);
@@ -22,15 +24,15 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 function applyAttrs(el: HTMLElement, attrs: Attrs): void {
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = String(value);
-    else if (key === "text") el.textContent = String(value);
-    else if (key === "data") {
+    if (key === 'class') el.className = String(value);
+    else if (key === 'text') el.textContent = String(value);
+    else if (key === 'data') {
       for (const [name, v] of Object.entries(value as Record<string, string | number>)) el.dataset[name] = String(v);
-    } else if (key === "on") {
+    } else if (key === 'on') {
       for (const [event, handler] of Object.entries(value as Record<string, EventListener>)) {
         el.addEventListener(event, handler);
       }
-    } else if (value === true) el.setAttribute(key, "");
+    } else if (value === true) el.setAttribute(key, '');
     else el.setAttribute(key, String(value));
   }
 }
@@ -38,7 +40,7 @@ function applyAttrs(el: HTMLElement, attrs: Attrs): void {
 export function append(parent: Node, ...children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
   }
 }
 
@@ -47,10 +49,13 @@ export function clear(el: Element): void {
 }
 
 /** Explicit page states: the same look everywhere, so operators learn it once. */
-export function stateBox(kind: "loading" | "empty" | "error", title: string, detail?: Child, action?: Child): HTMLElement {
-  return h("div", { class: `state state-${kind}`, role: kind === "error" ? "alert" : "status", data: { state: kind } },
-    kind === "loading" ? h("span", { class: "spinner", "aria-hidden": "true" }) : null,
-    h("div", { class: "state-title", text: title }),
-    detail ? h("div", { class: "state-detail" }, detail) : null,
-    action ?? null);
+export function stateBox(kind: 'loading' | 'empty' | 'error', title: string, detail?: Child, action?: Child): HTMLElement {
+  return h(
+    'div',
+    { class: `state state-${kind}`, role: kind === 'error' ? 'alert' : 'status', data: { state: kind } },
+    kind === 'loading' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : null,
+    h('div', { class: 'state-title', text: title }),
+    detail ? h('div', { class: 'state-detail' }, detail) : null,
+    action ?? null,
+  );
 }

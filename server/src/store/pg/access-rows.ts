@@ -14,10 +14,12 @@ function toRecord(row: TokenRow): TokenRecord {
 }
 
 export async function createToken(pool: pg.Pool, t: NewToken): Promise<TokenRecord> {
-  const [row] = await query<TokenRow>(pool,
+  const [row] = await query<TokenRow>(
+    pool,
     `INSERT INTO api_tokens (id, hash, name, scope, namespaces, created_at, created_by, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-    [t.id, t.hash, t.name, t.scope, t.namespaces, t.created_at, t.created_by, t.expires_at]);
+    [t.id, t.hash, t.name, t.scope, t.namespaces, t.created_at, t.created_by, t.expires_at],
+  );
   return toRecord(row!);
 }
 
@@ -27,7 +29,9 @@ export async function findToken(pool: pg.Pool, column: 'hash' | 'id', value: str
 }
 
 export async function listTokens(pool: pg.Pool): Promise<TokenRecord[]> {
-  return (await query<TokenRow>(pool, `SELECT ${COLUMNS} FROM api_tokens ORDER BY created_at DESC, id COLLATE "C"`)).map(toRecord);
+  return (await query<TokenRow>(pool, `SELECT ${COLUMNS} FROM api_tokens ORDER BY created_at DESC, id COLLATE "C"`)).map(
+    toRecord,
+  );
 }
 
 export async function hasTokens(pool: pg.Pool): Promise<boolean> {
@@ -40,13 +44,19 @@ export async function revokeToken(pool: pg.Pool, id: string, at: number, by: str
 }
 
 export async function touchToken(pool: pg.Pool, id: string, at: number): Promise<void> {
-  await query(pool, 'UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)', [at, id]);
+  await query(pool, 'UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)', [
+    at,
+    id,
+  ]);
 }
 
 export async function claimNamespace(pool: pg.Pool, uid: string, namespace: string, at: number): Promise<string> {
-  const [won] = await query<{ namespace: string }>(pool,
+  const [won] = await query<{ namespace: string }>(
+    pool,
     `INSERT INTO workload_namespaces (uid, namespace, claimed_at) VALUES ($1, $2, $3)
-     ON CONFLICT (uid) DO NOTHING RETURNING namespace`, [uid, namespace, at]);
+     ON CONFLICT (uid) DO NOTHING RETURNING namespace`,
+    [uid, namespace, at],
+  );
   if (won !== undefined) return won.namespace;
   // Lost to an earlier claim. A second statement has a fresh snapshot, so it also sees a
   // claim that committed while the insert above waited for it.
@@ -66,8 +76,11 @@ export async function workloadNamespace(pool: pg.Pool, uid: string): Promise<str
  */
 export async function dropStaleClaims(client: pg.PoolClient, cutoff: number): Promise<void> {
   try {
-    await client.query(`DELETE FROM workload_namespaces n WHERE n.claimed_at < $1
-      AND NOT EXISTS (SELECT 1 FROM workloads w WHERE w.uid = n.uid)`, [cutoff]);
+    await client.query(
+      `DELETE FROM workload_namespaces n WHERE n.claimed_at < $1
+      AND NOT EXISTS (SELECT 1 FROM workloads w WHERE w.uid = n.uid)`,
+      [cutoff],
+    );
   } catch (err) {
     throw unavailableOr(err);
   }

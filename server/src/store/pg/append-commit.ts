@@ -18,15 +18,19 @@
 import type pg from 'pg';
 import type { MetricBatch } from '../types.js';
 import type { PgBatchWriter } from './batch-writer.js';
-import { addTo, gather, seriesFold, type Counter, type Gathered } from './chunk-groups.js';
+import { addTo, type Counter, type Gathered, gather, seriesFold } from './chunk-groups.js';
 import { unavailableOr } from './connection.js';
-import { podRows, podUpsert, runRows, runUpsert, workloadTimes, type RunRow } from './identity-rows.js';
+import { podRows, podUpsert, type RunRow, runRows, runUpsert, workloadTimes } from './identity-rows.js';
 import { arrayParam, numArray, Params } from './sql-arrays.js';
 
 export const NOT_AN_APPEND = 'LN001';
 
 /** The gathered points once written, or null when the transaction path must write these batches. */
-export async function appendCommit(pool: pg.Pool, writer: PgBatchWriter, items: readonly MetricBatch[]): Promise<Gathered | null> {
+export async function appendCommit(
+  pool: pg.Pool,
+  writer: PgBatchWriter,
+  items: readonly MetricBatch[],
+): Promise<Gathered | null> {
   const ids = writer.cached(items);
   if (ids === null) return null;
   const g = gather(ids.resolved);
@@ -60,10 +64,30 @@ export async function appendCommit(pool: pg.Pool, writer: PgBatchWriter, items: 
     s AS (${seriesFold(p, g.series, (sp) => sp.length)}),
     w AS (UPDATE workloads t SET first_seen = least(t.first_seen, u.first), last_seen = greatest(t.last_seen, u.last),
         points = t.points + u.added, last_step = greatest(t.last_step, u.max_step)
-      FROM unnest(${widList}, ${p.add(arrayParam('float8', wl((u) => times.get(u)!.first)))}::float8[],
-        ${p.add(arrayParam('float8', wl((u) => times.get(u)!.last)))}::float8[],
-        ${p.add(arrayParam('int8', wl((_, id) => wls.get(id)?.added ?? 0)))}::bigint[],
-        ${p.add(arrayParam('int8', wl((_, id) => wls.get(id)?.maxStep ?? null)))}::bigint[]) AS u(id, first, last, added, max_step)
+      FROM unnest(${widList}, ${p.add(
+        arrayParam(
+          'float8',
+          wl((u) => times.get(u)!.first),
+        ),
+      )}::float8[],
+        ${p.add(
+          arrayParam(
+            'float8',
+            wl((u) => times.get(u)!.last),
+          ),
+        )}::float8[],
+        ${p.add(
+          arrayParam(
+            'int8',
+            wl((_, id) => wls.get(id)?.added ?? 0),
+          ),
+        )}::bigint[],
+        ${p.add(
+          arrayParam(
+            'int8',
+            wl((_, id) => wls.get(id)?.maxStep ?? null),
+          ),
+        )}::bigint[]) AS u(id, first, last, added, max_step)
       WHERE t.id = u.id)
     SELECT lens_require_append(${lockedAll} AND (SELECT count(*) FROM a) = ${p.add(g.groups.count)})`;
   try {

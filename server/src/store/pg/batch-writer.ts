@@ -10,8 +10,8 @@
 // dropped whenever a transaction rolls back.
 import type pg from 'pg';
 import type { MetricBatch, RunUpsert } from '../types.js';
+import { podRows, podUpsert, runKey, runRows, runUpsert, type Seen, workloadTimes } from './identity-rows.js';
 import type { SeriesPoints } from './series-points.js';
-import { podRows, podUpsert, runKey, runRows, runUpsert, workloadTimes, type Seen } from './identity-rows.js';
 import { numArray, Params } from './sql-arrays.js';
 
 const MAX_CACHED_IDS = 200_000;
@@ -44,7 +44,10 @@ export class PgBatchWriter {
       [uids, numArray(uids.map((u) => seen.get(u)!.first)), numArray(uids.map((u) => seen.get(u)!.last))],
     );
     const ids = new Map(rows.rows.map((r) => [r.uid, r.id] as const));
-    this.remember(rows.rows.map((r) => [`w\0${r.uid}`, r.id]), new Map());
+    this.remember(
+      rows.rows.map((r) => [`w\0${r.uid}`, r.id]),
+      new Map(),
+    );
     const pods = podRows(items, ids);
     if (pods.length > 0) {
       const p = new Params();
@@ -58,9 +61,14 @@ export class PgBatchWriter {
     const { rows, keys } = runRows(items, wids);
     const p = new Params();
     const res = await c.query<{ id: number; workload_id: number; run_id: string; rank: number }>(
-      runUpsert(p, [...rows.values()], true), p.values);
+      runUpsert(p, [...rows.values()], true),
+      p.values,
+    );
     const byKey = new Map<string, number>();
-    this.remember(res.rows.map((r) => [runKey(r.workload_id, r.rank, r.run_id), r.id]), byKey);
+    this.remember(
+      res.rows.map((r) => [runKey(r.workload_id, r.rank, r.run_id), r.id]),
+      byKey,
+    );
     return keys.map((k) => byKey.get(k)!);
   }
 
@@ -94,7 +102,12 @@ export class PgBatchWriter {
   }
 
   /** Series ids for every (run, metric name) of the batches, creating what is missing. */
-  async resolveSeries(c: pg.PoolClient, batches: readonly MetricBatch[], wids: Map<string, number>, runPks: number[]): Promise<ResolvedBatch[]> {
+  async resolveSeries(
+    c: pg.PoolClient,
+    batches: readonly MetricBatch[],
+    wids: Map<string, number>,
+    runPks: number[],
+  ): Promise<ResolvedBatch[]> {
     // A batch names a few metrics many times: keys are built per distinct name, not per point.
     // Ids found here are kept in local maps, so a cache cleared by bound() meanwhile is harmless.
     const names = batches.map((b) => {
@@ -106,7 +119,8 @@ export class PgBatchWriter {
     const wantMetric = new Map<string, { wid: number; name: string }>();
     batches.forEach((b, i) => {
       const wid = wids.get(b.workload_uid)!;
-      for (const name of names[i]!) this.lookup(`m\0${wid}\0${name}`, metrics, () => wantMetric.set(`m\0${wid}\0${name}`, { wid, name }));
+      for (const name of names[i]!)
+        this.lookup(`m\0${wid}\0${name}`, metrics, () => wantMetric.set(`m\0${wid}\0${name}`, { wid, name }));
     });
     if (wantMetric.size > 0) {
       const list = [...wantMetric.values()];
@@ -116,7 +130,10 @@ export class PgBatchWriter {
          ON CONFLICT (workload_id, name) DO UPDATE SET name = excluded.name RETURNING id, workload_id, name`,
         [numArray(list.map((m) => m.wid)), list.map((m) => m.name)],
       );
-      this.remember(rows.rows.map((r) => [`m\0${r.workload_id}\0${r.name}`, r.id]), metrics);
+      this.remember(
+        rows.rows.map((r) => [`m\0${r.workload_id}\0${r.name}`, r.id]),
+        metrics,
+      );
     }
     const seriesKey = (i: number, wid: number, name: string): string => `s\0${runPks[i]}\0${metrics.get(`m\0${wid}\0${name}`)}`;
     const series = new Map<string, number>();
@@ -135,7 +152,10 @@ export class PgBatchWriter {
          ON CONFLICT (run_pk, metric_id) DO UPDATE SET workload_id = excluded.workload_id RETURNING id, run_pk, metric_id`,
         [numArray(list.map((s) => s.wid)), numArray(list.map((s) => s.run)), numArray(list.map((s) => s.metric))],
       );
-      this.remember(rows.rows.map((r) => [`s\0${r.run_pk}\0${r.metric_id}`, r.id]), series);
+      this.remember(
+        rows.rows.map((r) => [`s\0${r.run_pk}\0${r.metric_id}`, r.id]),
+        series,
+      );
     }
     return batches.map((b, i) => {
       const wid = wids.get(b.workload_uid)!;

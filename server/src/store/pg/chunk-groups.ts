@@ -5,8 +5,8 @@
 // with column arithmetic. Also the SQL of the writes both commit paths share.
 import type { ResolvedBatch } from './batch-writer.js';
 import { CHUNK_SHIFT, ROLLUP_COLUMNS } from './chunk-layout-sql.js';
-import { ArrayParam, arrayParam, SQL_TYPE, type ElementType, type Params } from './sql-arrays.js';
 import { SeriesPoints } from './series-points.js';
+import { ArrayParam, arrayParam, type ElementType, type Params, SQL_TYPE } from './sql-arrays.js';
 
 const CHUNK_STEPS = 2 ** CHUNK_SHIFT;
 
@@ -145,7 +145,8 @@ export class Groups {
    */
   appendUpsert(p: Params, returning: string, gate = 'true'): string {
     const [s, v, w] = this.points().map((b) => p.add(b));
-    const a = (type: ElementType, values: ReadonlyArray<number | null>): string => `${p.add(arrayParam(type, values))}::${SQL_TYPE[type]}[]`;
+    const a = (type: ElementType, values: ReadonlyArray<number | null>): string =>
+      `${p.add(arrayParam(type, values))}::${SQL_TYPE[type]}[]`;
     const fold = (col: string, cond: string): string => `${col} = CASE WHEN ${cond} THEN excluded.${col} ELSE c.${col} END`;
     const lower = 'c.fmin IS NULL OR excluded.fmin < c.fmin';
     const upper = 'c.fmax IS NULL OR excluded.fmax > c.fmax';
@@ -178,7 +179,13 @@ ${returning}`;
   mergeUpdate(p: Params, keep: (i: number) => boolean): string {
     const idx = this.sid.map((_, i) => i).filter(keep);
     const [s, v, w] = this.points().map((b) => p.add(b));
-    const col = (type: 'int8' | 'int4', of: number[]): string => p.add(arrayParam(type, idx.map((i) => of[i]!)));
+    const col = (type: 'int8' | 'int4', of: number[]): string =>
+      p.add(
+        arrayParam(
+          type,
+          idx.map((i) => of[i]!),
+        ),
+      );
     return `WITH m AS (
   SELECT u.sid, u.ch, x.* FROM unnest(${col('int8', this.sid)}::bigint[], ${col('int8', this.ch)}::bigint[],
     ${col('int4', this.lo)}::int[], ${col('int4', this.hi)}::int[]) AS u(sid, ch, lo, hi)
@@ -216,8 +223,23 @@ export interface Counter {
 export function counterAdd(p: Params, table: 'runs' | 'workloads', m: ReadonlyMap<number, Counter>): string {
   const list = [...m];
   return `UPDATE ${table} t SET points = t.points + u.added, last_step = greatest(t.last_step, u.max_step)
-  FROM unnest(${p.add(arrayParam('int8', list.map(([id]) => id)))}::bigint[], ${p.add(arrayParam('int8', list.map(([, a]) => a.added)))}::bigint[],
-    ${p.add(arrayParam('int8', list.map(([, a]) => a.maxStep)))}::bigint[]) AS u(id, added, max_step)
+  FROM unnest(${p.add(
+    arrayParam(
+      'int8',
+      list.map(([id]) => id),
+    ),
+  )}::bigint[], ${p.add(
+    arrayParam(
+      'int8',
+      list.map(([, a]) => a.added),
+    ),
+  )}::bigint[],
+    ${p.add(
+      arrayParam(
+        'int8',
+        list.map(([, a]) => a.maxStep),
+      ),
+    )}::bigint[]) AS u(id, added, max_step)
   WHERE t.id = u.id`;
 }
 

@@ -29,12 +29,33 @@ export const CHUNK_SHIFT = 8;
  * planner's twelve numbers, then value and wall time of the points they name. Part of the
  * schema: do not change it, add a column in a new migration instead.
  */
-export const PACKED_COLUMNS = ['first_step', 'last_step', 'n', 'fmin', 'fmin_step', 'fmax', 'fmax_step', 'nan_step',
-  'pinf_step', 'ninf_step', 'min_wall', 'max_wall', 'first_value', 'first_wall', 'last_value', 'last_wall', 'fmin_wall',
-  'fmax_wall', 'nan_wall', 'pinf_wall', 'ninf_wall'] as const;
+export const PACKED_COLUMNS = [
+  'first_step',
+  'last_step',
+  'n',
+  'fmin',
+  'fmin_step',
+  'fmax',
+  'fmax_step',
+  'nan_step',
+  'pinf_step',
+  'ninf_step',
+  'min_wall',
+  'max_wall',
+  'first_value',
+  'first_wall',
+  'last_value',
+  'last_wall',
+  'fmin_wall',
+  'fmax_wall',
+  'nan_wall',
+  'pinf_wall',
+  'ninf_wall',
+] as const;
 export const PACKED_NULLABLE: readonly boolean[] = PACKED_COLUMNS.map((c) => /^(fmin|fmax|nan|pinf|ninf)/.test(c));
-const PACKED_EXPR = PACKED_COLUMNS.map((c, k) => `float8send(${PACKED_NULLABLE[k] ? `coalesce(${c}::float8, 'NaN')` : `${c}::float8`})`)
-  .join(' || ');
+const PACKED_EXPR = PACKED_COLUMNS.map(
+  (c, k) => `float8send(${PACKED_NULLABLE[k] ? `coalesce(${c}::float8, 'NaN')` : `${c}::float8`})`,
+).join(' || ');
 
 /** The rollup columns, in table order; lens_chunk_rollup returns exactly these. */
 export const ROLLUP_COLUMNS = `n, first_step, last_step, first_value, first_wall, last_value, last_wall,

@@ -16,7 +16,9 @@ export interface PgSettings {
 const INT8_OID = 20;
 const typeParsers = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === INT8_OID && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 export function createPool(s: PgSettings): pg.Pool {
@@ -38,12 +40,22 @@ export function createPool(s: PgSettings): pg.Pool {
 }
 
 const UNAVAILABLE_CODES = new Set([
-  '57P01', '57P02', '57P03', // admin/crash shutdown, cannot connect now (starting up, recovering)
+  '57P01',
+  '57P02',
+  '57P03', // admin/crash shutdown, cannot connect now (starting up, recovering)
   '53300', // too many connections
   '57014', // statement timeout: the database is too slow to answer now
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENOENT',
 ]);
-const UNAVAILABLE_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection ended|connection error|not queryable|terminating connection/i;
+const UNAVAILABLE_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|connection ended|connection error|not queryable|terminating connection/i;
 
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailableError) return true;

@@ -44,13 +44,25 @@ export async function saveMerged(c: Db, workloadId: number, rec: WorkloadDetecti
      ON CONFLICT (workload_id) DO UPDATE SET framework = excluded.framework, wrapper_framework = excluded.wrapper_framework,
        base_framework = excluded.base_framework, confidence = excluded.confidence, status = excluded.status,
        merged = excluded.merged, updated_at = excluded.updated_at`,
-    [workloadId, rec.framework, rec.wrapper_framework, rec.base_framework, rec.confidence, rec.status, toJson(rec.merged), rec.updated_at],
+    [
+      workloadId,
+      rec.framework,
+      rec.wrapper_framework,
+      rec.base_framework,
+      rec.confidence,
+      rec.status,
+      toJson(rec.merged),
+      rec.updated_at,
+    ],
   );
 }
 
 export async function getMerged(pool: pg.Pool, uid: string): Promise<WorkloadDetectionRecord | null> {
-  const [r] = await query<Record<string, unknown>>(pool,
-    'SELECT d.* FROM workload_detection d JOIN workloads w ON w.id = d.workload_id WHERE w.uid = $1', [uid]);
+  const [r] = await query<Record<string, unknown>>(
+    pool,
+    'SELECT d.* FROM workload_detection d JOIN workloads w ON w.id = d.workload_id WHERE w.uid = $1',
+    [uid],
+  );
   if (r === undefined) return null;
   return {
     workload_uid: uid,

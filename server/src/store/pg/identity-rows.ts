@@ -25,7 +25,16 @@ export function workloadTimes(items: readonly Seen[]): Map<string, { first: numb
   return seen;
 }
 
-interface PodRow { wid: number; key: string; uid: string | null; name: string | null; ns: string | null; host: string | null; first: number; last: number }
+interface PodRow {
+  wid: number;
+  key: string;
+  uid: string | null;
+  name: string | null;
+  ns: string | null;
+  host: string | null;
+  first: number;
+  last: number;
+}
 
 export function podRows(items: readonly Seen[], wids: ReadonlyMap<string, number>): PodRow[] {
   const pods = new Map<string, PodRow>();
@@ -37,7 +46,16 @@ export function podRows(items: readonly Seen[], wids: ReadonlyMap<string, number
     const k = `${wid}\0${key}`;
     const p = pods.get(k);
     if (p === undefined) {
-      pods.set(k, { wid, key, uid: id.pod_uid ?? null, name: id.pod_name ?? null, ns: id.namespace ?? null, host: id.host ?? null, first: it.seenAt, last: it.seenAt });
+      pods.set(k, {
+        wid,
+        key,
+        uid: id.pod_uid ?? null,
+        name: id.pod_name ?? null,
+        ns: id.namespace ?? null,
+        host: id.host ?? null,
+        first: it.seenAt,
+        last: it.seenAt,
+      });
     } else {
       p.uid = id.pod_uid ?? p.uid;
       p.name = id.pod_name ?? p.name;
@@ -89,7 +107,10 @@ export interface RunRow {
 export const runKey = (wid: number, rank: number, runId: string): string => `r\0${wid}\0${rank}\0${runId}`;
 
 /** The run rows of the items and, per item, its run's key. */
-export function runRows(items: readonly RunUpsert[], wids: ReadonlyMap<string, number>): { rows: Map<string, RunRow>; keys: string[] } {
+export function runRows(
+  items: readonly RunUpsert[],
+  wids: ReadonlyMap<string, number>,
+): { rows: Map<string, RunRow>; keys: string[] } {
   const rows = new Map<string, RunRow>();
   const keys = items.map((r) => {
     const wid = wids.get(r.workload_uid)!;
@@ -145,8 +166,8 @@ function foldRun(prev: RunRow | undefined, wid: number, r: RunUpsert): RunRow {
     pod_name: id.pod_name ?? null,
     pid: id.pid ?? null,
     state: st?.state ?? null,
-    exit_code: st?.state === 'finished' ? st.exit_code ?? null : null,
-    finished_at: st?.state === 'finished' ? st.finished_at ?? r.received_at : null,
+    exit_code: st?.state === 'finished' ? (st.exit_code ?? null) : null,
+    finished_at: st?.state === 'finished' ? (st.finished_at ?? r.received_at) : null,
     started_at: r.started_at ?? null,
     first: r.received_at,
     seen: r.received_at,
@@ -168,7 +189,10 @@ function foldRun(prev: RunRow | undefined, wid: number, r: RunUpsert): RunRow {
     state: next.state ?? prev.state,
     exit_code: next.state === null ? prev.exit_code : next.exit_code,
     finished_at: next.state === null ? prev.finished_at : next.finished_at,
-    started_at: prev.started_at === null || (next.started_at !== null && next.started_at < prev.started_at) ? next.started_at ?? prev.started_at : prev.started_at,
+    started_at:
+      prev.started_at === null || (next.started_at !== null && next.started_at < prev.started_at)
+        ? (next.started_at ?? prev.started_at)
+        : prev.started_at,
     first: Math.min(prev.first, next.first),
     seen: Math.max(prev.seen, next.seen),
   };

@@ -9,18 +9,38 @@
 import type pg from 'pg';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
-  NewToken, TokenRecord,
-  DetectionSourceRecord, HealthEventRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
-  RunHealthKey, RunHealthRecord, RunHealthWrite, Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure,
-  WorkloadDetail, WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
+  DetectionSourceRecord,
+  HealthEventRecord,
+  MetricBatch,
+  MetricSummary,
+  NewToken,
+  RawPoint,
+  RawPointsQuery,
+  RetentionResult,
+  RunHealthKey,
+  RunHealthRecord,
+  RunHealthWrite,
+  RunRow,
+  RunUpsert,
+  Series,
+  SeriesQuery,
+  StepTimesQuery,
+  Store,
+  StoreOptions,
+  StorePressure,
+  TokenRecord,
+  WorkloadDetail,
+  WorkloadDetectionRecord,
+  WorkloadFilter,
+  WorkloadRow,
 } from '../types.js';
-import * as health from './health-rows.js';
 import { assertValidBatch } from '../validate-batch.js';
-import { appendCommit } from './append-commit.js';
 import * as access from './access-rows.js';
+import { appendCommit } from './append-commit.js';
 import { PgBatchWriter } from './batch-writer.js';
 import { createPool, inTransaction, query, RETENTION_LOCK, withAdvisoryLock } from './connection.js';
 import { getMerged, listSources, saveMerged, upsertSource } from './detection-rows.js';
+import * as health from './health-rows.js';
 import { applyMigrations } from './migrate.js';
 import { rawPoints, stepTimes } from './raw-queries.js';
 import { POINTS_PER_SLICE, retentionSlice } from './retention.js';
@@ -60,18 +80,18 @@ export class PgStore implements Store {
     return new PgStore(pool, opts);
   }
 
-  private constructor(private readonly pool: pg.Pool, opts: StoreOptions) {
+  private constructor(
+    private readonly pool: pg.Pool,
+    opts: StoreOptions,
+  ) {
     this.reader = new PgSeriesReader(pool);
     this.workloads = new PgWorkloadQueries(pool);
     this.retentionSlicePoints = opts.retentionSlicePoints ?? POINTS_PER_SLICE;
-    this.queue = new GroupCommitQueue<MetricBatch, { written: number }>(
-      (items) => this.guard(() => this.commitMany(items)),
-      {
-        maxQueued: opts.maxQueuedPoints ?? DEFAULT_MAX_QUEUED_POINTS,
-        maxPerCommit: MAX_POINTS_PER_COMMIT,
-        retryAfterSeconds: opts.retryAfterSeconds ?? 1,
-      },
-    );
+    this.queue = new GroupCommitQueue<MetricBatch, { written: number }>((items) => this.guard(() => this.commitMany(items)), {
+      maxQueued: opts.maxQueuedPoints ?? DEFAULT_MAX_QUEUED_POINTS,
+      maxPerCommit: MAX_POINTS_PER_COMMIT,
+      retryAfterSeconds: opts.retryAfterSeconds ?? 1,
+    });
   }
 
   /** A group commit: one statement when it is a plain append of known series, else a transaction. */
@@ -80,7 +100,10 @@ export class PgStore implements Store {
     if (g !== null) this.commits.append += 1;
     else {
       g = await inTransaction(this.pool, async (c) => {
-        const wids = await this.writer.touchWorkloads(c, items.map((b) => ({ uid: b.workload_uid, seenAt: b.received_at, identity: b.identity })));
+        const wids = await this.writer.touchWorkloads(
+          c,
+          items.map((b) => ({ uid: b.workload_uid, seenAt: b.received_at, identity: b.identity })),
+        );
         const runPks = await this.writer.touchRuns(c, items, wids);
         return writePoints(c, await this.writer.resolveSeries(c, items, wids, runPks));
       });
@@ -105,7 +128,9 @@ export class PgStore implements Store {
 
   async upsertRun(run: RunUpsert): Promise<void> {
     await this.transaction(async (c) => {
-      const wids = await this.writer.touchWorkloads(c, [{ uid: run.workload_uid, seenAt: run.received_at, identity: run.identity }]);
+      const wids = await this.writer.touchWorkloads(c, [
+        { uid: run.workload_uid, seenAt: run.received_at, identity: run.identity },
+      ]);
       await this.writer.touchRuns(c, [run], wids);
     });
   }

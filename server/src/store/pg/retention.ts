@@ -28,16 +28,28 @@ interface ChunkRef {
 }
 
 /** One slice, as its own transaction on `client` (the connection holding the sweep's lock). */
-export async function retentionSlice(client: pg.PoolClient, cutoff: number, pointBudget = POINTS_PER_SLICE): Promise<RetentionSlice> {
+export async function retentionSlice(
+  client: pg.PoolClient,
+  cutoff: number,
+  pointBudget = POINTS_PER_SLICE,
+): Promise<RetentionSlice> {
   return transactionOn(client, async (c) => {
     const out: RetentionSlice = { points: 0, workloads: 0, done: false };
-    const stale = (await c.query<{ id: number }>(
-      `SELECT id FROM workloads WHERE last_seen < $1 ORDER BY uid COLLATE "C" LIMIT 64 FOR UPDATE`, [cutoff])).rows.map((r) => r.id);
+    const stale = (
+      await c.query<{ id: number }>(
+        `SELECT id FROM workloads WHERE last_seen < $1 ORDER BY uid COLLATE "C" LIMIT 64 FOR UPDATE`,
+        [cutoff],
+      )
+    ).rows.map((r) => r.id);
     for (const wid of stale) {
       for (;;) {
-        const chunks = (await c.query<ChunkRef>(
-          `SELECT c.series_id, c.chunk, s.workload_id FROM series_chunks c JOIN series s ON s.id = c.series_id
-           WHERE s.workload_id = $1 LIMIT ${CHUNKS_PER_QUERY}`, [wid])).rows;
+        const chunks = (
+          await c.query<ChunkRef>(
+            `SELECT c.series_id, c.chunk, s.workload_id FROM series_chunks c JOIN series s ON s.id = c.series_id
+           WHERE s.workload_id = $1 LIMIT ${CHUNKS_PER_QUERY}`,
+            [wid],
+          )
+        ).rows;
         if (chunks.length === 0) break;
         out.points += await deleteInChunks(c, chunks, null);
         if (out.points >= pointBudget) return out;
@@ -52,9 +64,13 @@ export async function retentionSlice(client: pg.PoolClient, cutoff: number, poin
     // The old-points pass locks other workloads; a fresh transaction keeps all locks in uid order.
     if (stale.length > 0) return out;
 
-    const old = (await c.query<ChunkRef>(
-      `SELECT c.series_id, c.chunk, s.workload_id FROM series_chunks c JOIN series s ON s.id = c.series_id
-       WHERE c.min_wall < $1 ORDER BY c.min_wall LIMIT ${CHUNKS_PER_QUERY}`, [cutoff])).rows;
+    const old = (
+      await c.query<ChunkRef>(
+        `SELECT c.series_id, c.chunk, s.workload_id FROM series_chunks c JOIN series s ON s.id = c.series_id
+       WHERE c.min_wall < $1 ORDER BY c.min_wall LIMIT ${CHUNKS_PER_QUERY}`,
+        [cutoff],
+      )
+    ).rows;
     if (old.length === 0) {
       out.done = true;
       return out;
@@ -79,8 +95,9 @@ async function deleteInChunks(c: pg.PoolClient, chunks: readonly ChunkRef[], cut
   const ks = chunks.map((r) => r.chunk);
   // Rows wholly older (or all, without a cutoff) go; a row the cutoff cuts keeps its newer
   // points. The sub-statements touch disjoint rows, as one statement must.
-  const [res] = (await c.query<{ deleted: number }>(
-    `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(sid, ch)),
+  const [res] = (
+    await c.query<{ deleted: number }>(
+      `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(sid, ch)),
      d AS (DELETE FROM series_chunks c USING t WHERE c.series_id = t.sid AND c.chunk = t.ch
              AND ($3::float8 IS NULL OR c.max_wall < $3) RETURNING c.n),
      k AS (SELECT c.series_id, c.chunk, c.n, f.* FROM series_chunks c JOIN t ON c.series_id = t.sid AND c.chunk = t.ch
@@ -93,16 +110,23 @@ async function deleteInChunks(c: pg.PoolClient, chunks: readonly ChunkRef[], cut
            FROM k WHERE c.series_id = k.series_id AND c.chunk = k.chunk AND k.s IS NOT NULL RETURNING k.n - cardinality(k.s) AS gone)
      SELECT (coalesce((SELECT sum(n) FROM d), 0) + coalesce((SELECT sum(n) FROM e), 0)
        + coalesce((SELECT sum(gone) FROM u), 0))::bigint AS deleted`,
-    [numArray(sids), numArray(ks), cutoff],
-  )).rows;
+      [numArray(sids), numArray(ks), cutoff],
+    )
+  ).rows;
   const series = [...new Set(sids)];
   const ids = numArray(series);
   await c.query('SELECT lens_series_recompute($1::bigint[])', [ids]);
-  await c.query(`UPDATE runs SET points = (SELECT coalesce(sum(count), 0) FROM series WHERE run_pk = runs.id),
+  await c.query(
+    `UPDATE runs SET points = (SELECT coalesce(sum(count), 0) FROM series WHERE run_pk = runs.id),
     last_step = (SELECT max(last_step) FROM series WHERE run_pk = runs.id)
-    WHERE id IN (SELECT run_pk FROM series WHERE id = ANY($1::bigint[]))`, [ids]);
-  await c.query(`UPDATE workloads SET points = (SELECT coalesce(sum(count), 0) FROM series WHERE workload_id = workloads.id),
+    WHERE id IN (SELECT run_pk FROM series WHERE id = ANY($1::bigint[]))`,
+    [ids],
+  );
+  await c.query(
+    `UPDATE workloads SET points = (SELECT coalesce(sum(count), 0) FROM series WHERE workload_id = workloads.id),
     last_step = (SELECT max(last_step) FROM series WHERE workload_id = workloads.id)
-    WHERE id IN (SELECT workload_id FROM series WHERE id = ANY($1::bigint[]))`, [ids]);
+    WHERE id IN (SELECT workload_id FROM series WHERE id = ANY($1::bigint[]))`,
+    [ids],
+  );
   return res?.deleted ?? 0;
 }

@@ -13,7 +13,7 @@
 //   sent as base64 (a third smaller than bytea's hex). node-postgres would otherwise make and
 //   parse a string per number, most of a large read's time.
 import type pg from 'pg';
-import { EXACT_SCAN_LIMIT, readSeries, type ChunkTuple, type SeriesSource, type StepRange } from '../series-plan.js';
+import { type ChunkTuple, EXACT_SCAN_LIMIT, readSeries, type SeriesSource, type StepRange } from '../series-plan.js';
 import type { Series, SeriesPoint, SeriesQuery } from '../types.js';
 import { CHUNK_SHIFT, PACKED_COLUMNS, PACKED_NULLABLE } from './chunk-layout-sql.js';
 import { unavailableOr } from './connection.js';
@@ -29,7 +29,13 @@ const ROLLUPS = `encode(string_agg(rollup, ''::bytea ORDER BY chunk), 'base64')`
 const POINTS = `encode(string_agg(array_send(steps) || array_send(vals) || array_send(walls), ''::bytea ORDER BY chunk), 'base64')`;
 // Where the named points sit in a row: [its step, its value (null: NaN/+Inf/-Inf), its wall time].
 const NAMED: ReadonlyArray<readonly [step: number, value: number | null, wall: number]> = [
-  [0, 12, 13], [1, 14, 15], [4, 3, 16], [6, 5, 17], [7, null, 18], [8, null, 19], [9, null, 20],
+  [0, 12, 13],
+  [1, 14, 15],
+  [4, 3, 16],
+  [6, 5, 17],
+  [7, null, 18],
+  [8, null, 19],
+  [9, null, 20],
 ];
 const NAMED_VALUE = [NaN, Infinity, -Infinity];
 // The chunk rows of $1 overlapping steps [$4, $5] (chunks $2..$3), and those also inside wall times [$6, $7].
@@ -136,7 +142,11 @@ interface Prefetched {
 class ChunkSource implements SeriesSource {
   private packed = new PackedChunks(null);
 
-  constructor(private readonly read: Read, private readonly range: StepRange, private readonly pre: Prefetched) {}
+  constructor(
+    private readonly read: Read,
+    private readonly range: StepRange,
+    private readonly pre: Prefetched,
+  ) {}
 
   private whole(from: number, to: number): boolean {
     return from === this.range.from && to === this.range.to;
@@ -149,8 +159,10 @@ class ChunkSource implements SeriesSource {
   async chunks(sid: number, from: number, to: number): Promise<ChunkTuple[]> {
     if (this.whole(from, to)) this.packed = this.pre.chunks;
     else {
-      const [[b]] = (await this.read(`SELECT ${ROLLUPS} FROM series_chunks WHERE ${IN_STEPS}`,
-        this.params(sid, from, to, this.range).slice(0, 5))) as [[string | null]];
+      const [[b]] = (await this.read(
+        `SELECT ${ROLLUPS} FROM series_chunks WHERE ${IN_STEPS}`,
+        this.params(sid, from, to, this.range).slice(0, 5),
+      )) as [[string | null]];
       this.packed = new PackedChunks(b);
     }
     return this.packed.tuples;
@@ -158,7 +170,9 @@ class ChunkSource implements SeriesSource {
 
   async scan(sid: number, from: number, to: number, r: StepRange): Promise<SeriesPoint[]> {
     if (this.whole(from, to) && this.pre.points !== null) return unpackPoints(this.pre.points, from, to, r);
-    const [[b]] = (await this.read(`SELECT ${POINTS} FROM series_chunks WHERE ${IN_RANGE}`, this.params(sid, from, to, r))) as [[string | null]];
+    const [[b]] = (await this.read(`SELECT ${POINTS} FROM series_chunks WHERE ${IN_RANGE}`, this.params(sid, from, to, r))) as [
+      [string | null],
+    ];
     return unpackPoints(b, from, to, r);
   }
 
@@ -175,7 +189,8 @@ class ChunkSource implements SeriesSource {
       const rows = await this.read(
         `SELECT p.ps, p.pv, p.pw FROM series_chunks c CROSS JOIN LATERAL unnest(c.steps, c.vals, c.walls) AS p(ps, pv, pw)
          WHERE c.series_id = $1 AND c.chunk = ANY($2::bigint[]) AND p.ps = ANY($3::bigint[])`,
-        [sid, numArray(chunks), numArray(missing)]);
+        [sid, numArray(chunks), numArray(missing)],
+      );
       for (const r of rows) found.push([Number(r[0]), Number(r[1]), Number(r[2])]);
     }
     return found.sort((a, b) => a[0] - b[0]);
@@ -213,8 +228,19 @@ export class PgSeriesReader {
          FROM series_chunks WHERE ${IN_STEPS.replace('series_id = $1', 'series_id = s.id')}) c
        WHERE w.uid = $8 AND ($10::text IS NULL OR r.run_id = $10) AND ($1::int IS NULL OR r.rank = $1)
        ORDER BY r.run_id COLLATE "C", r.rank`,
-      [q.rank ?? null, Math.floor(range.from / CHUNK_STEPS), Math.floor(range.to / CHUNK_STEPS), range.from, range.to,
-        range.fromTime, range.toTime, q.workload_uid, q.name, q.run_id ?? null, Math.max(q.max_points, EXACT_SCAN_LIMIT)],
+      [
+        q.rank ?? null,
+        Math.floor(range.from / CHUNK_STEPS),
+        Math.floor(range.to / CHUNK_STEPS),
+        range.from,
+        range.to,
+        range.fromTime,
+        range.toTime,
+        q.workload_uid,
+        q.name,
+        q.run_id ?? null,
+        Math.max(q.max_points, EXACT_SCAN_LIMIT),
+      ],
     )) as Array<[number, string, number, string | null, string | null]>;
     const out: Series[] = [];
     for (const [id, runId, rank, packed, points] of found) {

@@ -10,7 +10,7 @@
 //    when something did; then run and workload counters.
 import type pg from 'pg';
 import type { ResolvedBatch } from './batch-writer.js';
-import { addTo, counterAdd, gather, seriesFold, type Counter, type Gathered } from './chunk-groups.js';
+import { addTo, type Counter, counterAdd, type Gathered, gather, seriesFold } from './chunk-groups.js';
 import { arrayParam, Params } from './sql-arrays.js';
 
 /** Returns `written` per batch (its distinct (name, step) pairs) and the gathered points. */
@@ -19,7 +19,10 @@ export async function writePoints(c: pg.PoolClient, resolved: readonly ResolvedB
   const { groups } = g;
   if (groups.count === 0) return g;
   const p = new Params();
-  const rows = await c.query<{ series_id: number; chunk: number }>(groups.appendUpsert(p, 'RETURNING c.series_id, c.chunk'), p.values);
+  const rows = await c.query<{ series_id: number; chunk: number }>(
+    groups.appendUpsert(p, 'RETURNING c.series_id, c.chunk'),
+    p.values,
+  );
   const added = new Map<number, number>();
   const dirty = new Set<number>();
   const count = (sid: number, n: number): void => void added.set(sid, (added.get(sid) ?? 0) + n);
@@ -30,7 +33,10 @@ export async function writePoints(c: pg.PoolClient, resolved: readonly ResolvedB
     const isApplied = (i: number): boolean => applied.has(`${groups.sid[i]}:${groups.ch[i]}`);
     for (let i = 0; i < groups.count; i++) if (isApplied(i)) count(groups.sid[i]!, groups.size(i));
     const m = new Params();
-    const merged = await c.query<{ sid: number; added: number; changed: boolean }>(groups.mergeUpdate(m, (i) => !isApplied(i)), m.values);
+    const merged = await c.query<{ sid: number; added: number; changed: boolean }>(
+      groups.mergeUpdate(m, (i) => !isApplied(i)),
+      m.values,
+    );
     for (const r of merged.rows) {
       count(r.sid, r.added);
       if (r.changed) dirty.add(r.sid);
@@ -52,8 +58,11 @@ export async function writePoints(c: pg.PoolClient, resolved: readonly ResolvedB
   if (runs.size === 0) return g;
   // One statement; under the workload locks the order its parts lock rows in cannot deadlock.
   const q = new Params();
-  await c.query(`WITH s AS (${seriesFold(q, clean, (sp) => added.get(sp.sid)!)}),
+  await c.query(
+    `WITH s AS (${seriesFold(q, clean, (sp) => added.get(sp.sid)!)}),
     r AS (${counterAdd(q, 'runs', runs)}), w AS (${counterAdd(q, 'workloads', wls)})
-    SELECT lens_series_recompute(${q.add(arrayParam('int8', [...dirty]))}::bigint[])`, q.values);
+    SELECT lens_series_recompute(${q.add(arrayParam('int8', [...dirty]))}::bigint[])`,
+    q.values,
+  );
   return g;
 }

@@ -35,7 +35,10 @@ export class ArrayParam {
   private count = 0;
   private nulls = false;
 
-  constructor(private readonly type: ElementType, capacity: number) {
+  constructor(
+    private readonly type: ElementType,
+    capacity: number,
+  ) {
     this.width = WIDTH[type];
     this.buf = Buffer.allocUnsafe(HEADER + capacity * (4 + this.width));
   }

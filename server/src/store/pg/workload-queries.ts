@@ -1,8 +1,8 @@
 // Read side for the list/summary endpoints, from the interned rows and the aggregates the
 // writer maintains: cost grows with series and runs, never with points.
 import type pg from 'pg';
-import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
 import { healthParams, workloadSeveritySql } from '../health-sql.js';
+import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
 import { query } from './connection.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -30,28 +30,42 @@ export class PgWorkloadQueries {
 
   async listWorkloads(f: WorkloadFilter): Promise<{ total: number; workloads: WorkloadRow[] }> {
     const health = healthParams(f);
-    const params = [f.q || null, f.framework || null, f.status || null, f.namespaces === undefined ? null : [...f.namespaces],
-      health.health_rank, health.now];
+    const params = [
+      f.q || null,
+      f.framework || null,
+      f.status || null,
+      f.namespaces === undefined ? null : [...f.namespaces],
+      health.health_rank,
+      health.now,
+    ];
     const [count] = await query<{ n: number }>(this.pool, `SELECT count(*) AS n ${FROM} WHERE ${FILTER}`, params);
-    const rows = await query<DbRow>(this.pool,
+    const rows = await query<DbRow>(
+      this.pool,
       `SELECT ${ROW_COLUMNS} ${FROM} WHERE ${FILTER} ORDER BY w.last_seen DESC, w.uid COLLATE "C" LIMIT $7 OFFSET $8`,
-      [...params, f.limit, f.offset]);
+      [...params, f.limit, f.offset],
+    );
     return { total: count?.n ?? 0, workloads: rows.map(strip) };
   }
 
   async getWorkload(uid: string): Promise<WorkloadDetail | null> {
-    const [r] = await query<DbRow & { merged: string | null; metrics: number }>(this.pool,
+    const [r] = await query<DbRow & { merged: string | null; metrics: number }>(
+      this.pool,
       `SELECT ${ROW_COLUMNS}, d.merged, (SELECT count(*) FROM metric_names m WHERE m.workload_id = w.id) AS metrics
-       ${FROM} WHERE w.uid = $1`, [uid]);
+       ${FROM} WHERE w.uid = $1`,
+      [uid],
+    );
     if (r === undefined) return null;
     const { merged, metrics, ...row } = r;
     return { ...strip(row), detection: merged === null ? null : JSON.parse(merged), metrics };
   }
 
   async listRuns(uid: string): Promise<RunRow[]> {
-    const rows = await query<Record<string, unknown>>(this.pool,
+    const rows = await query<Record<string, unknown>>(
+      this.pool,
       `SELECT r.* FROM runs r JOIN workloads w ON w.id = r.workload_id WHERE w.uid = $1
-       ORDER BY r.first_seen, r.run_id COLLATE "C", r.rank`, [uid]);
+       ORDER BY r.first_seen, r.run_id COLLATE "C", r.rank`,
+      [uid],
+    );
     return rows.map((r) => ({
       run_id: r.run_id as string,
       project: r.project as string | null,
@@ -76,11 +90,21 @@ export class PgWorkloadQueries {
 
   /** Folds the series of each name: count summed, finite min/max, last = latest in wall time. */
   async listMetricNames(uid: string): Promise<MetricSummary[]> {
-    const rows = await query<{ name: string; count: number; last_value: number | null; last_step: number | null;
-      last_time: number | null; fmin: number | null; fmax: number | null }>(this.pool,
+    const rows = await query<{
+      name: string;
+      count: number;
+      last_value: number | null;
+      last_step: number | null;
+      last_time: number | null;
+      fmin: number | null;
+      fmax: number | null;
+    }>(
+      this.pool,
       `SELECT m.name, s.count, s.last_value, s.last_step, s.last_time, s.fmin, s.fmax
        FROM workloads w JOIN metric_names m ON m.workload_id = w.id JOIN series s ON s.metric_id = m.id
-       WHERE w.uid = $1 AND s.count > 0 ORDER BY m.name COLLATE "C"`, [uid]);
+       WHERE w.uid = $1 AND s.count > 0 ORDER BY m.name COLLATE "C"`,
+      [uid],
+    );
     const out: MetricSummary[] = [];
     let cur: MetricSummary | null = null;
     for (const { name, count, last_value: lastValue, last_step: lastStep, last_time: lastTime, fmin, fmax } of rows) {

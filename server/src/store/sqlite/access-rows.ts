@@ -30,7 +30,9 @@ export class AccessRows {
     this.any = db.prepare('SELECT 1 FROM api_tokens LIMIT 1').pluck();
     this.revoke = db.prepare('UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL');
     this.touch = db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
-    this.claim = db.prepare('INSERT INTO workload_namespaces (uid, namespace, claimed_at) VALUES (?, ?, ?) ON CONFLICT (uid) DO NOTHING');
+    this.claim = db.prepare(
+      'INSERT INTO workload_namespaces (uid, namespace, claimed_at) VALUES (?, ?, ?) ON CONFLICT (uid) DO NOTHING',
+    );
     this.namespaceOf = db.prepare('SELECT namespace FROM workload_namespaces WHERE uid = ?').pluck();
     this.dropClaims = db.prepare(`DELETE FROM workload_namespaces WHERE claimed_at < ?
       AND NOT EXISTS (SELECT 1 FROM workloads w WHERE w.uid = workload_namespaces.uid)`);

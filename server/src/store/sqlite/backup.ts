@@ -6,8 +6,9 @@
 // server's writes go on meanwhile) and writes a compact, self-contained file. Everything
 // committed before the copy began is in it. The copy is written next to the destination and
 // renamed into place, so a failed or interrupted backup never leaves a half file under the name.
-import Database from 'better-sqlite3';
+
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 
 export interface BackupResult {
   source: string;

@@ -4,7 +4,7 @@
 // rolls back or retention deletes rows, so it never points at a row that does not exist.
 import type Database from 'better-sqlite3';
 import type { Identity, MetricBatch, PointInput, RunUpsert } from '../types.js';
-import { SeriesWriter, type SeriesPointInput } from './series-writer.js';
+import { type SeriesPointInput, SeriesWriter } from './series-writer.js';
 
 /** A run to upsert; set when several batches were merged into one: the earliest receive time. */
 export type RunFields = RunUpsert & { first_received_at?: number };
@@ -31,7 +31,8 @@ export class BatchWriter {
       .pluck();
     this.bumpWorkload = db.prepare(`UPDATE workloads SET points = points + ?,
       last_step = CASE WHEN last_step IS NULL OR last_step < ? THEN ? ELSE last_step END WHERE id = ?`);
-    this.upsertPod = db.prepare(`INSERT INTO pods (workload_id, pod_key, pod_uid, pod_name, namespace, host, first_seen, last_seen)
+    this.upsertPod =
+      db.prepare(`INSERT INTO pods (workload_id, pod_key, pod_uid, pod_name, namespace, host, first_seen, last_seen)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workload_id, pod_key) DO UPDATE SET
         pod_uid = coalesce(excluded.pod_uid, pod_uid), pod_name = coalesce(excluded.pod_name, pod_name),
         namespace = coalesce(excluded.namespace, namespace), host = coalesce(excluded.host, host),
@@ -100,8 +101,16 @@ export class BatchWriter {
     if (identity !== undefined) {
       const podKey = identity.pod_uid || identity.pod_name || identity.host;
       if (podKey) {
-        this.upsertPod.run(wid, podKey, identity.pod_uid ?? null, identity.pod_name ?? null,
-          identity.namespace ?? null, identity.host ?? null, firstSeenAt, seenAt);
+        this.upsertPod.run(
+          wid,
+          podKey,
+          identity.pod_uid ?? null,
+          identity.pod_name ?? null,
+          identity.namespace ?? null,
+          identity.host ?? null,
+          firstSeenAt,
+          seenAt,
+        );
       }
     }
     return wid;
@@ -124,8 +133,8 @@ export class BatchWriter {
       pod_name: id.pod_name ?? null,
       pid: id.pid ?? null,
       state: st?.state ?? null,
-      exit_code: st?.state === 'finished' ? st.exit_code ?? null : null,
-      finished_at: st?.state === 'finished' ? st.finished_at ?? r.received_at : null,
+      exit_code: st?.state === 'finished' ? (st.exit_code ?? null) : null,
+      finished_at: st?.state === 'finished' ? (st.finished_at ?? r.received_at) : null,
       started_at: r.started_at ?? null,
       first_seen: r.first_received_at ?? r.received_at,
       seen: r.received_at,
@@ -163,6 +172,10 @@ function groupByName(points: readonly PointInput[]): Map<string, SeriesPointInpu
     steps.set(p.step, { step: p.step, value: p.value, wall_time: p.wall_time });
   }
   const out = new Map<string, SeriesPointInput[]>();
-  for (const [name, steps] of byName) out.set(name, [...steps.values()].sort((a, b) => a.step - b.step));
+  for (const [name, steps] of byName)
+    out.set(
+      name,
+      [...steps.values()].sort((a, b) => a.step - b.step),
+    );
   return out;
 }

@@ -24,8 +24,15 @@ export class DetectionRows {
   }
 
   upsert(workloadId: number, rec: DetectionSourceRecord): void {
-    this.upsertSource.run(workloadId, rec.source, rec.source_key, toJson(rec.result), toJson(rec.evidence),
-      toJson(rec.hints), rec.reported_at);
+    this.upsertSource.run(
+      workloadId,
+      rec.source,
+      rec.source_key,
+      toJson(rec.result),
+      toJson(rec.evidence),
+      toJson(rec.hints),
+      rec.reported_at,
+    );
   }
 
   list(uid: string): DetectionSourceRecord[] {
@@ -42,8 +49,16 @@ export class DetectionRows {
   }
 
   save(workloadId: number, rec: WorkloadDetectionRecord): void {
-    this.upsertMerged.run(workloadId, rec.framework, rec.wrapper_framework, rec.base_framework, rec.confidence,
-      rec.status, toJson(rec.merged), rec.updated_at);
+    this.upsertMerged.run(
+      workloadId,
+      rec.framework,
+      rec.wrapper_framework,
+      rec.base_framework,
+      rec.confidence,
+      rec.status,
+      toJson(rec.merged),
+      rec.updated_at,
+    );
   }
 
   get(uid: string): WorkloadDetectionRecord | null {

@@ -71,14 +71,31 @@ export class HealthRows {
       const run = this.runOf.get(rec.workload_uid, rec.run_id, rec.rank) as { run_pk: number; workload_id: number } | undefined;
       if (run === undefined) return false;
       const params = {
-        ...run, namespace: rec.namespace, status: rec.status, since: rec.since, stall_at: rec.stall_at, lost_at: rec.lost_at,
-        export_until: rec.export_until, progress: JSON.stringify(rec.progress), state: JSON.stringify(rec.state),
-        updated_at: rec.updated_at, expected: w.expected_version,
+        ...run,
+        namespace: rec.namespace,
+        status: rec.status,
+        since: rec.since,
+        stall_at: rec.stall_at,
+        lost_at: rec.lost_at,
+        export_until: rec.export_until,
+        progress: JSON.stringify(rec.progress),
+        state: JSON.stringify(rec.state),
+        updated_at: rec.updated_at,
+        expected: w.expected_version,
       };
       const applied = w.expected_version === 0 ? this.insert.run(params).changes : this.update.run(params).changes;
       if (applied !== 1) return false;
       for (const e of w.events) {
-        this.insertEvent.run(run.run_pk, run.workload_id, e.kind, e.metric ?? '', e.step ?? -1, valueToText(e.value), e.at, e.detail);
+        this.insertEvent.run(
+          run.run_pk,
+          run.workload_id,
+          e.kind,
+          e.metric ?? '',
+          e.step ?? -1,
+          valueToText(e.value),
+          e.at,
+          e.detail,
+        );
       }
       return true;
     });
@@ -91,7 +108,10 @@ export class HealthRows {
   listEvents(workloadUid: string, limit: number): HealthEventRecord[] {
     type EventRow = Omit<HealthEventRecord, 'value' | 'metric' | 'step'> & { value: string | null; metric: string; step: number };
     return (this.events.all(workloadUid, limit) as Array<EventRow & { id: number }>).map(({ id: _id, ...e }) => ({
-      ...e, metric: e.metric === '' ? null : e.metric, step: e.step === -1 ? null : e.step, value: valueFromText(e.value),
+      ...e,
+      metric: e.metric === '' ? null : e.metric,
+      step: e.step === -1 ? null : e.step,
+      value: valueFromText(e.value),
     }));
   }
 

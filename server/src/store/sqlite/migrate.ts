@@ -11,12 +11,14 @@ export function applyMigrations(db: Database.Database, migrations: readonly Migr
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     // IMMEDIATE takes the write lock before the check, so two processes starting on the
     // same file cannot both apply the same migration.
-    const ran = db.transaction((): boolean => {
-      if (isApplied.get(m.version) !== undefined) return false;
-      db.exec(m.sql);
-      record.run(m.version, m.name, Date.now() / 1000);
-      return true;
-    }).immediate();
+    const ran = db
+      .transaction((): boolean => {
+        if (isApplied.get(m.version) !== undefined) return false;
+        db.exec(m.sql);
+        record.run(m.version, m.name, Date.now() / 1000);
+        return true;
+      })
+      .immediate();
     if (ran) done.push(m.version);
   }
   return done;

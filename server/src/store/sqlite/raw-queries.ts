@@ -28,16 +28,28 @@ export class RawQueries {
   rawPoints(q: RawPointsQuery): RawPoint[] {
     const names = q.names !== undefined && q.names.length > 0 ? JSON.stringify(q.names) : null;
     const rows = this.points.all({
-      uid: q.workload_uid, names, from: q.from_time ?? -Infinity, to: q.to_time ?? Infinity, limit: q.limit,
+      uid: q.workload_uid,
+      names,
+      from: q.from_time ?? -Infinity,
+      to: q.to_time ?? Infinity,
+      limit: q.limit,
     }) as Array<[string, string, number, number, number | null, number]>;
     return rows.map(([metric_name, run_id, rank, step, value, wall_time]) => ({
-      metric_name, run_id, rank, step, value: fromStoredValue(value), wall_time,
+      metric_name,
+      run_id,
+      rank,
+      step,
+      value: fromStoredValue(value),
+      wall_time,
     }));
   }
 
   stepTimesOf(q: StepTimesQuery): Array<{ step: number; wall_time: number }> {
     const rows = this.stepTimes.all({
-      uid: q.workload_uid, from: q.from_time ?? -Infinity, to: q.to_time ?? Infinity, limit: q.limit,
+      uid: q.workload_uid,
+      from: q.from_time ?? -Infinity,
+      to: q.to_time ?? Infinity,
+      limit: q.limit,
     }) as Array<[number, number]>;
     return rows.map(([step, wall_time]) => ({ step, wall_time }));
   }

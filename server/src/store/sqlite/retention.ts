@@ -31,10 +31,15 @@ export class Retention {
   private readonly refreshRun;
   private readonly refreshWorkload;
 
-  constructor(private readonly db: Database.Database, private readonly series: SeriesWriter) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly series: SeriesWriter,
+  ) {
     this.staleWorkloads = db.prepare('SELECT id FROM workloads WHERE last_seen < ?').pluck();
-    this.chunksOfWorkload = db.prepare(`SELECT c.series_id, c.start_step, c.end_step FROM chunks c
-      JOIN series s ON s.id = c.series_id WHERE s.workload_id = ? LIMIT ${CHUNKS_PER_QUERY}`).raw();
+    this.chunksOfWorkload = db
+      .prepare(`SELECT c.series_id, c.start_step, c.end_step FROM chunks c
+      JOIN series s ON s.id = c.series_id WHERE s.workload_id = ? LIMIT ${CHUNKS_PER_QUERY}`)
+      .raw();
     this.deleteWorkloadSql = [
       'DELETE FROM points WHERE series_id IN (SELECT id FROM series WHERE workload_id = ?)',
       'DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE workload_id = ?)',
@@ -48,9 +53,7 @@ export class Retention {
     ].map((sql) => db.prepare(sql));
     this.oldChunks = db.prepare(`SELECT * FROM chunks WHERE min_wall < ? LIMIT ${CHUNKS_PER_QUERY}`);
     this.deleteRange = db.prepare('DELETE FROM points WHERE series_id = ? AND step >= ? AND step <= ?');
-    this.deleteOldInRange = db.prepare(
-      'DELETE FROM points WHERE series_id = ? AND step >= ? AND step <= ? AND wall_time < ?',
-    );
+    this.deleteOldInRange = db.prepare('DELETE FROM points WHERE series_id = ? AND step >= ? AND step <= ? AND wall_time < ?');
     this.deleteChunk = db.prepare('DELETE FROM chunks WHERE series_id = ? AND start_step = ?');
     this.seriesOwners = db.prepare('SELECT run_pk, workload_id FROM series WHERE id = ?').raw();
     this.refreshRun = db.prepare(`UPDATE runs SET

@@ -1,7 +1,7 @@
 // querySeries for SQLite: finds the series of a query and gives the shared planner
 // (../series-plan.ts) its three reads as prepared statements returning raw tuples.
 import type Database from 'better-sqlite3';
-import { readSeries, type ChunkTuple, type SeriesSource, type StepRange } from '../series-plan.js';
+import { type ChunkTuple, readSeries, type SeriesSource, type StepRange } from '../series-plan.js';
 import type { Series, SeriesPoint, SeriesQuery } from '../types.js';
 import { fromStoredValue } from './chunks.js';
 
@@ -17,12 +17,14 @@ export class SeriesReader {
   private readonly source: SeriesSource;
 
   constructor(db: Database.Database) {
-    this.findSeries = db.prepare(`SELECT s.id, r.run_id, r.rank FROM workloads w
+    this.findSeries = db
+      .prepare(`SELECT s.id, r.run_id, r.rank FROM workloads w
       JOIN metric_names m ON m.workload_id = w.id AND m.name = @name
       JOIN series s ON s.metric_id = m.id
       JOIN runs r ON r.id = s.run_pk
       WHERE w.uid = @uid AND (@run_id IS NULL OR r.run_id = @run_id) AND (@rank IS NULL OR r.rank = @rank)
-      ORDER BY r.run_id, r.rank`).raw();
+      ORDER BY r.run_id, r.rank`)
+      .raw();
     const chunksInRange = db
       .prepare(`SELECT start_step, end_step, count, fmin, fmin_step, fmax, fmax_step, nan_step, pinf_step, ninf_step,
           min_wall, max_wall

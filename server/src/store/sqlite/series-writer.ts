@@ -3,15 +3,8 @@
 // transaction. Re-delivered points with identical content cost one failed insert and one
 // lookup; points whose content changed mark their chunk for a rebuild (last write wins).
 import type Database from 'better-sqlite3';
-import {
-  addToChunk,
-  CHUNK_TARGET_POINTS,
-  chunkFromPoints,
-  newChunk,
-  toStoredValue,
-  type ChunkRow,
-} from './chunks.js';
 import { AppendInserter } from './append-inserter.js';
+import { addToChunk, CHUNK_TARGET_POINTS, type ChunkRow, chunkFromPoints, newChunk, toStoredValue } from './chunks.js';
 
 export interface SeriesPointInput {
   step: number;
@@ -91,9 +84,7 @@ export class SeriesWriter {
       .prepare('SELECT count(*), sum(count), min(fmin), max(fmax), max(end_step) FROM chunks WHERE series_id = ?')
       .raw();
     this.selectSeries = db.prepare('SELECT count, last_step, fmin, fmax FROM series WHERE id = ?').raw();
-    this.selectSummary = db
-      .prepare('SELECT count, last_step, last_value, last_time, fmin, fmax FROM series WHERE id = ?')
-      .raw();
+    this.selectSummary = db.prepare('SELECT count, last_step, last_value, last_time, fmin, fmax FROM series WHERE id = ?').raw();
     this.lastChunk = db.prepare('SELECT * FROM chunks WHERE series_id = ? ORDER BY start_step DESC LIMIT 1');
     this.updateSeries = db.prepare(
       'UPDATE series SET count = ?, last_step = ?, last_value = ?, last_time = ?, fmin = ?, fmax = ? WHERE id = ?',
@@ -167,7 +158,12 @@ export class SeriesWriter {
     const hit = this.tails.get(seriesId);
     if (hit !== undefined) return hit;
     const [count, lastStep, lastValue, lastTime, fmin, fmax] = this.selectSummary.get(seriesId) as [
-      number, number | null, number | null, number | null, number | null, number | null,
+      number,
+      number | null,
+      number | null,
+      number | null,
+      number | null,
+      number | null,
     ];
     const chunk = (this.lastChunk.get(seriesId) as ChunkRow | undefined) ?? null;
     const tail: SeriesTail = { count, lastStep, lastValue, lastTime, fmin, fmax, chunk };
@@ -217,8 +213,7 @@ export class SeriesWriter {
       inserted += 1;
       fresh.push(p);
       const startNew =
-        cur === null ||
-        (curEnd === NO_UPPER_BOUND && p.step > cur.row.end_step && cur.row.count >= CHUNK_TARGET_POINTS);
+        cur === null || (curEnd === NO_UPPER_BOUND && p.step > cur.row.end_step && cur.row.count >= CHUNK_TARGET_POINTS);
       if (startNew) {
         cur = { row: newChunk(seriesId, p.step, p.value, p.wall_time), storedStart: null, dirty: false };
         touched.set(p.step, cur);
@@ -260,7 +255,11 @@ export class SeriesWriter {
     this.flush();
     this.tails.delete(seriesId);
     const [n, count, fmin, fmax, lastStep] = this.seriesChunks.get(seriesId) as [
-      number, number | null, number | null, number | null, number | null,
+      number,
+      number | null,
+      number | null,
+      number | null,
+      number | null,
     ];
     if (n === 0 || lastStep === null) {
       this.updateSeries.run(0, null, null, null, null, null, seriesId);

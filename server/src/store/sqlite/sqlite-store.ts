@@ -12,23 +12,43 @@
 import Database from 'better-sqlite3';
 import { GroupCommitQueue } from '../group-commit.js';
 import type {
-  NewToken, TokenRecord,
-  DetectionSourceRecord, HealthEventRecord, MetricBatch, MetricSummary, RawPoint, RawPointsQuery, RetentionResult, RunRow, RunUpsert,
-  RunHealthKey, RunHealthRecord, RunHealthWrite, Series, SeriesQuery, StepTimesQuery, Store, StoreOptions, StorePressure,
-  WorkloadDetail, WorkloadDetectionRecord, WorkloadFilter, WorkloadRow,
+  DetectionSourceRecord,
+  HealthEventRecord,
+  MetricBatch,
+  MetricSummary,
+  NewToken,
+  RawPoint,
+  RawPointsQuery,
+  RetentionResult,
+  RunHealthKey,
+  RunHealthRecord,
+  RunHealthWrite,
+  RunRow,
+  RunUpsert,
+  Series,
+  SeriesQuery,
+  StepTimesQuery,
+  Store,
+  StoreOptions,
+  StorePressure,
+  TokenRecord,
+  WorkloadDetail,
+  WorkloadDetectionRecord,
+  WorkloadFilter,
+  WorkloadRow,
 } from '../types.js';
+import { assertValidBatch } from '../validate-batch.js';
 import { AccessRows } from './access-rows.js';
-import { HealthRows } from './health-rows.js';
 import { BatchWriter } from './batch-writer.js';
 import { DetectionRows } from './detection-rows.js';
-import { batchShape, IngestLog, mergeForApply, type LogEntry } from './ingest-log.js';
+import { HealthRows } from './health-rows.js';
+import { batchShape, IngestLog, type LogEntry, mergeForApply } from './ingest-log.js';
 import { LogApplier } from './log-applier.js';
 import { applyMigrations } from './migrate.js';
 import { RawQueries } from './raw-queries.js';
 import { POINTS_PER_SLICE, Retention } from './retention.js';
 import { SeriesReader } from './series-query.js';
 import { WorkloadQueries } from './workload-queries.js';
-import { assertValidBatch } from '../validate-batch.js';
 
 const DEFAULT_MAX_QUEUED_POINTS = 500_000;
 // Bounds one synchronous commit (and so the event-loop stall it causes).
@@ -74,7 +94,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(private readonly db: Database.Database, opts: StoreOptions) {
+  private constructor(
+    private readonly db: Database.Database,
+    opts: StoreOptions,
+  ) {
     this.writer = new BatchWriter(db);
     this.reader = new SeriesReader(db);
     this.workloads = new WorkloadQueries(db);
@@ -91,8 +114,11 @@ export class SqliteStore implements Store {
       this.writer.series.flush();
       this.log.remove(entries);
     });
-    this.applier = new LogApplier(this.log, (entries) => this.guard(() => applyMany(entries)),
-      opts.onBackgroundError ?? ((err) => console.error('lens store: applying the ingest log failed:', err)));
+    this.applier = new LogApplier(
+      this.log,
+      (entries) => this.guard(() => applyMany(entries)),
+      opts.onBackgroundError ?? ((err) => console.error('lens store: applying the ingest log failed:', err)),
+    );
     const writeMany = db.transaction((items: MetricBatch[]) => {
       const results = items.map((b) => ({ written: this.writer.writeMetrics(b) }));
       this.writer.series.flush();
@@ -349,4 +375,3 @@ export class SqliteStore implements Store {
     }
   }
 }
-

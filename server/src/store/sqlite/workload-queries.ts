@@ -2,8 +2,8 @@
 // per-series/per-run aggregates the writer maintains, so cost grows with the number of
 // series and runs, never with the number of points.
 import type Database from 'better-sqlite3';
-import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
 import { healthParams, workloadSeveritySql } from '../health-sql.js';
+import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
 import { fromStoredValue } from './chunks.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -62,7 +62,9 @@ export class WorkloadQueries {
 
   listWorkloads(f: WorkloadFilter): { total: number; workloads: WorkloadRow[] } {
     const params = {
-      q: f.q || null, framework: f.framework || null, status: f.status || null,
+      q: f.q || null,
+      framework: f.framework || null,
+      status: f.status || null,
       namespaces: f.namespaces === undefined ? null : JSON.stringify(f.namespaces),
       ...healthParams(f),
     };
@@ -143,4 +145,3 @@ export class WorkloadQueries {
     return { ...row, last_loss: lastLoss };
   }
 }
-

@@ -1,10 +1,10 @@
 // Debian's chromium driven by playwright-core: no browser download, a fresh profile per run.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = '/usr/bin/chromium';
 
 export interface Browser {
   context: BrowserContext;
@@ -15,13 +15,19 @@ export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: run server/scripts/ensure-chromium.sh (make test does it)`);
   }
-  const profile = mkdtempSync(join(tmpdir(), "lens-chromium-"));
+  const profile = mkdtempSync(join(tmpdir(), 'lens-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1440, height: 1000 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,
@@ -38,7 +44,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** Resolves once the workload page has drawn its charts (body[data-charts-drawn-ms]). */
 export async function chartsDrawn(page: Page, timeoutMs: number): Promise<void> {
-  await page.locator("body[data-charts-drawn-ms]").waitFor({ state: "attached", timeout: timeoutMs });
+  await page.locator('body[data-charts-drawn-ms]').waitFor({ state: 'attached', timeout: timeoutMs });
 }
 
 /** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
@@ -52,6 +58,8 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number): P
 
 /** Makes every Content-Security-Policy violation a console error ("CSP violation: …"). */
 export async function reportCspViolations(page: Page): Promise<void> {
-  await page.addInitScript("document.addEventListener('securitypolicyviolation', "
-    + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))");
+  await page.addInitScript(
+    "document.addEventListener('securitypolicyviolation', " +
+      "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
+  );
 }

@@ -11,9 +11,13 @@ export const MAX_SMOOTHING = 0.99;
  * points the smoothed line ends far from the last value while the runs table shows the real one.
  */
 export const SMOOTHING_BY_POINTS: ReadonlyArray<{ below: number; smoothing: number; reason: string }> = [
-  { below: 30, smoothing: 0, reason: "every point is readable on its own; a moving average would only lag behind the last one" },
-  { below: 300, smoothing: 0.3, reason: "some noise to tame, but a lag of half a point keeps the curve close to the values" },
-  { below: Infinity, smoothing: DEFAULT_SMOOTHING, reason: "step-to-step noise hides the trend; the raw line stays visible underneath" },
+  { below: 30, smoothing: 0, reason: 'every point is readable on its own; a moving average would only lag behind the last one' },
+  { below: 300, smoothing: 0.3, reason: 'some noise to tame, but a lag of half a point keeps the curve close to the values' },
+  {
+    below: Infinity,
+    smoothing: DEFAULT_SMOOTHING,
+    reason: 'step-to-step noise hides the trend; the raw line stays visible underneath',
+  },
 ];
 
 export function defaultSmoothing(points: number): number {

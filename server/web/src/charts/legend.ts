@@ -5,20 +5,24 @@ export interface LegendEntry {
   color: string;
 }
 
-export function renderLegend(container: HTMLElement, entries: LegendEntry[], hidden: ReadonlySet<string>,
-  onToggle: (key: string) => void): void {
+export function renderLegend(
+  container: HTMLElement,
+  entries: LegendEntry[],
+  hidden: ReadonlySet<string>,
+  onToggle: (key: string) => void,
+): void {
   const chips = entries.map((entry) => {
-    const chip = document.createElement("button");
-    chip.type = "button";
-    chip.className = hidden.has(entry.key) ? "legend-chip off" : "legend-chip";
+    const chip = document.createElement('button');
+    chip.type = 'button';
+    chip.className = hidden.has(entry.key) ? 'legend-chip off' : 'legend-chip';
     chip.dataset.seriesKey = entry.key;
-    chip.setAttribute("aria-pressed", hidden.has(entry.key) ? "false" : "true");
-    chip.title = hidden.has(entry.key) ? "Show this series" : "Hide this series";
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
+    chip.setAttribute('aria-pressed', hidden.has(entry.key) ? 'false' : 'true');
+    chip.title = hidden.has(entry.key) ? 'Show this series' : 'Hide this series';
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
     swatch.style.background = entry.color;
     chip.append(swatch, entry.label);
-    chip.addEventListener("click", () => onToggle(entry.key));
+    chip.addEventListener('click', () => onToggle(entry.key));
     return chip;
   });
   container.replaceChildren(...chips);

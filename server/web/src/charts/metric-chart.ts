@@ -1,17 +1,17 @@
 // One chart per metric: runs × ranks overlaid, debiased EMA, log toggle, drag-to-zoom that
 // re-queries the server, hover tooltip, non-finite markers, and a live tail fetch.
-import uPlot from "uplot";
-import { h } from "../dom.js";
-import { formatCount } from "../format.js";
-import { debiasedEma, defaultSmoothing } from "./ema.js";
-import { drawEventMarkers, type ChartEvent } from "./event-markers.js";
-import { renderLegend } from "./legend.js";
-import { drawMarkers } from "./markers.js";
-import { colorFor } from "./palette.js";
-import { plotOptions, rawIndex, smoothIndex } from "./plot-options.js";
-import { alignSeries, appendNewer, drawable, type AlignedColumns, type XAxisMode } from "./series-data.js";
-import { OVERVIEW_POINTS, fetchOverview, fetchRange, fetchTail, type LoadedSeries } from "./series-source.js";
-import { updateTooltip } from "./tooltip.js";
+import uPlot from 'uplot';
+import { h } from '../dom.js';
+import { formatCount } from '../format.js';
+import { debiasedEma, defaultSmoothing } from './ema.js';
+import { type ChartEvent, drawEventMarkers } from './event-markers.js';
+import { renderLegend } from './legend.js';
+import { drawMarkers } from './markers.js';
+import { colorFor } from './palette.js';
+import { plotOptions, rawIndex, smoothIndex } from './plot-options.js';
+import { type AlignedColumns, alignSeries, appendNewer, drawable, type XAxisMode } from './series-data.js';
+import { fetchOverview, fetchRange, fetchTail, type LoadedSeries, OVERVIEW_POINTS } from './series-source.js';
+import { updateTooltip } from './tooltip.js';
 
 export interface ChartContext {
   uid: string;
@@ -31,21 +31,28 @@ const PLOT_HEIGHT = 220;
 
 export class MetricChart {
   readonly card: HTMLElement;
-  private readonly plotEl = h("div", { class: "plot" });
-  private readonly legendEl = h("div", { class: "legend" });
-  private readonly statsEl = h("span", { class: "chart-stats muted" });
-  private readonly smoothingEl = h("span", { class: "chart-smoothing muted small" });
-  private readonly zoomEl = h("button", { class: "btn btn-small zoom-reset", hidden: true, title: "Show the whole run" }, "Reset zoom");
-  private readonly logBtn = h("button", { class: "btn btn-small log-toggle", "aria-pressed": "false",
-    title: "Logarithmic y axis" }, "log");
-  private readonly markerLayer = h("div", { class: "nf-layer" });
-  private readonly eventLayer = h("div", { class: "ev-layer" });
-  private readonly tip = h("div", { class: "tooltip", hidden: true });
+  private readonly plotEl = h('div', { class: 'plot' });
+  private readonly legendEl = h('div', { class: 'legend' });
+  private readonly statsEl = h('span', { class: 'chart-stats muted' });
+  private readonly smoothingEl = h('span', { class: 'chart-smoothing muted small' });
+  private readonly zoomEl = h(
+    'button',
+    { class: 'btn btn-small zoom-reset', hidden: true, title: 'Show the whole run' },
+    'Reset zoom',
+  );
+  private readonly logBtn = h(
+    'button',
+    { class: 'btn btn-small log-toggle', 'aria-pressed': 'false', title: 'Logarithmic y axis' },
+    'log',
+  );
+  private readonly markerLayer = h('div', { class: 'nf-layer' });
+  private readonly eventLayer = h('div', { class: 'ev-layer' });
+  private readonly tip = h('div', { class: 'tooltip', hidden: true });
   private full: LoadedSeries[] = [];
   private zoom: { from: number; to: number; series: LoadedSeries[] } | null = null;
   private readonly hidden = new Set<string>();
   private plot: uPlot | null = null;
-  private structure = "";
+  private structure = '';
   private aligned: AlignedColumns = { x: [], raw: [], markers: [] };
   private smoothed: Array<Array<number | null>> = [];
   private logScale = false;
@@ -54,15 +61,28 @@ export class MetricChart {
   private zoomAbort: AbortController | null = null;
   private readonly resize = new ResizeObserver(() => this.fitWidth());
 
-  constructor(readonly metric: string, private readonly ctx: ChartContext) {
-    this.card = h("section", { class: "chart-card", id: chartId(metric), data: { metric, state: "loading" } },
-      h("header", { class: "chart-head" },
-        h("h3", { class: "chart-title mono", text: metric, title: metric }),
-        this.statsEl, this.smoothingEl, this.zoomEl, this.logBtn),
-      this.plotEl, this.legendEl);
-    this.plotEl.append(h("div", { class: "plot-placeholder", text: "Loading…" }));
-    this.logBtn.addEventListener("click", () => this.toggleLog());
-    this.zoomEl.addEventListener("click", () => this.resetZoom());
+  constructor(
+    readonly metric: string,
+    private readonly ctx: ChartContext,
+  ) {
+    this.card = h(
+      'section',
+      { class: 'chart-card', id: chartId(metric), data: { metric, state: 'loading' } },
+      h(
+        'header',
+        { class: 'chart-head' },
+        h('h3', { class: 'chart-title mono', text: metric, title: metric }),
+        this.statsEl,
+        this.smoothingEl,
+        this.zoomEl,
+        this.logBtn,
+      ),
+      this.plotEl,
+      this.legendEl,
+    );
+    this.plotEl.append(h('div', { class: 'plot-placeholder', text: 'Loading…' }));
+    this.logBtn.addEventListener('click', () => this.toggleLog());
+    this.zoomEl.addEventListener('click', () => this.resetZoom());
     this.resize.observe(this.plotEl);
   }
 
@@ -75,8 +95,10 @@ export class MetricChart {
       this.render();
     } catch (err) {
       if (isAbort(err)) return;
-      this.card.dataset.state = "error";
-      this.plotEl.replaceChildren(h("div", { class: "plot-placeholder error", text: `Could not load: ${String((err as Error).message ?? err)}` }));
+      this.card.dataset.state = 'error';
+      this.plotEl.replaceChildren(
+        h('div', { class: 'plot-placeholder error', text: `Could not load: ${String((err as Error).message ?? err)}` }),
+      );
       this.ctx.onError(this.metric, err);
     } finally {
       this.loading = false;
@@ -119,14 +141,14 @@ export class MetricChart {
     const longest = Math.max(0, ...this.full.map((s) => Math.max(s.totalPoints, s.steps.length)));
     const weight = this.ctx.smoothing() ?? defaultSmoothing(longest);
     this.card.dataset.smoothing = String(weight);
-    this.smoothingEl.textContent = weight === 0 ? "raw" : `smoothed ${weight.toFixed(2)}`;
-    this.smoothingEl.title = this.ctx.smoothing() === null ? "default for this many points" : "set by the slider";
+    this.smoothingEl.textContent = weight === 0 ? 'raw' : `smoothed ${weight.toFixed(2)}`;
+    this.smoothingEl.title = this.ctx.smoothing() === null ? 'default for this many points' : 'set by the slider';
     this.smoothed = this.aligned.raw.map((column) => debiasedEma(column, weight));
   }
 
   /** The health events changed: redraw the markers only. */
   applyEvents(): void {
-    if (this.plot) drawEventMarkers(this.plot, this.eventLayer, this.ctx.events?.() ?? [], this.ctx.mode() === "step");
+    if (this.plot) drawEventMarkers(this.plot, this.eventLayer, this.ctx.events?.() ?? [], this.ctx.mode() === 'step');
   }
 
   /** X axis mode changed: the zoom range is in the old unit, so drop it. */
@@ -155,13 +177,15 @@ export class MetricChart {
     if (series.length === 0) {
       this.plot?.destroy();
       this.plot = null;
-      this.structure = "";
-      this.card.dataset.state = "empty";
-      this.plotEl.replaceChildren(h("div", { class: "plot-placeholder", text: this.zoom ? "No points in this range." : "No points yet." }));
+      this.structure = '';
+      this.card.dataset.state = 'empty';
+      this.plotEl.replaceChildren(
+        h('div', { class: 'plot-placeholder', text: this.zoom ? 'No points in this range.' : 'No points yet.' }),
+      );
       this.markDrawn();
       return;
     }
-    const structure = `${mode}|${this.logScale}|${series.map((s) => s.key).join(",")}`;
+    const structure = `${mode}|${this.logScale}|${series.map((s) => s.key).join(',')}`;
     if (this.plot && structure === this.structure) {
       this.plot.setData(this.columns(), true);
     } else {
@@ -177,25 +201,45 @@ export class MetricChart {
     const labels = series.map((s) => this.ctx.labelFor(s.runId, s.rank));
     const colors = series.map((_s, i) => colorFor(i));
     const options = plotOptions({
-      width: Math.max(200, this.plotEl.clientWidth), height: PLOT_HEIGHT, mode, logScale: this.logScale,
-      labels, colors,
+      width: Math.max(200, this.plotEl.clientWidth),
+      height: PLOT_HEIGHT,
+      mode,
+      logScale: this.logScale,
+      labels,
+      colors,
       onDraw: (u) => {
-        drawMarkers(u, this.markerLayer, this.aligned.markers, (i) => !this.hidden.has(this.current()[i]?.key ?? ""),
-          (i) => colorFor(i));
-        drawEventMarkers(u, this.eventLayer, this.ctx.events?.() ?? [], this.ctx.mode() === "step");
-        this.card.dataset.state = "ready";
+        drawMarkers(
+          u,
+          this.markerLayer,
+          this.aligned.markers,
+          (i) => !this.hidden.has(this.current()[i]?.key ?? ''),
+          (i) => colorFor(i),
+        );
+        drawEventMarkers(u, this.eventLayer, this.ctx.events?.() ?? [], this.ctx.mode() === 'step');
+        this.card.dataset.state = 'ready';
         this.markDrawn();
       },
-      onCursor: (u) => updateTooltip(u, this.tip, { mode: this.ctx.mode(), labels, colors, raw: this.aligned.raw,
-        smoothed: this.smoothed, visible: (i) => !this.hidden.has(this.current()[i]?.key ?? "") }),
+      onCursor: (u) =>
+        updateTooltip(u, this.tip, {
+          mode: this.ctx.mode(),
+          labels,
+          colors,
+          raw: this.aligned.raw,
+          smoothed: this.smoothed,
+          visible: (i) => !this.hidden.has(this.current()[i]?.key ?? ''),
+        }),
       onSelect: (u) => this.onSelect(u),
-      onXTicks: (ticks) => { this.card.dataset.xTicks = ticks.join(","); },
+      onXTicks: (ticks) => {
+        this.card.dataset.xTicks = ticks.join(',');
+      },
     });
     this.plotEl.replaceChildren();
     this.plot = new uPlot(options, this.columns(), this.plotEl);
     this.plot.over.append(this.markerLayer, this.eventLayer, this.tip);
-    this.plot.over.addEventListener("dblclick", () => this.resetZoom());
-    this.plot.over.addEventListener("mouseleave", () => { this.tip.hidden = true; });
+    this.plot.over.addEventListener('dblclick', () => this.resetZoom());
+    this.plot.over.addEventListener('mouseleave', () => {
+      this.tip.hidden = true;
+    });
     series.forEach((s, i) => {
       if (this.hidden.has(s.key)) this.setShown(i, false);
     });
@@ -213,8 +257,8 @@ export class MetricChart {
   private onSelect(u: uPlot): void {
     const { left, width } = u.select;
     if (width < 3) return;
-    const from = u.posToVal(left, "x");
-    const to = u.posToVal(left + width, "x");
+    const from = u.posToVal(left, 'x');
+    const to = u.posToVal(left + width, 'x');
     u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
     void this.zoomTo(from, to);
   }
@@ -222,11 +266,11 @@ export class MetricChart {
   private async zoomTo(from: number, to: number): Promise<void> {
     this.zoomAbort?.abort();
     this.zoomAbort = new AbortController();
-    this.card.dataset.zoom = "loading";
+    this.card.dataset.zoom = 'loading';
     try {
       const series = await fetchRange(this.ctx.uid, this.metric, this.ctx.mode(), from, to, this.zoomAbort.signal);
       this.zoom = { from, to, series };
-      this.card.dataset.zoom = "zoomed";
+      this.card.dataset.zoom = 'zoomed';
       this.render();
     } catch (err) {
       if (!isAbort(err)) this.ctx.onError(this.metric, err);
@@ -242,14 +286,14 @@ export class MetricChart {
   }
 
   private restoreZoomScale(): void {
-    if (this.plot && this.zoom) this.plot.setScale("x", { min: this.zoom.from, max: this.zoom.to });
+    if (this.plot && this.zoom) this.plot.setScale('x', { min: this.zoom.from, max: this.zoom.to });
     this.zoomEl.hidden = !this.zoom;
   }
 
   private toggleLog(): void {
     this.logScale = !this.logScale;
-    this.logBtn.setAttribute("aria-pressed", String(this.logScale));
-    this.logBtn.classList.toggle("active", this.logScale);
+    this.logBtn.setAttribute('aria-pressed', String(this.logScale));
+    this.logBtn.classList.toggle('active', this.logScale);
     this.render();
   }
 
@@ -269,8 +313,12 @@ export class MetricChart {
   }
 
   private renderLegend(series: LoadedSeries[]): void {
-    renderLegend(this.legendEl, series.map((s, i) => ({ key: s.key, label: this.ctx.labelFor(s.runId, s.rank),
-      color: colorFor(i) })), this.hidden, (key) => this.toggleSeries(key));
+    renderLegend(
+      this.legendEl,
+      series.map((s, i) => ({ key: s.key, label: this.ctx.labelFor(s.runId, s.rank), color: colorFor(i) })),
+      this.hidden,
+      (key) => this.toggleSeries(key),
+    );
   }
 
   private updateHeader(series: LoadedSeries[]): void {
@@ -281,10 +329,13 @@ export class MetricChart {
     this.card.dataset.points = String(drawn);
     this.card.dataset.nonfinite = String(nonFinite);
     this.card.dataset.lastStep = String(Math.max(-1, ...series.map((s) => s.steps[s.steps.length - 1] ?? -1)));
-    const parts = [`${series.length} series`, drawn < total ? `${formatCount(drawn)} of ${formatCount(total)} pts` : `${formatCount(drawn)} pts`];
+    const parts = [
+      `${series.length} series`,
+      drawn < total ? `${formatCount(drawn)} of ${formatCount(total)} pts` : `${formatCount(drawn)} pts`,
+    ];
     if (nonFinite > 0) parts.push(`${nonFinite} non-finite`);
-    this.statsEl.textContent = parts.join(" · ");
-    this.statsEl.classList.toggle("has-nonfinite", nonFinite > 0);
+    this.statsEl.textContent = parts.join(' · ');
+    this.statsEl.classList.toggle('has-nonfinite', nonFinite > 0);
   }
 
   private fitWidth(): void {
@@ -302,9 +353,9 @@ export class MetricChart {
 }
 
 export function chartId(metric: string): string {
-  return `chart-${metric.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  return `chart-${metric.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 function isAbort(err: unknown): boolean {
-  return err instanceof DOMException && err.name === "AbortError";
+  return err instanceof DOMException && err.name === 'AbortError';
 }

@@ -1,9 +1,9 @@
 // uPlot options for one metric chart: dark axes, a faint raw line under each smoothed line,
 // drag-to-zoom handled by us (so the server can be re-queried), no built-in legend.
-import type uPlot from "uplot";
-import { formatValue } from "../format.js";
-import { faint } from "./palette.js";
-import type { XAxisMode } from "./series-data.js";
+import type uPlot from 'uplot';
+import { formatValue } from '../format.js';
+import { faint } from './palette.js';
+import type { XAxisMode } from './series-data.js';
 
 export interface PlotSpec {
   width: number;
@@ -22,8 +22,8 @@ export interface PlotSpec {
 /** Steps are integers: tick spacing 1, 2, 5 × 10^k, never 0.5 (uPlot's default set has fractions). */
 export const STEP_INCREMENTS: readonly number[] = Array.from({ length: 16 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
 
-const AXIS = "#8b95a7";
-const GRID = "rgba(139, 149, 167, 0.14)";
+const AXIS = '#8b95a7';
+const GRID = 'rgba(139, 149, 167, 0.14)';
 const LINEAR = 1 as uPlot.Scale.Distr;
 const LOG = 3 as uPlot.Scale.Distr;
 
@@ -43,14 +43,25 @@ export function plotOptions(spec: PlotSpec): uPlot.Options {
       points: { show: false },
     },
     scales: {
-      x: { time: spec.mode === "time" },
+      x: { time: spec.mode === 'time' },
       y: { distr: spec.logScale ? LOG : LINEAR },
     },
     axes: [
-      { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 },
-        font: "11px system-ui, sans-serif", ...(spec.mode === "step" ? stepAxis(spec) : {}) },
-      { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID, width: 1 }, size: 64,
-        font: "11px system-ui, sans-serif", values: (_u, ticks) => ticks.map((t) => formatValue(t)) },
+      {
+        stroke: AXIS,
+        grid: { stroke: GRID, width: 1 },
+        ticks: { stroke: GRID, width: 1 },
+        font: '11px system-ui, sans-serif',
+        ...(spec.mode === 'step' ? stepAxis(spec) : {}),
+      },
+      {
+        stroke: AXIS,
+        grid: { stroke: GRID, width: 1 },
+        ticks: { stroke: GRID, width: 1 },
+        size: 64,
+        font: '11px system-ui, sans-serif',
+        values: (_u, ticks) => ticks.map((t) => formatValue(t)),
+      },
     ],
     series,
     hooks: { draw: [spec.onDraw], setCursor: [spec.onCursor], setSelect: [spec.onSelect] },
@@ -62,7 +73,7 @@ function stepAxis(spec: PlotSpec): Partial<uPlot.Axis> {
     incrs: [...STEP_INCREMENTS],
     values: (_u, ticks) => {
       spec.onXTicks?.(ticks);
-      return ticks.map((t) => t.toLocaleString("en-US"));
+      return ticks.map((t) => t.toLocaleString('en-US'));
     },
   };
 }

@@ -4,7 +4,7 @@
 // point. Non-finite values cannot be drawn as a line, so they become gaps in the drawn columns
 // and are returned separately as markers; the raw columns keep them for the tooltip.
 
-export type XAxisMode = "step" | "time";
+export type XAxisMode = 'step' | 'time';
 
 export interface SeriesPoints {
   key: string;
@@ -13,7 +13,7 @@ export interface SeriesPoints {
   times: number[];
 }
 
-export type NonFiniteKind = "nan" | "+inf" | "-inf";
+export type NonFiniteKind = 'nan' | '+inf' | '-inf';
 
 export interface NonFiniteMarker {
   seriesIndex: number;
@@ -30,14 +30,14 @@ export interface AlignedColumns {
 }
 
 export function nonFiniteKind(value: number): NonFiniteKind | null {
-  if (Number.isNaN(value)) return "nan";
-  if (value === Infinity) return "+inf";
-  if (value === -Infinity) return "-inf";
+  if (Number.isNaN(value)) return 'nan';
+  if (value === Infinity) return '+inf';
+  if (value === -Infinity) return '-inf';
   return null;
 }
 
 export function alignSeries(series: ReadonlyArray<SeriesPoints>, mode: XAxisMode): AlignedColumns {
-  const xsOf = (s: SeriesPoints): number[] => (mode === "step" ? s.steps : s.times);
+  const xsOf = (s: SeriesPoints): number[] => (mode === 'step' ? s.steps : s.times);
   const all: number[] = [];
   for (const s of series) for (const x of xsOf(s)) all.push(x);
   all.sort((a, b) => a - b);
@@ -66,8 +66,7 @@ export function drawable(column: ReadonlyArray<number | null>, logScale: boolean
   const out: Array<number | null> = new Array(column.length);
   for (let i = 0; i < column.length; i++) {
     const value = column[i];
-    out[i] = value === null || value === undefined || !Number.isFinite(value) || (logScale && value <= 0)
-      ? null : value;
+    out[i] = value === null || value === undefined || !Number.isFinite(value) || (logScale && value <= 0) ? null : value;
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // Wire series → in-memory series, and the fetches a chart needs (overview, zoom, live tail).
-import { api } from "../api.js";
-import { decodeNumber } from "../format.js";
-import type { WireSeries } from "../types.js";
-import type { SeriesPoints, XAxisMode } from "./series-data.js";
+import { api } from '../api.js';
+import { decodeNumber } from '../format.js';
+import type { WireSeries } from '../types.js';
+import type { SeriesPoints, XAxisMode } from './series-data.js';
 
 export interface LoadedSeries extends SeriesPoints {
   runId: string;
@@ -26,13 +26,21 @@ export function fromWire(wire: WireSeries): LoadedSeries {
   const values = new Array<number>(n);
   const times = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const point = wire.points[i] as WireSeries["points"][number];
+    const point = wire.points[i] as WireSeries['points'][number];
     steps[i] = point[0];
     values[i] = decodeNumber(point[1]) ?? NaN;
     times[i] = point[2];
   }
-  return { key: seriesKey(wire.run_id, wire.rank), runId: wire.run_id, rank: wire.rank,
-    totalPoints: wire.total_points, downsampled: wire.downsampled, steps, values, times };
+  return {
+    key: seriesKey(wire.run_id, wire.rank),
+    runId: wire.run_id,
+    rank: wire.rank,
+    totalPoints: wire.total_points,
+    downsampled: wire.downsampled,
+    steps,
+    values,
+    times,
+  };
 }
 
 /** Stable order: by run, then rank, so colours do not jump when a poll adds data. */
@@ -45,11 +53,15 @@ export async function fetchOverview(uid: string, name: string, signal: AbortSign
   return sortSeries(response.series.map(fromWire));
 }
 
-export async function fetchRange(uid: string, name: string, mode: XAxisMode, from: number, to: number,
-  signal: AbortSignal): Promise<LoadedSeries[]> {
-  const range = mode === "step"
-    ? { from_step: Math.floor(from), to_step: Math.ceil(to) }
-    : { from_time: from, to_time: to };
+export async function fetchRange(
+  uid: string,
+  name: string,
+  mode: XAxisMode,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+): Promise<LoadedSeries[]> {
+  const range = mode === 'step' ? { from_step: Math.floor(from), to_step: Math.ceil(to) } : { from_time: from, to_time: to };
   const response = await api.series(uid, { name, max_points: ZOOM_POINTS, ...range }, signal);
   return sortSeries(response.series.map(fromWire));
 }

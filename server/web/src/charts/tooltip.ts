@@ -1,8 +1,8 @@
 // Hover tooltip: the x under the cursor and, per visible series, the raw and smoothed values.
-import type uPlot from "uplot";
-import { h } from "../dom.js";
-import { formatTime, formatValue } from "../format.js";
-import type { XAxisMode } from "./series-data.js";
+import type uPlot from 'uplot';
+import { h } from '../dom.js';
+import { formatTime, formatValue } from '../format.js';
+import type { XAxisMode } from './series-data.js';
 
 export interface TooltipSource {
   mode: XAxisMode;
@@ -34,19 +34,25 @@ export function updateTooltip(u: uPlot, tip: HTMLElement, src: TooltipSource): v
     if (at === null) continue;
     const raw = src.raw[s]?.[at] ?? null;
     const smooth = src.smoothed[s]?.[at] ?? null;
-    const swatch = h("span", { class: "swatch" });
-    swatch.style.background = src.colors[s] ?? "";
-    rows.push(h("div", { class: "tt-row" }, swatch,
-      h("span", { class: "tt-label", text: src.labels[s] ?? "" }),
-      h("span", { class: "tt-val", text: formatValue(smooth) }),
-      h("span", { class: "tt-raw", text: formatValue(raw) })));
+    const swatch = h('span', { class: 'swatch' });
+    swatch.style.background = src.colors[s] ?? '';
+    rows.push(
+      h(
+        'div',
+        { class: 'tt-row' },
+        swatch,
+        h('span', { class: 'tt-label', text: src.labels[s] ?? '' }),
+        h('span', { class: 'tt-val', text: formatValue(smooth) }),
+        h('span', { class: 'tt-raw', text: formatValue(raw) }),
+      ),
+    );
   }
   if (rows.length === 0) {
     tip.hidden = true;
     return;
   }
-  const head = src.mode === "step" ? `step ${formatValue(x)}` : formatTime(x);
-  tip.replaceChildren(h("div", { class: "tt-head" }, head, h("span", { class: "tt-cols", text: "smoothed · raw" })), ...rows);
+  const head = src.mode === 'step' ? `step ${formatValue(x)}` : formatTime(x);
+  tip.replaceChildren(h('div', { class: 'tt-head' }, head, h('span', { class: 'tt-cols', text: 'smoothed · raw' })), ...rows);
   tip.hidden = false;
   const width = u.over.clientWidth;
   const tipWidth = tip.offsetWidth;

@@ -1,8 +1,8 @@
 // Live updates by polling. Each tick costs one small summary request; only when the workload
 // changed do we ask for runs, metric names and each chart's tail (from_step = last seen + 1).
-import { api } from "../api.js";
-import type { MetricChart } from "../charts/metric-chart.js";
-import type { MetricSummary, RunRow, WorkloadSummary } from "../types.js";
+import { api } from '../api.js';
+import type { MetricChart } from '../charts/metric-chart.js';
+import type { MetricSummary, RunRow, WorkloadSummary } from '../types.js';
 
 const ACTIVE_POLL_MS = 2_000;
 /** Idle workloads are still checked, more slowly, so a restarted job shows up without a reload. */
@@ -21,8 +21,12 @@ export class LivePoller {
   private timer: number | undefined;
   private stopped = false;
 
-  constructor(private readonly uid: string, private last: WorkloadSummary, private readonly signal: AbortSignal,
-    private readonly handlers: LiveHandlers) {}
+  constructor(
+    private readonly uid: string,
+    private last: WorkloadSummary,
+    private readonly signal: AbortSignal,
+    private readonly handlers: LiveHandlers,
+  ) {}
 
   start(): void {
     this.schedule();
@@ -43,17 +47,20 @@ export class LivePoller {
     if (document.hidden) return this.schedule(); // nobody is looking: spare the server
     try {
       const summary = await api.workload(this.uid, this.signal);
-      const changed = summary.points !== this.last.points || summary.last_seen !== this.last.last_seen
-        || summary.runs !== this.last.runs || JSON.stringify(summary.detection) !== JSON.stringify(this.last.detection);
+      const changed =
+        summary.points !== this.last.points ||
+        summary.last_seen !== this.last.last_seen ||
+        summary.runs !== this.last.runs ||
+        JSON.stringify(summary.detection) !== JSON.stringify(this.last.detection);
       this.last = summary;
       if (changed) {
         this.handlers.summaryChanged(summary);
         await this.refresh();
       }
     } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") return;
+      if (err instanceof DOMException && err.name === 'AbortError') return;
       // A failed poll is retried on the next tick; the page keeps what it already shows.
-      console.warn("live update failed", err);
+      console.warn('live update failed', err);
     }
     this.schedule();
   }
@@ -66,9 +73,11 @@ export class LivePoller {
       this.handlers.reloadAll();
       return;
     }
-    await Promise.all([...this.handlers.charts().values()].map(async (chart) => {
-      const ok = await chart.poll(this.signal);
-      if (!ok) await chart.load(this.signal);
-    }));
+    await Promise.all(
+      [...this.handlers.charts().values()].map(async (chart) => {
+        const ok = await chart.poll(this.signal);
+        if (!ok) await chart.load(this.signal);
+      }),
+    );
   }
 }

@@ -1,25 +1,25 @@
 // Workload page: summary header, detection explained, runs, and the metric charts, kept live.
-import { ApiError, api } from "../api.js";
-import { frameworkBadge, stateDot } from "../badges.js";
-import { h, stateBox } from "../dom.js";
-import { formatAgo, formatCount, formatTime, workloadState } from "../format.js";
-import type { LoadedSeries } from "../charts/series-source.js";
-import { seriesKey } from "../charts/series-source.js";
-import type { MetricSummary, RunRow, WorkloadSummary } from "../types.js";
-import { ChartGrid } from "./chart-grid.js";
-import { detectionPanel } from "./detection-panel.js";
-import { errorState } from "./error-state.js";
-import { HealthPanel } from "./health-panel.js";
-import { LivePoller } from "./live-poller.js";
-import { RunsTable, pickKeyMetrics } from "./runs-table.js";
-import { seriesLabeler } from "./series-labels.js";
+import { ApiError, api } from '../api.js';
+import { frameworkBadge, stateDot } from '../badges.js';
+import type { LoadedSeries } from '../charts/series-source.js';
+import { seriesKey } from '../charts/series-source.js';
+import { h, stateBox } from '../dom.js';
+import { formatAgo, formatCount, formatTime, workloadState } from '../format.js';
+import type { MetricSummary, RunRow, WorkloadSummary } from '../types.js';
+import { ChartGrid } from './chart-grid.js';
+import { detectionPanel } from './detection-panel.js';
+import { errorState } from './error-state.js';
+import { HealthPanel } from './health-panel.js';
+import { LivePoller } from './live-poller.js';
+import { pickKeyMetrics, RunsTable } from './runs-table.js';
+import { seriesLabeler } from './series-labels.js';
 
 export function renderWorkload(root: HTMLElement, uid: string, params: URLSearchParams): () => void {
   const controller = new AbortController();
   let poller: LivePoller | null = null;
   let grid: ChartGrid | null = null;
   let health: HealthPanel | null = null;
-  root.replaceChildren(stateBox("loading", `Loading workload ${uid}…`));
+  root.replaceChildren(stateBox('loading', `Loading workload ${uid}…`));
 
   async function start(): Promise<void> {
     let summary: WorkloadSummary;
@@ -27,12 +27,21 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
     let metrics: MetricSummary[];
     try {
       [summary, { runs }, { metrics }] = await Promise.all([
-        api.workload(uid, controller.signal), api.runs(uid, controller.signal), api.metrics(uid, controller.signal)]);
+        api.workload(uid, controller.signal),
+        api.runs(uid, controller.signal),
+        api.metrics(uid, controller.signal),
+      ]);
     } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") return;
+      if (err instanceof DOMException && err.name === 'AbortError') return;
       if (err instanceof ApiError && err.status === 404) {
-        root.replaceChildren(stateBox("empty", `Workload ${uid} not found.`, "It has not reported anything to this server.",
-          h("a", { href: "/", "data-link": true, class: "btn" }, "All workloads")));
+        root.replaceChildren(
+          stateBox(
+            'empty',
+            `Workload ${uid} not found.`,
+            'It has not reported anything to this server.',
+            h('a', { href: '/', 'data-link': true, class: 'btn' }, 'All workloads'),
+          ),
+        );
         return;
       }
       root.replaceChildren(errorState(`Could not load workload ${uid}`, err, () => void start()));
@@ -45,18 +54,34 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
     };
     const labelFor = (runId: string, rank: number): string => labeler(runId, rank);
 
-    const header = h("div", { class: "page-head workload-head" });
+    const header = h('div', { class: 'page-head workload-head' });
     const renderHeader = (s: WorkloadSummary): void => {
       const now = Date.now() / 1000;
       header.replaceChildren(
-        h("div", null, h("a", { href: "/", "data-link": true, class: "crumb", text: "Workloads" }),
-          h("h1", { class: "mono", text: s.workload_uid })),
-        h("div", { class: "kv" }, frameworkBadge(s), stateDot(workloadState(s.runs, s.active_runs, s.last_seen, now)),
-          kvItem("runs", formatCount(s.runs)), kvItem("pods", formatCount(s.pods)),
-          kvItem("points", formatCount(s.points)), kvItem("last step", formatCount(s.last_step)),
-          h("span", { class: "kv-item", title: formatTime(s.last_seen) }, h("span", { class: "muted", text: "last seen " }),
-            formatAgo(s.last_seen, now)),
-          kvItem("first seen", formatTime(s.first_seen))));
+        h(
+          'div',
+          null,
+          h('a', { href: '/', 'data-link': true, class: 'crumb', text: 'Workloads' }),
+          h('h1', { class: 'mono', text: s.workload_uid }),
+        ),
+        h(
+          'div',
+          { class: 'kv' },
+          frameworkBadge(s),
+          stateDot(workloadState(s.runs, s.active_runs, s.last_seen, now)),
+          kvItem('runs', formatCount(s.runs)),
+          kvItem('pods', formatCount(s.pods)),
+          kvItem('points', formatCount(s.points)),
+          kvItem('last step', formatCount(s.last_step)),
+          h(
+            'span',
+            { class: 'kv-item', title: formatTime(s.last_seen) },
+            h('span', { class: 'muted', text: 'last seen ' }),
+            formatAgo(s.last_seen, now),
+          ),
+          kvItem('first seen', formatTime(s.first_seen)),
+        ),
+      );
     };
     renderHeader(summary);
 
@@ -73,10 +98,10 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
     grid = new ChartGrid({ uid, params, labelFor, onLoaded }, controller.signal);
     const charts = grid;
     health = new HealthPanel(uid, labelFor, (events) => charts.setEvents(events));
-    root.replaceChildren(header, health.el, h("div", { class: "two-col" }, detection.el, runsTable.el), grid.el);
+    root.replaceChildren(header, health.el, h('div', { class: 'two-col' }, detection.el, runsTable.el), grid.el);
     health.start();
     if (metrics.length === 0) {
-      grid.el.append(stateBox("empty", "No metrics yet.", "Charts appear as soon as the run calls wandb.log."));
+      grid.el.append(stateBox('empty', 'No metrics yet.', 'Charts appear as soon as the run calls wandb.log.'));
     }
     grid.addMetrics(metrics.map((m) => m.name));
 
@@ -97,7 +122,7 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
       },
       metricsChanged: (list) => {
         keyMetrics = pickKeyMetrics(list);
-        grid?.el.querySelector(":scope > .state")?.remove();
+        grid?.el.querySelector(':scope > .state')?.remove();
         chartGrid.addMetrics(list.map((m) => m.name));
       },
       charts: () => chartGrid.charts,
@@ -116,11 +141,21 @@ export function renderWorkload(root: HTMLElement, uid: string, params: URLSearch
 }
 
 function kvItem(key: string, value: string): HTMLElement {
-  return h("span", { class: "kv-item" }, h("span", { class: "muted", text: `${key} ` }), value);
+  return h('span', { class: 'kv-item' }, h('span', { class: 'muted', text: `${key} ` }), value);
 }
 
-function pickFramework(d: { framework: string | null; wrapper_framework: string | null; base_framework: string | null;
-  confidence: number | null; status: string | null }) {
-  return { framework: d.framework, wrapper_framework: d.wrapper_framework, base_framework: d.base_framework,
-    confidence: d.confidence, status: d.status };
+function pickFramework(d: {
+  framework: string | null;
+  wrapper_framework: string | null;
+  base_framework: string | null;
+  confidence: number | null;
+  status: string | null;
+}) {
+  return {
+    framework: d.framework,
+    wrapper_framework: d.wrapper_framework,
+    base_framework: d.base_framework,
+    confidence: d.confidence,
+    status: d.status,
+  };
 }
