@@ -56,6 +56,16 @@ export async function tempStore(backend: Backend = 'sqlite', opts: StoreOptions 
   return t;
 }
 
+/** Runs one test's body on a fresh store of `backend`, and cleans up afterwards whatever happened. */
+export async function withStore(backend: Backend, fn: (t: TempStore) => Promise<void>, opts: StoreOptions = {}): Promise<void> {
+  const t = await tempStore(backend, opts);
+  try {
+    await fn(t);
+  } finally {
+    await t.cleanup();
+  }
+}
+
 export function batch(over: Partial<MetricBatch> & { points: PointInput[] }): MetricBatch {
   return {
     workload_uid: 'w1',

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { applyMigrations } from '../../src/store/sqlite/migrate.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { batch, tempStore } from './helpers.js';
+import { batch, tempStore, withStore } from './helpers.js';
 
 function versions(path: string): number[] {
   const db = new Database(path, { readonly: true });
@@ -18,9 +18,8 @@ function versions(path: string): number[] {
   }
 }
 
-test('migrate() is idempotent and reopening does not re-apply anything', async () => {
-  const t = await tempStore();
-  try {
+test('migrate() is idempotent and reopening does not re-apply anything', () =>
+  withStore('sqlite', async (t) => {
     await t.store.writeMetrics(batch({ points: [{ name: 'loss', step: 1, value: 1, wall_time: 1 }] }));
     await t.store.migrate();
     await t.store.migrate();
@@ -31,14 +30,10 @@ test('migrate() is idempotent and reopening does not re-apply anything', async (
       MIGRATIONS.map((m) => m.version),
     );
     assert.equal((await store.getWorkload('w1'))?.points, 1);
-  } finally {
-    await t.cleanup();
-  }
-});
+  }));
 
-test('a new migration is applied on top of an existing database, once', async () => {
-  const t = await tempStore();
-  try {
+test('a new migration is applied on top of an existing database, once', () =>
+  withStore('sqlite', async (t) => {
     await t.store.close();
     const extra = [...MIGRATIONS, { version: 999, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
     const db = new Database(t.url);
@@ -51,14 +46,10 @@ test('a new migration is applied on top of an existing database, once', async ()
       db.close();
     }
     t.store = await openStore(t.url);
-  } finally {
-    await t.cleanup();
-  }
-});
+  }));
 
-test('a failing migration rolls back completely and is not recorded', async () => {
-  const t = await tempStore();
-  try {
+test('a failing migration rolls back completely and is not recorded', () =>
+  withStore('sqlite', async (t) => {
     await t.store.close();
     const db = new Database(t.url);
     try {
@@ -76,10 +67,7 @@ test('a failing migration rolls back completely and is not recorded', async () =
       MIGRATIONS.map((m) => m.version),
     );
     t.store = await openStore(t.url);
-  } finally {
-    await t.cleanup();
-  }
-});
+  }));
 
 test('two processes opening a fresh file at once both succeed and migrate once', async () => {
   const t = await tempStore();
