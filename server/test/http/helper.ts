@@ -12,11 +12,11 @@ import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
+import { BACKENDS, type Backend } from '../store/helpers.js';
 import { createDatabase } from '../support/pg.js';
 import { appendSuiteLog, recordSecret, suiteLogFile } from '../support/suite-logs.js';
 
-export type Backend = 'sqlite' | 'postgres';
-export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
+export { BACKENDS, type Backend };
 
 export interface TestServer {
   base: string;

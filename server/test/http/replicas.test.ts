@@ -4,22 +4,10 @@
 // at the same moment to different replicas both end up in the merged result.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { freePort } from '../../scripts/pg-cluster.mjs';
-import { MIGRATIONS } from '../../src/store/pg/migrations.js';
-import { createDatabase, type TestDatabase } from '../support/pg.js';
+import { assertEachMigrationOnce, createDatabase, sql, type TestDatabase } from '../support/pg.js';
 import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
 import { get, metricsBody, postJson } from './helper.js';
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 function detectionBody(workload: string, pod: string): Record<string, unknown> {
   return {
@@ -64,14 +52,7 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
   });
 
   it('started at the same moment on an empty database, they applied each migration exactly once', async () => {
-    const rows = await sql<{ version: number; n: number }>(
-      db.url,
-      'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
-    );
-    assert.deepEqual(
-      rows,
-      MIGRATIONS.map((m) => ({ version: m.version, n: 1 })),
-    );
+    await assertEachMigrationOnce(db.url);
     assert.equal((await get(a.base, '/readyz')).status, 200);
     assert.equal((await get(b.base, '/readyz')).status, 200);
   });

@@ -148,6 +148,17 @@ for (const backend of BACKENDS)
       }));
   });
 
+/** Opens the version-1 database at `url`, whose workload w-ns has three pods and w-none one without a namespace. */
+async function assertFiledUnderFirstPod(url: string): Promise<void> {
+  const store = await openStore(url);
+  try {
+    assert.equal(await store.workloadNamespace('w-ns'), 'team-first');
+    assert.equal(await store.workloadNamespace('w-none'), null);
+  } finally {
+    await store.close();
+  }
+}
+
 describe("upgrading a database files existing workloads under their first pod's namespace", () => {
   test('sqlite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lens-access-'));
@@ -163,13 +174,7 @@ describe("upgrading a database files existing workloads under their first pod's 
           (1, 'p-late', 'p-late', 'team-late', 3, 5), (1, 'p-first', 'p-first', 'team-first', 2, 5), (1, 'p-nons', 'p-nons', NULL, 1, 5),
           (2, 'q', 'q', NULL, 1, 5);`);
       db.close();
-      const store = await openStore(path);
-      try {
-        assert.equal(await store.workloadNamespace('w-ns'), 'team-first');
-        assert.equal(await store.workloadNamespace('w-none'), null);
-      } finally {
-        await store.close();
-      }
+      await assertFiledUnderFirstPod(path);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -196,13 +201,7 @@ describe("upgrading a database files existing workloads under their first pod's 
       } finally {
         await c.end();
       }
-      const store = await openStore(db.url);
-      try {
-        assert.equal(await store.workloadNamespace('w-ns'), 'team-first');
-        assert.equal(await store.workloadNamespace('w-none'), null);
-      } finally {
-        await store.close();
-      }
+      await assertFiledUnderFirstPod(db.url);
     } finally {
       await db.drop();
     }

@@ -1,13 +1,12 @@
 // SQLite migrations are versioned, applied once, and safe to run again or from two processes
 // (pg-migrations.test.ts is the PostgreSQL twin).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { applyMigrations } from '../../src/store/sqlite/migrate.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { batch, tempStore, withStore } from './helpers.js';
+import { batch, openInChild, tempStore, withStore } from './helpers.js';
 
 function versions(path: string): number[] {
   const db = new Database(path, { readonly: true });
@@ -73,23 +72,7 @@ test('two processes opening a fresh file at once both succeed and migrate once',
   const t = await tempStore();
   const fresh = `${t.url}.fresh.db`;
   try {
-    const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
-      const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
-    const run = (): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fresh], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          if (code === 0) resolve(out.trim());
-          else reject(new Error(`child exited ${code}: ${out}`));
-        });
-      });
+    const run = (): Promise<string> => openInChild(fresh, 30_000);
     assert.deepEqual(await Promise.all([run(), run()]), ['ok', 'ok']);
     assert.deepEqual(
       versions(fresh),
