@@ -2,8 +2,8 @@
 // the quickstart's body and log lines, the original v0.1/v0.2 bodies, re-reports,
 // the manual override, and the quickstart's connectivity curl.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { BACKENDS, get, messages, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+import { describe, it } from 'node:test';
+import { BACKENDS, get, messages, metricsBody, postJson, send, suiteServer } from './helper.js';
 
 /** What our exporter sends for the quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
 const quickstartBody = {
@@ -124,13 +124,7 @@ const v02Body = {
 for (const backend of BACKENDS)
   describe(backend, () => {
     describe('POST /api/v1/wandb/detection', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
 
       it('detects primus (confidence 0.80) for the quickstart body and logs the two quickstart lines', async () => {
         const before = s.logs.length;
@@ -289,13 +283,7 @@ for (const backend of BACKENDS)
     });
 
     describe('metric-name fingerprint (no detection report needed)', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
       const megatronStep = (step: number): unknown[] =>
         ['samples vs steps', 'learning-rate', 'batch-size', 'lm loss', 'loss-scale', 'grad-norm'].map((name, i) => ({
           name,
@@ -387,13 +375,7 @@ for (const backend of BACKENDS)
     });
 
     describe('POST /api/v1/wandb/batch', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
 
       it('processes detection, metrics and logs parts and reports each', async () => {
         const body = {

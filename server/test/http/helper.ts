@@ -6,6 +6,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -76,6 +77,25 @@ export async function startServer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A server for the tests of the enclosing describe: started in its `before`, closed in its
+ * `after`. The object is filled in once the server has started, so read it inside tests and hooks.
+ */
+export function suiteServer(
+  env: Record<string, string> = {},
+  storeOptions: StoreOptions = {},
+  backend: Backend = 'sqlite',
+): TestServer {
+  const s = {} as TestServer;
+  before(async () => {
+    Object.assign(s, await startServer(env, storeOptions, backend));
+  });
+  after(async () => {
+    await s.close?.();
+  });
+  return s;
 }
 
 export interface Answer {
