@@ -6,22 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { prng } from '../support/prng.js';
 import { get, metricsBody, send, suiteServer } from './helper.js';
 
 const SEED = Number(process.env.LENS_FUZZ_SEED ?? 20_260_611);
 const REQUESTS = 10_000;
 const CONCURRENCY = 8;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface FuzzRequest {
   method: string;
