@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { errors } from '../../src/errors.js';
-import { type Answer, get, metricsBody, postJson, send, startServer, suiteServer, type TestServer } from './helper.js';
+import { get, metricsBody, overloadIngest, postJson, send, startServer, suiteServer, type TestServer } from './helper.js';
 
 describe('error shape per route plugin', () => {
   const s = suiteServer({ LENS_API_TOKEN: 'tok' });
@@ -53,16 +53,7 @@ describe('saturation answer', () => {
   const s = suiteServer({}, { maxQueuedPoints: 10, retryAfterSeconds: 2 });
 
   it('is the catalogue entry in the envelope, with Retry-After', async () => {
-    const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
-    let refused: Answer | undefined;
-    for (let round = 0; round < 30 && refused === undefined; round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, c) =>
-          postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
-        ),
-      );
-      refused = answers.find((a) => a.status === 503);
-    }
+    const refused = (await overloadIngest(s.base, 30)).find((a) => a.status === 503);
     assert.ok(refused !== undefined, 'a full queue must be refused with 503');
     const expected = errors.overloaded(1);
     assert.deepEqual(refused.json, { meta: { code: 503, message: expected.message }, data: null });

@@ -170,6 +170,25 @@ export const get = (base: string, path: string, headers: Record<string, string> 
 /** Log messages (msg) of the captured pino lines. */
 export const messages = (server: TestServer): string[] => server.logs.map((l) => String(l.msg ?? ''));
 
+/**
+ * Rounds of 12 concurrent 300-point bodies, until the write queue refuses one with 503 or
+ * `rounds` have passed: every answer, in order. Overflows a store opened with a tiny queue.
+ */
+export async function overloadIngest(base: string, rounds: number): Promise<Answer[]> {
+  const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
+  const seen: Answer[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, c) =>
+        postJson(base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
+      ),
+    );
+    seen.push(...answers);
+    if (answers.some((a) => a.status === 503)) break;
+  }
+  return seen;
+}
+
 export function metricsBody(overrides: Record<string, unknown> = {}, metrics?: unknown[]): Record<string, unknown> {
   return {
     source: 'wandb',

@@ -13,7 +13,8 @@ import { appendSuiteLog, recordSecret, suiteLogFile } from './suite-logs.js';
 const serverRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mainJs = join(serverRoot, 'dist', 'src', 'main.js');
 
-function newestMtime(dir: string): number {
+/** The latest modification time (ms) of any file below `dir`. */
+export function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
