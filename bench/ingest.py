@@ -67,12 +67,7 @@ def _one(target: str, servers: Sequence[Server], pg: Optional[postgres.Postgres]
 
 
 def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
-    with contextlib.ExitStack() as stack:
-        pg: Optional[postgres.Postgres] = None
-        if postgres.available():
-            pg = stack.enter_context(postgres.cluster())
-        else:
-            log(f"ingest: no PostgreSQL in {postgres.BIN}; PostgreSQL targets skipped")
+    with postgres.cluster_if_available("ingest", log) as pg:
         return _run(sizes, workdir, log, pg)
 
 

@@ -7,7 +7,6 @@ get-history-bulk-interval (max 1,000 points, the endpoint its chart UI uses).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -149,12 +148,7 @@ def _seed(ours: Server, ours_pg: Optional[Server], mlflow: Server, sizes: Sizes,
 
 
 def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
-    with contextlib.ExitStack() as stack:
-        pg: Optional[postgres.Postgres] = None
-        if postgres.available():
-            pg = stack.enter_context(postgres.cluster())
-        else:
-            log(f"query: no PostgreSQL in {postgres.BIN}; PostgreSQL cases skipped")
+    with postgres.cluster_if_available("query", log) as pg:
         return _run(sizes, workdir, log, pg)
 
 

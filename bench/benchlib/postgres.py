@@ -21,7 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from typing import Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 from .procs import _tree_pids, free_port
 
@@ -160,3 +160,14 @@ def cluster(parent: Optional[str] = None, extra_settings: Optional[Dict[str, str
             pg._stop()
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def cluster_if_available(phase: str, log: Callable[[str], None]) -> Iterator[Optional[Postgres]]:
+    """A cluster for one benchmark phase, or None, said in the log, where PostgreSQL is not installed."""
+    if not available():
+        log(f"{phase}: no PostgreSQL in {BIN}; its PostgreSQL runs are skipped")
+        yield None
+        return
+    with cluster() as pg:
+        yield pg

@@ -112,14 +112,13 @@ def _listen() -> Tuple[socket.socket, int]:
     return sock, int(sock.getsockname()[1])
 
 
-class Blackhole:
-    """A socket that accepts connections and never answers: the worst case for a client."""
+class _Acceptor:
+    """A listening socket on a free port that hands each connection to `_take`, until `close()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
         self.sock, self.port = _listen()
-        self._held: List[socket.socket] = []
         self._closed = threading.Event()
-        threading.Thread(target=self._accept, name="blackhole", daemon=True).start()
+        threading.Thread(target=self._accept, name=name, daemon=True).start()
 
     def _accept(self) -> None:
         while not self._closed.is_set():
@@ -127,16 +126,33 @@ class Blackhole:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            self._held.append(conn)  # held open, never read, never answered
+            self._take(conn)
+
+    def _take(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self._closed.set()
         self.sock.close()
+
+
+class Blackhole(_Acceptor):
+    """A socket that accepts connections and never answers: the worst case for a client."""
+
+    def __init__(self) -> None:
+        self._held: List[socket.socket] = []
+        super().__init__("blackhole")
+
+    def _take(self, conn: socket.socket) -> None:
+        self._held.append(conn)  # held open, never read, never answered
+
+    def close(self) -> None:
+        super().close()
         for conn in self._held:
             conn.close()
 
 
-class Sink:
+class Sink(_Acceptor):
     """Answers every request at once with 200 and reads nothing but the bytes it must: an API
     that costs this machine no CPU, as a server on another node would. Separates what the
     exporter adds to training from what our server's ingest takes from a shared 2-core box."""
@@ -145,18 +161,11 @@ class Sink:
              b'{"meta":{"code":2000,"message":"OK"},"d":0}')
 
     def __init__(self) -> None:
-        self.sock, self.port = _listen()
         self.requests = 0
-        self._closed = threading.Event()
-        threading.Thread(target=self._accept, name="sink", daemon=True).start()
+        super().__init__("sink")
 
-    def _accept(self) -> None:
-        while not self._closed.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), name="sink-conn", daemon=True).start()
+    def _take(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._serve, args=(conn,), name="sink-conn", daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         buffer = b""
@@ -182,7 +191,3 @@ class Sink:
                 buffer = buffer[body_end:]
                 self.requests += 1
                 conn.sendall(self.REPLY)
-
-    def close(self) -> None:
-        self._closed.set()
-        self.sock.close()

@@ -37,10 +37,7 @@ export class OursTarget implements Target {
 
   encode(run: number, points: Point[]): Encoded {
     const body = {
-      source: "wandb",
-      workload_uid: this.workloadOf(run),
-      pod_uid: `pod-uid-${run}`,
-      pod_name: `pod-${run}`,
+      ...podIdentity(this.workloadOf(run), run),
       ...(this.auth.namespace ? { namespace: this.auth.namespace } : {}),
       run_id: `run-${run}`,
       rank: run,
@@ -79,10 +76,7 @@ export class LegacyTarget implements Target {
 
   encode(run: number, points: Point[]): Encoded {
     const body = {
-      source: "wandb",
-      workload_uid: this.workloadOf(run),
-      pod_uid: `pod-uid-${run}`,
-      pod_name: `pod-${run}`,
+      ...podIdentity(this.workloadOf(run), run),
       run_id: `run-${run}`,
       timestamp: Date.now() / 1000,
       metrics: points.map((p) => ({ name: p.name, value: p.value, step: p.step, timestamp: p.wallTime, tags: {} })),
@@ -93,6 +87,11 @@ export class LegacyTarget implements Target {
   check(status: number, body: string, sent: number): void {
     checkOurs(status, body, sent);
   }
+}
+
+/** The fields both of our bodies open with: the source and the pod a run reports from. */
+function podIdentity(workloadUid: string, run: number) {
+  return { source: "wandb", workload_uid: workloadUid, pod_uid: `pod-uid-${run}`, pod_name: `pod-${run}` };
 }
 
 function checkOurs(status: number, body: string, sent: number): void {

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from typing import Any, Dict, List, Tuple
 
+from support.wandb_env import OFFLINE_WANDB_ENV
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 VENV_ROOT = os.path.join(REPO, ".venvs")
 REQUIRED_VENV = "w031-py311"
@@ -46,15 +48,8 @@ def base_env(server_url: str, wandb_dir: str, **extra: str) -> Dict[str, str]:
     }
     env.update(
         {
-            "WANDB_MODE": "offline",
+            **OFFLINE_WANDB_ENV,
             "WANDB_DIR": wandb_dir,
-            "WANDB_SILENT": "true",
-            "WANDB_CONSOLE": "off",
-            "WANDB_DISABLE_GIT": "true",
-            "WANDB_DISABLE_CODE": "true",
-            "WANDB_X_DISABLE_STATS": "true",
-            "WANDB_X_DISABLE_META": "true",
-            "WANDB_ERROR_REPORTING": "false",
             "PRIMUS_LENS_API_BASE_URL": server_url,
             "PRIMUS_LENS_WANDB_FLUSH_INTERVAL": "0.2",
             "PRIMUS_LENS_WANDB_EXIT_TIMEOUT": "10",

@@ -37,6 +37,29 @@ def probe(env: Dict[str, str], code: str = PROBE) -> Dict[str, Any]:
     return result
 
 
+def fake_wandb_env(tmp_path: Any) -> Dict[str, str]:
+    """The fake wandb (0.31 shape) on the path; nothing sent, every row saved locally."""
+    return base_env(
+        "http://127.0.0.1:9/api/v1",
+        str(tmp_path),
+        PYTHONPATH=FAKE_NEW,
+        PRIMUS_LENS_WANDB_API_REPORTING="false",
+        PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
+        PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path),
+    )
+
+
+def check(env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m primus_lens_wandb_exporter check`, as a user runs it."""
+    return subprocess.run(
+        [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_wheel_ships_pth_and_start_at_purelib_root() -> None:
     wheels = glob.glob(os.path.join(VENV_ROOT, ".wheel", "*.whl"))
     assert len(wheels) == 1, "run exporter/tests/setup_venvs.sh"
@@ -73,14 +96,7 @@ def test_kill_switch_does_nothing_at_all(tmp_path: Any) -> None:
 
 
 def test_import_hook_patches_fake_wandb_and_keeps_its_loader(tmp_path: Any) -> None:
-    env = base_env(
-        "http://127.0.0.1:9/api/v1",
-        str(tmp_path),
-        PYTHONPATH=FAKE_NEW,
-        PRIMUS_LENS_WANDB_API_REPORTING="false",
-        PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
-        PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path),
-    )
+    env = fake_wandb_env(tmp_path)
     code = (
         "import wandb, wandb.sdk.wandb_run as wr\n"
         "assert hasattr(wr.Run._log, '__primus_lens_original__') and hasattr(wr.Run._finish, '__primus_lens_original__')\n"
@@ -93,14 +109,7 @@ def test_import_hook_patches_fake_wandb_and_keeps_its_loader(tmp_path: Any) -> N
 
 
 def test_wandb_imported_before_boot_is_patched_at_once(tmp_path: Any) -> None:
-    env = base_env(
-        "http://127.0.0.1:9/api/v1",
-        str(tmp_path),
-        PYTHONPATH=FAKE_NEW,
-        PRIMUS_LENS_WANDB_API_REPORTING="false",
-        PRIMUS_LENS_WANDB_SAVE_LOCAL="true",
-        PRIMUS_LENS_WANDB_OUTPUT_PATH=str(tmp_path),
-    )
+    env = fake_wandb_env(tmp_path)
     code = (
         "import sys, wandb\n"
         "import primus_lens_wandb_exporter._boot as boot\n"
@@ -116,13 +125,7 @@ def test_wandb_imported_before_boot_is_patched_at_once(tmp_path: Any) -> None:
 def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
     with FakeServer() as server:
         env = base_env(server.base_url, str(tmp_path), RANK="0", LOCAL_RANK="0", WORLD_SIZE="8", NODE_RANK="1")
-        done = subprocess.run(
-            [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = check(env)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "primus_lens_wandb_exporter.pth" in out and "primus_lens_wandb_exporter.start" in out
@@ -138,26 +141,14 @@ def test_check_command_round_trips_to_the_api(tmp_path: Any) -> None:
 
 def test_check_command_says_the_exporter_is_off_instead_of_failing(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_HOOK="false")
-    done = subprocess.run(
-        [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = check(env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAILED" not in done.stdout and "the exporter is switched off (PRIMUS_LENS_WANDB_HOOK=false)" in done.stdout
 
 
 def test_check_command_reports_an_unreachable_api(tmp_path: Any) -> None:
     env = base_env("http://127.0.0.1:9/api/v1", str(tmp_path), PRIMUS_LENS_WANDB_TIMEOUT="1")
-    done = subprocess.run(
-        [require_venv(REQUIRED_VENV), "-m", "primus_lens_wandb_exporter", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = check(env)
     assert done.returncode == 1 and "API round-trip: FAILED" in done.stdout and "WORKLOAD_UID" not in done.stderr
 
 

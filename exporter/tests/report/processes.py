@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from support.fake_server import FakeServer, Key
+from support.wandb_env import OFFLINE_WANDB_ENV
 
 JOBS = Path(__file__).resolve().parent / "jobs"
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -98,16 +99,6 @@ def run_sender(
     return run_script([str(JOBS / "log_rows.py"), run_id, str(steps), str(width), str(step_s)], env, timeout_s, on_line)
 
 
-WANDB_ENV = {
-    "WANDB_MODE": "offline",
-    "WANDB_SILENT": "true",
-    "WANDB_CONSOLE": "off",
-    "WANDB_DISABLE_GIT": "true",
-    "WANDB_DISABLE_CODE": "true",
-    "WANDB_X_DISABLE_STATS": "true",
-    "WANDB_X_DISABLE_META": "true",
-    "WANDB_ERROR_REPORTING": "false",
-}
 # The fault matrix runs real wandb; the bare-reporter driver (jobs/log_rows.py) is kept for the
 # later replaying process and for debugging a fault without wandb in the way.
 DRIVERS = ["wandb"]
@@ -130,7 +121,7 @@ def run_training(
         return run_sender(env, run_id, steps, width, step_s, timeout_s, on_line)
     wandb_dir = Path(env["PRIMUS_LENS_WANDB_SPOOL_DIR"]).parent / ("wandb-" + run_id)
     wandb_dir.mkdir(parents=True, exist_ok=True)
-    full_env = dict(env, WANDB_DIR=str(wandb_dir), **WANDB_ENV)
+    full_env = dict(env, WANDB_DIR=str(wandb_dir), **OFFLINE_WANDB_ENV)
     args = [str(JOBS / "wandb_training.py"), run_id, str(steps), str(width), str(step_s)]
     finished = run_script(args, full_env, timeout_s, on_line)
     assert "Intercepted wandb.init()" in finished.stderr, (

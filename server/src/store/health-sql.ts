@@ -1,9 +1,14 @@
-// SQL text shared by both backends' health reads: the run's status at a given time (the
-// stored status, overtaken by a passed stall or lost deadline) and its severity rank. Built
-// from the health status table so the order lives in one place; `now` is a placeholder of
-// the caller's dialect (@now for SQLite, $n for PostgreSQL).
+// SQL text shared by both backends' health reads: a health row's columns, the run's status at
+// a given time (the stored status, overtaken by a passed stall or lost deadline) and its
+// severity rank. Built from the health status table so the order lives in one place; `now` is
+// a placeholder of the caller's dialect (@now for SQLite, $n for PostgreSQL).
 import { HEALTH_STATUSES, type HealthStatus, SEVERITY } from '../health/statuses.js';
 import type { WorkloadFilter } from './types.js';
+
+/** A run_health row's columns, joined to its run and workload; the reads that resume an evaluation add `h.state`. */
+export const HEALTH_COLUMNS = `w.uid AS workload_uid, r.run_id, r.rank, h.namespace, h.version, h.status, h.since, h.stall_at,
+  h.lost_at, h.export_until, h.progress, h.updated_at`;
+export const HEALTH_FROM = 'FROM run_health h JOIN runs r ON r.id = h.run_pk JOIN workloads w ON w.id = h.workload_id';
 
 /** Status at `now` of the run_health row aliased `h`. */
 export function effectiveStatusSql(now: string): string {

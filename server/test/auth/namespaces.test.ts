@@ -8,27 +8,25 @@
 // - a workload is filed once: the first report that names a namespace decides.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { get, postJson, startServer, type TestServer } from '../http/helper.js';
+import { before, describe, it } from 'node:test';
+import { get, postJson, suiteServer } from '../http/helper.js';
 import { bearer, type MadeToken, makeToken, nsDetection, nsMetrics, workloadUids } from './helpers.js';
 
 describe('namespaces on ingest, and reports without one', () => {
-  let s: TestServer;
   const boot = `boot-${randomBytes(12).toString('hex')}`;
+  const s = suiteServer({ LENS_API_TOKEN: boot });
   let ingestA: MadeToken;
   let ingestAB: MadeToken;
   let ingestAll: MadeToken;
   let readA: MadeToken;
   let readAll: MadeToken;
   before(async () => {
-    s = await startServer({ LENS_API_TOKEN: boot });
     ingestA = await makeToken(s.base, boot, { name: 'trainer-a', scope: 'ingest', namespaces: ['team-a'] });
     ingestAB = await makeToken(s.base, boot, { name: 'trainer-ab', scope: 'ingest', namespaces: ['team-a', 'team-b'] });
     ingestAll = await makeToken(s.base, boot, { name: 'trainer-all', scope: 'ingest' });
     readA = await makeToken(s.base, boot, { name: 'grafana-a', scope: 'read', namespaces: ['team-a'] });
     readAll = await makeToken(s.base, boot, { name: 'grafana-all', scope: 'read' });
   });
-  after(async () => s?.close());
 
   const ingest = (token: MadeToken, body: unknown, path = '/api/v1/wandb/metrics') =>
     postJson(s.base, path, body, bearer(token.token));

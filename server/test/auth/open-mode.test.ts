@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { get, messages, postJson, startServer, type TestServer } from '../http/helper.js';
+import { get, messages, postJson, suiteServer } from '../http/helper.js';
 import { recordSecret } from '../support/suite-logs.js';
 import { bearer, nsMetrics } from './helpers.js';
 
@@ -34,11 +34,7 @@ async function until(what: string, check: () => Promise<boolean>, withinMs: numb
 }
 
 describe('open mode, closed by the first token from the command line', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({});
-  });
-  after(async () => s?.close());
+  const s = suiteServer({});
 
   it('answers everyone, says so once, and keeps token management closed', async () => {
     assert.equal(messages(s).filter((m) => m.includes('OPEN MODE')).length, 1);

@@ -4,18 +4,14 @@
 // acting token's name and without any secret; 401 and 403 say what is wrong and what would do.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { get, postJson, startServer, type TestServer } from '../http/helper.js';
+import { get, postJson, suiteServer } from '../http/helper.js';
 import { bearer, makeToken, nsMetrics, revoke } from './helpers.js';
 
 describe('token admin API', () => {
-  let s: TestServer;
   const boot = `boot-${randomBytes(12).toString('hex')}`;
-  before(async () => {
-    s = await startServer({ LENS_API_TOKEN: boot });
-  });
-  after(async () => s?.close());
+  const s = suiteServer({ LENS_API_TOKEN: boot });
 
   it('creates a token, shows its secret once, stores only its hash, and lists it without secrets', async () => {
     const made = await makeToken(s.base, boot, {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DETECTOR_VERSION, type DetectionResult, detectFromReport } from '../../src/detection/index.js';
+import { CATALOGUE, DETECTOR_VERSION, type DetectionResult, detectFromReport } from '../../src/detection/index.js';
 import {
   HF_ARGS,
   MEGATRON_ARGS,
@@ -519,21 +519,7 @@ for (const c of CASES) {
 
 test('detect: every catalogued framework is reachable from the table', () => {
   const covered = new Set(CASES.map((c) => detectFromReport(c.report).framework));
-  for (const name of [
-    'primus',
-    'megatron',
-    'deepspeed',
-    'torchtitan',
-    'fsdp',
-    'lightning',
-    'transformers',
-    'accelerate',
-    'jax',
-    'maxtext',
-    'nemo',
-    'colossalai',
-    'pytorch',
-  ]) {
+  for (const { name } of CATALOGUE) {
     assert.ok(covered.has(name), `no table case detects ${name}`);
   }
 });

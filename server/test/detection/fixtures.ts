@@ -21,6 +21,18 @@ export interface Parts {
   hints?: Json;
 }
 
+/** The documented v0.2 request's identity and time, which every body built here carries too. */
+const V02_HEADER: Json = {
+  source: 'wandb',
+  type: 'framework_detection_raw',
+  version: '1.0',
+  workload_uid: 'workload-123',
+  pod_uid: 'uid-0',
+  pod_name: 'pod-0',
+  namespace: 'default',
+  timestamp: 1704067200.123,
+};
+
 /** A detection body; `imported`/`initialized` make it one of ours (evidence.modules present). */
 export function report(p: Parts): Json {
   const evidence: Json = {};
@@ -39,17 +51,7 @@ export function report(p: Parts): Json {
   if (p.pytorch !== undefined) evidence.pytorch = p.pytorch;
   if (p.wrappers !== undefined) evidence.wrapper_frameworks = p.wrappers;
   if (p.bases !== undefined) evidence.base_frameworks = p.bases;
-  const body: Json = {
-    source: 'wandb',
-    type: 'framework_detection_raw',
-    version: '1.0',
-    workload_uid: 'workload-123',
-    pod_uid: 'uid-0',
-    pod_name: 'pod-0',
-    namespace: 'default',
-    timestamp: 1704067200.123,
-    evidence,
-  };
+  const body: Json = { ...V02_HEADER, evidence };
   if (p.hints !== undefined) body.hints = p.hints;
   return body;
 }
@@ -92,14 +94,7 @@ export const V01_QUICKSTART: Json = {
 
 /** The v0.2 exporter's request as its documentation gives it, verbatim where it is concrete. */
 export const V02_DOCUMENTED: Json = {
-  source: 'wandb',
-  type: 'framework_detection_raw',
-  version: '1.0',
-  workload_uid: 'workload-123',
-  pod_uid: 'uid-0',
-  pod_name: 'pod-0',
-  namespace: 'default',
-  timestamp: 1704067200.123,
+  ...V02_HEADER,
   evidence: {
     wandb: { project: 'llama-pretrain', name: 'run', id: 'abc', config: { lr: 0.0003 }, tags: ['exp'] },
     environment: { PRIMUS_CONFIG: '/cfg.yaml', PRIMUS_BACKEND: 'megatron', WORLD_SIZE: '8', RANK: '0' },

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type DetectionResult, detectFromReport, mergeWorkload, sourceFromReport } from '../../src/detection/index.js';
+import { prng } from '../support/prng.js';
 import { report, V01_QUICKSTART, V02_DOCUMENTED } from './fixtures.js';
 
 function assertWellFormed(r: DetectionResult, label: string): void {
@@ -106,18 +107,6 @@ test('robust: deep nesting in config values does not matter', () => {
   const r = detectFromReport(report({ config: { framework: deep, nested: deep } }));
   assert.equal(r.framework, 'unknown');
 });
-
-/** Small deterministic PRNG (mulberry32), so a failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   'primus',

@@ -7,6 +7,7 @@
 // rhythm, logging every 1-100 steps, exporter batching, network latency and client clock skew,
 // and the metric names of Megatron-LM, TorchTitan, HF Trainer, Lightning and plain scripts.
 import type { MetricBatch, PointInput } from '../../src/store/types.js';
+import { prng } from '../support/prng.js';
 
 export type Fault = 'none' | 'nan' | 'inf' | 'spike' | 'stall' | 'slow' | 'failed';
 
@@ -33,18 +34,6 @@ export interface GeneratedRun {
 
 type Flavor = 'megatron' | 'torchtitan' | 'hf' | 'lightning' | 'plain';
 const FLAVORS: readonly Flavor[] = ['megatron', 'torchtitan', 'hf', 'lightning', 'plain'];
-
-/** mulberry32: small, fast, good enough for test data, and the same on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 class Rand {
   constructor(private readonly next: () => number) {}
@@ -79,7 +68,7 @@ const LOSS_NAME: Record<Flavor, string> = {
 };
 
 export function generateRun(seed: number, fault: Fault = 'none'): GeneratedRun {
-  const r = new Rand(rng(seed));
+  const r = new Rand(prng(seed));
   const flavor = r.pick(FLAVORS);
   const stepSeconds = r.logU(0.2, 20);
   const jitter = r.u(0.02, 0.15);

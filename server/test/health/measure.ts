@@ -4,16 +4,12 @@
 // each run one new batch (what one exporter flush of a Megatron-like job carries) and one flush
 // evaluates and saves all of them; the sweep, the /metrics/training page and the health answer are
 // timed with every run live, and the heap per cached run is measured after a forced GC.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCluster } from '../../scripts/pg-cluster.mjs';
 import { renderTrainingMetrics } from '../../src/health/prometheus.js';
 import { workloadHealthAnswer } from '../../src/health/read.js';
 import { HealthService } from '../../src/health/service.js';
 import { defaultThresholds } from '../../src/health/thresholds.js';
-import { type MetricBatch, openStore, type Store } from '../../src/store/index.js';
-import { createDatabase } from '../support/pg.js';
+import type { MetricBatch } from '../../src/store/index.js';
+import { openForMeasurement } from '../store/helpers.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,16 +21,6 @@ const ROUNDS = Number(arg('rounds', '5'));
 const HISTORY_ROWS = 200;
 const ROWS_PER_BATCH = 10;
 const RANKS = 8; // 1,000 runs = 125 workloads × 8 ranks
-
-async function open(): Promise<{ store: Store; done: () => void }> {
-  if (BACKEND === 'postgres') {
-    const cluster = await startCluster({ fsync: true });
-    const db = await createDatabase(cluster);
-    return { store: await openStore(db.url), done: () => cluster.destroy() };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'lens-health-measure-'));
-  return { store: await openStore(join(dir, 'lens.db')), done: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 function batch(run: number, from: number, rows: number, t0: number): MetricBatch {
   const points = [];
@@ -65,7 +51,7 @@ const cpuMs = (): number => {
 };
 
 async function main(): Promise<void> {
-  const { store, done } = await open();
+  const { store, done } = await openForMeasurement(BACKEND);
   const clock = { now: 1.8e9 };
   const health = new HealthService({ store, thresholds: defaultThresholds(), clock: () => clock.now });
   try {

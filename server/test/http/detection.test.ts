@@ -2,8 +2,9 @@
 // the quickstart's body and log lines, the original v0.1/v0.2 bodies, re-reports,
 // the manual override, and the quickstart's connectivity curl.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { BACKENDS, get, messages, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+import { describe, it } from 'node:test';
+import { V02_DOCUMENTED } from '../detection/fixtures.js';
+import { BACKENDS, get, messages, metricsBody, postJson, send, suiteServer } from './helper.js';
 
 /** What our exporter sends for the quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
 const quickstartBody = {
@@ -61,76 +62,23 @@ const v01Body = {
   },
 };
 
-/** The original v0.2 exporter's body, as its documentation gives it. */
+/** The original v0.2 exporter's body, as its documentation gives it, from a workload of its own. */
 const v02Body = {
-  source: 'wandb',
-  type: 'framework_detection_raw',
-  version: '1.0',
+  ...V02_DOCUMENTED,
   workload_uid: 'legacy-02',
   pod_uid: 'u2',
   pod_name: 'pod-b',
   namespace: 'ns',
-  timestamp: 1_704_067_200.123,
   evidence: {
+    ...(V02_DOCUMENTED.evidence as Record<string, unknown>),
     wandb: { project: 'p', name: 'n', id: 'run-02', config: { _wandb: { cli_version: '0.16' } }, tags: [] },
-    environment: { PRIMUS_CONFIG: '/cfg.yaml', PRIMUS_BACKEND: 'megatron', WORLD_SIZE: '8', RANK: '0' },
-    pytorch: {
-      available: true,
-      version: '2.4.0',
-      cuda_available: true,
-      cuda_version: '12.1',
-      detected_modules: { deepspeed: false, megatron: true, transformers: true, lightning: false },
-    },
-    wrapper_frameworks: { primus: { detected: true, version: '1.0.0', initialized: true, base_framework: 'megatron' } },
-    base_frameworks: {
-      megatron: { detected: true, version: 'unknown', initialized: true },
-      jax: { detected: true, version: '0.4.30', backend: 'gpu', devices: 8 },
-    },
-    system: { python_version: '3.10.12 (main)', python_executable: '/usr/bin/python', platform: 'linux' },
-    hardware: {
-      gpu_arch: 'mi300',
-      gpu_count: 8,
-      gpu_memory_gb: 192.0,
-      gpu_name: 'AMD Instinct MI300X',
-      rocm_version: 'rocm6.2',
-      cuda_version: 'cuda…',
-    },
-    software: { packages: { torch: '2.4.0', flash_attn: '2.6.3' }, rocm_version: '6.2' },
-    build: {
-      build_url: 'u',
-      dockerfile_url: 'd',
-      image_tag: 't',
-      build_date: 'b',
-      git_commit: 'c',
-      git_branch: 'm',
-      git_repo: 'r',
-      ci_pipeline_id: '1',
-    },
-  },
-  hints: {
-    wrapper_frameworks: ['primus'],
-    base_frameworks: ['megatron'],
-    possible_frameworks: ['primus', 'megatron'],
-    confidence: 'high',
-    primary_indicators: ['import.primus', 'primus.base_framework=megatron'],
-    framework_layers: {
-      primus: { layer: 'wrapper', base_frameworks: ['megatron'] },
-      megatron: { layer: 'base', wrapper_frameworks: ['primus'] },
-    },
-    timestamp: 1_704_067_200.1,
   },
 };
 
 for (const backend of BACKENDS)
   describe(backend, () => {
     describe('POST /api/v1/wandb/detection', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
 
       it('detects primus (confidence 0.80) for the quickstart body and logs the two quickstart lines', async () => {
         const before = s.logs.length;
@@ -289,13 +237,7 @@ for (const backend of BACKENDS)
     });
 
     describe('metric-name fingerprint (no detection report needed)', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
       const megatronStep = (step: number): unknown[] =>
         ['samples vs steps', 'learning-rate', 'batch-size', 'lm loss', 'loss-scale', 'grad-norm'].map((name, i) => ({
           name,
@@ -387,13 +329,7 @@ for (const backend of BACKENDS)
     });
 
     describe('POST /api/v1/wandb/batch', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
 
       it('processes detection, metrics and logs parts and reports each', async () => {
         const body = {

@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { errors } from '../../src/errors.js';
-import { type Answer, get, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+import { get, metricsBody, overloadIngest, postJson, send, startServer, suiteServer, type TestServer } from './helper.js';
 
 describe('error shape per route plugin', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({ LENS_API_TOKEN: 'tok' });
-  });
-  after(async () => {
-    await s.close();
-  });
+  const s = suiteServer({ LENS_API_TOKEN: 'tok' });
   const auth = { authorization: 'Bearer tok' };
 
   it('ingest answers 400, 401 and unknown paths under /wandb in the envelope, on both prefixes', async () => {
@@ -56,25 +50,10 @@ describe('error shape per route plugin', () => {
 });
 
 describe('saturation answer', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({}, { maxQueuedPoints: 10, retryAfterSeconds: 2 });
-  });
-  after(async () => {
-    await s.close();
-  });
+  const s = suiteServer({}, { maxQueuedPoints: 10, retryAfterSeconds: 2 });
 
   it('is the catalogue entry in the envelope, with Retry-After', async () => {
-    const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
-    let refused: Answer | undefined;
-    for (let round = 0; round < 30 && refused === undefined; round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, c) =>
-          postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
-        ),
-      );
-      refused = answers.find((a) => a.status === 503);
-    }
+    const refused = (await overloadIngest(s.base, 30)).find((a) => a.status === 503);
     assert.ok(refused !== undefined, 'a full queue must be refused with 503');
     const expected = errors.overloaded(1);
     assert.deepEqual(refused.json, { meta: { code: 503, message: expected.message }, data: null });

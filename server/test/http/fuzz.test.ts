@@ -4,24 +4,14 @@
 // The server must never answer 5xx, never log an error, and still be healthy at the end.
 // The generator is seeded: a failure prints the seed and the request that broke it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { get, metricsBody, send, startServer, type TestServer } from './helper.js';
+import { prng } from '../support/prng.js';
+import { get, metricsBody, send, suiteServer } from './helper.js';
 
 const SEED = Number(process.env.LENS_FUZZ_SEED ?? 20_260_611);
 const REQUESTS = 10_000;
 const CONCURRENCY = 8;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface FuzzRequest {
   method: string;
@@ -254,13 +244,7 @@ function makeGenerator(rand: () => number) {
 }
 
 describe('fuzz: malformed and random requests', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({ LENS_BODY_LIMIT_BYTES: String(512 * 1024) });
-  });
-  after(async () => {
-    await s.close();
-  });
+  const s = suiteServer({ LENS_BODY_LIMIT_BYTES: String(512 * 1024) });
 
   it(`answers ${REQUESTS} requests without a 5xx and stays up (seed ${SEED})`, { timeout: 240_000 }, async () => {
     const next = makeGenerator(prng(SEED));

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { get, metricsBody, postJson, startServer, type TestServer } from './helper.js';
+import { get, metricsBody, postJson, suiteServer } from './helper.js';
 
 const dashboardPath = join(
   resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'),
@@ -33,10 +33,9 @@ function evaluate(doc: unknown, path: string): unknown[] {
 }
 
 describe('Grafana dashboard (deploy/grafana)', () => {
-  let s: TestServer;
+  const s = suiteServer();
   const T0 = Math.floor(Date.now() / 1000) - 600;
   before(async () => {
-    s = await startServer();
     const points = Array.from({ length: 30 }, (_, i) => ({
       name: i % 2 === 0 ? 'loss' : 'step',
       value: i,
@@ -45,9 +44,6 @@ describe('Grafana dashboard (deploy/grafana)', () => {
     }));
     const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'gd' }, points));
     assert.equal(r.status, 200);
-  });
-  after(async () => {
-    await s.close();
   });
 
   it('uses the JSON API datasource and answers every query with data', async () => {

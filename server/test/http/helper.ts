@@ -6,17 +6,18 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
+import { BACKENDS, type Backend } from '../store/helpers.js';
 import { createDatabase } from '../support/pg.js';
 import { appendSuiteLog, recordSecret, suiteLogFile } from '../support/suite-logs.js';
 
-export type Backend = 'sqlite' | 'postgres';
-export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
+export { BACKENDS, type Backend };
 
 export interface TestServer {
   base: string;
@@ -76,6 +77,25 @@ export async function startServer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A server for the tests of the enclosing describe: started in its `before`, closed in its
+ * `after`. The object is filled in once the server has started, so read it inside tests and hooks.
+ */
+export function suiteServer(
+  env: Record<string, string> = {},
+  storeOptions: StoreOptions = {},
+  backend: Backend = 'sqlite',
+): TestServer {
+  const s = {} as TestServer;
+  before(async () => {
+    Object.assign(s, await startServer(env, storeOptions, backend));
+  });
+  after(async () => {
+    await s.close?.();
+  });
+  return s;
 }
 
 export interface Answer {
@@ -149,6 +169,25 @@ export const get = (base: string, path: string, headers: Record<string, string> 
 
 /** Log messages (msg) of the captured pino lines. */
 export const messages = (server: TestServer): string[] => server.logs.map((l) => String(l.msg ?? ''));
+
+/**
+ * Rounds of 12 concurrent 300-point bodies, until the write queue refuses one with 503 or
+ * `rounds` have passed: every answer, in order. Overflows a store opened with a tiny queue.
+ */
+export async function overloadIngest(base: string, rounds: number): Promise<Answer[]> {
+  const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
+  const seen: Answer[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, c) =>
+        postJson(base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
+      ),
+    );
+    seen.push(...answers);
+    if (answers.some((a) => a.status === 503)) break;
+  }
+  return seen;
+}
 
 export function metricsBody(overrides: Record<string, unknown> = {}, metrics?: unknown[]): Record<string, unknown> {
   return {

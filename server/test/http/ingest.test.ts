@@ -1,20 +1,14 @@
 // POST /wandb/metrics and /wandb/logs over real HTTP against a real SQLite file: legacy
 // bodies, NaN tokens, gzip, per-item rejections, idempotent re-delivery, identity fallback.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { BACKENDS, get, messages, metricsBody, postGzip, postJson, send, startServer, type TestServer } from './helper.js';
+import { BACKENDS, get, messages, metricsBody, postGzip, postJson, send, suiteServer } from './helper.js';
 
 for (const backend of BACKENDS)
   describe(backend, () => {
     describe('POST /api/v1/wandb/metrics', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
 
       it('stores the original exporter metrics body and answers in the original envelope', async () => {
         const r = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody());
@@ -263,13 +257,7 @@ for (const backend of BACKENDS)
     });
 
     describe('POST /api/v1/wandb/logs', () => {
-      let s: TestServer;
-      before(async () => {
-        s = await startServer({}, {}, backend);
-      });
-      after(async () => {
-        await s.close();
-      });
+      const s = suiteServer({}, {}, backend);
 
       it('stores numeric leaves of each row (nested keys joined with ".") and rejects the rest', async () => {
         const body = {

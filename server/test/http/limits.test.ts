@@ -1,18 +1,12 @@
 // The refusal paths over real HTTP: 401 (token), 413 (body limit, also after gzip), 415
 // (content type / encoding), 404, and 503 + Retry-After when the write queue is full.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { get, metricsBody, postJson, send, startServer, type TestServer } from './helper.js';
+import { get, metricsBody, overloadIngest, postJson, send, suiteServer } from './helper.js';
 
 describe('bearer token (LENS_API_TOKEN)', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({ LENS_API_TOKEN: 's3cret' });
-  });
-  after(async () => {
-    await s.close();
-  });
+  const s = suiteServer({ LENS_API_TOKEN: 's3cret' });
 
   it('answers 401 on ingest without or with a wrong token, 200 with the right one', async () => {
     const none = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody());
@@ -46,13 +40,7 @@ describe('bearer token (LENS_API_TOKEN)', () => {
 });
 
 describe('body limit, content type and encoding', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({ LENS_BODY_LIMIT_BYTES: '4096' });
-  });
-  after(async () => {
-    await s.close();
-  });
+  const s = suiteServer({ LENS_BODY_LIMIT_BYTES: '4096' });
 
   const bigBody = () =>
     JSON.stringify(
@@ -114,47 +102,29 @@ describe('body limit, content type and encoding', () => {
 });
 
 describe('write pipeline saturation', () => {
-  let s: TestServer;
-  before(async () => {
-    // A real store with a tiny queue: concurrent bodies overflow it before a commit drains it.
-    s = await startServer({}, { maxQueuedPoints: 10, retryAfterSeconds: 2 });
-  });
-  after(async () => {
-    await s.close();
-  });
+  // A real store with a tiny queue: concurrent bodies overflow it before a commit drains it.
+  const s = suiteServer({}, { maxQueuedPoints: 10, retryAfterSeconds: 2 });
 
   it('answers 503 with Retry-After instead of queueing without bound, and recovers', async () => {
-    const points = Array.from({ length: 300 }, (_, i) => ({ name: 'loss', value: i, step: i }));
-    let saw503 = false;
-    for (let round = 0; round < 20 && !saw503; round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, c) =>
-          postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: `r${round}-${c}` }, points)),
-        ),
-      );
-      for (const a of answers) {
-        assert.ok(a.status === 200 || a.status === 503, `${a.status} ${a.text}`);
-        if (a.status === 503) {
-          saw503 = true;
-          assert.ok(Number(a.headers['retry-after']) >= 1, 'Retry-After is set');
-          assert.equal(a.json.meta.code, 503);
-        }
+    const answers = await overloadIngest(s.base, 20);
+    for (const a of answers) {
+      assert.ok(a.status === 200 || a.status === 503, `${a.status} ${a.text}`);
+      if (a.status === 503) {
+        assert.ok(Number(a.headers['retry-after']) >= 1, 'Retry-After is set');
+        assert.equal(a.json.meta.code, 503);
       }
     }
-    assert.ok(saw503, 'a full queue must be refused with 503');
+    assert.ok(
+      answers.some((a) => a.status === 503),
+      'a full queue must be refused with 503',
+    );
     const later = await postJson(s.base, '/api/v1/wandb/metrics', metricsBody({ workload_uid: 'sat', run_id: 'after' }));
     assert.equal(later.status, 200);
   });
 });
 
 describe('retention (LENS_RETENTION_DAYS)', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startServer({ LENS_RETENTION_DAYS: '1' });
-  });
-  after(async () => {
-    await s.close();
-  });
+  const s = suiteServer({ LENS_RETENTION_DAYS: '1' });
 
   it('deletes points older than the window and keeps recent ones', { timeout: 20_000 }, async () => {
     const now = Date.now() / 1000;

@@ -1,8 +1,8 @@
 // The query API, the Grafana-compatible endpoints and the ops endpoints over real HTTP,
 // on data ingested through the real ingest routes.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { BACKENDS, get, metricsBody, postJson, startServer, type TestServer } from './helper.js';
+import { before, describe, it } from 'node:test';
+import { BACKENDS, get, metricsBody, postJson, suiteServer, type TestServer } from './helper.js';
 
 const T0 = 1_704_067_200;
 
@@ -14,9 +14,8 @@ async function ingest(s: TestServer, overrides: Record<string, unknown>, metrics
 for (const backend of BACKENDS)
   describe(backend, () => {
     describe('query API', () => {
-      let s: TestServer;
+      const s = suiteServer({}, {}, backend);
       before(async () => {
-        s = await startServer({}, {}, backend);
         // Workload "q-old": a little data, seen first.
         await ingest(s, { workload_uid: 'q-old', run_id: 'r0' }, [{ name: 'loss', value: 3, step: 0, timestamp: T0 }]);
         // Workload "q-main": 10,000 steps on rank 0 with a spike and a NaN, 100 steps on rank 1.
@@ -41,9 +40,6 @@ for (const backend of BACKENDS)
           { name: 'source', value: 6, step: 1, timestamp: T0 + 1 },
           { name: 'train/grad_norm', value: 'Infinity', step: 2, timestamp: T0 + 2 },
         ]);
-      });
-      after(async () => {
-        await s.close();
       });
 
       it('GET /workloads lists rows (last seen first) with counts and last_loss', async () => {
@@ -188,9 +184,8 @@ for (const backend of BACKENDS)
     });
 
     describe('Grafana-compatible endpoints (the original routes)', () => {
-      let s: TestServer;
+      const s = suiteServer({}, {}, backend);
       before(async () => {
-        s = await startServer({}, {}, backend);
         await ingest(s, { workload_uid: 'g1', run_id: 'r' }, [
           { name: 'step', value: 1, step: 1, timestamp: T0 + 1 },
           { name: 'history', value: 2, step: 1, timestamp: T0 + 1 },
@@ -198,9 +193,6 @@ for (const backend of BACKENDS)
           { name: 'loss', value: 'NaN', step: 2, timestamp: T0 + 2 },
           { name: 'loss', value: 0.25, step: 3, timestamp: T0 + 3 },
         ]);
-      });
-      after(async () => {
-        await s.close();
       });
 
       it('lists the wandb source and every metric name, reserved-looking ones included', async () => {
@@ -258,16 +250,12 @@ for (const backend of BACKENDS)
     });
 
     describe('operations endpoints', () => {
-      let s: TestServer;
+      const s = suiteServer({}, {}, backend);
       before(async () => {
-        s = await startServer({}, {}, backend);
         await ingest(s, { workload_uid: 'ops-w' }, [
           { name: 'loss', value: 1, step: 1 },
           { name: 'bad', value: 'x', step: 1 },
         ]);
-      });
-      after(async () => {
-        await s.close();
       });
 
       it('/healthz and /readyz answer', async () => {

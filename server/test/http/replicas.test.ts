@@ -3,23 +3,10 @@
 // once; what one ingests the other serves; two pods' detection reports for one workload sent
 // at the same moment to different replicas both end up in the merged result.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { freePort } from '../../scripts/pg-cluster.mjs';
-import { MIGRATIONS } from '../../src/store/pg/migrations.js';
-import { createDatabase, type TestDatabase } from '../support/pg.js';
-import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { describe, it } from 'node:test';
+import { assertEachMigrationOnce, sql } from '../support/pg.js';
+import { suiteReplicas } from '../support/server-process.js';
 import { get, metricsBody, postJson } from './helper.js';
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 function detectionBody(workload: string, pod: string): Record<string, unknown> {
   return {
@@ -46,34 +33,12 @@ function detectionBody(workload: string, pod: string): Record<string, unknown> {
 }
 
 describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => {
-  let db: TestDatabase;
-  let a: ServerProcess;
-  let b: ServerProcess;
-  before(async () => {
-    ensureBuilt();
-    db = await createDatabase();
-    const [pa, pb] = [await freePort(), await freePort()];
-    a = startServerProcess(pa, { LENS_DATABASE_URL: db.url });
-    b = startServerProcess(pb, { LENS_DATABASE_URL: db.url });
-    await Promise.all([a.listening(), b.listening()]);
-  });
-  after(async () => {
-    const codes = await Promise.all([a?.stop(), b?.stop()]);
-    await db?.drop();
-    assert.deepEqual(codes, [0, 0], `${a?.output()}\n${b?.output()}`);
-  });
+  const replicas = suiteReplicas();
 
   it('started at the same moment on an empty database, they applied each migration exactly once', async () => {
-    const rows = await sql<{ version: number; n: number }>(
-      db.url,
-      'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
-    );
-    assert.deepEqual(
-      rows,
-      MIGRATIONS.map((m) => ({ version: m.version, n: 1 })),
-    );
-    assert.equal((await get(a.base, '/readyz')).status, 200);
-    assert.equal((await get(b.base, '/readyz')).status, 200);
+    await assertEachMigrationOnce(replicas.db.url);
+    assert.equal((await get(replicas.a.base, '/readyz')).status, 200);
+    assert.equal((await get(replicas.b.base, '/readyz')).status, 200);
   });
 
   it('the same batches sent to both replicas at once are stored exactly once', async () => {
@@ -84,7 +49,10 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
         { name: 'lr', value: 3e-4, step: i * 250 + k },
       ]).flat();
       const body = metricsBody({ workload_uid: 'dup', run_id: 'r1' }, metrics);
-      sends.push(postJson(a.base, '/api/v1/wandb/metrics', body), postJson(b.base, '/api/v1/wandb/metrics', body));
+      sends.push(
+        postJson(replicas.a.base, '/api/v1/wandb/metrics', body),
+        postJson(replicas.b.base, '/api/v1/wandb/metrics', body),
+      );
     }
     const answers = await Promise.all(sends);
     assert.deepEqual(
@@ -93,12 +61,12 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
       answers.find((r) => r.status !== 200)?.text,
     );
     const rows = await sql<{ n: number; distinct_keys: number }>(
-      db.url,
+      replicas.db.url,
       `SELECT count(*)::int AS n, count(DISTINCT (c.series_id, p.step))::int AS distinct_keys
        FROM series_chunks c CROSS JOIN LATERAL unnest(c.steps) AS p(step)`,
     );
     assert.deepEqual(rows, [{ n: 10_000, distinct_keys: 10_000 }]);
-    for (const server of [a, b]) {
+    for (const server of [replicas.a, replicas.b]) {
       const w = await get(server.base, '/api/v1/workloads/dup');
       assert.equal(w.json.points, 10_000, w.text);
       const m = await get(server.base, '/api/v1/workloads/dup/metrics');
@@ -114,7 +82,7 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
 
   it('points ingested through one replica are served by the other', async () => {
     const r = await postJson(
-      a.base,
+      replicas.a.base,
       '/api/v1/wandb/metrics',
       metricsBody({ workload_uid: 'cross', run_id: 'r' }, [
         { name: 'loss', value: 'NaN', step: 1 },
@@ -122,7 +90,7 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
       ]),
     );
     assert.equal(r.status, 200, r.text);
-    const s = await get(b.base, '/api/v1/workloads/cross/metrics/series?name=loss');
+    const s = await get(replicas.b.base, '/api/v1/workloads/cross/metrics/series?name=loss');
     assert.equal(s.status, 200, s.text);
     assert.deepEqual(
       s.json.series[0].points.map((p: unknown[]) => [p[0], p[1]]),
@@ -137,8 +105,8 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
     const workloads = Array.from({ length: 8 }, (_, i) => `det-${i}`);
     const answers = await Promise.all(
       workloads.flatMap((w) => [
-        postJson(a.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-0')),
-        postJson(b.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-1')),
+        postJson(replicas.a.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-0')),
+        postJson(replicas.b.base, '/api/v1/wandb/detection', detectionBody(w, 'pod-1')),
       ]),
     );
     assert.ok(
@@ -146,7 +114,7 @@ describe('two replicas on one PostgreSQL database', { timeout: 180_000 }, () => 
       answers.map((r) => r.text).join('\n'),
     );
     for (const w of workloads) {
-      const d = await get(a.base, `/api/v1/workloads/${w}/framework-detection`);
+      const d = await get(replicas.a.base, `/api/v1/workloads/${w}/framework-detection`);
       assert.equal(d.status, 200, d.text);
       const keys = d.json.sources.map((s: { source_key: string }) => s.source_key).sort();
       assert.deepEqual(keys, ['pod-0/0/run-pod-0', 'pod-1/0/run-pod-1'], `${w}: ${d.text}`);

@@ -15,7 +15,7 @@ import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/pg/migrations.js';
 import { applyMigrations as applySqlite } from '../../src/store/sqlite/migrate.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { createDatabase } from '../support/pg.js';
-import { BACKENDS, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, batch, pts, withStore } from './helpers.js';
 
 function token(over: Partial<NewToken> = {}): NewToken {
   return {
@@ -33,10 +33,8 @@ function token(over: Partial<NewToken> = {}): NewToken {
 
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('tokens: created, found by hash and id, listed newest first, revoked once, touched forward only', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('tokens: created, found by hash and id, listed newest first, revoked once, touched forward only', () =>
+      withStore(backend, async ({ store: s }) => {
         assert.equal(await s.hasTokens(), false);
         const created = await s.createToken(token({ expires_at: 1_800_000_000.5 }));
         assert.deepEqual(created, {
@@ -79,15 +77,10 @@ for (const backend of BACKENDS)
         assert.deepEqual([again?.revoked_at, again?.revoked_by], [1_700_001_000, 'admin-1'], 'the first revocation stands');
         assert.equal(await s.revokeToken('nope', 1, null), null);
         assert.equal(await s.hasTokens(), true, 'revoked tokens still count: revoking the last one must not open the server');
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('a workload is claimed by the first namespace, also when claims race', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('a workload is claimed by the first namespace, also when claims race', () =>
+      withStore(backend, async ({ store: s }) => {
         assert.equal(await s.workloadNamespace('w1'), null);
         const claims = await Promise.all(
           Array.from({ length: 12 }, (_, i) => s.claimWorkloadNamespace('w1', `ns-${i}`, 100 + i)),
@@ -101,15 +94,10 @@ for (const backend of BACKENDS)
         );
         assert.equal(await s.workloadNamespace('w1'), winner);
         assert.equal(await s.claimWorkloadNamespace('w1', 'late', 999), winner);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test("listWorkloads filters and counts by namespace and shows each row's namespace", async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test("listWorkloads filters and counts by namespace and shows each row's namespace", () =>
+      withStore(backend, async ({ store: s }) => {
         for (const [uid, ns, at] of [
           ['a1', 'team-a', 10],
           ['a2', 'team-a', 20],
@@ -144,15 +132,10 @@ for (const backend of BACKENDS)
         assert.deepEqual([none.total, none.workloads], [0, []]);
         assert.equal((await s.getWorkload('b1'))?.namespace, 'team-b');
         assert.equal((await s.getWorkload('none'))?.namespace, null);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('retention forgets the namespace claims of the workloads it deleted, and only those', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('retention forgets the namespace claims of the workloads it deleted, and only those', () =>
+      withStore(backend, async ({ store: s }) => {
         await s.claimWorkloadNamespace('old', 'team-a', 1_000);
         await s.writeMetrics(batch({ workload_uid: 'old', received_at: 1_000, points: pts('loss', 0, 3, (x) => x, 1_000) }));
         await s.claimWorkloadNamespace('live', 'team-a', 1_000);
@@ -162,11 +145,19 @@ for (const backend of BACKENDS)
         assert.equal(await s.workloadNamespace('old'), null);
         assert.equal(await s.workloadNamespace('live'), 'team-a');
         assert.equal(await s.workloadNamespace('fresh-claim'), 'team-b');
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });
+
+/** Opens the version-1 database at `url`, whose workload w-ns has three pods and w-none one without a namespace. */
+async function assertFiledUnderFirstPod(url: string): Promise<void> {
+  const store = await openStore(url);
+  try {
+    assert.equal(await store.workloadNamespace('w-ns'), 'team-first');
+    assert.equal(await store.workloadNamespace('w-none'), null);
+  } finally {
+    await store.close();
+  }
+}
 
 describe("upgrading a database files existing workloads under their first pod's namespace", () => {
   test('sqlite', async () => {
@@ -183,13 +174,7 @@ describe("upgrading a database files existing workloads under their first pod's 
           (1, 'p-late', 'p-late', 'team-late', 3, 5), (1, 'p-first', 'p-first', 'team-first', 2, 5), (1, 'p-nons', 'p-nons', NULL, 1, 5),
           (2, 'q', 'q', NULL, 1, 5);`);
       db.close();
-      const store = await openStore(path);
-      try {
-        assert.equal(await store.workloadNamespace('w-ns'), 'team-first');
-        assert.equal(await store.workloadNamespace('w-none'), null);
-      } finally {
-        await store.close();
-      }
+      await assertFiledUnderFirstPod(path);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -216,13 +201,7 @@ describe("upgrading a database files existing workloads under their first pod's 
       } finally {
         await c.end();
       }
-      const store = await openStore(db.url);
-      try {
-        assert.equal(await store.workloadNamespace('w-ns'), 'team-first');
-        assert.equal(await store.workloadNamespace('w-none'), null);
-      } finally {
-        await store.close();
-      }
+      await assertFiledUnderFirstPod(db.url);
     } finally {
       await db.drop();
     }

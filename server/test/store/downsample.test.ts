@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { selectSteps } from '../../src/store/downsample.js';
 import type { PointInput, Series } from '../../src/store/index.js';
-import { BACKENDS, type Backend, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, type Backend, batch, pts, tempStore, withStore } from './helpers.js';
 
 test('selectSteps keeps first, min, max and last of every bucket', () => {
   // 8 points, max 4 -> one bucket: first (0), min (5), max (2), last (7).
@@ -141,9 +141,8 @@ for (const backend of BACKENDS)
       }
     });
 
-    test('one series per (run, rank), filterable by run_id and rank', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('one series per (run, rank), filterable by run_id and rank', () =>
+      withStore(backend, async (t) => {
         const p = (v: number): PointInput[] => [{ name: 'loss', step: 1, value: v, wall_time: 1 }];
         await Promise.all([
           t.store.writeMetrics(batch({ run_id: 'b', rank: 1, points: p(3) })),
@@ -172,8 +171,5 @@ for (const backend of BACKENDS)
         );
         assert.deepEqual(await t.store.querySeries({ workload_uid: 'w1', name: 'missing', max_points: 10 }), []);
         assert.deepEqual(await t.store.querySeries({ workload_uid: 'nope', name: 'loss', max_points: 10 }), []);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });

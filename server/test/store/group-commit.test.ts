@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GroupCommitQueue } from '../../src/store/group-commit.js';
 import { StoreSaturatedError } from '../../src/store/index.js';
-import { BACKENDS, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, batch, pts, withStore } from './helpers.js';
 
 const OPTS = { maxQueued: 100, maxPerCommit: 50, retryAfterSeconds: 2 };
 
@@ -54,24 +54,23 @@ test('over maxQueued new work is refused with a retry hint, and accepted again o
 });
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('store.pressure() reports the backlog and writeMetrics refuses when saturated', async () => {
-      const t = await tempStore(backend, { maxQueuedPoints: 1000, retryAfterSeconds: 3 });
-      try {
-        const ok = t.store.writeMetrics(batch({ points: pts('loss', 0, 800, (x) => x) }));
-        assert.deepEqual(t.store.pressure(), { queued_points: 800, saturated: false });
-        const refused = t.store.writeMetrics(batch({ points: pts('loss', 800, 1100, (x) => x) }));
-        await assert.rejects(refused, (e: unknown) => e instanceof StoreSaturatedError && e.retryAfterSeconds === 3);
-        await ok;
-        assert.deepEqual(t.store.pressure(), { queued_points: 0, saturated: false });
-        assert.equal((await t.store.getWorkload('w1'))?.points, 800);
-      } finally {
-        await t.cleanup();
-      }
-    });
+    test('store.pressure() reports the backlog and writeMetrics refuses when saturated', () =>
+      withStore(
+        backend,
+        async (t) => {
+          const ok = t.store.writeMetrics(batch({ points: pts('loss', 0, 800, (x) => x) }));
+          assert.deepEqual(t.store.pressure(), { queued_points: 800, saturated: false });
+          const refused = t.store.writeMetrics(batch({ points: pts('loss', 800, 1100, (x) => x) }));
+          await assert.rejects(refused, (e: unknown) => e instanceof StoreSaturatedError && e.retryAfterSeconds === 3);
+          await ok;
+          assert.deepEqual(t.store.pressure(), { queued_points: 0, saturated: false });
+          assert.equal((await t.store.getWorkload('w1'))?.points, 800);
+        },
+        { maxQueuedPoints: 1000, retryAfterSeconds: 3 },
+      ));
 
-    test('malformed batches are rejected before they reach a shared transaction', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('malformed batches are rejected before they reach a shared transaction', () =>
+      withStore(backend, async (t) => {
         const good = t.store.writeMetrics(batch({ points: [{ name: 'a', step: 1, value: 1, wall_time: 1 }] }));
         await assert.rejects(
           t.store.writeMetrics(batch({ points: [{ name: 'a', step: 1.5, value: 1, wall_time: 1 }] })),
@@ -80,8 +79,5 @@ for (const backend of BACKENDS)
         await assert.rejects(t.store.writeMetrics(batch({ points: [{ name: '', step: 1, value: 1, wall_time: 1 }] })), /name/);
         await assert.rejects(t.store.writeMetrics(batch({ workload_uid: '', points: [] })), /workload_uid/);
         assert.deepEqual(await good, { written: 1 });
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });

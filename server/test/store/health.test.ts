@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HealthEventRecord, RunHealthRecord, RunHealthWrite } from '../../src/store/types.js';
-import { BACKENDS, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, batch, pts, withStore } from './helpers.js';
 
 const NOW = 1_700_000_100;
 
@@ -50,10 +50,8 @@ const write = (rec: RunHealthRecord, expected: number, events: HealthEventRecord
 
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('saveRunHealth is compare-and-set on the version; getRunHealth returns state and progress as saved', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('saveRunHealth is compare-and-set on the version; getRunHealth returns state and progress as saved', () =>
+      withStore(backend, async ({ store: s }) => {
         await s.writeMetrics(batch({ points: pts('loss', 0, 10, (x) => x) }));
         assert.deepEqual(await s.getRunHealth([{ workload_uid: 'w1', run_id: 'run-a', rank: 0 }]), []);
         assert.deepEqual(await s.saveRunHealth([write(record(), 0)]), [true]);
@@ -69,15 +67,10 @@ for (const backend of BACKENDS)
         assert.deepEqual([after?.status, after?.version], ['diverged', 2]);
         // No run row (a typo'd key, or a run removed by retention): nothing is saved.
         assert.deepEqual(await s.saveRunHealth([write(record({ run_id: 'nope' }), 0)]), [false]);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('events are stored once per (run, kind, metric, step) with their NaN/±Inf values, newest kept under the limit', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('events are stored once per (run, kind, metric, step) with their NaN/±Inf values, newest kept under the limit', () =>
+      withStore(backend, async ({ store: s }) => {
         await s.writeMetrics(batch({ points: pts('loss', 0, 10, (x) => x) }));
         await s.writeMetrics(batch({ rank: 1, points: pts('loss', 0, 10, (x) => x) }));
         const events = [
@@ -113,15 +106,10 @@ for (const backend of BACKENDS)
           'the newest, oldest first',
         );
         assert.deepEqual(await s.listHealthEvents('nope', 10), []);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test("due runs (a deadline passed), exported runs (worst first, bounded) and each workload's worst status at a time", async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test("due runs (a deadline passed), exported runs (worst first, bounded) and each workload's worst status at a time", () =>
+      withStore(backend, async ({ store: s }) => {
         for (const [uid, run] of [
           ['job-a', 'r1'],
           ['job-a', 'r2'],
@@ -188,15 +176,10 @@ for (const backend of BACKENDS)
         assert.deepEqual(await names('unknown'), [], 'every workload here has evaluated runs');
         assert.deepEqual(await names('bogus'), []);
         assert.equal((await s.listWorkloads({ health: 'failed', now: NOW, limit: 10, offset: 0 })).total, 1);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('health rows and events leave with their workload when retention removes it', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('health rows and events leave with their workload when retention removes it', () =>
+      withStore(backend, async ({ store: s }) => {
         await s.writeMetrics(batch({ workload_uid: 'old', received_at: 100, points: pts('loss', 0, 3, (x) => x, 100) }));
         await s.writeMetrics(batch({ workload_uid: 'new', received_at: NOW, points: pts('loss', 0, 3, (x) => x, NOW) }));
         await s.saveRunHealth([
@@ -212,8 +195,5 @@ for (const backend of BACKENDS)
         assert.deepEqual(await s.saveRunHealth([write(record({ workload_uid: 'old' }), 1)]), [false]);
         assert.deepEqual(await s.saveRunHealth([write(record({ workload_uid: 'old' }), 0)]), [true]);
         assert.equal((await s.listRunHealth('new')).length, 1);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });

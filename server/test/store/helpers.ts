@@ -1,9 +1,11 @@
 // Shared helpers for the store tests. The contract suites run every test once per backend:
 // SQLite on a real file in a fresh temp folder, PostgreSQL on a fresh database of a real
 // throw-away cluster (test/support/pg.ts).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCluster } from '../../scripts/pg-cluster.mjs';
 import { type MetricBatch, openStore, type PointInput, type Store, type StoreOptions } from '../../src/store/index.js';
 import { createDatabase } from '../support/pg.js';
 import { assertDerivedDataConsistent } from './invariants.js';
@@ -54,6 +56,53 @@ export async function tempStore(backend: Backend = 'sqlite', opts: StoreOptions 
     },
   };
   return t;
+}
+
+/** Runs one test's body on a fresh store of `backend`, and cleans up afterwards whatever happened. */
+export async function withStore(backend: Backend, fn: (t: TempStore) => Promise<void>, opts: StoreOptions = {}): Promise<void> {
+  const t = await tempStore(backend, opts);
+  try {
+    await fn(t);
+  } finally {
+    await t.cleanup();
+  }
+}
+
+/**
+ * Opens and closes the store at `url` in a child process, as a server starting would; resolves
+ * with what the child printed ('ok'), rejects when it fails or outlives `timeoutMs`.
+ */
+export function openInChild(url: string, timeoutMs: number): Promise<string> {
+  const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
+    const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`child exited ${code}: ${out}`));
+    });
+  });
+}
+
+/**
+ * A store for a measurement script (not a test): PostgreSQL on a private cluster with fsync on,
+ * so commits cost what they would; SQLite in a temp folder. `done` removes it.
+ */
+export async function openForMeasurement(backend: string): Promise<{ store: Store; done: () => void }> {
+  if (backend === 'postgres') {
+    const cluster = await startCluster({ fsync: true });
+    const db = await createDatabase(cluster);
+    return { store: await openStore(db.url), done: () => cluster.destroy() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lens-measure-'));
+  return { store: await openStore(join(dir, 'lens.db')), done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export function batch(over: Partial<MetricBatch> & { points: PointInput[] }): MetricBatch {

@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PointInput } from '../../src/store/index.js';
-import { BACKENDS, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, batch, pts, withStore } from './helpers.js';
 
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('the same batch delivered twice stores the same rows once', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('the same batch delivered twice stores the same rows once', () =>
+      withStore(backend, async (t) => {
         const b = batch({ points: [...pts('loss', 0, 600, (s) => 1 / (s + 1)), ...pts('lr', 0, 600, () => 3e-4)] });
         await t.store.writeMetrics(b);
         const first = {
@@ -28,14 +27,10 @@ for (const backend of BACKENDS)
         assert.equal(second.w?.points, 1200);
         assert.equal(second.s[0]?.points.length, 600);
         await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('a re-delivered point with a new value overwrites it and the aggregates follow', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('a re-delivered point with a new value overwrites it and the aggregates follow', () =>
+      withStore(backend, async (t) => {
         await t.store.writeMetrics(batch({ points: pts('loss', 0, 1000, (s) => (s === 500 ? 99 : s / 1000)) }));
         let [m] = await t.store.listMetricNames('w1');
         assert.equal(m?.max, 99);
@@ -56,14 +51,10 @@ for (const backend of BACKENDS)
         const [s] = await t.store.querySeries({ workload_uid: 'w1', name: 'loss', from_step: 500, to_step: 500, max_points: 10 });
         assert.deepEqual(s?.points, [[500, 0.5, 1_700_000_500]]);
         await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('within one batch the later point of a duplicated step wins', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('within one batch the later point of a duplicated step wins', () =>
+      withStore(backend, async (t) => {
         await t.store.writeMetrics(
           batch({
             points: [
@@ -74,14 +65,10 @@ for (const backend of BACKENDS)
         );
         const [s] = await t.store.querySeries({ workload_uid: 'w1', name: 'x', max_points: 10 });
         assert.deepEqual(s?.points, [[1, 2, 2]]);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('many overlapping writers to the same series: no duplicates, submission order wins, aggregates exact', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('many overlapping writers to the same series: no duplicates, submission order wins, aggregates exact', () =>
+      withStore(backend, async (t) => {
         const writers = 40;
         const promises: Array<Promise<{ written: number }>> = [];
         // Writer w writes steps [w*50, w*50+400): every step is written by up to 8 writers,
@@ -103,14 +90,10 @@ for (const backend of BACKENDS)
         }
         assert.equal((await t.store.getWorkload('w1'))?.points, lastStep + 1);
         await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('random order, gaps, overwrites and backfill keep chunk rollups exact', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('random order, gaps, overwrites and backfill keep chunk rollups exact', () =>
+      withStore(backend, async (t) => {
         let seed = 12345;
         const rnd = (): number => {
           seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -132,14 +115,10 @@ for (const backend of BACKENDS)
           await t.store.writeMetrics(batch({ rank: round % 2, points }));
         }
         await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('a large backfill between existing steps splits chunks, so downsampling keeps its resolution', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('a large backfill between existing steps splits chunks, so downsampling keeps its resolution', () =>
+      withStore(backend, async (t) => {
         const n = 60_000;
         await t.store.writeMetrics(
           batch({
@@ -156,8 +135,5 @@ for (const backend of BACKENDS)
         assert.equal(s?.total_points, n + 1);
         assert.ok(s!.points.length >= 400, `resolution kept (one unsplit chunk would give < 10): ${s!.points.length} points`);
         await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });

@@ -11,7 +11,7 @@ import { openStore } from '../../src/store/index.js';
 import { batchShape, encodeBatch, mergeForApply } from '../../src/store/sqlite/ingest-log.js';
 import { APPLY_AFTER_MS, APPLY_POINTS } from '../../src/store/sqlite/log-applier.js';
 import type { PointInput } from '../../src/store/types.js';
-import { batch, pts } from './helpers.js';
+import { batch, pts, withStore } from './helpers.js';
 
 /** The original exporter's shape: every metric at a few steps (few points per series). */
 function wide(from: number, steps: number, metrics = 20, f = (s: number, m: number) => s + m): PointInput[] {
@@ -43,10 +43,8 @@ function count(path: string, sql: string): number {
 }
 
 describe('staged ingest (SQLite)', () => {
-  it('acknowledges once a batch is in the log, and applies it before any read', async () => {
-    const path = tempPath();
-    const store = await openStore(path);
-    try {
+  it('acknowledges once a batch is in the log, and applies it before any read', () =>
+    withStore('sqlite', async ({ store, url: path }) => {
       await Promise.all([
         store.writeMetrics(batch({ points: wide(0, 5) })),
         store.writeMetrics(batch({ run_id: 'run-b', points: wide(0, 3) })),
@@ -57,15 +55,10 @@ describe('staged ingest (SQLite)', () => {
       assert.deepEqual(series.map((s) => s.points.length).sort(), [3, 5]);
       assert.equal(count(path, 'SELECT count(*) FROM ingest_log'), 0);
       assert.equal(count(path, 'SELECT count(*) FROM points'), 160);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('applies on its own: at once past one slice, after a short wait below it', async () => {
-    const path = tempPath();
-    const store = await openStore(path);
-    try {
+  it('applies on its own: at once past one slice, after a short wait below it', () =>
+    withStore('sqlite', async ({ store, url: path }) => {
       await store.writeMetrics(batch({ points: wide(0, 1) }));
       await new Promise((res) => setTimeout(res, APPLY_AFTER_MS + 300));
       assert.equal(count(path, 'SELECT count(*) FROM points'), 20, 'applied after the wait, with no read');
@@ -80,10 +73,7 @@ describe('staged ingest (SQLite)', () => {
       assert.ok(applied >= APPLY_POINTS && applied % 100 === 0, `${applied} points applied`);
       assert.ok(count(path, 'SELECT count(*) FROM ingest_log') * 100 < APPLY_POINTS);
       assert.equal(applied + count(path, 'SELECT count(*) FROM ingest_log') * 100, APPLY_POINTS + 100);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   it('replays what a previous process logged; keeps a row it cannot read or apply, marked failed', async () => {
     const path = tempPath();
@@ -113,10 +103,8 @@ describe('staged ingest (SQLite)', () => {
     }
   });
 
-  it('writes a commit with many points per series straight into the tables, after what is staged', async () => {
-    const path = tempPath();
-    const store = await openStore(path);
-    try {
+  it('writes a commit with many points per series straight into the tables, after what is staged', () =>
+    withStore('sqlite', async ({ store, url: path }) => {
       await store.writeMetrics(batch({ points: wide(0, 2, 20, () => 1) }));
       assert.equal(count(path, 'SELECT count(*) FROM ingest_log'), 1);
       // 100 steps of one metric: 100 points per series, and step 1 of m3 written again.
@@ -129,10 +117,7 @@ describe('staged ingest (SQLite)', () => {
         [1, 2, 2],
         'the later write wins',
       );
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   it('merges the staged batches of one run for the apply, keeping what one-by-one would give', async () => {
     const a1 = batch({ received_at: 200, points: wide(0, 2, 2, () => 1) });
@@ -159,9 +144,7 @@ describe('staged ingest (SQLite)', () => {
     assert.equal(out[3]?.first_received_at, 400, 'after a state change the run starts a new group');
     assert.equal(out[4]?.identity.pod_name, 'pod-1', 'a run whose identity changed starts a new group');
 
-    const path = tempPath();
-    const store = await openStore(path);
-    try {
+    await withStore('sqlite', async ({ store }) => {
       await Promise.all([a1, other, a2].map((b) => store.writeMetrics(b)));
       const w = await store.getWorkload('w1');
       assert.equal(w?.first_seen, 100, 'first seen is the earliest receive time of the merged batches');
@@ -176,9 +159,7 @@ describe('staged ingest (SQLite)', () => {
         ],
         'the later write of step 1 wins',
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('reports distinct (name, step) pairs as written, whatever the order', () => {

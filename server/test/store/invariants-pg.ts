@@ -5,6 +5,7 @@
 // aggregates must be, and compares.
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { assertSummaryMatches } from './invariants.js';
 
 const CHUNK_STEPS = 256;
 // The packed rollup's order: part of the schema, so written out here, not imported.
@@ -106,20 +107,7 @@ export async function assertPgDerivedDataConsistent(url: string): Promise<void> 
         );
         all.push(...points);
       }
-      const finite = all.map((p) => p[1]).filter((v) => Number.isFinite(v));
-      const last = all[all.length - 1];
-      assert.deepEqual(
-        { count: s.count, last_step: s.last_step, last_value: s.last_value, last_time: s.last_time, fmin: s.fmin, fmax: s.fmax },
-        {
-          count: all.length,
-          last_step: last?.[0] ?? null,
-          last_value: last?.[1] ?? null,
-          last_time: last?.[2] ?? null,
-          fmin: finite.length ? Math.min(...finite) : null,
-          fmax: finite.length ? Math.max(...finite) : null,
-        },
-        `series ${s.id}: summary differs from the points`,
-      );
+      assertSummaryMatches(s.id, s, all);
     }
     const q = async (text: string): Promise<unknown[]> => (await c.query(text)).rows;
     const runs = await q(

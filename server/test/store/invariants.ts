@@ -32,20 +32,7 @@ export function assertDerivedDataConsistent(path: string): void {
       );
       assert.deepEqual(chunks, expected, `series ${id}: chunk rollups differ from the points`);
 
-      const finite = points.map((p) => p[1]).filter((v): v is number => v !== null && Number.isFinite(v));
-      const last = points[points.length - 1];
-      assert.deepEqual(
-        { count: s.count, last_step: s.last_step, last_value: s.last_value, last_time: s.last_time, fmin: s.fmin, fmax: s.fmax },
-        {
-          count: points.length,
-          last_step: last?.[0] ?? null,
-          last_value: last?.[1] ?? null,
-          last_time: last?.[2] ?? null,
-          fmin: finite.length ? Math.min(...finite) : null,
-          fmax: finite.length ? Math.max(...finite) : null,
-        },
-        `series ${id}: summary differs from the points`,
-      );
+      assertSummaryMatches(id, s, points);
     }
     const runMismatch = db
       .prepare(`SELECT r.id FROM runs r WHERE r.points <>
@@ -60,4 +47,26 @@ export function assertDerivedDataConsistent(path: string): void {
   } finally {
     db.close();
   }
+}
+
+/** A series row's summary (count, last point, finite min and max) against its points, in step order. */
+export function assertSummaryMatches(
+  id: number,
+  s: Record<string, unknown>,
+  points: ReadonlyArray<readonly [number, number | null, number]>,
+): void {
+  const finite = points.map((p) => p[1]).filter((v): v is number => v !== null && Number.isFinite(v));
+  const last = points[points.length - 1];
+  assert.deepEqual(
+    { count: s.count, last_step: s.last_step, last_value: s.last_value, last_time: s.last_time, fmin: s.fmin, fmax: s.fmax },
+    {
+      count: points.length,
+      last_step: last?.[0] ?? null,
+      last_value: last?.[1] ?? null,
+      last_time: last?.[2] ?? null,
+      fmin: finite.length ? Math.min(...finite) : null,
+      fmax: finite.length ? Math.max(...finite) : null,
+    },
+    `series ${id}: summary differs from the points`,
+  );
 }

@@ -2,31 +2,17 @@
 // one-million-point series (target: <= 50 ms to 1,000 points). The real benchmark lives in
 // bench/. Run: cd server && node --import tsx test/store/measure.ts [sqlite|postgres]
 // (postgres: a private throw-away cluster with fsync on, so commits cost what they would).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCluster } from '../../scripts/pg-cluster.mjs';
-import { type MetricBatch, openStore, type Store } from '../../src/store/index.js';
-import { createDatabase } from '../support/pg.js';
+import type { MetricBatch } from '../../src/store/index.js';
+import { openForMeasurement } from './helpers.js';
 
 const SERIES_POINTS = 1_000_000;
 const BATCH_ROWS = 250; // steps per request
 const METRICS_PER_ROW = 4; // 1,000 points per request
 const CONCURRENT = 20; // requests in flight, like HTTP handlers awaiting the group commit
 
-async function open(backend: string): Promise<{ store: Store; done: () => void }> {
-  if (backend === 'postgres') {
-    const cluster = await startCluster({ fsync: true });
-    const db = await createDatabase(cluster);
-    return { store: await openStore(db.url), done: () => cluster.destroy() };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'lens-store-measure-'));
-  return { store: await openStore(join(dir, 'lens.db')), done: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 async function main(): Promise<void> {
   const backend = process.argv[2] ?? 'sqlite';
-  const { store, done } = await open(backend);
+  const { store, done } = await openForMeasurement(backend);
   console.log(`backend: ${backend}`);
   try {
     const batchOf = (firstStep: number): MetricBatch => {

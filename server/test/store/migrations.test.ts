@@ -1,13 +1,12 @@
 // SQLite migrations are versioned, applied once, and safe to run again or from two processes
 // (pg-migrations.test.ts is the PostgreSQL twin).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
 import { applyMigrations } from '../../src/store/sqlite/migrate.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { batch, tempStore } from './helpers.js';
+import { batch, openInChild, tempStore, withStore } from './helpers.js';
 
 function versions(path: string): number[] {
   const db = new Database(path, { readonly: true });
@@ -18,9 +17,8 @@ function versions(path: string): number[] {
   }
 }
 
-test('migrate() is idempotent and reopening does not re-apply anything', async () => {
-  const t = await tempStore();
-  try {
+test('migrate() is idempotent and reopening does not re-apply anything', () =>
+  withStore('sqlite', async (t) => {
     await t.store.writeMetrics(batch({ points: [{ name: 'loss', step: 1, value: 1, wall_time: 1 }] }));
     await t.store.migrate();
     await t.store.migrate();
@@ -31,14 +29,10 @@ test('migrate() is idempotent and reopening does not re-apply anything', async (
       MIGRATIONS.map((m) => m.version),
     );
     assert.equal((await store.getWorkload('w1'))?.points, 1);
-  } finally {
-    await t.cleanup();
-  }
-});
+  }));
 
-test('a new migration is applied on top of an existing database, once', async () => {
-  const t = await tempStore();
-  try {
+test('a new migration is applied on top of an existing database, once', () =>
+  withStore('sqlite', async (t) => {
     await t.store.close();
     const extra = [...MIGRATIONS, { version: 999, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
     const db = new Database(t.url);
@@ -51,14 +45,10 @@ test('a new migration is applied on top of an existing database, once', async ()
       db.close();
     }
     t.store = await openStore(t.url);
-  } finally {
-    await t.cleanup();
-  }
-});
+  }));
 
-test('a failing migration rolls back completely and is not recorded', async () => {
-  const t = await tempStore();
-  try {
+test('a failing migration rolls back completely and is not recorded', () =>
+  withStore('sqlite', async (t) => {
     await t.store.close();
     const db = new Database(t.url);
     try {
@@ -76,32 +66,13 @@ test('a failing migration rolls back completely and is not recorded', async () =
       MIGRATIONS.map((m) => m.version),
     );
     t.store = await openStore(t.url);
-  } finally {
-    await t.cleanup();
-  }
-});
+  }));
 
 test('two processes opening a fresh file at once both succeed and migrate once', async () => {
   const t = await tempStore();
   const fresh = `${t.url}.fresh.db`;
   try {
-    const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
-      const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
-    const run = (): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, fresh], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          if (code === 0) resolve(out.trim());
-          else reject(new Error(`child exited ${code}: ${out}`));
-        });
-      });
+    const run = (): Promise<string> => openInChild(fresh, 30_000);
     assert.deepEqual(await Promise.all([run(), run()]), ['ok', 'ok']);
     assert.deepEqual(
       versions(fresh),

@@ -2,26 +2,15 @@
 // one fails, and applied exactly once when several processes start on an empty database;
 // version 4 (the chunk layout) carries version-1 points over and takes in what a version-1 replica still writes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../../src/store/index.js';
 import { applyMigrations } from '../../src/store/pg/migrate.js';
 import { MIGRATIONS } from '../../src/store/pg/migrations.js';
 import { PgStore } from '../../src/store/pg/pg-store.js';
-import { createDatabase } from '../support/pg.js';
-import { batch } from './helpers.js';
+import { assertEachMigrationOnce, createDatabase, sql } from '../support/pg.js';
+import { batch, openInChild } from './helpers.js';
 import { assertPgDerivedDataConsistent } from './invariants-pg.js';
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 const versions = async (url: string): Promise<number[]> =>
   (await sql<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
@@ -75,32 +64,9 @@ test('a new migration is applied once on top; a failing one rolls back and is no
 test('four processes opening an empty database at the same moment all succeed and migrate once', async () => {
   const db = await createDatabase();
   try {
-    const script = `import { openStore } from ${JSON.stringify(new URL('../../src/store/index.ts', import.meta.url).href)};
-      const s = await openStore(process.argv[1]); await s.close(); console.log('ok');`;
-    const run = (): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, db.url], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          if (code === 0) resolve(out.trim());
-          else reject(new Error(`child exited ${code}: ${out}`));
-        });
-      });
+    const run = (): Promise<string> => openInChild(db.url, 60_000);
     assert.deepEqual(await Promise.all([run(), run(), run(), run()]), ['ok', 'ok', 'ok', 'ok']);
-    const rows = await sql<{ version: number; n: number }>(
-      db.url,
-      'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
-    );
-    assert.deepEqual(
-      rows,
-      MIGRATIONS.map((m) => ({ version: m.version, n: 1 })),
-    );
+    await assertEachMigrationOnce(db.url);
   } finally {
     await db.drop();
   }

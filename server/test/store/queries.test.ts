@@ -1,14 +1,12 @@
 // List and summary reads: the rows the query API serves, computed from aggregates.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BACKENDS, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, batch, pts, withStore } from './helpers.js';
 
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('listWorkloads: sorted by last_seen desc, counts, last_loss, filters and paging', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('listWorkloads: sorted by last_seen desc, counts, last_loss, filters and paging', () =>
+      withStore(backend, async ({ store: s }) => {
         await s.writeMetrics(
           batch({
             workload_uid: 'job-a',
@@ -91,14 +89,10 @@ for (const backend of BACKENDS)
         assert.deepEqual((await s.listWorkloads({ status: 'verified', limit: 100, offset: 0 })).total, 0);
         const page = await s.listWorkloads({ limit: 1, offset: 1 });
         assert.deepEqual([page.total, page.workloads.map((w) => w.workload_uid)], [3, ['other']]);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('getWorkload: the row plus detection and the number of metric names; null when unknown', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('getWorkload: the row plus detection and the number of metric names; null when unknown', () =>
+      withStore(backend, async (t) => {
         await t.store.writeMetrics(batch({ points: [...pts('loss', 0, 3, (x) => x), ...pts('lr', 0, 3, () => 1)] }));
         assert.equal(await t.store.getWorkload('nope'), null);
         let w = await t.store.getWorkload('w1');
@@ -117,15 +111,10 @@ for (const backend of BACKENDS)
         w = await t.store.getWorkload('w1');
         assert.deepEqual(w?.detection, { framework: 'deepspeed', conflicts: [] });
         assert.equal(w?.framework, 'deepspeed');
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('listRuns: identity, run info from detection, lifecycle state', async () => {
-      const t = await tempStore(backend);
-      try {
-        const s = t.store;
+    test('listRuns: identity, run info from detection, lifecycle state', () =>
+      withStore(backend, async ({ store: s }) => {
         const identity = { pod_name: 'pod-3', host: 'node-b', pid: 4242, local_rank: 3, node_rank: 1, world_size: 8 };
         await s.upsertRun({
           workload_uid: 'w1',
@@ -171,14 +160,10 @@ for (const backend of BACKENDS)
         const w = await s.getWorkload('w1');
         assert.equal(w?.active_runs, 0);
         assert.equal(w?.pods, 1);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('listMetricNames: per name over all runs/ranks, sorted; last is the latest in wall time', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('listMetricNames: per name over all runs/ranks, sorted; last is the latest in wall time', () =>
+      withStore(backend, async (t) => {
         await t.store.writeMetrics(
           batch({
             run_id: 'r1',
@@ -203,14 +188,10 @@ for (const backend of BACKENDS)
           { name: 'loss', count: 3, last: -2, min: -2, max: 5, last_step: 3, last_time: 60 },
         ]);
         assert.deepEqual(await t.store.listMetricNames('nope'), []);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('detection sources: a re-report updates its source, never duplicates', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('detection sources: a re-report updates its source, never duplicates', () =>
+      withStore(backend, async (t) => {
         const rec = {
           workload_uid: 'w9',
           source: 'wandb' as const,
@@ -254,14 +235,10 @@ for (const backend of BACKENDS)
         await t.store.saveWorkloadDetection(merged);
         await t.store.saveWorkloadDetection({ ...merged, confidence: 0.99, updated_at: 31 });
         assert.deepEqual(await t.store.getWorkloadDetection('w9'), { ...merged, confidence: 0.99, updated_at: 31 });
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('Grafana-compat raw points and step times: nothing reserved, time range, names, limit', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('Grafana-compat raw points and step times: nothing reserved, time range, names, limit', () =>
+      withStore(backend, async (t) => {
         await t.store.writeMetrics(
           batch({
             points: [
@@ -298,8 +275,5 @@ for (const backend of BACKENDS)
           { step: 1, wall_time: 10 },
           { step: 2, wall_time: 12 },
         ]);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });

@@ -2,13 +2,12 @@
 // workloads; aggregates and rollups stay exact afterwards.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BACKENDS, batch, pts, tempStore } from './helpers.js';
+import { BACKENDS, batch, pts, withStore } from './helpers.js';
 
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('deleteOlderThan removes stale workloads and old points, keeps the rest exact', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('deleteOlderThan removes stale workloads and old points, keeps the rest exact', () =>
+      withStore(backend, async (t) => {
         const s = t.store;
         // "old": last seen at 1000, points at wall 1000+step.
         await s.writeMetrics(batch({ workload_uid: 'old', received_at: 1000, points: pts('loss', 0, 300, (x) => x, 1000) }));
@@ -63,50 +62,47 @@ for (const backend of BACKENDS)
         await s.writeMetrics(batch({ workload_uid: 'old', received_at: 30_000, points: pts('loss', 0, 5, (x) => x, 30_000) }));
         assert.equal((await s.getWorkload('old'))?.points, 5);
         await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('retention works in slices: same result, ingest is served between slices', async () => {
-      const t = await tempStore(backend, { retentionSlicePoints: 500 });
-      try {
-        const s = t.store;
-        for (let w = 0; w < 3; w++) {
+    test('retention works in slices: same result, ingest is served between slices', () =>
+      withStore(
+        backend,
+        async (t) => {
+          const s = t.store;
+          for (let w = 0; w < 3; w++) {
+            await s.writeMetrics(
+              batch({
+                workload_uid: `stale-${w}`,
+                received_at: 1000,
+                points: [...pts('a', 0, 2000, (x) => x, 1000), ...pts('b', 0, 1000, (x) => -x, 1000)],
+              }),
+            );
+          }
+          await s.writeMetrics(
+            batch({ workload_uid: 'live', received_at: 50_000, points: pts('loss', 0, 5000, (x) => x % 7, 10_000) }),
+          );
+
+          let retentionDone = false;
+          const sweep = s.deleteOlderThan(12_500).then((r) => {
+            retentionDone = true;
+            return r;
+          });
+          await new Promise((r) => setImmediate(r)); // the first slices are running
           await s.writeMetrics(
             batch({
-              workload_uid: `stale-${w}`,
-              received_at: 1000,
-              points: [...pts('a', 0, 2000, (x) => x, 1000), ...pts('b', 0, 1000, (x) => -x, 1000)],
+              workload_uid: 'live',
+              received_at: 50_001,
+              points: [{ name: 'loss', step: 9000, value: 1, wall_time: 60_000 }],
             }),
           );
-        }
-        await s.writeMetrics(
-          batch({ workload_uid: 'live', received_at: 50_000, points: pts('loss', 0, 5000, (x) => x % 7, 10_000) }),
-        );
+          assert.equal(retentionDone, false, 'a write was acknowledged while retention was still going');
 
-        let retentionDone = false;
-        const sweep = s.deleteOlderThan(12_500).then((r) => {
-          retentionDone = true;
-          return r;
-        });
-        await new Promise((r) => setImmediate(r)); // the first slices are running
-        await s.writeMetrics(
-          batch({
-            workload_uid: 'live',
-            received_at: 50_001,
-            points: [{ name: 'loss', step: 9000, value: 1, wall_time: 60_000 }],
-          }),
-        );
-        assert.equal(retentionDone, false, 'a write was acknowledged while retention was still going');
-
-        assert.deepEqual(await sweep, { points: 3 * 3000 + 2500, workloads: 3 });
-        const { total, workloads } = await s.listWorkloads({ limit: 10, offset: 0 });
-        assert.equal(total, 1);
-        assert.equal(workloads[0]?.points, 2501);
-        await t.assertConsistent();
-      } finally {
-        await t.cleanup();
-      }
-    });
+          assert.deepEqual(await sweep, { points: 3 * 3000 + 2500, workloads: 3 });
+          const { total, workloads } = await s.listWorkloads({ limit: 10, offset: 0 });
+          assert.equal(total, 1);
+          assert.equal(workloads[0]?.points, 2501);
+          await t.assertConsistent();
+        },
+        { retentionSlicePoints: 500 },
+      ));
   });

@@ -2,7 +2,7 @@
 // NULL), and a close/reopen keeps every acknowledged write.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BACKENDS, batch, tempStore } from './helpers.js';
+import { BACKENDS, batch, withStore } from './helpers.js';
 
 const SPECIAL = [
   { name: 'loss', step: 1, value: 0.5, wall_time: 1_700_000_001.25 },
@@ -14,9 +14,8 @@ const SPECIAL = [
 ];
 for (const backend of BACKENDS)
   describe(backend, () => {
-    test('NaN, +Infinity and -Infinity are stored and returned as such, never as null or 0', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('NaN, +Infinity and -Infinity are stored and returned as such, never as null or 0', () =>
+      withStore(backend, async (t) => {
         const r = await t.store.writeMetrics(batch({ points: SPECIAL }));
         assert.equal(r.written, SPECIAL.length);
         const [series] = await t.store.querySeries({ workload_uid: 'w1', name: 'loss', max_points: 1000 });
@@ -44,28 +43,20 @@ for (const backend of BACKENDS)
           last_step: 5,
           last_time: 1_700_000_005,
         });
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('a non-finite last value is reported as the metric last and as last_loss', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('a non-finite last value is reported as the metric last and as last_loss', () =>
+      withStore(backend, async (t) => {
         await t.store.writeMetrics(batch({ points: [{ name: 'train/loss', step: 9, value: NaN, wall_time: 1_700_000_009 }] }));
         const [m] = await t.store.listMetricNames('w1');
         assert.ok(Number.isNaN(m?.last));
         assert.equal(m?.min, null);
         const { workloads } = await t.store.listWorkloads({ limit: 10, offset: 0 });
         assert.ok(Number.isNaN(workloads[0]?.last_loss));
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('a restart keeps everything that was acknowledged', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('a restart keeps everything that was acknowledged', () =>
+      withStore(backend, async (t) => {
         const writes = [];
         for (let i = 0; i < 20; i++) {
           writes.push(
@@ -107,21 +98,14 @@ for (const backend of BACKENDS)
           20,
         );
         assert.deepEqual(after.runs.find((r) => r.run_id === 'run-0' && r.rank === 0)?.config, { lr: 0.1 });
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
 
-    test('close commits writes that were still queued', async () => {
-      const t = await tempStore(backend);
-      try {
+    test('close commits writes that were still queued', () =>
+      withStore(backend, async (t) => {
         const pending = t.store.writeMetrics(batch({ points: [{ name: 'x', step: 1, value: 42, wall_time: 1 }] }));
         const store = await t.reopen(); // close() runs before the scheduled flush would
         assert.deepEqual(await pending, { written: 1 });
         const [s] = await store.querySeries({ workload_uid: 'w1', name: 'x', max_points: 10 });
         assert.deepEqual(s?.points, [[1, 42, 1]]);
-      } finally {
-        await t.cleanup();
-      }
-    });
+      }));
   });

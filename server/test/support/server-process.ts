@@ -4,13 +4,17 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/pg-cluster.mjs';
+import { createDatabase, type TestDatabase } from './pg.js';
 import { appendSuiteLog, recordSecret, suiteLogFile } from './suite-logs.js';
 
 const serverRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mainJs = join(serverRoot, 'dist', 'src', 'main.js');
 
-function newestMtime(dir: string): number {
+/** The latest modification time (ms) of any file below `dir`. */
+export function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -82,4 +86,33 @@ export function startServerProcess(port: number, env: Record<string, string>): S
       }
     },
   };
+}
+
+export interface Replicas {
+  db: TestDatabase;
+  a: ServerProcess;
+  b: ServerProcess;
+}
+
+/**
+ * Two server processes (two free ports) on one fresh PostgreSQL database, for the tests of the
+ * enclosing describe: started at the same moment in its `before`; in its `after` stopped, the
+ * database dropped, and both must have exited cleanly. Filled in once started.
+ */
+export function suiteReplicas(env: Record<string, string> = {}): Replicas {
+  const r = {} as Replicas;
+  before(async () => {
+    ensureBuilt();
+    r.db = await createDatabase();
+    const [pa, pb] = [await freePort(), await freePort()];
+    r.a = startServerProcess(pa, { LENS_DATABASE_URL: r.db.url, ...env });
+    r.b = startServerProcess(pb, { LENS_DATABASE_URL: r.db.url, ...env });
+    await Promise.all([r.a.listening(), r.b.listening()]);
+  });
+  after(async () => {
+    const codes = await Promise.all([r.a?.stop(), r.b?.stop()]);
+    await r.db?.drop();
+    assert.deepEqual(codes, [0, 0], `${r.a?.output()}\n${r.b?.output()}`);
+  });
+  return r;
 }

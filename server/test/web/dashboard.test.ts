@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { WorkloadRow } from '../../src/store/types.js';
 import { type Browser, chartsDrawn, launchBrowser, until } from './helpers/browser.js';
 import { PERF_METRICS, PERF_POINTS, seedPerfWorkload } from './helpers/perf-seed.js';
 import { type RealServer, SERVER_ROOT, startRealServer } from './helpers/real-server.js';
@@ -17,14 +18,7 @@ const NAN_STEP = 7;
 const INF_STEP = 30;
 const UI_TIMEOUT_MS = 10_000;
 
-interface Row {
-  workload_uid: string;
-  framework: string | null;
-  wrapper_framework: string | null;
-  base_framework: string | null;
-  confidence: number | null;
-  status: string | null;
-}
+type Row = Pick<WorkloadRow, 'workload_uid' | 'framework' | 'wrapper_framework' | 'base_framework' | 'confidence' | 'status'>;
 
 const primus = (runId: string, runName: string, rank: number): Identity => ({
   workload: 'wl-primus',

@@ -107,41 +107,24 @@ describe('training health in the dashboard', () => {
     await detect('lost-job', { FRAMEWORK: 'megatron' });
     await detect('resnet-done', { FRAMEWORK: 'pytorch' });
     await detect('crashed-job', { FRAMEWORK: 'torchtitan' });
-    await post(
-      'lost-job',
-      0,
-      rows(
+    for (const [workload, steps, extra] of [
+      ['lost-job', 300, {}],
+      ['resnet-done', 300, { run_state: { state: 'finished', exit_code: 0 } }],
+      ['crashed-job', 120, { run_state: { state: 'finished', exit_code: 1 } }],
+    ] as const) {
+      await post(
+        workload,
         0,
-        300,
-        T0 - 300,
-        () => 1,
-        (s) => ({ loss: loss(s) }),
-      ),
-    );
-    await post(
-      'resnet-done',
-      0,
-      rows(
-        0,
-        300,
-        T0 - 300,
-        () => 1,
-        (s) => ({ loss: loss(s) }),
-      ),
-      { run_state: { state: 'finished', exit_code: 0 } },
-    );
-    await post(
-      'crashed-job',
-      0,
-      rows(
-        0,
-        120,
-        T0 - 120,
-        () => 1,
-        (s) => ({ loss: loss(s) }),
-      ),
-      { run_state: { state: 'finished', exit_code: 1 } },
-    );
+        rows(
+          0,
+          steps,
+          T0 - steps,
+          () => 1,
+          (s) => ({ loss: loss(s) }),
+        ),
+        extra,
+      );
+    }
     // A run that hung 1,000 s before "now": past its 900 s stall threshold, not yet lost.
     clock.now = T0 + 1_000;
     await detect('vit-stalled', { FRAMEWORK: 'lightning' });

@@ -1,6 +1,6 @@
-// Detection sources and the merged per-workload detection. JSON columns hold whatever
-// detection/ produces, as text; the store does not interpret them.
+// Detection sources and the merged per-workload detection (column values and records: row-records.ts).
 import type pg from 'pg';
+import { mergedRecord, mergedValues, sourceRecord, sourceValues } from '../row-records.js';
 import type { DetectionSourceRecord, WorkloadDetectionRecord } from '../types.js';
 import { query, unavailableOr } from './connection.js';
 
@@ -12,7 +12,7 @@ export async function upsertSource(c: Db, workloadId: number, rec: DetectionSour
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (workload_id, source, source_key) DO UPDATE SET result = excluded.result,
        evidence = excluded.evidence, hints = excluded.hints, reported_at = excluded.reported_at`,
-    [workloadId, rec.source, rec.source_key, toJson(rec.result), toJson(rec.evidence), toJson(rec.hints), rec.reported_at],
+    [workloadId, ...sourceValues(rec)],
   );
 }
 
@@ -26,15 +26,7 @@ export async function listSources(c: Db, uid: string): Promise<DetectionSourceRe
   } catch (err) {
     throw unavailableOr(err);
   }
-  return rows.map((r) => ({
-    workload_uid: uid,
-    source: r.source as DetectionSourceRecord['source'],
-    source_key: r.source_key as string,
-    result: fromJson(r.result),
-    evidence: fromJson(r.evidence),
-    hints: fromJson(r.hints),
-    reported_at: r.reported_at as number,
-  }));
+  return rows.map((r) => sourceRecord(uid, r));
 }
 
 export async function saveMerged(c: Db, workloadId: number, rec: WorkloadDetectionRecord): Promise<void> {
@@ -44,16 +36,7 @@ export async function saveMerged(c: Db, workloadId: number, rec: WorkloadDetecti
      ON CONFLICT (workload_id) DO UPDATE SET framework = excluded.framework, wrapper_framework = excluded.wrapper_framework,
        base_framework = excluded.base_framework, confidence = excluded.confidence, status = excluded.status,
        merged = excluded.merged, updated_at = excluded.updated_at`,
-    [
-      workloadId,
-      rec.framework,
-      rec.wrapper_framework,
-      rec.base_framework,
-      rec.confidence,
-      rec.status,
-      toJson(rec.merged),
-      rec.updated_at,
-    ],
+    [workloadId, ...mergedValues(rec)],
   );
 }
 
@@ -63,23 +46,5 @@ export async function getMerged(pool: pg.Pool, uid: string): Promise<WorkloadDet
     'SELECT d.* FROM workload_detection d JOIN workloads w ON w.id = d.workload_id WHERE w.uid = $1',
     [uid],
   );
-  if (r === undefined) return null;
-  return {
-    workload_uid: uid,
-    framework: r.framework as string,
-    wrapper_framework: r.wrapper_framework as string | null,
-    base_framework: r.base_framework as string | null,
-    confidence: r.confidence as number,
-    status: r.status as string,
-    merged: fromJson(r.merged),
-    updated_at: r.updated_at as number,
-  };
-}
-
-function toJson(v: unknown): string | null {
-  return v === undefined ? null : JSON.stringify(v);
-}
-
-function fromJson(v: unknown): unknown {
-  return typeof v === 'string' ? JSON.parse(v) : null;
+  return r === undefined ? null : mergedRecord(uid, r);
 }

@@ -2,31 +2,21 @@
 // compare-and-set on the row's version inside one transaction, so replicas that evaluate the
 // same run never overwrite each other: the loser reloads and applies its observations again.
 import type pg from 'pg';
-import { severitySql, statusOfRank, valueFromText, valueToText, workloadSeveritySql } from '../health-sql.js';
+import { type HealthEventRow, type HealthRow, healthEvent, healthRecord } from '../health-records.js';
+import { HEALTH_COLUMNS, HEALTH_FROM, severitySql, statusOfRank, valueToText, workloadSeveritySql } from '../health-sql.js';
 import type { HealthEventRecord, RunHealthKey, RunHealthRecord, RunHealthWrite } from '../types.js';
 import { query } from './connection.js';
 
-const COLUMNS = `w.uid AS workload_uid, r.run_id, r.rank, h.namespace, h.version, h.status, h.since, h.stall_at,
-  h.lost_at, h.export_until, h.progress, h.updated_at`;
-const FROM = 'FROM run_health h JOIN runs r ON r.id = h.run_pk JOIN workloads w ON w.id = h.workload_id';
-
-type Row = Omit<RunHealthRecord, 'progress' | 'state'> & { progress: string; state?: string };
-
-function toRecord(r: Row): RunHealthRecord {
-  const { state, progress, ...rest } = r;
-  return { ...rest, progress: JSON.parse(progress), state: state === undefined ? null : JSON.parse(state) };
-}
-
 export async function getRunHealth(pool: pg.Pool, keys: RunHealthKey[]): Promise<RunHealthRecord[]> {
   if (keys.length === 0) return [];
-  const rows = await query<Row>(
+  const rows = await query<HealthRow>(
     pool,
-    `SELECT ${COLUMNS}, h.state ${FROM}
+    `SELECT ${HEALTH_COLUMNS}, h.state ${HEALTH_FROM}
     JOIN unnest($1::text[], $2::text[], $3::int[]) AS k(uid, run_id, rank)
       ON w.uid = k.uid AND r.run_id = k.run_id AND r.rank = k.rank`,
     [keys.map((k) => k.workload_uid), keys.map((k) => k.run_id), keys.map((k) => k.rank)],
   );
-  return rows.map(toRecord);
+  return rows.map(healthRecord);
 }
 
 /**
@@ -126,18 +116,17 @@ async function saveRound(c: pg.PoolClient, writes: RunHealthWrite[]): Promise<bo
 }
 
 export async function listRunHealth(pool: pg.Pool, workloadUid: string): Promise<RunHealthRecord[]> {
-  const rows = await query<Row>(
+  const rows = await query<HealthRow>(
     pool,
-    `SELECT ${COLUMNS} ${FROM} WHERE w.uid = $1
+    `SELECT ${HEALTH_COLUMNS} ${HEALTH_FROM} WHERE w.uid = $1
     ORDER BY r.first_seen, r.run_id COLLATE "C", r.rank`,
     [workloadUid],
   );
-  return rows.map(toRecord);
+  return rows.map(healthRecord);
 }
 
 export async function listHealthEvents(pool: pg.Pool, workloadUid: string, limit: number): Promise<HealthEventRecord[]> {
-  type EventRow = Omit<HealthEventRecord, 'value' | 'metric' | 'step'> & { value: string | null; metric: string; step: number };
-  const rows = await query<EventRow>(
+  const rows = await query<HealthEventRow>(
     pool,
     `SELECT workload_uid, run_id, rank, kind, metric, step, value, at, detail FROM (
       SELECT w.uid AS workload_uid, r.run_id, r.rank, e.kind, e.metric, e.step, e.value, e.at, e.detail, e.id
@@ -145,33 +134,28 @@ export async function listHealthEvents(pool: pg.Pool, workloadUid: string, limit
       WHERE w.uid = $1 ORDER BY e.at DESC, e.id DESC LIMIT $2) x ORDER BY at, id`,
     [workloadUid, limit],
   );
-  return rows.map((e) => ({
-    ...e,
-    metric: e.metric === '' ? null : e.metric,
-    step: e.step === -1 ? null : e.step,
-    value: valueFromText(e.value),
-  }));
+  return rows.map(healthEvent);
 }
 
 export async function listDueRunHealth(pool: pg.Pool, now: number, limit: number): Promise<RunHealthRecord[]> {
-  const rows = await query<Row>(
+  const rows = await query<HealthRow>(
     pool,
-    `SELECT ${COLUMNS}, h.state ${FROM}
+    `SELECT ${HEALTH_COLUMNS}, h.state ${HEALTH_FROM}
     WHERE h.run_pk IN (SELECT run_pk FROM run_health WHERE stall_at <= $1 UNION SELECT run_pk FROM run_health WHERE lost_at <= $1)
     LIMIT $2`,
     [now, limit],
   );
-  return rows.map(toRecord);
+  return rows.map(healthRecord);
 }
 
 export async function listExportedRunHealth(pool: pg.Pool, now: number, limit: number): Promise<RunHealthRecord[]> {
-  const rows = await query<Row>(
+  const rows = await query<HealthRow>(
     pool,
-    `SELECT ${COLUMNS} ${FROM} WHERE h.export_until IS NULL OR h.export_until > $1::float8
+    `SELECT ${HEALTH_COLUMNS} ${HEALTH_FROM} WHERE h.export_until IS NULL OR h.export_until > $1::float8
     ORDER BY ${severitySql('$1::float8')}, w.uid COLLATE "C", r.run_id COLLATE "C", r.rank LIMIT $2`,
     [now, limit],
   );
-  return rows.map(toRecord);
+  return rows.map(healthRecord);
 }
 
 export async function workloadHealth(pool: pg.Pool, uids: string[], now: number): Promise<Record<string, string>> {

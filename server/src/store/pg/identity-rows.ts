@@ -2,6 +2,7 @@
 // later non-null value wins, as consecutive upserts would), and the multi-row upserts that
 // write them. Shared by the full transaction and the one-statement append commit, which
 // number their parameters differently: the SQL is built against a Params.
+import { type RunColumns, runColumns } from '../row-records.js';
 import type { Identity, RunUpsert } from '../types.js';
 import { numArray, type Params } from './sql-arrays.js';
 
@@ -80,23 +81,8 @@ export function podUpsert(p: Params, list: readonly PodRow[]): string {
       last_seen = greatest(pods.last_seen, excluded.last_seen)`;
 }
 
-export interface RunRow {
+export interface RunRow extends RunColumns {
   wid: number;
-  run_id: string;
-  rank: number;
-  project: string | null;
-  name: string | null;
-  config: string | null;
-  local_rank: number | null;
-  node_rank: number | null;
-  world_size: number | null;
-  host: string | null;
-  pod_name: string | null;
-  pid: number | null;
-  state: string | null;
-  exit_code: number | null;
-  started_at: number | null;
-  finished_at: number | null;
   first: number;
   seen: number;
   /** Points this commit adds to the run, and its highest step (the one-statement commit only). */
@@ -150,30 +136,7 @@ export function runUpsert(p: Params, list: readonly RunRow[], returning: boolean
 
 /** Folds one more upsert of a run into what earlier items of the same commit said. */
 function foldRun(prev: RunRow | undefined, wid: number, r: RunUpsert): RunRow {
-  const id = r.identity;
-  const st = r.run_state;
-  const next: RunRow = {
-    wid,
-    run_id: r.run_id,
-    rank: r.rank,
-    project: r.run?.project ?? null,
-    name: r.run?.name ?? null,
-    config: r.run?.config === undefined ? null : JSON.stringify(r.run.config),
-    local_rank: id.local_rank ?? null,
-    node_rank: id.node_rank ?? null,
-    world_size: id.world_size ?? null,
-    host: id.host ?? null,
-    pod_name: id.pod_name ?? null,
-    pid: id.pid ?? null,
-    state: st?.state ?? null,
-    exit_code: st?.state === 'finished' ? (st.exit_code ?? null) : null,
-    finished_at: st?.state === 'finished' ? (st.finished_at ?? r.received_at) : null,
-    started_at: r.started_at ?? null,
-    first: r.received_at,
-    seen: r.received_at,
-    added: 0,
-    maxStep: null,
-  };
+  const next: RunRow = { wid, ...runColumns(r), first: r.received_at, seen: r.received_at, added: 0, maxStep: null };
   if (prev === undefined) return next;
   return {
     ...next,

@@ -2,8 +2,9 @@
 // the runner holds a session advisory lock, so the others wait, then find nothing to do.
 // Each migration runs in its own transaction with its schema_migrations row.
 import type pg from 'pg';
+import { type Migration, oldestFirst } from '../migration.js';
 import { MIGRATION_LOCK, transactionOn, withAdvisoryLock } from './connection.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS } from './migrations.js';
 
 export async function applyMigrations(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const done = await withAdvisoryLock(pool, MIGRATION_LOCK, true, async (client) => {
@@ -13,7 +14,7 @@ export async function applyMigrations(pool: pg.Pool, migrations: readonly Migrat
       (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
     );
     const done: number[] = [];
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    for (const m of oldestFirst(migrations)) {
       if (applied.has(m.version)) continue;
       await transactionOn(client, async (c) => {
         await c.query(m.sql);

@@ -14,12 +14,7 @@
 // - runs.state NULL means "running": an upsert that carries no state leaves it as it was.
 // - JSON is kept as text so it reads back byte for byte as it was written.
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
+import type { Migration } from '../migration.js';
 import { CHUNK_LAYOUT_SQL } from './chunk-layout-sql.js';
 
 export const MIGRATIONS: readonly Migration[] = [

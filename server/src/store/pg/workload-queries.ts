@@ -2,7 +2,8 @@
 // writer maintains: cost grows with series and runs, never with points.
 import type pg from 'pg';
 import { healthParams, workloadSeveritySql } from '../health-sql.js';
-import type { MetricSummary, RunRow, RunStateName, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
+import { foldMetricSummaries, runRecord, type SeriesSummaryRow } from '../row-records.js';
+import type { MetricSummary, RunRow, WorkloadDetail, WorkloadFilter, WorkloadRow } from '../types.js';
 import { query } from './connection.js';
 
 const ROW_COLUMNS = `w.id AS id, w.uid AS workload_uid, d.framework, d.wrapper_framework, d.base_framework, d.confidence,
@@ -66,66 +67,19 @@ export class PgWorkloadQueries {
        ORDER BY r.first_seen, r.run_id COLLATE "C", r.rank`,
       [uid],
     );
-    return rows.map((r) => ({
-      run_id: r.run_id as string,
-      project: r.project as string | null,
-      name: r.name as string | null,
-      rank: r.rank as number,
-      local_rank: r.local_rank as number | null,
-      node_rank: r.node_rank as number | null,
-      world_size: r.world_size as number | null,
-      host: r.host as string | null,
-      pod_name: r.pod_name as string | null,
-      pid: r.pid as number | null,
-      state: ((r.state as string | null) ?? 'running') as RunStateName,
-      exit_code: r.exit_code as number | null,
-      started_at: r.started_at as number | null,
-      finished_at: r.finished_at as number | null,
-      last_seen: r.last_seen as number,
-      last_step: r.last_step as number | null,
-      points: r.points as number,
-      config: r.config === null ? null : JSON.parse(r.config as string),
-    }));
+    return rows.map(runRecord);
   }
 
   /** Folds the series of each name: count summed, finite min/max, last = latest in wall time. */
   async listMetricNames(uid: string): Promise<MetricSummary[]> {
-    const rows = await query<{
-      name: string;
-      count: number;
-      last_value: number | null;
-      last_step: number | null;
-      last_time: number | null;
-      fmin: number | null;
-      fmax: number | null;
-    }>(
+    const rows = await query<SeriesSummaryRow>(
       this.pool,
       `SELECT m.name, s.count, s.last_value, s.last_step, s.last_time, s.fmin, s.fmax
        FROM workloads w JOIN metric_names m ON m.workload_id = w.id JOIN series s ON s.metric_id = m.id
        WHERE w.uid = $1 AND s.count > 0 ORDER BY m.name COLLATE "C"`,
       [uid],
     );
-    const out: MetricSummary[] = [];
-    let cur: MetricSummary | null = null;
-    for (const { name, count, last_value: lastValue, last_step: lastStep, last_time: lastTime, fmin, fmax } of rows) {
-      if (cur === null || cur.name !== name) {
-        cur = { name, count: 0, last: null, min: null, max: null, last_step: null, last_time: null };
-        out.push(cur);
-      }
-      cur.count += count;
-      if (fmin !== null && (cur.min === null || fmin < cur.min)) cur.min = fmin;
-      if (fmax !== null && (cur.max === null || fmax > cur.max)) cur.max = fmax;
-      const later =
-        cur.last_time === null ||
-        (lastTime ?? -Infinity) > cur.last_time ||
-        (lastTime === cur.last_time && (lastStep ?? -Infinity) > (cur.last_step ?? -Infinity));
-      if (later) {
-        cur.last = lastValue;
-        cur.last_step = lastStep;
-        cur.last_time = lastTime;
-      }
-    }
-    return out;
+    return foldMetricSummaries(rows);
   }
 }
 

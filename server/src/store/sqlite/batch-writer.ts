@@ -3,6 +3,7 @@
 // because only this process writes the file; the cache is dropped whenever a transaction
 // rolls back or retention deletes rows, so it never points at a row that does not exist.
 import type Database from 'better-sqlite3';
+import { runColumns } from '../row-records.js';
 import type { Identity, MetricBatch, PointInput, RunUpsert } from '../types.js';
 import { type SeriesPointInput, SeriesWriter } from './series-writer.js';
 
@@ -117,25 +118,9 @@ export class BatchWriter {
   }
 
   private touchRun(wid: number, r: RunFields): number {
-    const id = r.identity;
-    const st = r.run_state;
     return this.upsertRunRow.get({
       wid,
-      run_id: r.run_id,
-      rank: r.rank,
-      project: r.run?.project ?? null,
-      name: r.run?.name ?? null,
-      config: r.run?.config === undefined ? null : JSON.stringify(r.run.config),
-      local_rank: id.local_rank ?? null,
-      node_rank: id.node_rank ?? null,
-      world_size: id.world_size ?? null,
-      host: id.host ?? null,
-      pod_name: id.pod_name ?? null,
-      pid: id.pid ?? null,
-      state: st?.state ?? null,
-      exit_code: st?.state === 'finished' ? (st.exit_code ?? null) : null,
-      finished_at: st?.state === 'finished' ? (st.finished_at ?? r.received_at) : null,
-      started_at: r.started_at ?? null,
+      ...runColumns(r),
       first_seen: r.first_received_at ?? r.received_at,
       seen: r.received_at,
     }) as number;

@@ -1,6 +1,6 @@
-// Detection sources and the merged per-workload detection. JSON columns hold whatever
-// detection/ produces; the store does not interpret them.
+// Detection sources and the merged per-workload detection (column values and records: row-records.ts).
 import type Database from 'better-sqlite3';
+import { mergedRecord, mergedValues, sourceRecord, sourceValues } from '../row-records.js';
 import type { DetectionSourceRecord, WorkloadDetectionRecord } from '../types.js';
 
 export class DetectionRows {
@@ -24,63 +24,19 @@ export class DetectionRows {
   }
 
   upsert(workloadId: number, rec: DetectionSourceRecord): void {
-    this.upsertSource.run(
-      workloadId,
-      rec.source,
-      rec.source_key,
-      toJson(rec.result),
-      toJson(rec.evidence),
-      toJson(rec.hints),
-      rec.reported_at,
-    );
+    this.upsertSource.run(workloadId, ...sourceValues(rec));
   }
 
   list(uid: string): DetectionSourceRecord[] {
-    const rows = this.listSources.all(uid) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      workload_uid: uid,
-      source: r.source as DetectionSourceRecord['source'],
-      source_key: r.source_key as string,
-      result: fromJson(r.result),
-      evidence: fromJson(r.evidence),
-      hints: fromJson(r.hints),
-      reported_at: r.reported_at as number,
-    }));
+    return (this.listSources.all(uid) as Array<Record<string, unknown>>).map((r) => sourceRecord(uid, r));
   }
 
   save(workloadId: number, rec: WorkloadDetectionRecord): void {
-    this.upsertMerged.run(
-      workloadId,
-      rec.framework,
-      rec.wrapper_framework,
-      rec.base_framework,
-      rec.confidence,
-      rec.status,
-      toJson(rec.merged),
-      rec.updated_at,
-    );
+    this.upsertMerged.run(workloadId, ...mergedValues(rec));
   }
 
   get(uid: string): WorkloadDetectionRecord | null {
     const r = this.getMerged.get(uid) as Record<string, unknown> | undefined;
-    if (r === undefined) return null;
-    return {
-      workload_uid: uid,
-      framework: r.framework as string,
-      wrapper_framework: r.wrapper_framework as string | null,
-      base_framework: r.base_framework as string | null,
-      confidence: r.confidence as number,
-      status: r.status as string,
-      merged: fromJson(r.merged),
-      updated_at: r.updated_at as number,
-    };
+    return r === undefined ? null : mergedRecord(uid, r);
   }
-}
-
-function toJson(v: unknown): string | null {
-  return v === undefined ? null : JSON.stringify(v);
-}
-
-function fromJson(v: unknown): unknown {
-  return typeof v === 'string' ? JSON.parse(v) : null;
 }

@@ -1,19 +1,9 @@
 // Run health rows and events on SQLite (tables of migration 4). Saves are compare-and-set on
 // the row's version, so the same code is correct when several writers share a database.
 import type Database from 'better-sqlite3';
-import { severitySql, statusOfRank, valueFromText, valueToText, workloadSeveritySql } from '../health-sql.js';
+import { type HealthEventRow, type HealthRow, healthEvent, healthRecord } from '../health-records.js';
+import { HEALTH_COLUMNS, HEALTH_FROM, severitySql, statusOfRank, valueToText, workloadSeveritySql } from '../health-sql.js';
 import type { HealthEventRecord, RunHealthKey, RunHealthRecord, RunHealthWrite } from '../types.js';
-
-const COLUMNS = `w.uid AS workload_uid, r.run_id, r.rank, h.namespace, h.version, h.status, h.since, h.stall_at,
-  h.lost_at, h.export_until, h.progress, h.updated_at`;
-const FROM = 'FROM run_health h JOIN runs r ON r.id = h.run_pk JOIN workloads w ON w.id = h.workload_id';
-
-type Row = Omit<RunHealthRecord, 'progress' | 'state'> & { progress: string; state?: string };
-
-function toRecord(r: Row): RunHealthRecord {
-  const { state, progress, ...rest } = r;
-  return { ...rest, progress: JSON.parse(progress), state: state === undefined ? null : JSON.parse(state) };
-}
 
 export class HealthRows {
   private readonly runOf;
@@ -30,7 +20,7 @@ export class HealthRows {
   constructor(db: Database.Database) {
     this.runOf = db.prepare(`SELECT r.id AS run_pk, r.workload_id FROM runs r JOIN workloads w ON w.id = r.workload_id
       WHERE w.uid = ? AND r.run_id = ? AND r.rank = ?`);
-    this.one = db.prepare(`SELECT ${COLUMNS}, h.state ${FROM} WHERE w.uid = ? AND r.run_id = ? AND r.rank = ?`);
+    this.one = db.prepare(`SELECT ${HEALTH_COLUMNS}, h.state ${HEALTH_FROM} WHERE w.uid = ? AND r.run_id = ? AND r.rank = ?`);
     this.insert = db.prepare(`INSERT INTO run_health (run_pk, workload_id, namespace, version, status, since, stall_at,
         lost_at, export_until, progress, state, updated_at)
       VALUES (@run_pk, @workload_id, @namespace, 1, @status, @since, @stall_at, @lost_at, @export_until, @progress, @state, @updated_at)
@@ -41,14 +31,16 @@ export class HealthRows {
       WHERE run_pk = @run_pk AND version = @expected`);
     this.insertEvent = db.prepare(`INSERT INTO health_events (run_pk, workload_id, kind, metric, step, value, at, detail)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_pk, kind, metric, step) DO NOTHING`);
-    this.ofWorkload = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE w.uid = ? ORDER BY r.first_seen, r.run_id, r.rank`);
+    this.ofWorkload = db.prepare(
+      `SELECT ${HEALTH_COLUMNS} ${HEALTH_FROM} WHERE w.uid = ? ORDER BY r.first_seen, r.run_id, r.rank`,
+    );
     this.events = db.prepare(`SELECT * FROM (SELECT w.uid AS workload_uid, r.run_id, r.rank, e.kind, e.metric, e.step, e.value,
         e.at, e.detail, e.id FROM health_events e JOIN runs r ON r.id = e.run_pk JOIN workloads w ON w.id = e.workload_id
       WHERE w.uid = ? ORDER BY e.at DESC, e.id DESC LIMIT ?) ORDER BY at, id`);
-    this.due = db.prepare(`SELECT ${COLUMNS}, h.state ${FROM}
+    this.due = db.prepare(`SELECT ${HEALTH_COLUMNS}, h.state ${HEALTH_FROM}
       WHERE h.run_pk IN (SELECT run_pk FROM run_health WHERE stall_at <= @now
         UNION SELECT run_pk FROM run_health WHERE lost_at <= @now) LIMIT @limit`);
-    this.exported = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE h.export_until IS NULL OR h.export_until > @now
+    this.exported = db.prepare(`SELECT ${HEALTH_COLUMNS} ${HEALTH_FROM} WHERE h.export_until IS NULL OR h.export_until > @now
       ORDER BY ${severitySql('@now')}, w.uid, r.run_id, r.rank LIMIT @limit`);
     this.worst = db.prepare(`SELECT w.uid AS uid, ${workloadSeveritySql('w.id', '@now')} AS rank
       FROM workloads w WHERE w.uid IN (SELECT value FROM json_each(@uids))
@@ -58,8 +50,8 @@ export class HealthRows {
   get(keys: RunHealthKey[]): RunHealthRecord[] {
     const out: RunHealthRecord[] = [];
     for (const k of keys) {
-      const r = this.one.get(k.workload_uid, k.run_id, k.rank) as Row | undefined;
-      if (r !== undefined) out.push(toRecord(r));
+      const r = this.one.get(k.workload_uid, k.run_id, k.rank) as HealthRow | undefined;
+      if (r !== undefined) out.push(healthRecord(r));
     }
     return out;
   }
@@ -102,25 +94,20 @@ export class HealthRows {
   }
 
   list(workloadUid: string): RunHealthRecord[] {
-    return (this.ofWorkload.all(workloadUid) as Row[]).map(toRecord);
+    return (this.ofWorkload.all(workloadUid) as HealthRow[]).map(healthRecord);
   }
 
   listEvents(workloadUid: string, limit: number): HealthEventRecord[] {
-    type EventRow = Omit<HealthEventRecord, 'value' | 'metric' | 'step'> & { value: string | null; metric: string; step: number };
-    return (this.events.all(workloadUid, limit) as Array<EventRow & { id: number }>).map(({ id: _id, ...e }) => ({
-      ...e,
-      metric: e.metric === '' ? null : e.metric,
-      step: e.step === -1 ? null : e.step,
-      value: valueFromText(e.value),
-    }));
+    const rows = this.events.all(workloadUid, limit) as Array<HealthEventRow & { id: number }>;
+    return rows.map(({ id: _id, ...e }) => healthEvent(e));
   }
 
   listDue(now: number, limit: number): RunHealthRecord[] {
-    return (this.due.all({ now, limit }) as Row[]).map(toRecord);
+    return (this.due.all({ now, limit }) as HealthRow[]).map(healthRecord);
   }
 
   listExported(now: number, limit: number): RunHealthRecord[] {
-    return (this.exported.all({ now, limit }) as Row[]).map(toRecord);
+    return (this.exported.all({ now, limit }) as HealthRow[]).map(healthRecord);
   }
 
   workloadHealth(uids: string[], now: number): Record<string, string> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { type Migration, oldestFirst } from '../migration.js';
+import { MIGRATIONS } from './migrations.js';
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
@@ -8,7 +9,7 @@ export function applyMigrations(db: Database.Database, migrations: readonly Migr
   const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const done: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+  for (const m of oldestFirst(migrations)) {
     // IMMEDIATE takes the write lock before the check, so two processes starting on the
     // same file cannot both apply the same migration.
     const ran = db

@@ -8,12 +8,7 @@
 // downsampling a million-point series reads thousands of rows, not millions.
 // NaN is stored as value NULL (SQLite cannot hold NaN); ±Infinity are stored as REAL.
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
+import type { Migration } from '../migration.js';
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

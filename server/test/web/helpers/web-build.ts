@@ -2,26 +2,18 @@
 // (node --test runs files in parallel on bigger machines): an exclusive lock file serialises the
 // builds, and an up-to-date bundle is not rebuilt.
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { newestMtime } from '../../support/server-process.js';
 import { SERVER_ROOT } from './real-server.js';
 
 const LOCK_WAIT_MS = 60_000;
 const STALE_LOCK_MS = 120_000;
 
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 function upToDate(): boolean {
   const built = join(SERVER_ROOT, 'dist', 'web', 'assets', 'app.js');
   if (!existsSync(built)) return false;
-  return statSync(built).mtimeMs >= newestMtimeMs(join(SERVER_ROOT, 'web'));
+  return statSync(built).mtimeMs >= newestMtime(join(SERVER_ROOT, 'web'));
 }
 
 export async function ensureWebBuilt(): Promise<void> {

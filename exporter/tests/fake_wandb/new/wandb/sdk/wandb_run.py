@@ -2,16 +2,8 @@ import os
 from collections.abc import Mapping
 
 import wandb
-from wandb.sdk.lib import module
-from wandb.sdk.lib.core_rules import FakeCore
-
-
-class _Settings:
-    def __init__(self, run_id, project, mode, run_name=None):
-        self.run_id = run_id
-        self.project = project
-        self.mode = mode
-        self.run_name = run_name
+from wandb.sdk.lib.run_state import RunState
+from wandb.sdk.lib.run_state import Settings as _Settings
 
 
 class _Config(dict):
@@ -19,28 +11,14 @@ class _Config(dict):
         return dict(self, _wandb={"internal": True})
 
 
-class Run:
+class Run(RunState):
     def __init__(self, settings, config=None, starting_step=0):
-        self._settings = settings
-        self._config = _Config(config or {})
-        self._starting_step = starting_step
+        super().__init__(settings, _Config(config or {}), starting_step)
         self._local_step = starting_step
-        self._is_finished = False
-        self._core = FakeCore(starting_step)
-        self.history = self._core.history
-        self.finish_calls = []
-
-    @property
-    def id(self):
-        return self._settings.run_id
 
     @property
     def name(self):
         return self._settings.run_name
-
-    @property
-    def config(self):
-        return self._config
 
     @property
     def step(self):
@@ -70,23 +48,10 @@ class Run:
         return name
 
     def _finish(self, exit_code=None):
-        if self._is_finished:
-            return
-        self._is_finished = True
-        self._core.finish()
-        self.finish_calls.append(exit_code)
-        if wandb.run is self:
-            module.unset_globals()
+        self._teardown(exit_code)
 
     def finish(self, exit_code=None):
         self._finish(exit_code)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self._finish(exit_code=1 if exc_type is not None else 0)
-        return False
 
 
 def finish(exit_code=None):
