@@ -1,7 +1,7 @@
 // Shared by the auth tests: tokens made through the admin API (each one noted for the
 // suite-end log check), and bodies that put a workload in a namespace.
 import assert from 'node:assert/strict';
-import { type Answer, get, postJson, send } from '../http/helper.js';
+import { type Answer, get, postJson, send } from '../support/app-server.js';
 import { recordSecret } from '../support/suite-logs.js';
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });

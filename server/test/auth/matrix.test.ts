@@ -15,7 +15,7 @@ import { grants } from '../../src/auth/scopes.js';
 import { TokenVerifier } from '../../src/auth/token-verifier.js';
 import { registerAuth } from '../../src/http/auth.js';
 import { openStore } from '../../src/store/index.js';
-import { type Answer, BACKENDS, postJson, send, startServer, type TestServer } from '../http/helper.js';
+import { type Answer, BACKENDS, postJson, send, startServer, type TestServer } from '../support/app-server.js';
 import { recordSecret } from '../support/suite-logs.js';
 import { bearer, type MadeToken, makeToken, nsDetection, nsMetrics, revoke } from './helpers.js';
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { get, postJson, suiteServer } from '../http/helper.js';
+import { get, postJson, suiteServer } from '../support/app-server.js';
 import { bearer, type MadeToken, makeToken, nsDetection, nsMetrics, workloadUids } from './helpers.js';
 
 describe('namespaces on ingest, and reports without one', () => {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { get, messages, postJson, suiteServer } from '../http/helper.js';
+import { get, messages, postJson, suiteServer } from '../support/app-server.js';
 import { recordSecret } from '../support/suite-logs.js';
 import { bearer, nsMetrics } from './helpers.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type Answer, get, postJson, startServer } from '../http/helper.js';
+import { type Answer, get, postJson, startServer } from '../support/app-server.js';
 import { bearer, makeToken, nsMetrics } from './helpers.js';
 
 const LIMIT = 5;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { get, postJson } from '../http/helper.js';
+import { get, postJson } from '../support/app-server.js';
 import { suiteReplicas } from '../support/server-process.js';
 import { bearer, makeToken, nsMetrics, revoke } from './helpers.js';
 

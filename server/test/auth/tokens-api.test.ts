@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { get, postJson, suiteServer } from '../http/helper.js';
+import { get, postJson, suiteServer } from '../support/app-server.js';
 import { bearer, makeToken, nsMetrics, revoke } from './helpers.js';
 
 describe('token admin API', () => {

@@ -11,7 +11,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { get, postJson } from '../http/helper.js';
+import { get, postJson } from '../support/app-server.js';
 
 const T0 = 1_800_000_000;
 

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { messageFor, type WebhookBody, WebhookNotifier } from '../../src/health/notify.js';
 import type { StatusChange } from '../../src/health/service.js';
 import { openStore } from '../../src/store/index.js';
-import { postJson } from '../http/helper.js';
+import { postJson } from '../support/app-server.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { errors } from '../../src/errors.js';
-import { get, metricsBody, overloadIngest, postJson, send, startServer, suiteServer, type TestServer } from './helper.js';
+import {
+  get,
+  metricsBody,
+  overloadIngest,
+  postJson,
+  send,
+  startServer,
+  suiteServer,
+  type TestServer,
+} from '../support/app-server.js';
 
 describe('error shape per route plugin', () => {
   const s = suiteServer({ LENS_API_TOKEN: 'tok' });

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { get, metricsBody, send, suiteServer } from '../support/app-server.js';
 import { prng } from '../support/prng.js';
-import { get, metricsBody, send, suiteServer } from './helper.js';
 
 const SEED = Number(process.env.LENS_FUZZ_SEED ?? 20_260_611);
 const REQUESTS = 10_000;

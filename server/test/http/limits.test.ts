@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { get, metricsBody, overloadIngest, postJson, send, suiteServer } from './helper.js';
+import { get, metricsBody, overloadIngest, postJson, send, suiteServer } from '../support/app-server.js';
 
 describe('bearer token (LENS_API_TOKEN)', () => {
   const s = suiteServer({ LENS_API_TOKEN: 's3cret' });

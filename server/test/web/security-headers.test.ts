@@ -4,7 +4,7 @@
 // browsers to a port without TLS). The dashboard itself has no inline script to need one.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { get, startServer, type TestServer } from '../http/helper.js';
+import { get, startServer, type TestServer } from '../support/app-server.js';
 import { ensureWebBuilt } from './helpers/web-build.js';
 
 function directives(csp: string): Map<string, string[]> {

@@ -14,8 +14,8 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, StoreOptions } from '../../src/store/types.js';
 import { BACKENDS, type Backend } from '../store/helpers.js';
-import { createDatabase } from '../support/pg.js';
-import { appendSuiteLog, recordSecret, suiteLogFile } from '../support/suite-logs.js';
+import { createDatabase } from './pg.js';
+import { appendSuiteLog, recordSecret, suiteLogFile } from './suite-logs.js';
 
 export { BACKENDS, type Backend };
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { get, metricsBody, postJson, suiteServer } from './helper.js';
+import { get, metricsBody, postJson, suiteServer } from '../support/app-server.js';
 
 const dashboardPath = join(
   resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'),

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Cluster, freePort } from '../../scripts/pg-cluster.mjs';
 import { assertPgDerivedDataConsistent } from '../store/invariants-pg.js';
+import { type Answer, get, metricsBody, postJson } from '../support/app-server.js';
 import { createDatabase, privateCluster, type TestDatabase } from '../support/pg.js';
 import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
-import { type Answer, get, metricsBody, postJson } from './helper.js';
 
 const POINTS_PER_BATCH = 200;
 

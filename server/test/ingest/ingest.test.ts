@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { BACKENDS, get, messages, metricsBody, postGzip, postJson, send, suiteServer } from './helper.js';
+import { BACKENDS, get, messages, metricsBody, postGzip, postJson, send, suiteServer } from '../support/app-server.js';
 
 for (const backend of BACKENDS)
   describe(backend, () => {

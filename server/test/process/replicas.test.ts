@@ -4,9 +4,9 @@
 // at the same moment to different replicas both end up in the merged result.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { get, metricsBody, postJson } from '../support/app-server.js';
 import { assertEachMigrationOnce, sql } from '../support/pg.js';
 import { suiteReplicas } from '../support/server-process.js';
-import { get, metricsBody, postJson } from './helper.js';
 
 function detectionBody(workload: string, pod: string): Record<string, unknown> {
   return {

@@ -2,7 +2,7 @@
 // on data ingested through the real ingest routes.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { BACKENDS, get, metricsBody, postJson, suiteServer, type TestServer } from './helper.js';
+import { BACKENDS, get, metricsBody, postJson, suiteServer, type TestServer } from '../support/app-server.js';
 
 const T0 = 1_704_067_200;
 

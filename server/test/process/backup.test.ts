@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { get, metricsBody, postJson } from '../support/app-server.js';
 import { ensureBuilt, type ServerProcess, startServerProcess } from '../support/server-process.js';
 import { freePort } from '../web/helpers/real-server.js';
-import { get, metricsBody, postJson } from './helper.js';
 
 const backupJs = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'dist', 'src', 'backup.js');
 const POINTS_PER_BATCH = 500;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { V02_DOCUMENTED } from '../detection/fixtures.js';
-import { BACKENDS, get, messages, metricsBody, postJson, send, suiteServer } from './helper.js';
+import { BACKENDS, get, messages, metricsBody, postJson, send, suiteServer } from '../support/app-server.js';
 
 /** What our exporter sends for the quickstart (env PRIMUS_CONFIG/PRIMUS_VERSION, config framework=primus). */
 const quickstartBody = {

@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/pg-cluster.mjs';
+import { get, metricsBody, postJson } from '../support/app-server.js';
 import { ensureBuilt } from '../support/server-process.js';
-import { get, metricsBody, postJson } from './helper.js';
 
 const serverRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mainJs = join(serverRoot, 'dist', 'src', 'main.js');
