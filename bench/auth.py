@@ -92,11 +92,13 @@ def run(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
                                       timeout=600, check=True).stdout.strip().splitlines()[-1])
     request_cpu_us = median(cpu["open"]) * 1000  # CPU s per 1M points = ms per 1,000 points; in µs
     check["server_cpu_us_per_request"] = request_cpu_us
-    check["share_of_request_cpu"] = check["added_us_per_request"] / request_cpu_us
+    # A smoke-sized run can finish inside one 10 ms tick of the process CPU clock: its CPU reads 0,
+    # and the share is then unknown (NaN, printed "n/a"), not a crash.
+    check["share_of_request_cpu"] = ratio(check["added_us_per_request"], request_cpu_us)
     log(f"auth check alone: +{check['added_us_per_request']:.2f} µs CPU per request, "
         f"{check['share_of_request_cpu'] * 100:.3f}% of the {request_cpu_us:,.0f} µs a request costs the server")
-    pair_pps = [t / o for t, o in zip(pps["token"], pps["open"])]
-    pair_cpu = [t / o for t, o in zip(cpu["token"], cpu["open"])]
+    pair_pps = [ratio(t, o) for t, o in zip(pps["token"], pps["open"])]
+    pair_cpu = [ratio(t, o) for t, o in zip(cpu["token"], cpu["open"])]
     return {
         "shape": {"runs": sizes.runs, "metrics": sizes.metrics, "steps": max(sizes.warmup_steps, sizes.steps // 4), "points_per_request": 1000,
                   "concurrency": sizes.runs, "pairs": len(pair_pps), "backend": "sqlite", "namespace": NAMESPACE},

@@ -301,8 +301,10 @@ def test_tls_secret_serves_https_with_https_probes_and_scrape(helm: str) -> None
     assert env["LENS_INGEST_RATE_LIMIT"]["value"] == "500"
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["scheme"] == "HTTPS", probe
-    [endpoint] = one(docs, "ServiceMonitor")["spec"]["endpoints"]
-    assert endpoint["scheme"] == "https" and endpoint["tlsConfig"] == {"serverName": "lens"}
+    endpoints = one(docs, "ServiceMonitor")["spec"]["endpoints"]
+    assert [e["path"] for e in endpoints] == ["/metrics", "/metrics/training"]
+    for endpoint in endpoints:   # an https server answers neither scrape over plain http
+        assert endpoint["scheme"] == "https" and endpoint["tlsConfig"] == {"serverName": "lens"}, endpoint["path"]
     check_env_is_read_by_server(deployment)
 
 
