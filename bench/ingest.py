@@ -188,10 +188,16 @@ def _run(sizes: Sizes, workdir: str, log: Any, pg: Optional[postgres.Postgres]) 
 
 
 # The original exporter's request shape next to ours, on SQLite: (name, load generator target, points per request)
-SHAPES: Tuple[Tuple[str, str, int], ...] = (
-    ("legacy-100", "ours-legacy", 100),
-    ("legacy-1000", "ours-legacy", 1000),
-    ("exporter-1000", "ours", 1000),
+# (case, load generator target, points per request, all clients from one address). Each client
+# is a pod of its own, with an address of its own; the last case sends the 100-point stream from
+# one address, where the server's default ingest rate limit per address (2,000 requests a
+# second, that is 200,000 points at 100 per request) answers part of it with 429 and the
+# clients wait as told: what eight processes on one host, or eight pods on one token, would see.
+SHAPES: Tuple[Tuple[str, str, int, bool], ...] = (
+    ("legacy-100", "ours-legacy", 100, False),
+    ("legacy-1000", "ours-legacy", 1000, False),
+    ("exporter-1000", "ours", 1000, False),
+    ("legacy-100-one-address", "ours-legacy", 100, True),
 )
 
 
@@ -200,29 +206,31 @@ def run_shapes(sizes: Sizes, workdir: str, log: Any) -> Dict[str, Any]:
     and 1,000 points per request, next to our exporter's body at 1,000; ours on SQLite, same
     stream and clients as the ingest scenario, interleaved."""
     ours = start_ours(os.path.join(workdir, "shapes-ours"))
-    samples: Dict[str, List[Dict[str, Any]]] = {name: [] for name, _, _ in SHAPES}
+    samples: Dict[str, List[Dict[str, Any]]] = {name: [] for name, _, _, _ in SHAPES}
     try:
-        for name, kind, ppr in SHAPES:  # warm-up
+        for name, kind, ppr, shared in SHAPES:  # warm-up
             run_loadgen(kind, ours.base_url, sizes.runs, sizes.metrics, sizes.warmup_steps,
-                        f"warm-{name}-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr)
+                        f"warm-{name}-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr, shared_address=shared)
         for rep in range(sizes.reps):
-            for name, kind, ppr in SHAPES:
+            for name, kind, ppr, shared in SHAPES:
                 cpu0 = ours.proc.cpu_seconds()
                 res = run_loadgen(kind, ours.base_url, sizes.runs, sizes.metrics, sizes.steps,
-                                  f"rep{rep}-{name}-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr)
+                                  f"rep{rep}-{name}-{time.time_ns()}", concurrency=sizes.runs, points_per_request=ppr,
+                                  shared_address=shared)
                 res["server_cpu_s"] = ours.proc.cpu_seconds() - cpu0
                 samples[name].append(res)
                 log(f"shapes rep {rep} {name}: {res['points_per_s']:,.0f} points/s, p99 {res['latency_ms']['p99']:.1f} ms, "
-                    f"server CPU {res['server_cpu_s'] / res['points'] * 1e6:.2f} s/M")
+                    f"server CPU {res['server_cpu_s'] / res['points'] * 1e6:.2f} s/M, {res['retries']} waits")
     finally:
         ours.stop()
     out: Dict[str, Any] = {"shape": {"runs": sizes.runs, "metrics": sizes.metrics, "steps": sizes.steps,
                                      "concurrency": sizes.runs, "reps": sizes.reps, "backend": "sqlite"},
                            "cases": {}}
-    for name, kind, ppr in SHAPES:
+    for name, kind, ppr, shared in SHAPES:
         rows = samples[name]
         out["cases"][name] = {
-            "body": kind, "points_per_request": ppr,
+            "body": kind, "points_per_request": ppr, "client_addresses": 1 if shared else sizes.runs,
+            "waits": sum(int(r["retries"]) for r in rows),
             "points_per_s": median(r["points_per_s"] for r in rows),
             "points_per_s_all": [r["points_per_s"] for r in rows],
             "requests_per_s": median(r["requests"] / r["elapsed_s"] for r in rows),

@@ -44,13 +44,14 @@ def _ingest(r: Dict[str, Any]) -> str:
 
 def _shapes(r: Dict[str, Any]) -> str:
     s = r["shape"]
-    rows = [[name, v["body"], str(v["points_per_request"]), _f(v["points_per_s"], 0),
+    rows = [[name, v["body"], str(v["points_per_request"]), str(v.get("client_addresses", "")), _f(v["points_per_s"], 0),
              ", ".join(_f(x, 0) for x in v["points_per_s_all"]), _f(v["requests_per_s"], 0), _f(v["p50_ms"]), _f(v["p99_ms"]),
-             _f(v["server_cpu_s_per_m_points"], 2), _f(v["loadgen_cpu_s_per_m_points"], 2)] for name, v in r["cases"].items()]
+             _f(v["server_cpu_s_per_m_points"], 2), _f(v["loadgen_cpu_s_per_m_points"], 2), str(v.get("waits", ""))]
+            for name, v in r["cases"].items()]
     return (f"Ours on {s['backend']}; stream {s['runs']} runs × {s['metrics']} metrics × {s['steps']} steps, "
             f"{s['concurrency']} keep-alive clients, {s['reps']} interleaved repetitions (median).\n\n"
-            + _table(["case", "body", "points/request", "points/s (median)", "each rep", "requests/s", "p50 ms", "p99 ms",
-                      "server CPU s per 1M", "loadgen CPU s per 1M"], rows)
+            + _table(["case", "body", "points/request", "client addresses", "points/s (median)", "each rep", "requests/s",
+                      "p50 ms", "p99 ms", "server CPU s per 1M", "loadgen CPU s per 1M", "429/503 waits + resends"], rows)
             + f"\nLegacy body at 100 points / our exporter's at 1,000: {_f(r['ratio_legacy100_vs_exporter1000'], 2)}×; "
               f"legacy at 1,000 / ours at 1,000: {_f(r['ratio_legacy1000_vs_exporter1000'], 2)}×.\n")
 

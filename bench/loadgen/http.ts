@@ -18,12 +18,22 @@ export function closeSockets(): void {
   agent.destroy();
 }
 
+/**
+ * The source address for client `i` of a load against `baseUrl`: on loopback each client gets an
+ * address of its own (127.0.0.2, .3, …), as each exporter in a cluster runs in a pod of its own.
+ * Otherwise every client would be one address to the server, and a limit kept per client address
+ * (the server's ingest rate limit in open mode) would count eight pods as one.
+ */
+export function clientAddress(baseUrl: string, i: number): string | undefined {
+  return new URL(baseUrl).hostname === "127.0.0.1" ? `127.0.${Math.floor(i / 250)}.${(i % 250) + 2}` : undefined;
+}
+
 export function send(baseUrl: string, path: string, body: Buffer, headers: Record<string, string>,
-  timeoutMs: number): Promise<Reply> {
+  timeoutMs: number, localAddress?: string): Promise<Reply> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
-      method: "POST", agent, timeout: timeoutMs,
+      method: "POST", agent, timeout: timeoutMs, ...(localAddress === undefined ? {} : { localAddress }),
       headers: { ...headers, "content-length": String(body.length) },
     }, (res) => {
       const parts: Buffer[] = [];

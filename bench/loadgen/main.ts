@@ -4,16 +4,18 @@
 //
 // usage: main.ts --target ours|ours-gzip|ours-legacy|mlflow --base URL[,URL…] --runs N --metrics M
 //        --steps S [--points-per-request 1000] [--concurrency C] [--tag unique-name]
-//        [--timeout-ms 60000] [--workload-per-base 0|1] [--namespace NS]
+//        [--timeout-ms 60000] [--workload-per-base 0|1] [--namespace NS] [--shared-address 0|1]
 // The bearer token for `ours`, when the server requires one, comes from LENS_BENCH_TOKEN (an
 // environment variable, so it never shows in a process list).
 // Several bases are replicas of one server behind one database: run r goes to base
 // r % bases (a Service spreads a job's ranks the same way). With --workload-per-base 1 each
-// base gets workloads of its own (tag-b0, tag-b1, …) instead of sharing the tag.
+// base gets workloads of its own (tag-b0, tag-b1, …) instead of sharing the tag. On loopback
+// each client sends from an address of its own (127.0.0.2, …), as exporters in pods do (http.ts);
+// --shared-address 1 sends all from one, as several processes on one host would.
 import { performance } from "node:perf_hooks";
 import { chunks, chunkPoints, metricNames, type StreamShape } from "./stream.js";
 import { LegacyTarget, MlflowTarget, OursTarget, type Target } from "./targets.js";
-import { closeSockets, send, useSockets } from "./http.js";
+import { clientAddress, closeSockets, send, useSockets } from "./http.js";
 
 function parseArgs(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   const timeoutMs = intArg(args, "timeout-ms", 60_000);
   const tag = args.get("tag") ?? `bench-${Date.now()}`;
   const perBase = (args.get("workload-per-base") ?? "0") === "1" && bases.length > 1;
+  const sharedAddress = (args.get("shared-address") ?? "0") === "1";
   const workloadOf = (run: number): string => (perBase ? `${tag}-b${run % bases.length}` : tag);
   const target = makeTarget(args.get("target") ?? "", bases[0]!, workloadOf, tag, args.get("namespace"));
   useSockets(concurrency);
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const start = performance.now();
 
-  async function client(): Promise<void> {
+  async function client(i: number): Promise<void> {
     for (;;) {
       const chunk = work[next++];
       if (chunk === undefined) return;
@@ -97,7 +100,8 @@ async function main(): Promise<void> {
         const sent = performance.now();
         let reply;
         try {
-          reply = await send(baseOf(chunk.run), enc.path, enc.body, enc.headers, timeoutMs);
+          const base = baseOf(chunk.run);
+          reply = await send(base, enc.path, enc.body, enc.headers, timeoutMs, sharedAddress ? undefined : clientAddress(base, i));
         } catch (err) {
           // A keep-alive socket the server closed while idle (uvicorn does after 5 s): resend
           // once on a fresh socket, as HTTP client libraries do. Both targets are idempotent.
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
     }
   }
 
-  await Promise.all(Array.from({ length: concurrency }, () => client()));
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => client(i)));
   const elapsedS = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   closeSockets();
