@@ -75,7 +75,9 @@ def child(tag):
     for i in range(3):
         r.log({tag: i})
     r.finish()
-    print(json.dumps({tag: r.id}), flush=True)
+    # One write of the whole line: the two pool workers finish together, and print() writes the
+    # text and its newline separately when stdout is unbuffered, so their lines could interleave.
+    os.write(1, (json.dumps({tag: r.id}) + "\\n").encode())
 
 if __name__ == "__main__":
     parent = wandb.init(project="parent")
