@@ -178,8 +178,11 @@ def _health(r: Dict[str, Any]) -> str:
     for backend in ("sqlite", "postgres"):
         b = r.get(backend)
         if b:
-            out += (f"\n{backend}: throughput on/off **{_f(b['throughput_on_vs_off'], 3)}×**, server CPU per point on/off "
-                    f"{_f(b['cpu_on_vs_off'], 3)}× ({b['reps']} repetitions each).\n")
+            out += (f"\n{backend}: throughput on/off {_f(b['throughput_on_vs_off'], 3)}× (medians), median of the pairs "
+                    f"**{_f(b.get('median_pair_ratio_points_per_s'), 3)}×** "
+                    f"({', '.join(_f(x, 3) for x in b.get('pair_ratios_points_per_s', []))}); server CPU per point on/off "
+                    f"{_f(b['cpu_on_vs_off'], 3)}×, median of the pairs {_f(b.get('median_pair_ratio_cpu'), 3)}× "
+                    f"({b['reps']} pairs of {b.get('points_per_rep', 0):,} points on {b.get('groups', 1)} pairs of servers).\n")
     for backend, e in (r.get("evaluation") or {}).items():
         out += ("\n" + _table(["evaluation, " + backend, "value"], [
             ["live runs", str(e["runs"])],
